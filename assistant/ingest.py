@@ -1,0 +1,252 @@
+"""Ingest: bring the store in line with the files, embedding only what changed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_document
+from .config import Settings
+from .corpus import Candidate, ReadError, content_hash, find_files, read_document
+from .embedding import embed_passages, get_embedder
+from .keyword import KeywordIndex
+from .store import DocRecord, Store
+from .text import keyword_tokens
+from .types import Document
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did; `to_json` is the CLI's --json object."""
+
+    documents: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    renamed: int = 0
+    chunks: int = 0
+    chunks_embedded: int = 0
+    sentences_embedded: int = 0
+    repaired: int = 0
+    skipped: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """Return the report as the documented JSON object."""
+        return {
+            "documents": self.documents,
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "renamed": self.renamed,
+            "chunks": self.chunks,
+            "chunks_embedded": self.chunks_embedded,
+            "sentences_embedded": self.sentences_embedded,
+            "repaired": self.repaired,
+            "skipped": self.skipped,
+        }
+
+
+def date_number(date: str | None) -> int:
+    """Return YYYYMMDD as an int (0 for no date), so Chroma can filter date ranges."""
+    return int(date.replace("-", "")) if date else 0
+
+
+def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str]) -> str:
+    """Return a stable id: the file stem, made unique by a short hash of the path on a clash."""
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.stem)[:80] or "document"
+    rec = records.get(stem)
+    clash = stem in taken or (rec is not None and rec.source != str(path) and Path(rec.source).exists())
+    if not clash:
+        return stem
+    return f"{stem}-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+
+
+def _covers(source: str, roots: list[Path], files: set[str]) -> bool:
+    """Return whether a recorded source lies under what this run was asked to ingest."""
+    if source in files:
+        return True
+    path = Path(source)
+    return any(root in path.parents for root in roots)
+
+
+class Ingestor:
+    """Runs ingest against one store, embedder and keyword index."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, progress: Progress | None = None):
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.embedder = get_embedder(settings)
+        self.keyword = KeywordIndex(settings.keyword_path)
+        self.progress = progress or (lambda label, done, total: None)
+
+    def run(self, paths: Iterable[Path]) -> IngestReport:
+        """Ingest the files under paths; return what was done. Safe to re-run at any point."""
+        report = IngestReport()
+        paths = [Path(p) for p in paths]
+        records = self.store.records()
+        report.repaired = self._repair(records)
+        records = self.store.records()
+        candidates, problems = find_files(paths)
+        report.skipped += [{"path": p, "reason": r} for p, r in problems]
+        roots = [p for p in paths if p.is_dir()]
+        seen_sources: set[str] = set()
+        by_hash = {r.content_hash: r for r in records.values() if r.state == "complete"}
+        taken: set[str] = set()
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        for n, cand in enumerate(candidates, 1):
+            self.progress(f"reading {cand.path.name}", n - 1, len(candidates))
+            source = str(cand.path)
+            seen_sources.add(source)
+            doc_id = _doc_id(cand.path, records, taken)
+            taken.add(doc_id)
+            try:
+                data_hash = self._hash(cand, max_bytes)
+                rec = records.get(doc_id)
+                if rec and rec.state == "complete" and rec.content_hash == data_hash and rec.source == source:
+                    report.unchanged += 1
+                    continue
+                old = by_hash.get(data_hash)
+                if old and old.doc_id != doc_id and not Path(old.source).exists():
+                    self._rename(old, doc_id, source)
+                    report.renamed += 1
+                    continue
+                doc = read_document(cand.path, doc_id, max_bytes)
+            except ReadError as e:
+                report.skipped.append({"path": source, "reason": str(e)})
+                continue
+            chunks, sents = self._replace(doc)
+            report.chunks_embedded += chunks
+            report.sentences_embedded += sents
+            if rec is None:
+                report.new += 1
+            else:
+                report.changed += 1
+        files = {str(c.path) for c in candidates} | {str(p) for p in paths if not p.is_dir()}
+        for rec in self.store.records().values():
+            if rec.source not in seen_sources and _covers(rec.source, roots, files) and not Path(rec.source).exists():
+                self.store.delete_document(rec.doc_id)
+                report.removed += 1
+        final = self.store.records()
+        self.store.delete_orphans(list(final))
+        self.refresh_keyword_index(final)
+        if report.new or report.changed or report.removed or report.renamed or report.repaired:
+            from .twins import link_twins
+
+            link_twins(self.store)
+            final = self.store.records()
+        report.documents = len(final)
+        report.chunks = sum(r.chunks for r in final.values())
+        self.progress("done", len(candidates), len(candidates))
+        return report
+
+    def _hash(self, cand: Candidate, max_bytes: int) -> str:
+        path = cand.path
+        try:
+            if path.is_file() and path.stat().st_size <= max_bytes:
+                return content_hash(path.read_bytes())
+        except OSError:
+            pass
+        return ""  # unreadable or too large: read_document names the reason
+
+    def _repair(self, records: dict[str, DocRecord]) -> int:
+        """Drop what an interrupted run left half-written; the loop then re-ingests those files."""
+        broken = [r for r in records.values() if r.state != "complete"]
+        for rec in broken:
+            self.store.delete_document(rec.doc_id)
+        return len(broken)
+
+    def _replace(self, doc: Document) -> tuple[int, int]:
+        """Embed a document and swap it in; the record says "pending" until every part is written."""
+        chunks, sents = chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
+        texts = list(dict.fromkeys([c.text for c in chunks] + [s.text for s in sents]))
+        self.progress(f"embedding {Path(doc.source).name}", 0, len(texts))
+        vectors = {}
+        step = 16
+        for i in range(0, len(texts), step):
+            batch = texts[i : i + step]
+            for text, vec in zip(batch, embed_passages(self.embedder, batch), strict=True):
+                vectors[text] = vec
+            self.progress(f"embedding {Path(doc.source).name}", min(i + step, len(texts)), len(texts))
+        chunk_vecs = np.stack([vectors[c.text] for c in chunks])
+        doc_vec = chunk_vecs.mean(axis=0)
+        doc_vec = doc_vec / (np.linalg.norm(doc_vec) or 1.0)
+        self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents))
+        self.store.delete_document(doc.doc_id, keep_record=True)
+        base = doc.metadata() | {"date_num": date_number(doc.date)}
+        base.pop("content_hash")
+        self.store.add(
+            self.store.chunks,
+            [c.chunk_id for c in chunks],
+            chunk_vecs,
+            [c.text for c in chunks],
+            [base | {"index": c.index, "start": c.start, "end": c.end,
+                     "kw": " ".join(keyword_tokens(c.text, doc.language))} for c in chunks],
+        )
+        prefix = chunks[0].chunk_id.rsplit(":", 1)[0]
+        self.store.add(
+            self.store.sentences,
+            [f"{prefix}:s{i}" for i in range(len(sents))],
+            np.stack([vectors[s.text] for s in sents]),
+            [s.text for s in sents],
+            [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": ""}
+             for i, s in enumerate(sents)],
+        )
+        self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents))
+        return len(chunks), len(texts) - len(chunks)
+
+    def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
+        """Move a document whose file was renamed to its new id and path, reusing its vectors."""
+        text = self.store.document_text(old.doc_id) or ""
+        doc = Document(doc_id, source, old.title, text, old.language, old.script, old.date or None, old.content_hash)
+        vec = self.store.document_vectors()[old.doc_id]
+        parts = {
+            name: self.store.get_document_parts(col, old.doc_id)
+            for name, col in (("chunks", self.store.chunks), ("sentences", self.store.sentences))
+        }
+        self.store.mark(doc, "pending", vec, old.chunks, old.sentences)
+        self.store.delete_document(doc_id, keep_record=True)
+        from .chunking import chunk_id
+
+        for name, got in parts.items():
+            metas = [m | {"doc_id": doc_id} | ({"source": source} if name == "chunks" else {}) for m in got["metadatas"]]
+            if name == "chunks":
+                ids = [chunk_id(doc, m["index"]) for m in metas]
+            else:
+                prefix = chunk_id(doc, 0).rsplit(":", 1)[0]
+                ids = [f"{prefix}:s{m['index']}" for m in metas]
+            self.store.add(getattr(self.store, name), ids, got["embeddings"], got["documents"], metas)
+        self.store.mark(doc, "complete", vec, old.chunks, old.sentences)
+        self.store.delete_document(old.doc_id)
+
+    def refresh_keyword_index(self, records: dict[str, DocRecord] | None = None) -> None:
+        """Rebuild the keyword index when it no longer matches the store's documents."""
+        records = records if records is not None else self.store.records()
+        signature = keyword_signature(records)
+        if self.keyword.signature == signature:
+            return
+        ids, metas = self.store.all_chunk_metadata()
+        fields = {
+            "doc_id": [m["doc_id"] for m in metas],
+            "language": [m.get("language", "") for m in metas],
+            "date_num": [m.get("date_num", 0) for m in metas],
+        }
+        self.keyword.build(ids, [m.get("kw", "").split() for m in metas], fields, signature)
+
+
+def keyword_signature(records: dict[str, DocRecord]) -> str:
+    """Return a fingerprint of the indexed documents; the keyword index is valid for exactly one."""
+    parts = sorted(f"{r.doc_id}\0{r.content_hash}\0{r.chunks}" for r in records.values() if r.state == "complete")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+def ingest(settings: Settings, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+    """Ingest paths with the given settings; return the report."""
+    return Ingestor(settings, progress=progress).run(paths)

@@ -1,0 +1,206 @@
+"""Script and language detection, Cyrillic↔Latin folding, sentence splitting and stemming."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import cyrtranslit
+
+CYRILLIC = "Cyrillic"
+LATIN = "Latin"
+
+_CYR = re.compile(r"[\u0400-\u04FF]")
+_LAT = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Letters only one of the two Cyrillic languages uses.
+_SR_CYR = set("ђјљњћџЂЈЉЊЋЏ")
+_RU_CYR = set("ыэъщёйЫЭЪЩЁЙ")
+_SR_LAT = set("čćđšžČĆĐŠŽ")
+
+_STOP = {
+    "en": set(
+        "the of and to in a is that for on was with as by at from it this be are were which has have an "
+        "or not but their its been also who what when where how did does do said about".split()
+    ),
+    "sr": set(
+        "je i u na da se za od su sa kao koji koja koje iz o ili ali sto što bi biti bio bila ce će "
+        "ko šta sta kada gde gdje kako koliko li ne to taj ta te tih jos još".split()
+    ),
+    "ru": set(
+        "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне "
+        "было вот от меня еще нет о из ему теперь когда даже ну ли если уже или быть был него до вас "
+        "кто что где когда как сколько какой какие это этот".split()
+    ),
+}
+
+LANGUAGE_NAMES = {"en": "English", "sr": "Serbian", "ru": "Russian"}
+
+
+def letters(text: str) -> tuple[int, int]:
+    """Return the counts of Cyrillic and Latin letters in text."""
+    return len(_CYR.findall(text)), len(_LAT.findall(text))
+
+
+def detect_script(text: str) -> str:
+    """Return "Cyrillic" or "Latin", whichever script most letters of text are in."""
+    cyr, lat = letters(text)
+    return CYRILLIC if cyr > lat else LATIN
+
+
+def detect_language(text: str) -> str:
+    """Return "sr", "ru" or "en" (the languages the reports are in) for text of any length."""
+    cyr, lat = letters(text)
+    words = [w.lower() for w in _WORD.findall(text)]
+    if cyr > lat:
+        sr = sum(ch in _SR_CYR for ch in text)
+        ru = sum(ch in _RU_CYR for ch in text)
+        sr += 2 * sum(w in _STOP["sr"] or cyrtranslit.to_latin(w, "sr") in _STOP["sr"] for w in words)
+        ru += 2 * sum(w in _STOP["ru"] for w in words)
+        return "ru" if ru > sr else "sr"
+    en = sum(w in _STOP["en"] for w in words)
+    sr = sum(w in _STOP["sr"] for w in words) + 2 * sum(ch in _SR_LAT for ch in text)
+    return "sr" if sr > en else "en"
+
+
+def to_latin(text: str, language: str | None = None) -> str:
+    """Return text with Cyrillic transliterated to Latin by the rules of its language (sr or ru)."""
+    if not _CYR.search(text):
+        return text
+    language = language if language in ("sr", "ru") else detect_language(text)
+    return cyrtranslit.to_latin(text, "ru" if language == "ru" else "sr")
+
+
+def strip_accents(text: str) -> str:
+    """Return text without diacritics (č→c, đ→dj), as people type Serbian Latin on any keyboard."""
+    text = text.replace("đ", "dj").replace("Đ", "Dj")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold(text: str, language: str | None = None) -> str:
+    """Return text in one comparable form: Latin script, lower case, no diacritics, unified quotes."""
+    text = unicodedata.normalize("NFKC", text)
+    return strip_accents(to_latin(text, language)).lower()
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):
+    import Stemmer
+
+    return Stemmer.Stemmer({"sr": "serbian", "ru": "russian", "en": "english"}.get(language, "english"))
+
+
+_STOP_FOLDED = {lang: {fold(w, lang) for w in words} for lang, words in _STOP.items()}
+_ALL_STOP = set().union(*_STOP_FOLDED.values())
+
+
+def keyword_tokens(text: str, language: str | None = None) -> list[str]:
+    """Return search tokens: words folded to Latin, stop words dropped, stemmed per language.
+
+    Russian is stemmed in Cyrillic (its stemmer expects it) and Serbian in Latin with diacritics
+    (likewise); both end folded, so "Пекић", "Pekić" and "Pekic" give the same token.
+    """
+    language = language or detect_language(text)
+    text = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        low = word.lower()
+        if low.isdigit():
+            out.append(low)
+            continue
+        if _CYR.search(low):
+            if language == "ru":
+                stem = _stemmer("ru").stemWord(low)
+                token = fold(stem, "ru")
+            else:
+                token = fold(_stemmer("sr").stemWord(cyrtranslit.to_latin(low, "sr")), "sr")
+        else:
+            stemmer = _stemmer("sr" if language == "sr" else "en")
+            token = strip_accents(stemmer.stemWord(low))
+        plain = fold(low, language)
+        if plain in _ALL_STOP or len(token) < 2 and not token.isdigit():
+            continue
+        out.append(token)
+    return out
+
+
+def content_words(text: str, language: str | None = None) -> set[str]:
+    """Return the folded, stemmed content words of text, for overlap scores."""
+    return set(keyword_tokens(text, language))
+
+
+# --- sentences -----------------------------------------------------------------------------------
+
+# A period after these does not end a sentence: titles, "в. д." (acting), initials, ordinals before
+# a month name ("19. октобра"), and numbers ("2019. године").
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "u.s", "u.k", "gen",
+    "в", "д", "г", "гг", "др", "тзв", "нпр", "бр", "стр", "ул", "сл", "т", "тј", "итд", "v", "d", "npr",
+    "br", "tzv", "tj", "itd", "им", "проф", "мр",
+}
+_BOUNDARY = re.compile(r"([.!?…]+[\"'”“»)\]]*)(\s+)")
+_LOWER_START = re.compile(r"[a-zа-яђјљњћџ]")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) offsets of the sentences of text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text[start:end]):
+        p_start, p_end = start + para.start(), start + para.end()
+        seg_start = p_start
+        for m in _BOUNDARY.finditer(text, p_start, p_end):
+            cut = m.start(2)
+            before = text[seg_start : m.start(1)]
+            last = re.findall(r"[\w.]+$", before)
+            token = last[0].lower() if last else ""
+            after = text[m.end(2) : m.end(2) + 1]
+            if token in _ABBREV or (len(token) == 1 and token.isalpha()):
+                continue
+            if token.isdigit() and len(token) <= 4 and not after.isupper():
+                continue  # "19. октобра", "2019. године", "25 – 26. маја"
+            if token.isdigit() and (after.islower() or _LOWER_START.match(after)):
+                continue
+            if after and _LOWER_START.match(after):
+                continue
+            spans.append((seg_start, cut))
+            seg_start = m.end(2)
+        spans.append((seg_start, p_end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def split_long(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]:
+    """Return spans that cut text[start:end] at clause boundaries (; , then spaces) into pieces of at
+    most max_len characters, for sentences too long to embed whole."""
+    pieces: list[tuple[int, int]] = []
+    s = start
+    while end - s > max_len:
+        window = text[s : s + max_len]
+        cut = -1
+        for pattern in (r"[;:]\s", r",\s", r"\s"):
+            found = [m.end() for m in re.finditer(pattern, window) if m.end() > max_len // 3]
+            if found:
+                cut = found[-1]
+                break
+        cut = s + (cut if cut > 0 else max_len)
+        e = cut
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        pieces.append((s, e))
+        s = cut
+        while s < end and text[s].isspace():
+            s += 1
+    if end > s:
+        pieces.append((s, end))
+    return pieces

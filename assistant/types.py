@@ -1,0 +1,159 @@
+"""Types that cross module boundaries: documents, chunks, passages, answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One report as read from disk, cleaned, with the metadata citations point into."""
+
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    language: str
+    script: str
+    date: str | None
+    content_hash: str
+
+    def metadata(self) -> dict:
+        """Return the document's metadata as flat Chroma-safe values (no text)."""
+        return {
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "title": self.title,
+            "language": self.language,
+            "script": self.script,
+            "date": self.date or "",
+            "content_hash": self.content_hash,
+        }
+
+
+@dataclass(frozen=True)
+class Span:
+    """A character span of a document: document.text[start:end] == text."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-bounded run of whole sentences, with its offsets into the document."""
+
+    chunk_id: str
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Twin:
+    """The aligned passage of a document's translation twin."""
+
+    doc_id: str
+    language: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved span (chunk or sentence) with the metadata of its document and its score."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    language: str
+    date: str
+    start: int
+    end: int
+    text: str
+    score: float
+    twin: Twin | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What an inline [n] marker resolves to."""
+
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    language: str
+    text: str
+    start: int
+    end: int
+    score: float
+    date: str = ""
+    twin: Twin | None = None
+
+    def to_json(self) -> dict:
+        """Return the citation as the JSON contract's object."""
+        data = asdict(self)
+        if self.twin is None:
+            data.pop("twin")
+        return data
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer, the citations it carries and how well they support it."""
+
+    text: str
+    citations: tuple[int, ...]
+    support: float
+    flagged: bool = False
+
+    def to_json(self) -> dict:
+        """Return the sentence as the JSON contract's object."""
+        return {
+            "text": self.text,
+            "citations": list(self.citations),
+            "support": round(self.support, 4),
+            "flagged": self.flagged,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer made only of cited passages, or an abstention when found is False."""
+
+    question: str
+    answer: str
+    found: bool
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[AnswerSentence, ...] = ()
+    answerer: str = "extractive"
+    standalone_question: str = ""
+    language: str = "en"
+    retrieved: tuple[Passage, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict:
+        """Return the answer as the CLI's --json object."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "citations": [c.to_json() for c in self.citations],
+            "sentences": [s.to_json() for s in self.sentences],
+            "answerer": self.answerer,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: str
+    content: str

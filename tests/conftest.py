@@ -1,0 +1,97 @@
+"""Offline fixtures: a data directory per test, the real bundled embedder, on-disk Chroma in tmp."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, setup_offline_env
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+ARTIFACTS = ROOT / "test-artifacts"
+
+setup_offline_env()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own data directory, so nothing touches the user's ./.assistant."""
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_") and name != "ASSISTANT_HOME":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory) -> Settings:
+    """Settings of a data directory with the five seed reports ingested (shared, read-only)."""
+    from assistant.ingest import ingest
+
+    home = tmp_path_factory.mktemp("seeded")
+    settings = Settings(home=home / "home", seeds=SEEDS)
+    report = ingest(settings, [SEEDS])
+    assert report.documents == 5 and not report.skipped
+    return settings
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A writable folder holding copies of two small seed reports (001 English, 002 English)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("001_23abd807676cf300.txt", "002_c41756f9194e43e0.txt"):
+        shutil.copy(SEEDS / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings of an empty data directory for this test."""
+    return Settings(home=tmp_path / "home", seeds=SEEDS)
+
+
+def make_pdf(path: Path, lines: list[str]) -> Path:
+    """Write a minimal valid one-page PDF whose text layer holds the given ASCII lines."""
+    ops = ["BT /F1 12 Tf 72 720 Td 14 TL"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"({escaped}) Tj T*")
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+def make_docx(path: Path, paragraphs: list[str], title: str | None = None) -> Path:
+    """Write a real .docx with python-docx."""
+    import docx
+
+    d = docx.Document()
+    if title:
+        d.core_properties.title = title
+    for p in paragraphs:
+        d.add_paragraph(p)
+    d.save(str(path))
+    return path

@@ -1,0 +1,62 @@
+"""The CLI through its real entry point (the installed `assistant` script), JSON shapes included."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SEEDS
+
+BIN = Path(sys.executable).parent / "assistant"
+INGEST_KEYS = {"documents": int, "new": int, "changed": int, "removed": int, "unchanged": int, "chunks": int,
+               "chunks_embedded": int, "skipped": list}
+
+
+def run(*args, home: Path, check_code: int | None = 0) -> subprocess.CompletedProcess:
+    env = os.environ | {"ASSISTANT_HOME": str(home)}
+    proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=600)
+    if check_code is not None:
+        assert proc.returncode == check_code, proc.stderr
+    return proc
+
+
+def test_ingest_json_twice_then_status(tmp_path, corpus):
+    home = tmp_path / "h"
+    first = json.loads(run("ingest", str(corpus), "--json", home=home).stdout)
+    for key, kind in INGEST_KEYS.items():
+        assert isinstance(first[key], kind), key
+    assert (first["documents"], first["new"], first["skipped"]) == (2, 2, [])
+    assert first["chunks_embedded"] == first["chunks"] > 0
+    second = json.loads(run("ingest", str(corpus), "--json", home=home).stdout)
+    assert (second["chunks_embedded"], second["unchanged"]) == (0, 2)
+    status = run("status", home=home).stdout
+    assert "002_c41756f9194e43e0" in status and "2021-01-01" in status and " en " in status
+
+
+def test_ingest_exit_codes(tmp_path, corpus):
+    home = tmp_path / "h"
+    (corpus / "empty.txt").write_bytes(b"")
+    proc = run("ingest", str(corpus), "--json", home=home, check_code=1)
+    out = json.loads(proc.stdout)
+    assert out["documents"] == 2 and [s["path"].endswith("empty.txt") for s in out["skipped"]] == [True]
+    assert run("ingest", "--no-such-flag", home=home, check_code=2).stderr
+    human = run("ingest", str(tmp_path / "nowhere"), home=home, check_code=1)
+    assert "no such file or directory" in human.stderr
+
+
+def test_default_path_is_seeds(tmp_path):
+    home = tmp_path / "h"
+    env_cwd = SEEDS.parent
+    proc = subprocess.run([str(BIN), "status"], capture_output=True, text=True, cwd=env_cwd,
+                          env=os.environ | {"ASSISTANT_HOME": str(home)}, timeout=60)
+    assert proc.returncode == 0 and "assistant ingest" in proc.stdout
+
+
+def test_module_entry_and_help():
+    proc = subprocess.run([sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    for command in ("ingest", "status"):
+        assert command in proc.stdout

