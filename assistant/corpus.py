@@ -16,7 +16,7 @@ from .types import Document
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "3"
 
 
 class ReadError(Exception):

@@ -7,10 +7,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .messages import ORIGINAL
 from .text import fold
 
 MARKER = re.compile(r"\s*\[(\d+)\]")
-LABEL = re.compile(r"^\s*\((?:[A-Z][a-z]+|[А-Я][а-я]+) original\)\s*", re.UNICODE)
+# The "(Serbian original)" labels answers put before a quote in another language.
+LABEL = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(v) for labels in ORIGINAL.values() for v in labels.values()) + r")\s*"
+)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 

@@ -96,11 +96,29 @@ _STOP_FOLDED = {lang: {fold(w, lang) for w in words} for lang, words in _STOP.it
 _ALL_STOP = set().union(*_STOP_FOLDED.values())
 
 
-def keyword_tokens(text: str, language: str | None = None) -> list[str]:
+PREFIX = 6
+_SKELETON_RULES = [("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
+                   ("w", "v"), ("y", "i"), ("dz", "j"), ("dj", "j"), ("c", "k"), ("h", "g"), ("v", "f")]
+
+
+def skeleton(word: str) -> str:
+    """Return the consonant skeleton of a word's start, the same for a name or an international word in
+    any script: "Coordinating", "Координационог" and "Koordinacionog" all give "krdn"."""
+    w = fold(word)
+    for a, b in _SKELETON_RULES:
+        w = w.replace(a, b)
+    consonants = re.sub(r"[^a-z]|[aeiou]", "", w)
+    consonants = re.sub(r"(.)\1+", r"\1", consonants)
+    return consonants[:4] if len(consonants) >= 3 else ""
+
+
+def keyword_tokens(text: str, language: str | None = None, query: bool = False) -> list[str]:
     """Return search tokens: words folded to Latin, stop words dropped, stemmed per language.
 
     Russian is stemmed in Cyrillic (its stemmer expects it) and Serbian in Latin with diacritics
-    (likewise); both end folded, so "Пекић", "Pekić" and "Pekic" give the same token.
+    (likewise); both end folded, so "Пекић", "Pekić" and "Pekic" give the same token. Names also give
+    a language-free prefix token ("^saraje" for Sarajevo, Сарајеву and Сараево), since each language
+    inflects them differently; a query gives one for every long word, as people type names in lower case.
     """
     language = language or detect_language(text)
     text = unicodedata.normalize("NFKC", text)
@@ -123,6 +141,11 @@ def keyword_tokens(text: str, language: str | None = None) -> list[str]:
         if plain in _ALL_STOP or len(token) < 2 and not token.isdigit():
             continue
         out.append(token)
+        if len(plain) >= PREFIX and (query or word[0].isupper()):
+            out.append("^" + plain[:PREFIX])
+            bones = skeleton(word)
+            if bones:
+                out.append("~" + bones)
     return out
 
 

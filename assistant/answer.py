@@ -1,0 +1,178 @@
+"""The extractive answerer: picks the sentences of the retrieved passages that answer the question and
+quotes them, each with its [n]; or abstains when none does."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .grounding import lexical_support, support
+from .messages import no_answer, original_label
+from .text import content_words
+from .types import Answer, AnswerSentence, Citation, Twin
+
+# Calibrated on evals/qa.jsonl (answerable and unanswerable items, all four language forms): a sentence
+# answers when its meaning is this close to the question, or close enough and it shares the question's
+# words. See `assistant eval` for the rates these give.
+MIN_SIMILARITY = 0.84
+MIN_SIMILARITY_WITH_WORDS = 0.80
+MIN_WORD_OVERLAP = 0.1
+# multilingual-e5 scores a question against a sentence in another language ~0.05 lower than against the
+# same sentence in the question's language (measured on the 000/001 translation twins).
+CROSS_LINGUAL_OFFSET = 0.05
+MAX_SENTENCES = 2
+MIN_SUPPORT = 0.5
+SECOND_WITHIN = 0.03
+
+QUESTION_TYPES = {
+    "who": r"\b(who|whom|whose|which (organi[sz]ation|body|country|countries)|ko|koga|čiji|ciji|кo|ко|кога|чији|кто|кого|чей|чья)\b",
+    "when": r"\b(when|what date|which day|kada|kad|када|кад|когда|какого числа)\b",
+    "how_much": r"\b(how (much|many|large|big)|what (percent|share|number)|koliko|колико|сколько)\b",
+    "where": r"\b(where|in which (city|country|place)|gde|gdje|где|гдје|gdje|откуда|odakle|одакле)\b",
+}
+_FEATURES = {
+    "who": re.compile(r"\b(?:[A-ZА-ЯЂЈЉЊЋЏ][\w-]+\s+){1,3}[A-ZА-ЯЂЈЉЊЋЏ][\w-]+|\b[A-Z]{2,}\b"),
+    "when": re.compile(r"\b\d{1,2}(?:\.|st|nd|rd|th)?\s*[-–]?\s*\w*\s+\w+\s+\d{4}|\b(?:19|20)\d{2}\b|\b\d{1,2}\.\s*\w+"),
+    "how_much": re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent|per cent|процен|посто|thousand|hectares|times|пута)|\d"),
+    "where": re.compile(r"\b(?:in|at|from|у|из|в|во|u|iz)\s+[A-ZА-ЯЂЈЉЊЋЏ][\w-]+"),
+}
+
+
+def question_type(question: str) -> str:
+    """Return who, when, how_much, where, or what (the default) for a question in any of the languages."""
+    low = question.lower()
+    for kind, pattern in QUESTION_TYPES.items():
+        if re.search(pattern, low):
+            return kind
+    return "what"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved chunk, with what is needed to score and cite it."""
+
+    doc_id: str
+    source: str
+    title: str
+    language: str
+    date: str
+    start: int
+    end: int
+    text: str
+    vector: np.ndarray
+    chunk_rank: int
+    chunk_score: float
+    twin: Twin | None = None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its score and the parts of it."""
+
+    candidate: Candidate
+    score: float
+    similarity: float
+    overlap: float
+
+
+def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candidate]) -> list[Scored]:
+    """Return candidates scored by meaning, shared words and the kind of fact the question asks for."""
+    q_words = content_words(question, language)
+    kind = question_type(question)
+    feature = _FEATURES.get(kind)
+    best_chunk = max((c.chunk_score for c in candidates), default=1.0) or 1.0
+    out = []
+    for c in candidates:
+        sim = float(np.dot(qvec, c.vector)) + (0.0 if c.language == language else CROSS_LINGUAL_OFFSET)
+        words = content_words(c.text, c.language)
+        overlap = len(q_words & words) / len(q_words) if q_words else 0.0
+        bonus = 0.02 if feature is not None and feature.search(c.text) else 0.0
+        # Retrieval rank (meaning and words over the whole chunk) breaks near-ties between sentences.
+        total = sim + 0.12 * overlap + bonus + 0.02 * (c.chunk_score / best_chunk)
+        out.append(Scored(c, total, sim, overlap))
+    return sorted(out, key=lambda s: -s.score)
+
+
+def answers(best: Scored) -> bool:
+    """Return whether the best sentence is close enough to the question to be its answer."""
+    return best.similarity >= MIN_SIMILARITY or (
+        best.similarity >= MIN_SIMILARITY_WITH_WORDS and best.overlap >= MIN_WORD_OVERLAP
+    )
+
+
+def choose(scored: list[Scored]) -> list[Scored]:
+    """Return the best sentence, and the next one when it is nearly as good and says something else."""
+    if not scored or not answers(scored[0]):
+        return []
+    chosen = [scored[0]]
+    for s in scored[1:]:
+        if len(chosen) >= MAX_SENTENCES or s.score < scored[0].score - SECOND_WITHIN:
+            break
+        if not answers(s) or any(_same_fact(s.candidate, c.candidate) for c in chosen):
+            continue
+        chosen.append(s)
+    # Read in document order when quoting one document.
+    return sorted(chosen, key=lambda s: (s.candidate.doc_id, s.candidate.start)) if len(
+        {c.candidate.doc_id for c in chosen}) == 1 else chosen
+
+
+def _same_fact(a: Candidate, b: Candidate) -> bool:
+    """Return whether two sentences overlap, or one is the other's translation."""
+    if a.doc_id == b.doc_id:
+        return a.start < b.end and b.start < a.end
+    for x, y in ((a, b), (b, a)):
+        if x.twin and x.twin.doc_id == y.doc_id and x.twin.start < y.end and y.start < x.twin.end:
+            return True
+    return lexical_support(a.text, [b.text]) > 0.8
+
+
+def in_question_language(s: Scored, language: str, twin_text: dict[str, str], twin_meta: dict[str, dict]) -> Scored:
+    """Return the sentence's aligned twin when the question's language is the twin's; else the sentence."""
+    c = s.candidate
+    if c.language == language or c.twin is None or c.twin.language != language:
+        return s
+    meta = twin_meta.get(c.twin.doc_id)
+    if meta is None:
+        return s
+    twin = Twin(c.doc_id, c.language, c.start, c.end, c.text)
+    swapped = replace(
+        c, doc_id=c.twin.doc_id, source=meta["source"], title=meta["title"], language=c.twin.language,
+        date=meta.get("date", ""), start=c.twin.start, end=c.twin.end, text=c.twin.text, twin=twin,
+    )
+    return replace(s, candidate=swapped)
+
+
+def compose(question: str, language: str, chosen: list[Scored], answerer: str = "extractive",
+            standalone: str = "") -> Answer:
+    """Return the answer that quotes the chosen sentences, each with its [n], or an abstention."""
+    if not chosen:
+        return Answer(question=question, answer=no_answer(language, question), found=False,
+                      answerer=answerer, standalone_question=standalone, language=language)
+    citations: list[Citation] = []
+    sentences: list[AnswerSentence] = []
+    for n, s in enumerate(chosen, 1):
+        c = s.candidate
+        citations.append(Citation(n=n, doc_id=c.doc_id, source=c.source, title=c.title, language=c.language,
+                                  text=c.text, start=c.start, end=c.end, score=round(s.score, 4), date=c.date,
+                                  twin=c.twin))
+        label = "" if c.language == language else original_label(language, question, c.language) + " "
+        text = f"{label}{c.text} [{n}]"
+        sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
+    # A quote is its own support; the check still runs so that a bug in span handling cannot pass silently.
+    sentences = [s for s in sentences if s.support >= MIN_SUPPORT]
+    cited = {n for s in sentences for n in s.citations}
+    citations = [c for c in citations if c.n in cited]
+    if not sentences:
+        return compose(question, language, [], answerer, standalone)
+    return Answer(
+        question=question,
+        answer=" ".join(s.text for s in sentences),
+        found=True,
+        citations=tuple(citations),
+        sentences=tuple(sentences),
+        answerer=answerer,
+        standalone_question=standalone,
+        language=language,
+    )

@@ -1,0 +1,245 @@
+"""Assistant: the one entry point the CLI, the web app and the evals use to ask and to ingest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .answer import Candidate, choose, compose, in_question_language, score
+from .chat import as_messages, contextualise, trim
+from .config import Settings, setup_offline_env
+from .embedding import embed_passages, embed_query, get_embedder
+from .ingest import Ingestor, IngestReport, Progress
+from .keyword import KeywordIndex
+from .retrieval import Filters, Hit, Retriever, query_tokens
+from .store import DocRecord, Store
+from .text import detect_language
+from .types import Answer, Message, Passage, Twin
+
+
+class QuestionError(ValueError):
+    """A question the assistant will not take (empty, too long); the message says what to do."""
+
+
+class EmptyIndexError(RuntimeError):
+    """Nothing is indexed yet."""
+
+
+@dataclass(frozen=True)
+class _DocSentences:
+    ids: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    vectors: np.ndarray
+    twins: list[tuple[str, int, int] | None]
+
+
+class Assistant:
+    """Answers questions about the indexed reports, citing the passages every sentence comes from."""
+
+    def __init__(self, settings: Settings | None = None, answerer=None):
+        setup_offline_env()
+        self.settings = settings or Settings.from_env()
+        self.store = Store(self.settings)
+        self.embedder = get_embedder(self.settings)
+        self._lock = threading.RLock()
+        self._llm = answerer
+        if self._llm is None and self.settings.answerer != "extractive":
+            from .llm import LLMAnswerer
+
+            self._llm = LLMAnswerer(self.settings, embed=lambda texts: embed_passages(self.embedder, texts))
+        self._reload()
+
+    def _reload(self) -> None:
+        with self._lock:
+            self.keyword = KeywordIndex(self.settings.keyword_path)
+            self.records: dict[str, DocRecord] = self.store.records()
+            self.retriever = Retriever(self.store, self.keyword, {r.language for r in self.records.values()})
+            self._texts: dict[str, str] = {}
+            self._sentences: dict[str, _DocSentences] = {}
+            if self.records:
+                from .ingest import keyword_signature
+
+                if self.keyword.signature != keyword_signature(self.records):
+                    Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records)
+                    self.keyword = KeywordIndex(self.settings.keyword_path)
+                    self.retriever = Retriever(self.store, self.keyword, {r.language for r in self.records.values()})
+
+    @property
+    def answerer_name(self) -> str:
+        """Return the active answerer: "extractive" or the LLM's name."""
+        return self._llm.name if self._llm is not None else "extractive"
+
+    # --- documents ---------------------------------------------------------------------------------
+
+    def documents(self) -> list[DocRecord]:
+        """Return the indexed documents, sorted by id."""
+        return sorted(self.records.values(), key=lambda r: r.doc_id)
+
+    def document_text(self, doc_id: str) -> str:
+        """Return the cleaned text of an indexed document (what citation offsets point into)."""
+        if doc_id not in self._texts:
+            text = self.store.document_text(doc_id)
+            if text is None:
+                raise KeyError(f"no indexed document {doc_id!r}")
+            self._texts[doc_id] = text
+        return self._texts[doc_id]
+
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and refresh what this assistant serves from."""
+        with self._lock:
+            report = Ingestor(self.settings, store=self.store, progress=progress).run(paths)
+            self._reload()
+            return report
+
+    # --- asking ----------------------------------------------------------------------------------
+
+    def check(self, question) -> str:
+        """Return the question stripped, or raise QuestionError saying what is wrong with it."""
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("the question is empty: type a question about the reports")
+        question = " ".join(question.split())
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(
+                f"the question is {len(question):,} characters long; the limit is {limit:,} — ask about one thing at a time"
+            )
+        return question
+
+    def ask(self, question: str, history: Iterable = (), filters: Filters | None = None,
+            top_k: int | None = None, last: Answer | None = None) -> Answer:
+        """Return the cited answer to question, reading history for follow-ups."""
+        question, language, messages, turn, passages, candidates, qvec = self._prepare(
+            question, history, filters, top_k, last)
+        if self._llm is not None:
+            answer = self._llm.answer(question, passages, messages, language)
+            return replace(answer, standalone_question=turn.search_text)
+        return self._extract(question, language, qvec, candidates, passages, turn.search_text)
+
+    async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
+                   top_k: int | None = None, last: Answer | None = None) -> Answer:
+        """Return the same as ask(), without blocking the event loop."""
+        if self._llm is None:
+            return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
+        question, language, messages, turn, passages, _c, _v = await asyncio.to_thread(
+            self._prepare, question, history, filters, top_k, last)
+        answer = await self._llm.aanswer(question, passages, messages, language)
+        return replace(answer, standalone_question=turn.search_text)
+
+    def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
+                 k: int | None = None, last: Answer | None = None) -> list[Passage]:
+        """Return the k passages retrieval ranks highest for question (what an answer reads from)."""
+        return self._prepare(question, history, filters, k, last)[4]
+
+    def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
+               top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
+        """Yield the answer as it grows, sentence by sentence; the last one yielded is complete."""
+        answer = self.ask(question, history, filters, top_k, last)
+        if answer.found and len(answer.sentences) > 1:
+            for i in range(1, len(answer.sentences)):
+                yield replace(answer, answer=" ".join(s.text for s in answer.sentences[:i]))
+        yield answer
+
+    def _prepare(self, question, history, filters, top_k, last):
+        question = self.check(question)
+        if not self.records:
+            raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
+        language = detect_language(question)
+        messages = trim(as_messages(history), self.settings.history_tokens)
+        turn = contextualise(question, messages, last)
+        boost = turn.carried_docs
+        if self._llm is not None and turn.search_text != question:
+            turn = replace(turn, search_text=self._llm.condense(question, messages))
+        qvec = embed_query(self.embedder, turn.search_text)
+        if turn.carried_terms and not boost:
+            previous = next(m.content for m in reversed(messages) if m.role == "user")
+            prev_hits = self.retriever.search(embed_query(self.embedder, previous),
+                                              query_tokens(previous, detect_language(previous)), 3, filters)
+            boost = tuple(dict.fromkeys(h.meta["doc_id"] for h in prev_hits))
+        tokens = query_tokens(turn.search_text, language)
+        hits = self.retriever.search(qvec, tokens, top_k or self.settings.top_k, filters, boost)
+        passages = [self._passage(h) for h in hits]
+        candidates = self._candidates(hits) if self._llm is None else []
+        return question, language, messages, turn, passages, candidates, qvec
+
+    def _extract(self, question, language, qvec, candidates, passages, standalone) -> Answer:
+        scored = score(question, language, qvec, candidates)
+        chosen = choose(scored)
+        metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()}
+        chosen = [in_question_language(s, language, {}, metas) for s in chosen]
+        answer = compose(question, language, chosen, standalone=standalone)
+        return replace(answer, retrieved=tuple(passages))
+
+    # --- from hits to passages and sentences -----------------------------------------------------
+
+    def _passage(self, hit: Hit) -> Passage:
+        m = hit.meta
+        return Passage(chunk_id=hit.chunk_id, doc_id=m["doc_id"], source=m["source"], title=m["title"],
+                       language=m["language"], date=m.get("date", ""), start=m["start"], end=m["end"],
+                       text=hit.text, score=round(hit.fused, 5), twin=self._chunk_twin(m))
+
+    def _chunk_twin(self, m: dict) -> Twin | None:
+        """Return the span of the twin document aligned with a chunk's sentences, if it has a twin."""
+        sents = self._doc_sentences(m["doc_id"])
+        inside = np.nonzero((sents.starts >= m["start"]) & (sents.ends <= m["end"]))[0]
+        spans = [sents.twins[i] for i in inside if sents.twins[i] and sents.twins[i][0] in self.records]
+        if not spans:
+            return None
+        doc = spans[0][0]
+        start, end = min(s for d, s, _ in spans if d == doc), max(e for d, _, e in spans if d == doc)
+        return Twin(doc, self.records[doc].language, start, end, self.document_text(doc)[start:end])
+
+    def _doc_sentences(self, doc_id: str) -> _DocSentences:
+        cached = self._sentences.get(doc_id)
+        if cached is None:
+            got = self.store.get_document_parts(self.store.sentences, doc_id)
+            order = np.argsort([m["start"] for m in got["metadatas"]])
+            metas = [got["metadatas"][i] for i in order]
+            cached = _DocSentences(
+                ids=[got["ids"][i] for i in order],
+                starts=np.array([m["start"] for m in metas]),
+                ends=np.array([m["end"] for m in metas]),
+                vectors=np.asarray(got["embeddings"], dtype=np.float32)[order],
+                twins=[tuple(json.loads(m["twin"])) if m.get("twin") else None for m in metas],
+            )
+            self._sentences[doc_id] = cached
+        return cached
+
+    def _candidates(self, hits: list[Hit]) -> list[Candidate]:
+        seen: set[str] = set()
+        out: list[Candidate] = []
+        for rank, hit in enumerate(hits):
+            m = hit.meta
+            doc_id = m["doc_id"]
+            sents = self._doc_sentences(doc_id)
+            text = self.document_text(doc_id)
+            inside = np.nonzero((sents.starts >= m["start"]) & (sents.ends <= m["end"]))[0]
+            for i in inside:
+                sid = sents.ids[i]
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                start, end = int(sents.starts[i]), int(sents.ends[i])
+                twin = None
+                if sents.twins[i] and sents.twins[i][0] in self.records:
+                    t_doc, t_start, t_end = sents.twins[i]
+                    twin = Twin(t_doc, self.records[t_doc].language, t_start, t_end,
+                                self.document_text(t_doc)[t_start:t_end])
+                out.append(Candidate(doc_id=doc_id, source=m["source"], title=m["title"], language=m["language"],
+                                     date=m.get("date", ""), start=start, end=end, text=text[start:end],
+                                     vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.fused, twin=twin))
+        return out
+
+
+def history_from_json(data) -> list[Message]:
+    """Return a conversation from a JSON list of {"role": "user"|"assistant", "content": str}."""
+    if not isinstance(data, list) or not all(isinstance(m, dict) and m.get("role") in ("user", "assistant")
+                                             and isinstance(m.get("content"), str) for m in data):
+        raise QuestionError('history must be a JSON list of {"role": "user"|"assistant", "content": "..."}')
+    return as_messages(data)

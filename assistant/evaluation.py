@@ -1,0 +1,266 @@
+"""Eval metrics: retrieval, answers, citations (ALCE) and abstention, overall and per language form."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .grounding import MARKER, clean_claim, lexical_support, number_fidelity
+from .text import fold
+from .types import Answer, Passage
+
+# Lexical support (character 4-gram containment after transliteration and lower-casing) at or above
+# this counts as "the cited passages support the sentence". Calibrated by `calibrate_support` on the gold
+# quotes of evals/qa.jsonl: the threshold that best separates a gold answer's own passages from other
+# items' passages (see evals/README.md for the figures).
+SUPPORT_THRESHOLD = 0.6
+METRICS = ("recall@5", "recall@10", "hit@5", "mrr@10", "ndcg@10", "key_fact_recall", "citation_validity",
+           "citation_coverage", "citation_recall", "citation_precision", "number_fidelity", "name_fidelity",
+           "no_answer_hallucination", "false_refusal", "language_match")
+_NAME = re.compile(r"\b[A-ZА-ЯЂЈЉЊЋЏ][\w-]{2,}(?:\s+[A-ZА-ЯЂЈЉЊЋЏ][\w-]{2,})*")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question to evaluate, with what its answer must show."""
+
+    id: str
+    question: str
+    form: str
+    language: str
+    type: str
+    answerable: bool
+    key_facts: tuple[str, ...]
+    gold: tuple[tuple[str, str], ...]
+    near_miss: bool = False
+    conversation: str = ""
+    turn: int = 0
+
+
+@dataclass
+class Result:
+    """An item, what the assistant said, and the item's scores."""
+
+    item: Item
+    answer: Answer
+    scores: dict[str, float | None] = field(default_factory=dict)
+
+
+def load_items(path: Path) -> list[Item]:
+    """Return the items of a qa.jsonl file."""
+    return [_item(json.loads(line)) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+
+
+def load_conversations(path: Path) -> list[list[Item]]:
+    """Return the conversations of a conversations.jsonl file as lists of items, one per turn."""
+    out = []
+    for line in Path(path).read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        conv = json.loads(line)
+        out.append([_item(turn | {"id": f"{conv['id']}/{i}", "form": conv["form"]}, conv["id"], i)
+                    for i, turn in enumerate(conv["turns"])])
+    return out
+
+
+def _item(d: dict, conversation: str = "", turn: int = 0) -> Item:
+    form = d["form"]
+    return Item(
+        id=d["id"], question=d["question"], form=form, language=d.get("language", form.split("-")[0]),
+        type=d.get("type", "what"), answerable=d["answerable"], key_facts=tuple(d.get("key_facts", ())),
+        gold=tuple((g["doc"], g["quote"]) for g in d.get("gold", ())), near_miss=d.get("near_miss", False),
+        conversation=conversation, turn=turn,
+    )
+
+
+def normalise(text: str) -> str:
+    """Return text folded for fact matching: Latin script, lower case, no diacritics, decimal points."""
+    return re.sub(r"(?<=\d),(?=\d)", ".", " ".join(fold(text).split()))
+
+
+# --- retrieval -------------------------------------------------------------------------------------
+
+
+def gold_spans(item: Item, text_of: Callable[[str], str | None]) -> list[tuple[str, int, int]]:
+    """Return the gold quotes as (doc_id, start, end) in the indexed documents' text."""
+    spans = []
+    for doc, quote in item.gold:
+        text = text_of(doc) or ""
+        start = text.find(quote)
+        if start >= 0:
+            spans.append((doc, start, start + len(quote)))
+    return spans
+
+
+def _relevant(p: Passage, spans: list[tuple[str, int, int]]) -> set[int]:
+    """Return the gold spans a passage covers, itself or through its aligned translation twin."""
+    places = [(p.doc_id, p.start, p.end)] + ([(p.twin.doc_id, p.twin.start, p.twin.end)] if p.twin else [])
+    return {i for i, (doc, s, e) in enumerate(spans) for d, ps, pe in places if d == doc and ps < e and s < pe}
+
+
+def retrieval_scores(passages: list[Passage], spans: list[tuple[str, int, int]]) -> dict[str, float]:
+    """Return recall@5/@10, hit@5, MRR@10 and nDCG@10 of ranked passages against gold spans."""
+    if not spans:
+        return {}
+    hits = [_relevant(p, spans) for p in passages[:10]]
+    out = {}
+    for k in (5, 10):
+        covered = set().union(*hits[:k]) if hits[:k] else set()
+        out[f"recall@{k}"] = len(covered) / len(spans)
+    out["hit@5"] = float(any(hits[:5]))
+    first = next((r for r, h in enumerate(hits) if h), None)
+    out["mrr@10"] = 0.0 if first is None else 1.0 / (first + 1)
+    dcg = sum(1.0 / math.log2(r + 2) for r, h in enumerate(hits) if h)
+    ideal = sum(1.0 / math.log2(r + 2) for r in range(min(10, len(spans))))
+    out["ndcg@10"] = min(1.0, dcg / ideal) if ideal else 0.0
+    return out
+
+
+# --- answers and citations ---------------------------------------------------------------------------
+
+
+def key_fact_recall(answer: Answer, facts: Iterable[str]) -> float | None:
+    """Return the share of key facts the answer states (after folding scripts and decimal commas)."""
+    facts = list(facts)
+    if not facts:
+        return None
+    text = normalise(answer.answer + " " + " ".join(c.twin.text for c in answer.citations if c.twin))
+    return sum(normalise(f) in text for f in facts) / len(facts)
+
+
+def citation_scores(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> dict[str, float | None]:
+    """Return ALCE citation validity, coverage, recall and precision, and number/name fidelity."""
+    if not answer.found or not answer.sentences:
+        return {}
+    by_n = {c.n: c.text for c in answer.citations}
+    markers = [int(n) for n in MARKER.findall(answer.answer)]
+    validity = sum(n in by_n for n in markers) / len(markers) if markers else 0.0
+    coverage = sum(bool(s.citations) for s in answer.sentences) / len(answer.sentences)
+    supported, precise, total_cites, numbers, names = 0, 0, 0, [], []
+    for s in answer.sentences:
+        cited = [by_n[n] for n in s.citations if n in by_n]
+        joint = bool(cited) and lexical_support(s.text, cited) >= threshold
+        supported += joint
+        for i, passage in enumerate(cited):
+            total_cites += 1
+            alone = lexical_support(s.text, [passage]) >= threshold
+            rest = cited[:i] + cited[i + 1:]
+            removable = bool(rest) and lexical_support(s.text, rest) >= threshold
+            precise += joint and (alone or not removable)
+        fid = number_fidelity(s.text, cited)
+        if fid is not None:
+            numbers.append(fid)
+        claim_names = {normalise(n) for n in _NAME.findall(clean_claim(s.text))}
+        if claim_names:
+            pool = normalise(" ".join(cited))
+            names.append(sum(n in pool for n in claim_names) / len(claim_names))
+    return {
+        "citation_validity": validity,
+        "citation_coverage": coverage,
+        "citation_recall": supported / len(answer.sentences),
+        "citation_precision": precise / total_cites if total_cites else 0.0,
+        "number_fidelity": sum(numbers) / len(numbers) if numbers else None,
+        "name_fidelity": sum(names) / len(names) if names else None,
+    }
+
+
+def language_match(answer: Answer, language: str) -> float:
+    """Return 1 when every answer sentence is in the question's language or labelled as an original."""
+    from .grounding import LABEL
+    from .text import detect_language
+
+    if not answer.found:
+        return float(detect_language(answer.answer) == language)
+    ok = [detect_language(clean_claim(s.text)) == language or bool(LABEL.match(s.text)) for s in answer.sentences]
+    return sum(ok) / len(ok) if ok else 0.0
+
+
+def score_result(result: Result, passages: list[Passage], text_of: Callable[[str], str | None]) -> None:
+    """Fill result.scores with every metric that applies to its item."""
+    item, answer = result.item, result.answer
+    s: dict[str, float | None] = {"language_match": language_match(answer, item.language)}
+    if item.answerable:
+        s |= retrieval_scores(passages, gold_spans(item, text_of))
+        s["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
+        s["false_refusal"] = float(not answer.found)
+        s |= citation_scores(answer)
+    else:
+        s["no_answer_hallucination"] = float(answer.found)
+    result.scores = s
+
+
+def aggregate(results: list[Result], key: Callable[[Result], str] | None = None) -> dict:
+    """Return the mean of each metric over results, or per group when key is given."""
+    if key is not None:
+        groups: dict[str, list[Result]] = defaultdict(list)
+        for r in results:
+            groups[key(r)].append(r)
+        return {g: aggregate(rs) for g, rs in sorted(groups.items())}
+    out: dict[str, float | int] = {"n": len(results)}
+    for metric in METRICS:
+        values = [r.scores[metric] for r in results if r.scores.get(metric) is not None]
+        if values:
+            out[metric] = round(sum(values) / len(values), 4)
+    return out
+
+
+# --- running -----------------------------------------------------------------------------------------
+
+
+async def run(assistant, items: list[Item], conversations: list[list[Item]], concurrency: int = 4,
+              progress: Callable[[int, int], None] | None = None) -> list[Result]:
+    """Ask every item (conversations turn by turn, with their history) and score the answers."""
+    semaphore = asyncio.Semaphore(concurrency)
+    total = len(items) + sum(len(c) for c in conversations)
+    done = 0
+    results: list[Result] = []
+
+    def tick():
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
+    async def one(item: Item, history=(), last=None) -> Result:
+        async with semaphore:
+            answer = await assistant.aask(item.question, list(history), last=last)
+            passages = await asyncio.to_thread(assistant.retrieve, item.question, list(history), None, 10, last)
+        result = Result(item, answer)
+        score_result(result, passages, assistant.store.document_text)
+        tick()
+        return result
+
+    async def conversation(turns: list[Item]) -> list[Result]:
+        history: list[dict] = []
+        last = None
+        out = []
+        for item in turns:
+            r = await one(item, history, last)
+            out.append(r)
+            last = r.answer
+            history += [{"role": "user", "content": item.question}, {"role": "assistant", "content": r.answer.answer}]
+        return out
+
+    singles = await asyncio.gather(*(one(i) for i in items))
+    convs = await asyncio.gather(*(conversation(c) for c in conversations))
+    results.extend(singles)
+    for c in convs:
+        results.extend(c)
+    return results
+
+
+def summary(results: list[Result]) -> dict:
+    """Return the report object: metrics overall, per language form, per question type, per set."""
+    return {
+        "n": len(results),
+        "metrics": {k: v for k, v in aggregate(results).items() if k != "n"},
+        "by_language": aggregate(results, key=lambda r: r.item.form),
+        "by_type": aggregate(results, key=lambda r: r.item.type if r.item.answerable else "unanswerable"),
+        "by_set": aggregate(results, key=lambda r: "conversations" if r.item.conversation else "qa"),
+    }

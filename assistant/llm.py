@@ -1,0 +1,302 @@
+"""Optional LLM answerer: an OpenAI-compatible server or Ollama writes the answer from numbered passages,
+and every sentence it writes is checked against the passages it cites."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .chat import trim
+from .config import Settings
+from .grounding import MARKER, clean_claim, support
+from .messages import NO_ANSWER, language_name, no_answer
+from .prompts import render
+from .text import detect_language, sentence_spans
+from .types import Answer, AnswerSentence, Citation, Message, Passage
+
+INSTALL_HINT = "pip install 'assistant[llm]'"
+MIN_SUPPORT = 0.5
+
+_GROUP = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+# "… 2021.[1] Next" cites the sentence before the stop: move the marker inside so splitting keeps it there.
+_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_THINK = re.compile(r"<think>.*?</think>", re.S)
+_SOURCE_TAG = re.compile(r"<(?=\s*/?\s*sources?\b)", re.I)
+_LABEL = re.compile(r"^(?:standalone |rewritten )?question\s*:\s*", re.I)
+
+
+class LLMError(RuntimeError):
+    """The LLM server could not be reached or answered with an error."""
+
+
+# --- backends ------------------------------------------------------------------------------------
+
+
+def _integration(module: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise SystemExit(f"error: LLM answers need {module}; install it with: {INSTALL_HINT}") from e
+
+
+def _need(value: str | None, var: str, what: str, backend: str) -> str:
+    if not value:
+        raise ValueError(f"the {backend} LLM needs a {what}: set {var} (or pass it as a flag)")
+    return value
+
+
+def _openai(settings: Settings):
+    model = _need(settings.llm_model, "ASSISTANT_LLM_MODEL", "model name", "openai")
+    base_url = _need(settings.llm_base_url, "ASSISTANT_LLM_BASE_URL", "base URL", "openai")
+    OpenAILike = _integration("llama_index.llms.openai_like").OpenAILike
+    # Local servers need no key, but the client insists on one. One retry: a server that is down should
+    # fail fast with a clear message rather than back off for a minute.
+    return OpenAILike(
+        model=model,
+        api_base=base_url,
+        api_key=settings.llm_api_key or "not-needed",
+        is_chat_model=True,
+        timeout=settings.llm_timeout,
+        max_retries=1,
+    )
+
+
+def _ollama(settings: Settings):
+    model = _need(settings.llm_model, "ASSISTANT_LLM_MODEL", "model name", "ollama")
+    Ollama = _integration("llama_index.llms.ollama").Ollama
+    return Ollama(
+        model=model,
+        base_url=settings.llm_base_url or "http://localhost:11434",
+        request_timeout=settings.llm_timeout,
+    )
+
+
+LLMS: dict[str, Callable[[Settings], object]] = {"openai": _openai, "ollama": _ollama}
+
+
+def get_llm(settings: Settings):
+    """Return the llama-index LLM named by settings.answerer."""
+    name = settings.answerer
+    if name not in LLMS:
+        raise ValueError(f"unknown LLM {name!r}; choose from {sorted(LLMS)}")
+    return LLMS[name](settings)
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    for module, names in (("openai", ("APIError",)), ("httpx", ("HTTPError",)), ("ollama", ("ResponseError",))):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        errors += [getattr(mod, n) for n in names if hasattr(mod, n)]
+    return tuple(errors)
+
+
+# --- the answerer --------------------------------------------------------------------------------
+
+
+class LLMAnswerer:
+    """Answers from retrieved passages with an LLM; cites, renumbers and support-checks every sentence."""
+
+    def __init__(self, settings: Settings, llm=None, embed: Callable[[list[str]], np.ndarray] | None = None):
+        self.settings = settings
+        self.llm = llm if llm is not None else get_llm(settings)
+        self.embed = embed
+
+    @property
+    def name(self) -> str:
+        """Return the answerer's name as answers report it, e.g. "llm:openai/qwen2.5"."""
+        backend = self.settings.answerer if self.settings.answerer in LLMS else "custom"
+        model = getattr(self.llm, "model", None) or self.settings.llm_model
+        return f"llm:{backend}/{model}"
+
+    @property
+    def base_url(self) -> str:
+        """Return the address of the LLM server, for error messages."""
+        for attr in ("api_base", "base_url"):
+            if isinstance(getattr(self.llm, attr, None), str):
+                return getattr(self.llm, attr)
+        return self.settings.llm_base_url or "(unknown address)"
+
+    def answer(self, question: str, passages: list[Passage], history: list[Message], language: str) -> Answer:
+        """Return the LLM's cited answer to question from passages, or an abstention."""
+        if not passages:
+            return self._abstain(question, passages, language)
+        reply = self._chat(self._answer_messages(question, passages, history, language))
+        return self._build(question, passages, language, reply)
+
+    async def aanswer(
+        self, question: str, passages: list[Passage], history: list[Message], language: str
+    ) -> Answer:
+        """Return the same as answer(), without blocking the event loop."""
+        if not passages:
+            return self._abstain(question, passages, language)
+        reply = await self._achat(self._answer_messages(question, passages, history, language))
+        return self._build(question, passages, language, reply)
+
+    def condense(self, question: str, history: list[Message]) -> str:
+        """Return question rewritten to stand on its own, given the conversation so far."""
+        history = self._recent(history)
+        if not history:
+            return question
+        return _standalone(self._chat(self._condense_messages(question, history)), question)
+
+    async def acondense(self, question: str, history: list[Message]) -> str:
+        """Return the same as condense(), without blocking the event loop."""
+        history = self._recent(history)
+        if not history:
+            return question
+        return _standalone(await self._achat(self._condense_messages(question, history)), question)
+
+    # --- talking to the model --------------------------------------------------------------------
+
+    def _chat(self, messages) -> str:
+        try:
+            response = self.llm.chat(messages)
+        except _network_errors() as e:
+            raise self._error(e) from e
+        return _THINK.sub("", response.message.content or "").strip()
+
+    async def _achat(self, messages) -> str:
+        try:
+            response = await self.llm.achat(messages)
+        except _network_errors() as e:
+            raise self._error(e) from e
+        return _THINK.sub("", response.message.content or "").strip()
+
+    def _error(self, e: BaseException) -> LLMError:
+        return LLMError(
+            f"could not get an answer from the LLM at {self.base_url}: {e} "
+            "(is the server running, and are ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL right?)"
+        )
+
+    def _recent(self, history: Sequence[Message]) -> list[Message]:
+        return trim(list(history), self.settings.history_tokens)
+
+    def _answer_messages(self, question, passages, history, language):
+        from llama_index.core.llms import ChatMessage
+
+        sources = [
+            {
+                "n": i,
+                "title": html.escape(p.title, quote=True),
+                "language": p.language,
+                "date": html.escape(p.date or "", quote=True),
+                # Passage text is data: it must not be able to close its block or open another one.
+                "text": _SOURCE_TAG.sub("&lt;", p.text),
+            }
+            for i, p in enumerate(passages, 1)
+        ]
+        # Markers in earlier answers point at earlier sources: drop them so they cannot pass for these.
+        history = [Message(m.role, MARKER.sub("", m.content)) for m in self._recent(history)]
+        words = {"language_name": language_name(language, question), "no_answer": no_answer(language, question)}
+        return [
+            ChatMessage(role="system", content=render("system.md", **words)),
+            ChatMessage(role="user", content=render("answer.md", sources=sources, history=history, question=question, **words)),
+        ]
+
+    def _condense_messages(self, question, history):
+        from llama_index.core.llms import ChatMessage
+
+        lang = detect_language(question)
+        prompt = render(
+            "condense.md", history=history, question=question, language_name=language_name(lang, question)
+        )
+        return [ChatMessage(role="user", content=prompt)]
+
+    # --- from reply to Answer --------------------------------------------------------------------
+
+    def _abstain(self, question: str, passages: Sequence[Passage], language: str) -> Answer:
+        return Answer(
+            question=question,
+            answer=no_answer(language, question),
+            found=False,
+            answerer=self.name,
+            language=language,
+            retrieved=tuple(passages),
+        )
+
+    def _build(self, question: str, passages: list[Passage], language: str, reply: str) -> Answer:
+        sentences, used = cite(reply, len(passages))
+        if not used or is_no_answer(reply):
+            return self._abstain(question, passages, language)
+        cited = [passages[old - 1] for old in used]  # cited[k] is the passage now numbered k + 1
+        claims = [clean_claim(text) for text, _ in sentences]
+        claim_vecs = passage_vecs = None
+        if self.embed is not None:
+            claim_vecs = self.embed(claims)
+            passage_vecs = self.embed([p.text for p in cited])
+        out = []
+        for i, (text, ns) in enumerate(sentences):
+            texts = [cited[n - 1].text for n in ns]
+            vecs = [passage_vecs[n - 1] for n in ns] if passage_vecs is not None else None
+            score = support(text, texts, claim_vecs[i] if claim_vecs is not None else None, vecs)
+            out.append(AnswerSentence(text, tuple(ns), score, flagged=not ns or score < MIN_SUPPORT))
+        citations = tuple(_citation(n, p) for n, p in enumerate(cited, 1))
+        return Answer(
+            question=question,
+            answer=" ".join(s.text for s in out),
+            found=True,
+            citations=citations,
+            sentences=tuple(out),
+            answerer=self.name,
+            language=language,
+            retrieved=tuple(passages),
+        )
+
+
+def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]]:
+    """Return the reply's sentences with markers renumbered 1..m in order of first use (markers outside
+    1..count dropped) and their new numbers, and the old numbers in that order."""
+    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), reply.strip())
+    used: list[int] = []
+    for m in _GROUP.finditer(reply):
+        for n in map(int, m.group(1).split(",")):
+            if 1 <= n <= count and n not in used:
+                used.append(n)
+    new = {old: i for i, old in enumerate(used, 1)}
+    sentences: list[tuple[str, list[int]]] = []
+    for s, e in sentence_spans(reply):
+        ns: list[int] = []
+
+        def rewrite(m: re.Match, ns: list[int] = ns) -> str:
+            fresh = [new[n] for n in map(int, m.group(1).split(",")) if n in new and new[n] not in ns]
+            ns.extend(dict.fromkeys(fresh))
+            return " " + "".join(f"[{n}]" for n in dict.fromkeys(fresh)) if fresh else ""
+
+        text = re.sub(r"\]\s+\[", "][", _GROUP.sub(rewrite, reply[s:e])).strip()
+        if not clean_claim(text) and sentences:  # a marker left on its own cites the sentence before
+            prev, prev_ns = sentences[-1]
+            extra = [n for n in ns if n not in prev_ns]
+            sentences[-1] = (prev + "".join(f"[{n}]" for n in extra), prev_ns + extra)
+        elif clean_claim(text):
+            sentences.append((text, ns))
+    return sentences, used
+
+
+def is_no_answer(reply: str) -> bool:
+    """Return whether reply is one of the abstention sentences (markers and final stop ignored)."""
+    def norm(s: str) -> str:
+        return " ".join(clean_claim(s).rstrip(".!").split()).casefold()
+
+    return norm(reply) in {norm(s) for s in NO_ANSWER.values()}
+
+
+def _citation(n: int, p: Passage) -> Citation:
+    return Citation(
+        n=n, doc_id=p.doc_id, source=p.source, title=p.title, language=p.language, text=p.text,
+        start=p.start, end=p.end, score=p.score, date=p.date, twin=p.twin,
+    )
+
+
+def _standalone(reply: str, question: str) -> str:
+    lines = [line.strip() for line in reply.splitlines() if line.strip()]
+    if not lines:
+        return question
+    text = _LABEL.sub("", lines[0]).strip().strip("\"'“”«»„").strip()
+    return text or question

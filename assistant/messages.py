@@ -1,0 +1,47 @@
+"""What the assistant says in each language: abstentions and the labels of quoted originals."""
+
+from __future__ import annotations
+
+from .text import LANGUAGE_NAMES, LATIN, detect_script
+
+# The one sentence every answerer abstains with, per language (Serbian in the question's script).
+NO_ANSWER = {
+    "en": "I cannot find the answer to this question in the reports.",
+    "sr": "У извештајима нема одговора на ово питање.",
+    "sr-Latn": "U izveštajima nema odgovora na ovo pitanje.",
+    "ru": "В отчётах нет ответа на этот вопрос.",
+}
+
+# "(Serbian original)": a quoted sentence is in another language than the question.
+ORIGINAL = {
+    "en": {"sr": "(Serbian original)", "ru": "(Russian original)", "en": "(English original)"},
+    "sr": {"en": "(оригинал на енглеском)", "ru": "(оригинал на руском)", "sr": "(оригинал на српском)"},
+    "sr-Latn": {"en": "(original na engleskom)", "ru": "(original na ruskom)", "sr": "(original na srpskom)"},
+    "ru": {"en": "(оригинал на английском)", "sr": "(оригинал на сербском)", "ru": "(оригинал на русском)"},
+}
+
+
+def variant(language: str, question: str = "") -> str:
+    """Return the key for the question's language, telling Serbian Latin from Serbian Cyrillic."""
+    if language == "sr" and question and detect_script(question) == LATIN:
+        return "sr-Latn"
+    return language if language in NO_ANSWER else "en"
+
+
+def no_answer(language: str, question: str = "") -> str:
+    """Return the abstention sentence in the question's language (and, for Serbian, its script)."""
+    return NO_ANSWER[variant(language, question)]
+
+
+def original_label(question_language: str, question: str, source_language: str) -> str:
+    """Return the label put before a quote in another language, e.g. "(Serbian original)"."""
+    labels = ORIGINAL[variant(question_language, question)]
+    return labels.get(source_language, f"({LANGUAGE_NAMES.get(source_language, source_language)} original)")
+
+
+def language_name(language: str, question: str = "") -> str:
+    """Return the language to answer in as prompts name it, e.g. "Serbian (Latin script)"."""
+    name = LANGUAGE_NAMES.get(language, "the language of the question")
+    if language == "sr" and question:
+        name += f" ({detect_script(question)} script)"
+    return name

@@ -1,0 +1,126 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25 over folded stems), fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .ingest import date_number
+from .keyword import KeywordIndex
+from .store import Store
+from .text import keyword_tokens
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to languages, documents and a date range (ISO dates, inclusive)."""
+
+    languages: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def chroma_where(self) -> dict | None:
+        """Return the Chroma `where` clause for these filters, None for no filter."""
+        clauses: list[dict] = []
+        if self.languages:
+            clauses.append({"language": {"$in": list(self.languages)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.date_from:
+            clauses.append({"date_num": {"$gte": date_number(self.date_from)}})
+        if self.date_to:
+            clauses.append({"date_num": {"$lte": date_number(self.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def keyword_weights(self, index: KeywordIndex) -> np.ndarray | None:
+        """Return a 0/1 weight per keyword-index row for these filters, None for no filter."""
+        if not (self.languages or self.doc_ids or self.date_from or self.date_to):
+            return None
+        weights = index.mask({k: set(v) for k, v in (("language", self.languages), ("doc_id", self.doc_ids)) if v})
+        if weights is None:
+            weights = np.ones(len(index), dtype=np.float32)
+        dates = np.asarray(index.fields.get("date_num", [0] * len(index)))
+        if self.date_from:
+            weights = weights * (dates >= date_number(self.date_from))
+        if self.date_to:
+            weights = weights * ((dates <= date_number(self.date_to)) & (dates > 0))
+        return weights.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with what each retriever thought of it."""
+
+    chunk_id: str
+    text: str
+    meta: dict
+    fused: float
+    dense: float
+    dense_rank: int | None
+    keyword_rank: int | None
+
+
+class Retriever:
+    """Searches chunks by meaning and by words at once."""
+
+    def __init__(self, store: Store, keyword: KeywordIndex, languages: Iterable[str] = ()):
+        self.store = store
+        self.keyword = keyword
+        self.languages = sorted(set(languages))
+
+    def search(
+        self,
+        question_vec: np.ndarray,
+        tokens: list[str],
+        k: int,
+        filters: Filters | None = None,
+        boost_docs: Iterable[str] = (),
+        depth: int = 20,
+    ) -> list[Hit]:
+        """Return the k best chunks by reciprocal-rank fusion of dense and keyword rankings; chunks of
+        boost_docs (the documents a conversation is about) get one extra top-rank vote."""
+        filters = filters or Filters()
+        # Cosine similarity across languages runs lower than within one, so a single ranking buries
+        # the only report that answers in another language. Rank each document language on its own.
+        languages = [lang for lang in self.languages if not filters.languages or lang in filters.languages]
+        rankings: list[list[str]] = []
+        info: dict[str, tuple[str, dict, float]] = {}
+        for lang in languages or [None]:
+            scoped = replace(filters, languages=(lang,)) if lang else filters
+            dense = self.store.query_chunks(question_vec, max(depth, k), scoped.chroma_where())
+            rankings.append([cid for cid, *_rest in dense])
+            info.update({cid: (text, meta, sim) for cid, sim, text, meta in dense})
+        keyword = self.keyword.search(tokens, max(depth, k), filters.keyword_weights(self.keyword))
+        rankings.append([cid for cid, _score in keyword])
+        fused: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, cid in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        dense_best = sorted(((sim, cid) for cid, (_t, _m, sim) in info.items()), reverse=True)
+        dense_rank = {cid: r for r, (_sim, cid) in enumerate(dense_best)}
+        keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword)}
+        missing = [cid for cid in fused if cid not in info]
+        for cid, (text, meta) in self.store.get_chunks(missing).items():
+            info[cid] = (text, meta, 0.0)  # found by keywords only
+        boost = set(boost_docs)
+        if boost:
+            for cid in fused:
+                if cid in info and info[cid][1]["doc_id"] in boost:
+                    fused[cid] += 1.0 / (RRF_K + 1)
+        ranked = sorted((cid for cid in fused if cid in info), key=lambda c: -fused[c])[:k]
+        return [
+            Hit(cid, info[cid][0], info[cid][1], fused[cid], info[cid][2], dense_rank.get(cid), keyword_rank.get(cid))
+            for cid in ranked
+        ]
+
+
+def query_tokens(question: str, language: str, extra: Iterable[str] = ()) -> list[str]:
+    """Return the keyword tokens of a question, plus extra ones carried from the conversation."""
+    return keyword_tokens(question, language, query=True) + list(extra)

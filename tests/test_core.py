@@ -1,0 +1,190 @@
+"""Asking: cited answers across languages and scripts, abstention, follow-ups and bad questions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.core import Assistant, EmptyIndexError, QuestionError
+from assistant.grounding import MARKER
+from assistant.retrieval import Filters
+from assistant.text import fold
+
+BIN = Path(sys.executable).parent / "assistant"
+EN, SR = "001_23abd807676cf300", "000_7e6134a7318589bf"
+
+
+@pytest.fixture(scope="module")
+def assistant(seeded) -> Assistant:
+    return Assistant(seeded)
+
+
+def resolves(answer, store) -> None:
+    """Assert every [n] resolves to a citation whose text sits at its offsets in its document."""
+    by_n = {c.n: c for c in answer.citations}
+    markers = [int(n) for n in MARKER.findall(answer.answer)]
+    assert markers and set(markers) == set(by_n)
+    for c in answer.citations:
+        assert store.document_text(c.doc_id)[c.start : c.end] == c.text
+
+
+def test_dpnsee_answer_cites_the_dpnsee_passage(assistant):
+    answer = assistant.ask("what did DPNSEE say?")
+    assert answer.found and answer.citations[0].doc_id in (EN, SR)
+    assert "DPNSEE" in answer.citations[0].text and "pointed out" in answer.answer
+    resolves(answer, assistant.store)
+
+
+@pytest.mark.parametrize(
+    "question, doc, fact",
+    [
+        ("How much did coca cultivation in Colombia's Pacific region increase?", EN, "97.4"),
+        ("Колико је порастао узгој коке у Пацифичком региону Колумбије?", SR, "97.4"),
+        ("Koliko je porastao uzgoj koke u Pacifičkom regionu Kolumbije?", SR, "97.4"),
+        ("На сколько выросло выращивание коки в Тихоокеанском регионе Колумбии?", None, "97.4"),
+    ],
+)
+def test_same_fact_in_four_language_forms(assistant, question, doc, fact):
+    answer = assistant.ask(question)
+    assert answer.found
+    assert fact in answer.answer.replace(",", ".")
+    assert answer.citations[0].doc_id in ((doc,) if doc else (EN, SR))
+    resolves(answer, assistant.store)
+
+
+def test_latin_name_finds_cyrillic_spelling(assistant):
+    answer = assistant.ask("Ko je Milan Pekic?")
+    assert answer.found and answer.citations[0].doc_id.startswith("003")
+    assert "Милан Пекић" in answer.citations[0].text
+
+
+def test_english_question_answered_only_in_serbian_is_labelled(assistant):
+    answer = assistant.ask("Who represented Serbia at the TAIEX workshop in Sarajevo?")
+    assert answer.found and any(c.doc_id.startswith("003") for c in answer.citations)
+    assert "(Serbian original)" in answer.answer
+
+
+def test_russian_question_finds_english_text(assistant):
+    passages = assistant.retrieve("Что сказал Виктор Иванов о производстве героина в Афганистане?", k=5)
+    assert passages[0].doc_id.startswith("004")
+    answer = assistant.ask("Что сказал Виктор Иванов о производстве героина в Афганистане?")
+    assert answer.found and answer.citations[0].doc_id.startswith("004") and "(оригинал на английском)" in answer.answer
+
+
+def test_twin_citation_carries_the_aligned_sentence(assistant):
+    answer = assistant.ask("what did DPNSEE say?")
+    twin = answer.citations[0].twin
+    assert twin is not None and {twin.doc_id, answer.citations[0].doc_id} == {EN, SR}
+    assert "DPNSEE" in twin.text and assistant.store.document_text(twin.doc_id)[twin.start : twin.end] == twin.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Australia?", "Koji je najbolji recept za sarmu?", "Какая погода будет завтра в Новосибирске?"],
+)
+def test_unrelated_questions_abstain_in_their_language(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.found and answer.citations == ()
+    assert fold(answer.answer) != fold("I cannot find the answer to this question in the reports.") or question.startswith("What")
+
+
+def test_filters_restrict_retrieval(assistant):
+    only_sr = assistant.retrieve("what did DPNSEE say?", filters=Filters(languages=("sr",)), k=5)
+    assert only_sr and all(p.language == "sr" for p in only_sr)
+    only_002 = assistant.retrieve("what did DPNSEE say?", filters=Filters(doc_ids=("002_c41756f9194e43e0",)), k=5)
+    assert {p.doc_id for p in only_002} == {"002_c41756f9194e43e0"}
+    dated = assistant.retrieve("drug meeting", filters=Filters(date_from="2021-01-01", date_to="2021-12-31"), k=10)
+    assert dated and {p.date[:4] for p in dated} == {"2021"}
+
+
+def _follow(assistant, first_question, follow_up):
+    first = assistant.ask(first_question)
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]
+    return first, assistant.ask(follow_up, history, last=first)
+
+
+def test_follow_up_uses_the_conversation(assistant):
+    first, follow = _follow(assistant, "Who chaired the XXIII meeting of the CSTO coordinating council?",
+                            "And who else attended from the CSTO?")
+    assert first.citations[0].doc_id.startswith("002")
+    assert follow.found and follow.citations[0].doc_id.startswith("002") and "Semerikov" in follow.answer
+    # The same follow-up after another conversation goes to that conversation's report.
+    first, follow = _follow(assistant, "Who chaired the G8 experts meeting in Moscow?", "Who else attended?")
+    assert first.citations[0].doc_id.startswith("004")
+    assert follow.found and follow.citations[0].doc_id.startswith("004")
+
+
+def test_follow_up_in_serbian_about_the_last_day(assistant):
+    first, follow = _follow(assistant, "Када је одржана прва сесија међусекторског састанка CND?", "А последњег дана?")
+    assert {c.doc_id for c in follow.citations} & {SR, EN}
+    assert "21" in follow.answer
+
+
+def test_history_is_trimmed_to_the_token_budget(assistant):
+    long_history = [{"role": "user", "content": "word " * 5000}, {"role": "assistant", "content": "ok"}]
+    answer = assistant.ask("what did DPNSEE say?", long_history)
+    assert answer.found
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t"])
+def test_empty_question_is_refused(assistant, question):
+    with pytest.raises(QuestionError, match="empty"):
+        assistant.ask(question)
+
+
+def test_overlong_question_is_refused(assistant):
+    with pytest.raises(QuestionError, match="limit is 4,000"):
+        assistant.ask("drugs " * 200_000)
+
+
+@pytest.mark.parametrize("question", ["毒品政策会议在哪里举行？", "Ποιος εκπροσώπησε τη Σερβία;", "???", "<script>alert(1)</script>"])
+def test_other_languages_and_odd_input_never_crash(assistant, question):
+    answer = assistant.ask(question)
+    assert isinstance(answer.found, bool) and answer.answer
+
+
+def test_nothing_indexed_says_how_to_ingest(settings):
+    with pytest.raises(EmptyIndexError, match="assistant ingest"):
+        Assistant(settings).ask("what did DPNSEE say?")
+
+
+def _cli(*args, home, stdin=None):
+    env = os.environ | {"ASSISTANT_HOME": str(home)}
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=300, input=stdin)
+
+
+def test_cli_ask_json_contract(seeded):
+    proc = _cli("ask", "--json", "what did DPNSEE say?", home=seeded.home)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) >= {"question", "answer", "found", "citations", "sentences"}
+    assert out["found"] is True and out["question"] == "what did DPNSEE say?"
+    for c in out["citations"]:
+        assert {k: type(c[k]) for k in ("n", "doc_id", "source", "title", "language", "text", "start", "end", "score")} == {
+            "n": int, "doc_id": str, "source": str, "title": str, "language": str, "text": str, "start": int,
+            "end": int, "score": float}
+    for s in out["sentences"]:
+        assert isinstance(s["text"], str) and all(isinstance(n, int) for n in s["citations"])
+        assert isinstance(s["support"], float) and s["support"] >= 0.5
+
+
+def test_cli_ask_history_and_bad_input(seeded, tmp_path):
+    history = tmp_path / "h.json"
+    history.write_text(json.dumps([{"role": "user", "content": "Who chaired the XXIII CSTO coordinating council meeting?"},
+                                   {"role": "assistant", "content": "Igor Zubov [1]"}]), "utf-8")
+    proc = _cli("ask", "--json", "--history", str(history), "Who else attended from the CSTO?", home=seeded.home)
+    assert proc.returncode == 0 and "Semerikov" in json.loads(proc.stdout)["answer"]
+    assert _cli("ask", "", home=seeded.home).returncode == 2
+    assert "limit" in _cli("ask", "x" * 5000, home=seeded.home).stderr
+    history.write_text("{not json", "utf-8")
+    assert _cli("ask", "--history", str(history), "q?", home=seeded.home).returncode == 2
+
+
+def test_cli_chat_session(seeded):
+    proc = _cli("chat", home=seeded.home, stdin="what did DPNSEE say?\n\n")
+    assert proc.returncode == 0 and "DPNSEE" in proc.stdout and "[1]" in proc.stdout
