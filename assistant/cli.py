@@ -111,6 +111,102 @@ def status(ctx: Context, as_json):
                    f"{r.title[:60]}{twin}")
 
 
+def _assistant(settings):
+    """Return an Assistant, or exit with a message a person can act on."""
+    from .core import Assistant
+
+    try:
+        return Assistant(settings)
+    except (ValueError, SystemExit) as e:
+        raise click.UsageError(str(e)) from None
+
+
+def _filters(lang, doc, since, until):
+    from .retrieval import Filters
+
+    return Filters(languages=tuple(lang), doc_ids=tuple(doc), date_from=since, date_to=until)
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    click.echo(answer.answer)
+    for c in answer.citations:
+        click.echo(f"  [{c.n}] {c.title} — {c.source} [{c.start}:{c.end}] ({c.language})", err=False)
+
+
+def _ask_options(f):
+    for option in reversed([
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object: answer, citations, sentences."),
+        click.option("--top-k", type=int, envvar="ASSISTANT_TOP_K", help="Passages to read (default 5)."),
+        click.option("--lang", multiple=True, help="Only reports in this language (sr, en, ru); repeatable."),
+        click.option("--doc", multiple=True, help="Only this document id; repeatable."),
+        click.option("--since", help="Only reports dated on or after YYYY-MM-DD."),
+        click.option("--until", help="Only reports dated on or before YYYY-MM-DD."),
+        click.option("--answerer", envvar="ASSISTANT_LLM", help="extractive (default), openai or ollama."),
+    ]):
+        f = option(f)
+    return f
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--history", type=click.File("r", encoding="utf-8"),
+              help='JSON list of {"role": "user"|"assistant", "content": str}, for a follow-up question.')
+@_ask_options
+@pass_ctx
+def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until, answerer):
+    """Answer QUESTION from the reports, citing every sentence; says so when they hold no answer."""
+    from .core import EmptyIndexError, QuestionError, history_from_json
+
+    settings = ctx.settings(answerer=answerer)
+    try:
+        messages = history_from_json(json.load(history)) if history else []
+    except json.JSONDecodeError as e:
+        raise click.UsageError(f"--history is not valid JSON: {e}") from None
+    except QuestionError as e:
+        raise click.UsageError(str(e)) from None
+    assistant = _assistant(settings)
+    try:
+        answer = assistant.ask(question, messages, _filters(lang, doc, since, until), top_k)
+    except QuestionError as e:
+        raise click.UsageError(str(e)) from None
+    except EmptyIndexError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    _print_answer(answer, as_json)
+
+
+@cli.command()
+@_ask_options
+@pass_ctx
+def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
+    """Talk with the reports in the terminal; follow-up questions use the conversation. Ctrl-D ends."""
+    from .core import EmptyIndexError, QuestionError
+
+    assistant = _assistant(ctx.settings(answerer=answerer))
+    filters = _filters(lang, doc, since, until)
+    history: list[dict] = []
+    last = None
+    click.echo(f"Ask about the reports ({assistant.answerer_name} answers). Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            break
+        if not question:
+            break
+        try:
+            last = assistant.ask(question, history, filters, top_k, last)
+        except (QuestionError, EmptyIndexError) as e:
+            click.echo(f"error: {e}", err=True)
+            continue
+        _print_answer(last, as_json)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
+
+
 def main() -> None:
     """Run the command line."""
     cli(prog_name="assistant")
