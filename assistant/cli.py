@@ -207,6 +207,51 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
 
 
+@cli.command("eval")
+@click.option("--set", "set_name", default="all", type=click.Choice(["all", "qa", "conversations"]),
+              show_default=True, help="Which question set to run.")
+@click.option("--evals", "evals_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("evals"),
+              show_default=True, help="Folder holding qa.jsonl and conversations.jsonl.")
+@click.option("--answerer", envvar="ASSISTANT_LLM", help="extractive (default), openai or ollama.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the metrics.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write report.json, report.md and metrics.png here.")
+@click.option("--baseline", type=click.File("r", encoding="utf-8"), help="An earlier report.json to compare with.")
+@click.option("--concurrency", default=4, show_default=True, help="Questions asked at once.")
+@pass_ctx
+def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency):
+    """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
+    import asyncio
+
+    from . import evaluation, report
+
+    settings = ctx.settings(answerer=answerer)
+    items = evaluation.load_items(evals_dir / "qa.jsonl") if set_name in ("all", "qa") else []
+    convs = evaluation.load_conversations(evals_dir / "conversations.jsonl") if set_name in ("all", "conversations") else []
+    assistant = _assistant(settings)
+    if not assistant.records:
+        assistant.ingest([settings.seeds])
+    bar = None
+    if sys.stderr.isatty() and not as_json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(items) + sum(map(len, convs)), desc="eval", file=sys.stderr)
+    results = asyncio.run(evaluation.run(assistant, items, convs, concurrency,
+                                         progress=(lambda done, total: bar.update(1)) if bar else None))
+    if bar:
+        bar.close()
+    summary = evaluation.summary(results) | {"answerer": assistant.answerer_name}
+    base = json.load(baseline) if baseline else None
+    if report_dir:
+        for path in report.write(summary, report_dir, base):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(json.dumps(summary | ({"baseline_delta": report.deltas(summary, base)} if base else {}),
+                              ensure_ascii=False))
+    else:
+        click.echo(report.markdown(summary, base))
+
+
 def main() -> None:
     """Run the command line."""
     cli(prog_name="assistant")
