@@ -78,14 +78,15 @@ class Scored:
 
 
 def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candidate]) -> list[Scored]:
-    """Return candidates scored by meaning, shared words and the kind of fact the question asks for."""
+    """Return candidates scored by meaning (the best of the question's phrasings in qvec's rows), shared
+    words and the kind of fact the question asks for."""
     q_words = content_words(question, language)
     kind = question_type(question)
     feature = _FEATURES.get(kind)
     best_chunk = max((c.chunk_score for c in candidates), default=1.0) or 1.0
     out = []
     for c in candidates:
-        sim = float(np.dot(qvec, c.vector)) + (0.0 if c.language == language else CROSS_LINGUAL_OFFSET)
+        sim = float(np.max(np.atleast_2d(qvec) @ c.vector)) + (0.0 if c.language == language else CROSS_LINGUAL_OFFSET)
         words = content_words(c.text, c.language)
         overlap = len(q_words & words) / len(q_words) if q_words else 0.0
         bonus = 0.02 if feature is not None and feature.search(c.text) else 0.0
@@ -104,13 +105,14 @@ def answers(best: Scored) -> bool:
 
 def choose(scored: list[Scored]) -> list[Scored]:
     """Return the best sentence, and the next one when it is nearly as good and says something else."""
-    if not scored or not answers(scored[0]):
+    passing = [s for s in scored if answers(s)]
+    if not passing:
         return []
-    chosen = [scored[0]]
-    for s in scored[1:]:
-        if len(chosen) >= MAX_SENTENCES or s.score < scored[0].score - SECOND_WITHIN:
+    chosen = [passing[0]]
+    for s in passing[1:]:
+        if len(chosen) >= MAX_SENTENCES or s.score < passing[0].score - SECOND_WITHIN:
             break
-        if not answers(s) or any(_same_fact(s.candidate, c.candidate) for c in chosen):
+        if any(_same_fact(s.candidate, c.candidate) for c in chosen):
             continue
         chosen.append(s)
     # Read in document order when quoting one document.

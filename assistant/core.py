@@ -14,12 +14,12 @@ import numpy as np
 from .answer import Candidate, choose, compose, in_question_language, score
 from .chat import as_messages, contextualise, trim
 from .config import Settings, setup_offline_env
-from .embedding import embed_passages, embed_query, get_embedder
+from .embedding import embed_passages, embed_queries, embed_query, get_embedder
 from .ingest import Ingestor, IngestReport, Progress
 from .keyword import KeywordIndex
 from .retrieval import Filters, Hit, Retriever, query_tokens
 from .store import DocRecord, Store
-from .text import detect_language
+from .text import detect_language, script_variants
 from .types import Answer, Message, Passage, Twin
 
 
@@ -156,7 +156,7 @@ class Assistant:
         boost = turn.carried_docs
         if self._llm is not None and turn.search_text != question:
             turn = replace(turn, search_text=self._llm.condense(question, messages))
-        qvec = embed_query(self.embedder, turn.search_text)
+        qvec = embed_queries(self.embedder, script_variants(turn.search_text, language))
         if turn.carried_terms and not boost:
             previous = next(m.content for m in reversed(messages) if m.role == "user")
             prev_hits = self.retriever.search(embed_query(self.embedder, previous),

