@@ -29,9 +29,9 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Brings the index up to date (progress shown), then serves the chat on http://$(HOST):$(PORT).
 run: install
-	$(BIN)/assistant ingest seeds || [ $$? -eq 1 ]
-	$(BIN)/assistant status
+	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
 test: install-test browser
 	$(BIN)/ruff check assistant tests

@@ -252,6 +252,24 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
         click.echo(report.markdown(summary, base))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; loopback by default (0.0.0.0 opens it to the network).")
+@click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
+@click.option("--no-ingest", is_flag=True, help="Serve the index as it is, without ingesting seeds/ first.")
+@pass_ctx
+def serve(ctx: Context, host, port, no_ingest):
+    """Serve the web app: chat with cited answers, sources, filters and uploads (and the /ask API)."""
+    from .web import serve as run
+
+    try:
+        run(ctx.settings(), host=host, port=port, ingest_first=not no_ingest)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    except OSError as e:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {e}") from None
+
+
 def main() -> None:
     """Run the command line."""
     cli(prog_name="assistant")

@@ -1,0 +1,287 @@
+"""The web app, served for real on loopback and driven with Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import ARTIFACTS, ROOT, SEEDS
+
+from assistant.config import Settings
+from assistant.core import Assistant
+from assistant.types import Answer, AnswerSentence, Citation
+from assistant.web import build_app, chat_text, place_upload, render_answer, serve
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAYLOAD = ('<script>window.PWNED=1</script> <img src=x onerror="window.PWNED=1"> '
+           '[x](javascript:window.PWNED=1)')
+PAYLOAD_REPORT = (
+    "Belgrade police reported record heroin seizures in March 2023 " + PAYLOAD + " at the city's bus station.\n\n"
+    "The seized heroin had come along the Balkan route from Turkey and Bulgaria, the Belgrade prosecutor said.\n"
+)
+GOOD_REPORT = ("Police in Novi Sad discovered a cannabis plantation with four thousand plants in August 2022.\n\n"
+               "The plantation was hidden in greenhouses on the outskirts of the city.\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- fast tests of the rendering and upload helpers ---------------------------------------------------
+
+
+def test_chat_text_leaves_no_markup():
+    shown = chat_text(PAYLOAD)
+    assert not set("<>[]()\"'") & set(shown)
+    import html
+
+    assert html.unescape(shown) == PAYLOAD
+
+
+def test_render_answer_links_markers_and_marks_weak_sentences():
+    cite = Citation(1, "d", "/x/d.txt", "T", "en", "Strong.", 0, 7, 0.9)
+    weak_cite = Citation(2, "d", "/x/d.txt", "T", "en", "Weak.", 8, 13, 0.4)
+    answer = Answer("q", "Strong. [1] Weak <b>. [2] [9]", True, (cite, weak_cite),
+                    (AnswerSentence("Strong. [1]", (1,), 1.0), AnswerSentence("Weak <b>. [2] [9]", (2,), 0.3)))
+    out = render_answer(answer, 3)
+    assert out.count('class="cite"') == 2 and 'href="#cite-3-1"' in out and 'href="#cite-3-2"' in out
+    assert out.count('class="weak"') == 1 and out.index('class="weak"') > out.index("#cite-3-1")
+    assert "<b>" not in out and "&#91;9&#93;" in out  # [9] cites nothing: shown as text, not a link
+
+
+def test_place_upload_keeps_names_and_never_overwrites(tmp_path):
+    folder, up = tmp_path / "seeds", tmp_path / "up"
+    folder.mkdir()
+    up.mkdir()
+    (folder / "r.txt").write_text("old")
+    (up / "r.txt").write_text("old")
+    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", False)
+    (up / "r.txt").write_text("new")
+    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", True)
+    assert (folder / "r.txt").read_text() == "old" and (folder / "r-1.txt").read_text() == "new"
+    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", False)
+
+
+# --- the served app ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded_app(seeded, tmp_path_factory):
+    """The app over the shared seeded index (read-only), with a copy of seeds/ as its upload folder."""
+    seeds = tmp_path_factory.mktemp("seeds-copy") / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    assistant = Assistant(Settings(home=seeded.home, seeds=seeds))
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=1)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    yield f"http://127.0.0.1:{port}/", assistant
+    app.close()
+
+
+@pytest.fixture
+def fresh_app(tmp_path):
+    """Start serve() on a new data dir whose seeds folder holds the given files; yield its URL."""
+    apps = []
+
+    def start(files: dict[str, str]) -> tuple[str, Settings]:
+        seeds = tmp_path / "seeds"
+        seeds.mkdir()
+        for name, text in files.items():
+            (seeds / name).write_text(text, encoding="utf-8")
+        settings = Settings(home=tmp_path / "home", seeds=seeds)
+        port = free_port()
+        apps.append(serve(settings, port=port, ingest_first=True, block=False))
+        return f"http://127.0.0.1:{port}/", settings
+
+    yield start
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run `make browser`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab that refuses, and records, any request leaving loopback."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    yield page
+    page.close()
+    assert not outside, f"the page tried to reach remote hosts: {outside}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=True)
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#question textarea")
+    page.wait_for_selector("#sources h4")  # the sources panel (and its click handler) is mounted
+
+
+def ask(page, question: str, replies: int):
+    """Ask in the page; return the locator of the answer once the reply count reaches `replies`."""
+    page.fill("#question textarea", question)
+    page.click("#send")
+    # Send is disabled while an answer streams and comes back when it is whole.
+    page.wait_for_function("""n => document.querySelectorAll("#chat [data-testid='bot']").length >= n
+        && !document.querySelector('#send').disabled""", arg=replies, timeout=60000)
+    return page.locator("#chat [data-testid='bot']").nth(replies - 1)
+
+
+@pytest.mark.browser
+def test_answer_cites_and_opens_highlighted_source(seeded_app, page):
+    url, _ = seeded_app
+    open_app(page, url)
+    assert "extractive" in page.inner_text("#header")
+    answer = ask(page, "what did DPNSEE say?", 1)
+    page.wait_for_selector("#sources a.cite")
+    assert "DPNSEE" in answer.inner_text() and "[1]" in answer.inner_text()
+    answer.locator("a.cite", has_text="[1]").click()
+    mark = page.locator("#document mark")
+    mark.wait_for()
+    assert "DPNSEE" in mark.inner_text()
+    assert mark.evaluate("""m => { const r = m.getBoundingClientRect(), c = m.closest('.doc-text')
+        .getBoundingClientRect(); return r.bottom > c.top && r.top < c.bottom; }""")  # scrolled into view
+    sources = page.inner_text("#sources")
+    assert "001_23abd807676cf300.txt" in sources and "2021-10-19" in sources and "en" in sources
+    assert "Мрежа за политике према дрогама" in page.inner_text("#document .twin")  # the Serbian twin
+    shot(page, "answer-with-source")
+    (ROOT / "docs").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+
+
+@pytest.mark.browser
+def test_follow_up_uses_the_conversation(seeded_app, page):
+    url, _ = seeded_app
+    open_app(page, url)
+    ask(page, "what did DPNSEE say?", 1)
+    follow = ask(page, "When was it held?", 2)
+    text = follow.inner_text()
+    assert "October" in text or "2021" in text
+    follow.locator("a.cite").first.click()
+    page.locator("#document mark").wait_for()
+    assert any(d in page.inner_text("#document") for d in ("001_23abd807676cf300", "000_7e6134a7318589bf"))
+    shot(page, "follow-up")
+    page.click("#new-conversation")
+    page.wait_for_function("() => !document.querySelector(\"#chat [data-testid='bot']\")")
+    assert "appear here" in page.inner_text("#sources")
+    again = ask(page, "When was it held?", 1)  # the same words without the conversation
+    assert again.inner_text() != text
+
+
+@pytest.mark.browser
+def test_example_questions_and_language_filter(seeded_app, page):
+    url, _ = seeded_app
+    open_app(page, url)
+    page.get_by_role("button", name="Ко је представљао Србију на радионици у Сарајеву?").click()
+    page.wait_for_function("""() => document.querySelector("#chat [data-testid='bot'] a.cite")
+        && !document.querySelector('#send').disabled""", timeout=60000)
+    assert "003_9be4eadb76ad7108.txt" in page.inner_text("#sources")
+    page.click("#new-conversation")
+    page.locator("#languages label", has_text="sr").click()
+    ask(page, "what did DPNSEE say?", 1)
+    sources = page.inner_text("#sources")
+    assert "000_7e6134a7318589bf.txt" in sources and "001_23abd807676cf300.txt" not in sources
+
+
+@pytest.mark.browser
+def test_script_payloads_show_as_text_and_never_run(fresh_app, page):
+    url, _ = fresh_app({"payload.txt": PAYLOAD_REPORT})
+    open_app(page, url)
+    answer = ask(page, "What heroin seizures did Belgrade police report?", 1)
+    assert "<script>window.PWNED=1</script>" in answer.inner_text()
+    assert "[x](javascript:window.PWNED=1)" in answer.inner_text()
+    answer.locator("a.cite").first.click()
+    page.locator("#document mark").wait_for()
+    shown = page.inner_text("#document")
+    assert all(p in shown for p in ("<script>window.PWNED=1</script>", 'onerror="window.PWNED=1"',
+                                    "[x](javascript:window.PWNED=1)"))
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => typeof window.PWNED") == "undefined"
+    assert page.locator("#chat img, #document img, #sources img, #chat script, #document script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    shot(page, "payload")
+
+
+@pytest.mark.browser
+def test_upload_adds_good_files_and_names_broken_ones(fresh_app, page, tmp_path):
+    url, settings = fresh_app({"001.txt": (SEEDS / "001_23abd807676cf300.txt").read_text(encoding="utf-8")})
+    up = tmp_path / "uploads"
+    up.mkdir()
+    (up / "novisad.txt").write_text(GOOD_REPORT, encoding="utf-8")
+    (up / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02" * 20)
+    open_app(page, url)
+    page.set_input_files("#upload input[type=file]", [str(up / "novisad.txt"), str(up / "broken.pdf")])
+    status = page.locator("#upload-status")
+    status.get_by_text("broken.pdf was not added").wait_for(timeout=60000)
+    assert "broken.pdf was not added" in status.inner_text() and "novisad.txt" in status.inner_text()
+    assert (settings.seeds / "novisad.txt").exists() and not (settings.seeds / "broken.pdf").exists()
+    page.click("#documents input")
+    page.get_by_role("option", name="novisad").wait_for()
+    page.keyboard.press("Escape")
+    answer = ask(page, "Where was the cannabis plantation discovered?", 1)
+    assert "Novi Sad" in answer.inner_text()
+    assert "novisad.txt" in page.inner_text("#sources")
+    shot(page, "upload")
+
+
+def test_api_ask_returns_citations_that_point_into_the_documents(seeded_app):
+    from gradio_client import Client
+
+    url, assistant = seeded_app
+    client = Client(url, verbose=False)
+    result = client.predict("what did DPNSEE say?", "[]", api_name="/ask")
+    assert result["found"] and result["citations"] and "[1]" in result["answer"]
+    for c in result["citations"]:
+        assert assistant.document_text(c["doc_id"])[c["start"]:c["end"]] == c["text"]
+    history = json.dumps([{"role": "user", "content": "what did DPNSEE say?"},
+                          {"role": "assistant", "content": result["answer"]}])
+    follow = client.predict("When was it held?", history, api_name="/ask")
+    assert follow["found"] and {c["doc_id"][:3] for c in follow["citations"]} & {"000", "001"}
+    with pytest.raises(Exception, match="question is empty"):
+        client.predict("   ", "[]", api_name="/ask")
+    with pytest.raises(Exception, match="not valid JSON"):
+        client.predict("what did DPNSEE say?", "[oops", api_name="/ask")
+
+
+@pytest.mark.browser
+def test_bad_questions_get_a_clear_message(seeded_app, page):
+    url, _ = seeded_app
+    open_app(page, url)
+    empty = ask(page, "", 1)
+    assert "the question is empty" in empty.inner_text()
+    long = ask(page, "drugs " * 1000, 2)
+    assert "the limit is 4,000" in long.inner_text()
+    assert "Traceback" not in page.content() and page.locator(".toast-body").count() == 0
+    shot(page, "bad-questions")
