@@ -264,7 +264,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         except (QuestionError, EmptyIndexError) as e:
             raise gr.Error(str(e)) from None
 
-    with gr.Blocks(title="Reports assistant") as app:
+    with gr.Blocks(title="Reports assistant", analytics_enabled=False) as app:
         header = gr.HTML(_header(assistant), elem_id="header")
         session = gr.State(Session())
         with gr.Row():
