@@ -77,7 +77,12 @@ class Scored:
     overlap: float
 
 
-def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candidate]) -> list[Scored]:
+# A follow-up prefers sentences from the reports the conversation is about.
+CONVERSATION_BONUS = 0.03
+
+
+def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candidate],
+          prefer_docs: frozenset[str] = frozenset()) -> list[Scored]:
     """Return candidates scored by meaning (the best of the question's phrasings in qvec's rows), shared
     words and the kind of fact the question asks for."""
     q_words = content_words(question, language)
@@ -92,6 +97,7 @@ def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candi
         bonus = 0.02 if feature is not None and feature.search(c.text) else 0.0
         # Retrieval rank (meaning and words over the whole chunk) breaks near-ties between sentences.
         total = sim + 0.12 * overlap + bonus + 0.02 * (c.chunk_score / best_chunk)
+        total += CONVERSATION_BONUS if c.doc_id in prefer_docs else 0.0
         out.append(Scored(c, total, sim, overlap))
     return sorted(out, key=lambda s: -s.score)
 
@@ -130,8 +136,9 @@ def _same_fact(a: Candidate, b: Candidate) -> bool:
     return lexical_support(a.text, [b.text]) > 0.8
 
 
-def in_question_language(s: Scored, language: str, twin_text: dict[str, str], twin_meta: dict[str, dict]) -> Scored:
-    """Return the sentence's aligned twin when the question's language is the twin's; else the sentence."""
+def in_question_language(s: Scored, language: str, twin_meta: dict[str, dict]) -> Scored:
+    """Return the sentence's aligned twin when the question's language is the twin's and twin_meta (the
+    documents allowed) has it; else the sentence."""
     c = s.candidate
     if c.language == language or c.twin is None or c.twin.language != language:
         return s

@@ -64,14 +64,29 @@ class Turn:
     carried_docs: tuple[str, ...] = ()
 
 
+MAX_CHAIN = 3
+
+
+def topic(history: list[Message]) -> str:
+    """Return the conversation's topic: the latest user questions back to the last one that stands on
+    its own ("what did DPNSEE say?" → "and Pakistan?" → "when was it held?" keeps DPNSEE)."""
+    users = [i for i, m in enumerate(history) if m.role == "user"]
+    chain: list[str] = []
+    for i in reversed(users[-MAX_CHAIN:]):
+        chain.append(MARKER.sub("", history[i].content))
+        if not is_follow_up(history[i].content, history[:i]):
+            break
+    return " ".join(reversed(chain))
+
+
 def contextualise(question: str, history: list[Message], last: Answer | None = None) -> Turn:
     """Return the question with the previous turn's topic carried in when it is a follow-up: the last
     user question joins the search text and the documents the last answer cited (when known) get a
     boost."""
     if not is_follow_up(question, history):
         return Turn(question, question)
-    previous = next((m.content for m in reversed(history) if m.role == "user"), "")
+    previous = topic(history)
     docs = tuple(dict.fromkeys(c.doc_id for c in last.citations)) if last and last.found else ()
     terms = tuple(content_words(previous, detect_language(previous)))
-    return Turn(question, f"{question} {MARKER.sub('', previous)}".strip(), terms, docs)
+    return Turn(question, f"{question} {previous}".strip(), terms, docs)
 

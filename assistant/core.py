@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .answer import Candidate, choose, compose, in_question_language, score
-from .chat import as_messages, contextualise, trim
+from .chat import as_messages, contextualise, topic, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, embed_query, get_embedder
 from .ingest import Ingestor, IngestReport, Progress
@@ -120,7 +120,8 @@ class Assistant:
         if self._llm is not None:
             answer = self._llm.answer(question, passages, messages, language)
             return replace(answer, standalone_question=turn.search_text)
-        return self._extract(question, language, qvec, candidates, passages, turn.search_text)
+        return self._extract(question, language, qvec, candidates, passages, turn.search_text, filters,
+                             self._with_twins(turn.carried_docs))
 
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
@@ -153,26 +154,35 @@ class Assistant:
         language = detect_language(question)
         messages = trim(as_messages(history), self.settings.history_tokens)
         turn = contextualise(question, messages, last)
-        boost = turn.carried_docs
+        if turn.carried_terms and not turn.carried_docs:
+            # Without the previous Answer (a CLI --history), find the reports of the topic again.
+            previous = topic(messages)
+            prev_hits = self.retriever.search(embed_query(self.embedder, previous),
+                                              query_tokens(previous, detect_language(previous)), 2, filters)
+            turn = replace(turn, carried_docs=tuple(dict.fromkeys(h.meta["doc_id"] for h in prev_hits)))
         if self._llm is not None and turn.search_text != question:
             turn = replace(turn, search_text=self._llm.condense(question, messages))
         qvec = embed_queries(self.embedder, script_variants(turn.search_text, language))
-        if turn.carried_terms and not boost:
-            previous = next(m.content for m in reversed(messages) if m.role == "user")
-            prev_hits = self.retriever.search(embed_query(self.embedder, previous),
-                                              query_tokens(previous, detect_language(previous)), 3, filters)
-            boost = tuple(dict.fromkeys(h.meta["doc_id"] for h in prev_hits))
         tokens = query_tokens(turn.search_text, language)
-        hits = self.retriever.search(qvec, tokens, top_k or self.settings.top_k, filters, boost)
+        hits = self.retriever.search(qvec, tokens, top_k or self.settings.top_k, filters,
+                                     self._with_twins(turn.carried_docs))
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []
         return question, language, messages, turn, passages, candidates, qvec
 
-    def _extract(self, question, language, qvec, candidates, passages, standalone) -> Answer:
-        scored = score(question, language, qvec, candidates)
+    def _with_twins(self, doc_ids) -> frozenset[str]:
+        """Return the documents and their translation twins."""
+        return frozenset(doc_ids) | {self.records[d].twin for d in doc_ids if d in self.records and self.records[d].twin}
+
+    def _extract(self, question, language, qvec, candidates, passages, standalone, filters=None,
+                 prefer_docs: frozenset[str] = frozenset()) -> Answer:
+        scored = score(question, language, qvec, candidates, prefer_docs)
         chosen = choose(scored)
-        metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()}
-        chosen = [in_question_language(s, language, {}, metas) for s in chosen]
+        # A twin may stand in for a sentence only where the filters would have let it be retrieved.
+        filters = filters or Filters()
+        metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()
+                 if filters.allows(k, r.language, r.date)}
+        chosen = [in_question_language(s, language, metas) for s in chosen]
         answer = compose(question, language, chosen, standalone=standalone)
         return replace(answer, retrieved=tuple(passages))
 

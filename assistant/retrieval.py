@@ -39,6 +39,16 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def allows(self, doc_id: str, language: str, date: str) -> bool:
+        """Return whether a document with this id, language and date passes the filters."""
+        number = date_number(date)
+        return (
+            (not self.languages or language in self.languages)
+            and (not self.doc_ids or doc_id in self.doc_ids)
+            and (not self.date_from or number >= date_number(self.date_from))
+            and (not self.date_to or 0 < number <= date_number(self.date_to))
+        )
+
     def keyword_weights(self, index: KeywordIndex) -> np.ndarray | None:
         """Return a 0/1 weight per keyword-index row for these filters, None for no filter."""
         if not (self.languages or self.doc_ids or self.date_from or self.date_to):

@@ -108,6 +108,14 @@ def _follow(assistant, first_question, follow_up):
     return first, assistant.ask(follow_up, history, last=first)
 
 
+def test_filters_hold_when_a_twin_could_stand_in(assistant):
+    answer = assistant.ask("what did DPNSEE say?", filters=Filters(languages=("sr",)))
+    assert answer.found and {c.doc_id for c in answer.citations} == {SR}
+    assert "(Serbian original)" in answer.answer
+    answer = assistant.ask("what did DPNSEE say?", filters=Filters(doc_ids=(SR,)))
+    assert {c.doc_id for c in answer.citations} == {SR}
+
+
 def test_follow_up_uses_the_conversation(assistant):
     first, follow = _follow(assistant, "Who chaired the XXIII meeting of the CSTO coordinating council?",
                             "And who else attended from the CSTO?")
