@@ -82,12 +82,12 @@ class Assistant:
         """Return the indexed documents, sorted by id."""
         return sorted(self.records.values(), key=lambda r: r.doc_id)
 
-    def document_text(self, doc_id: str) -> str:
-        """Return the cleaned text of an indexed document (what citation offsets point into)."""
+    def document_text(self, doc_id: str) -> str | None:
+        """Return the cleaned text of an indexed document (what citation offsets point into), or None."""
         if doc_id not in self._texts:
             text = self.store.document_text(doc_id)
             if text is None:
-                raise KeyError(f"no indexed document {doc_id!r}")
+                return None
             self._texts[doc_id] = text
         return self._texts[doc_id]
 

@@ -232,7 +232,7 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
             answer = await assistant.aask(item.question, list(history), last=last)
             passages = await asyncio.to_thread(assistant.retrieve, item.question, list(history), None, 10, last)
         result = Result(item, answer)
-        score_result(result, passages, assistant.store.document_text)
+        score_result(result, passages, assistant.document_text)
         tick()
         return result
 

@@ -233,6 +233,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             answer = session.turns[turn].answer
             c = next(c for c in answer.citations if c.n == n)
             text = assistant.document_text(c.doc_id)
+            if text is None:
+                raise KeyError(c.doc_id)
         except (TypeError, ValueError, IndexError, AttributeError, StopIteration, KeyError):
             return gr.skip(), "<p class='notice'>That citation is no longer available.</p>"
         weak = any(n in s.citations and (s.flagged or s.support < WEAK) for s in answer.sentences)
