@@ -82,10 +82,13 @@ CONVERSATION_BONUS = 0.03
 
 
 def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candidate],
-          prefer_docs: frozenset[str] = frozenset()) -> list[Scored]:
+          prefer_docs: frozenset[str] = frozenset(), idf=None) -> list[Scored]:
     """Return candidates scored by meaning (the best of the question's phrasings in qvec's rows), shared
     words and the kind of fact the question asks for."""
     q_words = content_words(question, language)
+    # Shared words count by how rare they are in the reports: "Semerikov" says more than "meeting".
+    weight = idf or (lambda token: 1.0)
+    q_total = sum(weight(w) for w in q_words)
     kind = question_type(question)
     feature = _FEATURES.get(kind)
     best_chunk = max((c.chunk_score for c in candidates), default=1.0) or 1.0
@@ -93,7 +96,7 @@ def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candi
     for c in candidates:
         sim = float(np.max(np.atleast_2d(qvec) @ c.vector)) + (0.0 if c.language == language else CROSS_LINGUAL_OFFSET)
         words = content_words(c.text, c.language)
-        overlap = len(q_words & words) / len(q_words) if q_words else 0.0
+        overlap = sum(weight(w) for w in q_words & words) / q_total if q_total else 0.0
         bonus = 0.02 if feature is not None and feature.search(c.text) else 0.0
         # Retrieval rank (meaning and words over the whole chunk) breaks near-ties between sentences.
         total = sim + 0.12 * overlap + bonus + 0.02 * (c.chunk_score / best_chunk)

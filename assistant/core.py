@@ -60,7 +60,7 @@ class Assistant:
         with self._lock:
             self.keyword = KeywordIndex(self.settings.keyword_path)
             self.records: dict[str, DocRecord] = self.store.records()
-            self.retriever = Retriever(self.store, self.keyword, {r.language for r in self.records.values()})
+            self.retriever = Retriever(self.store, self.keyword, self.records)
             self._texts: dict[str, str] = {}
             self._sentences: dict[str, _DocSentences] = {}
             if self.records:
@@ -69,7 +69,7 @@ class Assistant:
                 if self.keyword.signature != keyword_signature(self.records):
                     Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records)
                     self.keyword = KeywordIndex(self.settings.keyword_path)
-                    self.retriever = Retriever(self.store, self.keyword, {r.language for r in self.records.values()})
+                    self.retriever = Retriever(self.store, self.keyword, self.records)
 
     @property
     def answerer_name(self) -> str:
@@ -176,7 +176,7 @@ class Assistant:
 
     def _extract(self, question, language, qvec, candidates, passages, standalone, filters=None,
                  prefer_docs: frozenset[str] = frozenset()) -> Answer:
-        scored = score(question, language, qvec, candidates, prefer_docs)
+        scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
         chosen = choose(scored)
         # A twin may stand in for a sentence only where the filters would have let it be retrieved.
         filters = filters or Filters()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -87,6 +88,21 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def document_frequency(self, token: str) -> int:
+        """Return in how many chunks a token occurs (0 for an unknown token)."""
+        if self._bm25 is None:
+            return 0
+        column = self._bm25.vocab_dict.get(token)
+        if column is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
+    def idf(self, token: str) -> float:
+        """Return how rare a token is across chunks, log(1 + N/df); an unknown token counts as rarest."""
+        n = len(self.ids)
+        return math.log(1 + n / max(1, self.document_frequency(token)))
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -13,6 +13,8 @@ from .store import Store
 from .text import keyword_tokens
 
 RRF_K = 60
+# A keyword that occurs in at most this many chunks names something (a person, body, figure).
+RARE_DF = 1
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,15 @@ class Hit:
 
 
 class Retriever:
-    """Searches chunks by meaning and by words at once."""
+    """Searches chunks by meaning (whole chunks and single sentences) and by rare words at once."""
 
-    def __init__(self, store: Store, keyword: KeywordIndex, languages: Iterable[str] = ()):
+    def __init__(self, store: Store, keyword: KeywordIndex, records: dict | Iterable[str] | None = None):
         self.store = store
         self.keyword = keyword
-        self.languages = sorted(set(languages))
+        # The indexed documents by id (for filters), or just the languages to rank separately.
+        self.records = records if isinstance(records, dict) else {}
+        self.languages = sorted({r.language for r in self.records.values()} if self.records else set(records or ()))
+        self._spans: dict[str, list[tuple[str, int, int]]] = {}
 
     def search(
         self,
@@ -92,22 +97,35 @@ class Retriever:
         k: int,
         filters: Filters | None = None,
         boost_docs: Iterable[str] = (),
-        depth: int = 20,
+        depth: int = 15,
     ) -> list[Hit]:
-        """Return the k best chunks by reciprocal-rank fusion of dense and keyword rankings; chunks of
-        boost_docs (the documents a conversation is about) get one extra top-rank vote."""
+        """Return the k best chunks by reciprocal-rank fusion of the rankings below; chunks of
+        boost_docs (the documents a conversation is about) get one extra top-rank vote.
+
+        - Dense, per document language: cosine similarity across languages runs lower than within one,
+          so a single ranking buries the only report that answers in another language. Each language
+          gets a ranking of chunks and one of sentences (a sentence ranks the chunks that hold it):
+          a short sentence matches a question across languages more sharply than a whole chunk.
+        - Keywords: BM25 over the question's rare tokens (in at most RARE_DF chunks: names, acronyms,
+          figures). Common stems match reports in the question's own language whatever they say, which
+          on cross-lingual questions outvotes the report that answers.
+        """
         filters = filters or Filters()
-        # Cosine similarity across languages runs lower than within one, so a single ranking buries
-        # the only report that answers in another language. Rank each document language on its own.
         languages = [lang for lang in self.languages if not filters.languages or lang in filters.languages]
         rankings: list[list[str]] = []
         info: dict[str, tuple[str, dict, float]] = {}
+        allowed = self._allowed_docs(filters)
         for lang in languages or [None]:
             scoped = replace(filters, languages=(lang,)) if lang else filters
             dense = self.store.query_chunks(question_vec, max(depth, k), scoped.chroma_where())
             rankings.append([cid for cid, *_rest in dense])
             info.update({cid: (text, meta, sim) for cid, sim, text, meta in dense})
-        keyword = self.keyword.search(tokens, max(depth, k), filters.keyword_weights(self.keyword))
+            where = {"language": lang} if lang else None
+            if allowed is not None:
+                where = {"$and": [where, {"doc_id": {"$in": allowed}}]} if where else {"doc_id": {"$in": allowed}}
+            rankings.append(self._sentence_ranking(question_vec, max(depth, k), where))
+        rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
+        keyword = self.keyword.search(rare, max(depth, k), filters.keyword_weights(self.keyword))
         rankings.append([cid for cid, _score in keyword])
         fused: dict[str, float] = {}
         for ranking in rankings:
@@ -118,7 +136,7 @@ class Retriever:
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword)}
         missing = [cid for cid in fused if cid not in info]
         for cid, (text, meta) in self.store.get_chunks(missing).items():
-            info[cid] = (text, meta, 0.0)  # found by keywords only
+            info[cid] = (text, meta, 0.0)  # found through a sentence or a keyword only
         boost = set(boost_docs)
         if boost:
             for cid in fused:
@@ -129,6 +147,27 @@ class Retriever:
             Hit(cid, info[cid][0], info[cid][1], fused[cid], info[cid][2], dense_rank.get(cid), keyword_rank.get(cid))
             for cid in ranked
         ]
+
+    def _allowed_docs(self, filters: Filters) -> list[str] | None:
+        """Return the documents a date or document filter leaves (sentences carry no dates), None for all."""
+        if not (filters.doc_ids or filters.date_from or filters.date_to):
+            return None
+        return [d for d, r in self.records.items() if filters.allows(d, r.language, r.date)] or ["\0none"]
+
+    def _sentence_ranking(self, vectors: np.ndarray, n: int, where: dict | None) -> list[str]:
+        """Return chunk ids ordered by the best sentence of theirs among the n nearest sentences."""
+        best: dict[str, float] = {}
+        for doc_id, start, end, sim in self.store.query_sentences(vectors, n, where):
+            for cid, c_start, c_end in self._chunk_spans(doc_id):
+                if c_start <= start and end <= c_end and sim > best.get(cid, -1.0):
+                    best[cid] = sim
+        return sorted(best, key=lambda c: -best[c])
+
+    def _chunk_spans(self, doc_id: str) -> list[tuple[str, int, int]]:
+        if doc_id not in self._spans:
+            got = self.store.chunks.get(where={"doc_id": doc_id}, include=["metadatas"])
+            self._spans[doc_id] = [(i, m["start"], m["end"]) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+        return self._spans[doc_id]
 
 
 def query_tokens(question: str, language: str, extra: Iterable[str] = ()) -> list[str]:

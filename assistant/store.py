@@ -159,6 +159,21 @@ class Store:
                     best[i] = (i, 1.0 - float(d), t, m)
         return sorted(best.values(), key=lambda r: -r[1])[:k]
 
+    def query_sentences(self, vectors: np.ndarray, k: int, where: dict | None) -> list[tuple[str, int, int, float]]:
+        """Return the k nearest sentences to any query vector as (doc_id, start, end, best similarity)."""
+        n = self.sentences.count()
+        if n == 0:
+            return []
+        vectors = np.atleast_2d(vectors)
+        got = self.sentences.query(query_embeddings=list(vectors), n_results=min(k, n), where=where,
+                                   include=["metadatas", "distances"])
+        best: dict[str, tuple[str, int, int, float]] = {}
+        for q in range(len(vectors)):
+            for i, d, m in zip(got["ids"][q], got["distances"][q], got["metadatas"][q], strict=False):
+                if i not in best or 1.0 - float(d) > best[i][3]:
+                    best[i] = (m["doc_id"], m["start"], m["end"], 1.0 - float(d))
+        return sorted(best.values(), key=lambda r: -r[3])[:k]
+
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         """Return text and metadata of the given chunk ids."""
         if not ids:

@@ -101,11 +101,11 @@ def test_report_files(tmp_path):
 # recall@5 ≥ 0.95, key-fact recall ≥ 0.85 and no-answer hallucination ≤ 0.10; the system does not reach
 # those yet, so the gate holds what it does reach and fails on any regression. Raise, never lower.
 GATE = {
-    "recall@5": (">=", 0.90),
+    "recall@5": (">=", 0.93),
     "citation_validity": (">=", 1.0),
     "citation_precision": (">=", 0.95),
     "citation_recall": (">=", 0.95),
-    "key_fact_recall": (">=", 0.74),
+    "key_fact_recall": (">=", 0.77),
     "language_match": (">=", 0.95),
     "false_refusal": ("<=", 0.10),
     "no_answer_hallucination": ("<=", 0.63),
