@@ -15,6 +15,7 @@ from .answer import Candidate, choose, compose, in_question_language, score
 from .chat import as_messages, contextualise, topic, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, embed_query, get_embedder
+from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
 from .keyword import KeywordIndex
 from .retrieval import Filters, Hit, Retriever, query_tokens
@@ -162,6 +163,7 @@ class Assistant:
             turn = replace(turn, carried_docs=tuple(dict.fromkeys(h.meta["doc_id"] for h in prev_hits)))
         if self._llm is not None and turn.search_text != question:
             turn = replace(turn, search_text=self._llm.condense(question, messages))
+        turn = replace(turn, search_text=expand(turn.search_text, self.settings.home))
         qvec = embed_queries(self.embedder, script_variants(turn.search_text, language))
         tokens = query_tokens(turn.search_text, language)
         hits = self.retriever.search(qvec, tokens, top_k or self.settings.top_k, filters,

@@ -1,0 +1,28 @@
+"""The glossary of international bodies: expansion across languages and scripts, and user entries."""
+
+from __future__ import annotations
+
+from assistant.core import Assistant
+from assistant.glossary import expand
+
+
+def test_acronyms_expand_across_scripts():
+    assert expand("Против чега су се изјаснили учесници седнице ОДКБ?") .endswith("(CSTO)")
+    assert expand("Какое решение принял ШОС?").endswith("(SCO)")
+    assert "EU" in expand("Šta je rekla Evropska unija?")
+
+
+def test_lower_case_words_are_not_acronyms_and_unknown_names_stay():
+    assert expand("what did the un say") == "what did the un say"
+    assert expand("what did DPNSEE say?") == "what did DPNSEE say?"
+
+
+def test_user_glossary_in_the_data_directory(tmp_path):
+    (tmp_path / "glossary.tsv").write_text("# mine\nDPNSEE | МПДЈЕ | Drug Policy Network South East Europe\n", "utf-8")
+    assert expand("Шта је рекао МПДЈЕ?", tmp_path).endswith("(DPNSEE)")
+    assert expand("Шта је рекао МПДЈЕ?") == "Шта је рекао МПДЈЕ?"
+
+
+def test_serbian_question_about_odkb_finds_the_csto_report(seeded):
+    passages = Assistant(seeded).retrieve("Против чега су се изјаснили учесници седнице ОДКБ?", k=5)
+    assert any(p.doc_id.startswith("002") for p in passages)
