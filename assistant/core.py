@@ -141,7 +141,13 @@ class Assistant:
 
     def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
-        """Yield the answer as it grows, sentence by sentence; the last one yielded is complete."""
+        """Yield the answer as it grows (the LLM's words as it writes them; the extractive answer sentence
+        by sentence); the last one yielded is complete and checked."""
+        if self._llm is not None:
+            question, language, messages, turn, passages, _c, _v = self._prepare(question, history, filters, top_k, last)
+            for answer in self._llm.stream(question, passages, messages, language):
+                yield replace(answer, standalone_question=turn.search_text)
+            return
         answer = self.ask(question, history, filters, top_k, last)
         if answer.found and len(answer.sentences) > 1:
             for i in range(1, len(answer.sentences)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import importlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -129,6 +129,23 @@ class LLMAnswerer:
             return self._abstain(question, passages, language)
         reply = self._chat(self._answer_messages(question, passages, history, language))
         return self._build(question, passages, language, reply)
+
+    def stream(self, question: str, passages: list[Passage], history: list[Message], language: str) -> Iterator[Answer]:
+        """Yield the reply as the model writes it (text only, nothing checked yet), then the checked Answer
+        with its markers resolved, renumbered and support-scored."""
+        if not passages:
+            yield self._abstain(question, passages, language)
+            return
+        text = ""
+        try:
+            for part in self.llm.stream_chat(self._answer_messages(question, passages, history, language)):
+                text += part.delta or ""
+                visible = _THINK.sub("", text).split("<think>")[0].strip()
+                if visible:
+                    yield Answer(question=question, answer=visible, found=True, answerer=self.name, language=language)
+        except _network_errors() as e:
+            raise self._error(e) from e
+        yield self._build(question, passages, language, _THINK.sub("", text).strip())
 
     async def aanswer(
         self, question: str, passages: list[Passage], history: list[Message], language: str

@@ -196,3 +196,20 @@ def test_cli_ask_history_and_bad_input(seeded, tmp_path):
 def test_cli_chat_session(seeded):
     proc = _cli("chat", home=seeded.home, stdin="what did DPNSEE say?\n\n")
     assert proc.returncode == 0 and "DPNSEE" in proc.stdout and "[1]" in proc.stdout
+
+
+def test_stream_with_the_llm_answerer_yields_words_then_a_checked_answer(seeded):
+    from dataclasses import replace as with_
+
+    from fake_openai import serve
+
+    with serve(["A DPNSEE representative pointed out the importance of confiscated proceeds of crime [1]."]) as fake:
+        llm = Assistant(with_(seeded, answerer="openai", llm_model="fake", llm_base_url=fake.url, llm_timeout=10))
+        parts = list(llm.stream("what did DPNSEE say?"))
+    assert llm.answerer_name == "llm:openai/fake"
+    assert len(parts) > 3 and all(not p.citations for p in parts[:-1])
+    final = parts[-1]
+    assert final.found and final.citations and "DPNSEE" in final.citations[0].text
+    resolves(final, llm.store)
+    sources = fake.requests[0]["messages"][-1]["content"]
+    assert final.citations[0].text[:60] in sources

@@ -347,3 +347,15 @@ def test_cite_keeps_valid_markers_only():
     sentences, used = cite("A is true [2]. B is true [5][1].", count=3)
     assert used == [2, 1]
     assert sentences == [("A is true [1].", [1]), ("B is true [2].", [2])]
+
+
+def test_stream_yields_words_as_written_then_the_checked_answer(passages):
+    reply = "The meeting took place from 19-21 October 2021 [1]. It was held online [7]."
+    with serve([reply]) as server:
+        parts = list(LLMAnswerer(settings_for(server.url)).stream(QUESTION, passages, [], "en"))
+    assert server.requests[0]["stream"] is True
+    growing = [p.answer for p in parts[:-1]]
+    assert len(growing) >= 5 and all(b.startswith(a.rstrip()) for a, b in zip(growing, growing[1:], strict=False))
+    final = parts[-1]
+    assert final.found and [c.n for c in final.citations] == [1] and "[7]" not in final.answer
+    assert final.citations[0].text.startswith("The first intersessional meeting")
