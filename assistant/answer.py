@@ -11,7 +11,7 @@ import numpy as np
 from .grounding import lexical_support, support
 from .messages import no_answer, original_label
 from .text import content_words
-from .types import Answer, AnswerSentence, Citation, Twin
+from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # Calibrated on evals/qa.jsonl (answerable and unanswerable items, all four language forms): a sentence
 # answers when its meaning is this close to the question, or close enough and it shares the question's
@@ -50,21 +50,12 @@ def question_type(question: str) -> str:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A sentence of a retrieved chunk, with what is needed to score and cite it."""
+class Candidate(Passage):
+    """A sentence of a retrieved chunk (a sentence-sized Passage) with its vector and its chunk's rank."""
 
-    doc_id: str
-    source: str
-    title: str
-    language: str
-    date: str
-    start: int
-    end: int
-    text: str
-    vector: np.ndarray
-    chunk_rank: int
-    chunk_score: float
-    twin: Twin | None = None
+    vector: np.ndarray | None = None
+    chunk_rank: int = 0
+    chunk_score: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -249,9 +249,10 @@ class Assistant:
                     t_doc, t_start, t_end = sents.twins[i]
                     twin = Twin(t_doc, self.records[t_doc].language, t_start, t_end,
                                 self.document_text(t_doc)[t_start:t_end])
-                out.append(Candidate(doc_id=doc_id, source=m["source"], title=m["title"], language=m["language"],
-                                     date=m.get("date", ""), start=start, end=end, text=text[start:end],
-                                     vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.fused, twin=twin))
+                out.append(Candidate(chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"],
+                                     language=m["language"], date=m.get("date", ""), start=start, end=end,
+                                     text=text[start:end], score=0.0, twin=twin, vector=sents.vectors[i],
+                                     chunk_rank=rank, chunk_score=hit.fused))
         return out
 
 
