@@ -10,7 +10,7 @@ import numpy as np
 
 from .grounding import lexical_support, support
 from .messages import no_answer, original_label
-from .text import content_words
+from .text import content_words, fold
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # Calibrated on evals/qa.jsonl (answerable and unanswerable items, all four language forms): a sentence
@@ -38,6 +38,28 @@ _FEATURES = {
     "how_much": re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent|per cent|процен|посто|thousand|hectares|times|пута)|\d"),
     "where": re.compile(r"\b(?:in|at|from|у|из|в|во|u|iz)\s+[A-ZА-ЯЂЈЉЊЋЏ][\w-]+"),
 }
+
+
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+          r"januar\w*|februar\w*|mart\w*|april\w*|maj\w*|jun\w*|jul\w*|avgust\w*|septemb\w*|oktob\w*|novemb\w*|"
+          r"decemb\w*|yanvar\w*|fevral\w*|aprel\w*|iyun\w*|iyul\w*|sentyabr\w*|oktyabr\w*|noyabr\w*|dekabr\w*)")
+_DATE = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\.?\s*(?:[-–]\s*\d{1,2}\.?\s*)?" + _MONTH + r"\b|\b"
+                   + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b")
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|twice|double|half|jedan|jedna|jedno|dva|dve|dvije|tri|cetiri|pet|sest|sedam|osam|"
+    r"devet|deset|dvadeset|stotin\w*|hiljad\w*|milion\w*|odin|odna|chetyre|pyat|shest|sem|vosem|devyat|desyat|"
+    r"dvadcat|tysyach\w*|million\w*)\b"
+)
+# A question of these types is answered only by a sentence that states such a fact: "how many" by a
+# number, "when" by a date. None among the passing sentences means the reports do not say.
+NEEDS = {"how_much": _NUMBER, "when": _DATE}
+
+
+def states(kind: str, text: str) -> bool:
+    """Return whether text states the kind of fact a question of this type asks for (True for other types)."""
+    pattern = NEEDS.get(kind)
+    return pattern is None or bool(pattern.search(fold(text)))
 
 
 def question_type(question: str) -> str:
@@ -103,9 +125,9 @@ def answers(best: Scored) -> bool:
     )
 
 
-def choose(scored: list[Scored]) -> list[Scored]:
+def choose(scored: list[Scored], kind: str = "what") -> list[Scored]:
     """Return the best sentence, and the next one when it is nearly as good and says something else."""
-    passing = [s for s in scored if answers(s)]
+    passing = [s for s in scored if answers(s) and states(kind, s.candidate.text)]
     if not passing:
         return []
     chosen = [passing[0]]

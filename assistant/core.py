@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import Candidate, choose, compose, in_question_language, score
+from .answer import Candidate, choose, compose, in_question_language, question_type, score
 from .chat import as_messages, contextualise, topic, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, embed_query, get_embedder
@@ -185,7 +185,7 @@ class Assistant:
     def _extract(self, question, language, qvec, candidates, passages, standalone, filters=None,
                  prefer_docs: frozenset[str] = frozenset()) -> Answer:
         scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
-        chosen = choose(scored)
+        chosen = choose(scored, question_type(question))
         # A twin may stand in for a sentence only where the filters would have let it be retrieved.
         filters = filters or Filters()
         metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()
