@@ -218,8 +218,11 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
               help="Write report.json, report.md and metrics.png here.")
 @click.option("--baseline", type=click.File("r", encoding="utf-8"), help="An earlier report.json to compare with.")
 @click.option("--concurrency", default=4, show_default=True, help="Questions asked at once.")
+@click.option("--reference", type=click.Choice(["plain"]),
+              help="Also run a reference pipeline (plain: llama-index SentenceSplitter + VectorStoreIndex, "
+                   "top passage as the answer) and show its metrics beside the assistant's.")
 @pass_ctx
-def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency):
+def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency, reference):
     """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
     import asyncio
 
@@ -241,6 +244,12 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     if bar:
         bar.close()
     summary = evaluation.summary(results) | {"answerer": assistant.answerer_name}
+    if reference == "plain":
+        from .baseline import PlainPipeline
+
+        plain = PlainPipeline.build(settings, [Path(r.source) for r in assistant.documents()])
+        ref = asyncio.run(evaluation.run(plain, items, convs, concurrency))
+        summary["reference"] = evaluation.summary(ref) | {"answerer": plain.answerer_name}
     base = json.load(baseline) if baseline else None
     if report_dir:
         for path in report.write(summary, report_dir, base):
@@ -268,6 +277,29 @@ def serve(ctx: Context, host, port, no_ingest):
         raise click.UsageError(str(e)) from None
     except OSError as e:
         raise click.ClickException(f"cannot serve on {host}:{port}: {e}") from None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every number.")
+@click.option("--scale", default=100_000, show_default=True, help="Synthetic chunks for the scale test.")
+@click.option("--questions", default=40, show_default=True, help="Questions of evals/qa.jsonl to time.")
+@click.option("--evals", "evals_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("evals"),
+              show_default=True, help="Folder holding qa.jsonl.")
+@pass_ctx
+def bench(ctx: Context, paths, as_json, scale, questions, evals_dir):
+    """Measure ingest, question latency, re-ingest and scale on this machine, as ratios to the raw parts
+    (bare embedder, one Chroma query, a plain llama-index pipeline). Data goes to a temp dir."""
+    from .bench import run, table
+
+    settings = ctx.settings()
+    if not (evals_dir / "qa.jsonl").is_file():
+        raise click.UsageError(f"{evals_dir / 'qa.jsonl'} not found: run from the repository or pass --evals")
+    if scale < 1 or questions < 1:
+        raise click.UsageError("--scale and --questions must be at least 1")
+    result = run(settings, list(paths) or [settings.seeds], evals_dir / "qa.jsonl", scale, questions,
+                 progress=lambda message: click.echo(message, err=True))
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else table(result))
 
 
 def main() -> None:

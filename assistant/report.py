@@ -20,9 +20,10 @@ def deltas(current: dict, baseline: dict) -> dict[str, float]:
 
 def markdown(summary: dict, baseline: dict | None = None) -> str:
     """Return the report as Markdown: overall metrics (with deltas), then per language form and type."""
+    ref = summary.get("reference")
+    columns = ["metric", "value"] + (["Δ vs baseline"] if baseline else []) + ([f"reference `{ref['answerer']}`"] if ref else [])
     lines = [f"# Eval report\n\n{summary['n']} items, answerer `{summary.get('answerer', 'extractive')}`.\n",
-             "| metric | value | Δ vs baseline |" if baseline else "| metric | value |",
-             "|---|---|---|" if baseline else "|---|---|"]
+             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     changes = deltas(summary, baseline) if baseline else {}
     for m in METRICS:
         if m not in summary["metrics"]:
@@ -31,6 +32,8 @@ def markdown(summary: dict, baseline: dict | None = None) -> str:
         if baseline:
             d = changes.get(m)
             row += f" {d:+.3f} |" if d is not None else " – |"
+        if ref:
+            row += reference_cell(ref, m)
         lines.append(row)
     for title, key in (("By language form", "by_language"), ("By question type", "by_type")):
         groups = summary.get(key, {})
@@ -42,6 +45,12 @@ def markdown(summary: dict, baseline: dict | None = None) -> str:
         for name, g in groups.items():
             lines.append(f"| {name} | {g['n']} | " + " | ".join(f"{g[m]:.2f}" if m in g else "–" for m in shown) + " |")
     return "\n".join(lines) + "\n"
+
+
+def reference_cell(reference: dict, metric: str) -> str:
+    """Return the Markdown cell of a reference pipeline's overall metric ("–" when it has none)."""
+    value = reference.get("metrics", {}).get(metric)
+    return f" {value:.3f} |" if value is not None else " – |"
 
 
 def chart(summary: dict, path: Path) -> Path:

