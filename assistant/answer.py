@@ -78,6 +78,7 @@ class Candidate(Passage):
     vector: np.ndarray | None = None
     chunk_rank: int = 0
     chunk_score: float = 0.0
+    words: frozenset[str] | None = None  # its content words, when the caller has them already
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def score(question: str, language: str, qvec: np.ndarray, candidates: list[Candi
     out = []
     for c in candidates:
         sim = float(np.max(np.atleast_2d(qvec) @ c.vector)) + (0.0 if c.language == language else CROSS_LINGUAL_OFFSET)
-        words = content_words(c.text, c.language)
+        words = c.words if c.words is not None else content_words(c.text, c.language)
         overlap = sum(weight(w) for w in q_words & words) / q_total if q_total else 0.0
         bonus = 0.02 if feature is not None and feature.search(c.text) else 0.0
         # Retrieval rank (meaning and words over the whole chunk) breaks near-ties between sentences.

