@@ -221,8 +221,12 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--reference", type=click.Choice(["plain"]),
               help="Also run a reference pipeline (plain: llama-index SentenceSplitter + VectorStoreIndex, "
                    "top passage as the answer) and show its metrics beside the assistant's.")
+@click.option("--judge", type=click.Choice(["openai", "ollama"]), envvar="ASSISTANT_JUDGE",
+              help="Also have this LLM judge each answer's claims against its cited passages (faithfulness); "
+                   "uses ASSISTANT_LLM_MODEL / _BASE_URL / _API_KEY.")
 @pass_ctx
-def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency, reference):
+def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency, reference,
+                 judge):
     """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
     import asyncio
 
@@ -239,8 +243,17 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
         from tqdm import tqdm
 
         bar = tqdm(total=len(items) + sum(map(len, convs)), desc="eval", file=sys.stderr)
+    judge_llm = None
+    if judge:
+        from .judge import Judge
+
+        try:
+            judge_llm = Judge(settings, judge)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
     results = asyncio.run(evaluation.run(assistant, items, convs, concurrency,
-                                         progress=(lambda done, total: bar.update(1)) if bar else None))
+                                         progress=(lambda done, total: bar.update(1)) if bar else None,
+                                         judge=judge_llm))
     if bar:
         bar.close()
     summary = evaluation.summary(results) | {"answerer": assistant.answerer_name}

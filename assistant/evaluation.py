@@ -22,7 +22,7 @@ from .types import Answer, Passage
 SUPPORT_THRESHOLD = 0.6
 METRICS = ("recall@5", "recall@10", "hit@5", "mrr@10", "ndcg@10", "key_fact_recall", "citation_validity",
            "citation_coverage", "citation_recall", "citation_precision", "number_fidelity", "name_fidelity",
-           "no_answer_hallucination", "false_refusal", "language_match")
+           "no_answer_hallucination", "false_refusal", "language_match", "faithfulness")
 _NAME = re.compile(r"\b[A-ZА-ЯЂЈЉЊЋЏ][\w-]{2,}(?:\s+[A-ZА-ЯЂЈЉЊЋЏ][\w-]{2,})*")
 
 
@@ -214,8 +214,9 @@ def aggregate(results: list[Result], key: Callable[[Result], str] | None = None)
 
 
 async def run(assistant, items: list[Item], conversations: list[list[Item]], concurrency: int = 4,
-              progress: Callable[[int, int], None] | None = None) -> list[Result]:
-    """Ask every item (conversations turn by turn, with their history) and score the answers."""
+              progress: Callable[[int, int], None] | None = None, judge=None) -> list[Result]:
+    """Ask every item (conversations turn by turn, with their history) and score the answers; with a
+    judge (judge.Judge), also the LLM-judged faithfulness of each answer's claims."""
     semaphore = asyncio.Semaphore(concurrency)
     total = len(items) + sum(len(c) for c in conversations)
     done = 0
@@ -231,8 +232,11 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
         async with semaphore:
             answer = await assistant.aask(item.question, list(history), last=last)
             passages = await asyncio.to_thread(assistant.retrieve, item.question, list(history), None, 10, last)
+            faithful = await judge.afaithfulness(answer) if judge is not None else None
         result = Result(item, answer)
         score_result(result, passages, assistant.document_text)
+        if faithful is not None:
+            result.scores["faithfulness"] = faithful
         tick()
         return result
 

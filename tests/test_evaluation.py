@@ -133,3 +133,36 @@ def test_item_loading_keeps_conversation_order():
     assert len(convs) >= 10 and all(len(c) >= 2 for c in convs)
     assert all([t.turn for t in c] == list(range(len(c))) for c in convs)
     assert isinstance(convs[0][0], Item) and convs[0][0].conversation
+
+
+def test_llm_judge_scores_claims_against_the_fake_server(seeded, tmp_path):
+    from fake_openai import serve
+
+    from assistant.judge import Judge, verdict
+
+    assert verdict('{"claims": [{"claim": "a", "supported": true}, {"claim": "b", "supported": false}]}', 2) == 0.5
+    assert verdict("I think they are fine.", 1) is None and verdict('{"claims": []}', 1) is None
+    evals = tmp_path / "evals"
+    evals.mkdir()
+    items = [json.loads(line) for line in (EVALS / "qa.jsonl").read_text("utf-8").splitlines()]
+    pick = [i for i in items if i["question"] in ("What did DPNSEE say?", "What is the capital of Australia?")]
+    (evals / "qa.jsonl").write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in pick), "utf-8")
+
+    def reply(body):  # one claim per answer sentence; the judge's prompt numbers them "1. ", "2. "
+        prompt = body["messages"][-1]["content"]
+        claims = [line for line in prompt.split("Claims")[1].splitlines() if line[:1].isdigit()]
+        return json.dumps({"claims": [{"claim": c, "supported": i == 0} for i, c in enumerate(claims)]})
+
+    with serve(reply) as fake:
+        env = os.environ | {"ASSISTANT_HOME": str(seeded.home), "ASSISTANT_LLM_MODEL": "judge",
+                            "ASSISTANT_LLM_BASE_URL": fake.url}
+        proc = subprocess.run([str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--set", "qa",
+                               "--evals", str(evals), "--judge", "openai"], capture_output=True, text=True,
+                              env=env, timeout=600, cwd=ROOT)
+        judged = len(fake.requests)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert judged == 1  # the abstention is not judged
+    assert 0.0 < out["metrics"]["faithfulness"] <= 1.0
+    assert Judge(settings=seeded, backend="openai", llm=object()).faithfulness(
+        Answer("q", "x", False)) is None
