@@ -47,7 +47,22 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Candidate], list[tuple[str, 
             found.append(Candidate(path, None))
         else:
             problems.append((str(path), "no such file or directory"))
-    return found, problems
+    # A name that is not UTF-8 cannot be stored, printed or sent as JSON: name it instead of failing on it.
+    problems += [(str(c.path), "its name is not valid UTF-8; rename the file") for c in found if not _utf8(str(c.path))]
+    return [c for c in found if _utf8(str(c.path))], [(_printable(p), reason) for p, reason in problems]
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    """Return a path with the bytes that are not UTF-8 shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --- decoding ----------------------------------------------------------------------------------------
@@ -58,7 +73,7 @@ def decode(data: bytes, name: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return _strict(data, "utf-16", name)
     if b"\x00" in data[:4096]:
         sample = data[:4096]
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
@@ -120,19 +135,32 @@ def _read_html(path: Path) -> tuple[str, str | None]:
         text = _html_fallback(raw)
     title = getattr(meta, "title", None) if meta else None
     if not title:
-        m = re.search(r"<title[^>]*>(.*?)</title>", raw, re.IGNORECASE | re.DOTALL)
+        m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
         title = _html_fallback(m.group(1)).strip() if m else None
     return text, title or None
+
+
+# Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
+# browser): searching on for its end from every later opening is quadratic, minutes on a hostile 1 MB page.
+_HIDDEN_OPEN = re.compile(r"(?i)<!--|<(script|style|noscript|template)\b[^<>]*>")
 
 
 def _html_fallback(raw: str) -> str:
     """Return the visible text of HTML that the main-text extractor gave up on."""
     import html
 
-    raw = re.sub(r"(?is)<(script|style|noscript|template)[^>]*>.*?</\1\s*>", " ", raw)
-    raw = re.sub(r"(?is)<!--.*?-->", " ", raw)
-    raw = re.sub(r"(?i)<\s*(br|/p|/div|/h\d|/li|/tr)[^>]*>", "\n", raw)
-    raw = re.sub(r"<[^>]+>", " ", raw)
+    parts, pos = [], 0
+    while m := _HIDDEN_OPEN.search(raw, pos):
+        parts.append(raw[pos : m.start()])
+        end = re.compile(rf"(?i)</{m.group(1)}\s*>" if m.group(1) else "-->").search(raw, m.end())
+        if end is None:
+            pos = len(raw)
+            break
+        parts.append(" ")
+        pos = end.end()
+    raw = "".join(parts) + raw[pos:]
+    raw = re.sub(r"(?i)<\s*(br|/p|/div|/h\d|/li|/tr)\b[^<>]*>", "\n", raw)
+    raw = re.sub(r"<[^<>]+>", " ", raw)
     return html.unescape(raw)
 
 
@@ -207,6 +235,8 @@ _PRINT_BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _BREADCRUMB_SEP = re.compile(r"(?:[\u00a0 ]{2,}|\s*[›»>|]\s+)")
+# Menus are short; splitting a long line with _BREADCRUMB_SEP is quadratic in its runs of whitespace.
+NAVIGATION_CHARS = 1000
 
 
 def clean(text: str) -> str:
@@ -219,7 +249,7 @@ def clean(text: str) -> str:
     out: list[str] = []
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if i < 5 and _is_navigation(stripped, body_lang):
+        if i < 5 and len(stripped) <= NAVIGATION_CHARS and _is_navigation(stripped, body_lang):
             continue
         line = _PRINT_BOILERPLATE.sub("", line) if i < 5 else line
         if stripped and not _PLACEHOLDER.sub("", stripped).strip():
@@ -280,10 +310,12 @@ def make_title(text: str, hint: str | None) -> str:
     first = text.strip().split("\n", 1)[0].strip()
     if 0 < len(first) <= 120 and not first.endswith("."):
         return first
-    spans = sentence_spans(text)
+    # Only the start is needed; the whole text may be megabytes of one sentence, or one word.
+    spans = sentence_spans(text, 0, min(len(text), 4000))
     sentence = text[spans[0][0] : spans[0][1]] if spans else first
     words = sentence.split()
-    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    title = " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    return title if len(title) <= 160 else title[:159] + "…"  # every chunk's metadata carries it
 
 
 def content_hash(data: bytes) -> str:
@@ -317,6 +349,8 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     text = clean(raw_text)
     if not text.strip():
         raise ReadError(f"{name} has no text after cleaning")
+    if not any(c.isalnum() for c in text):
+        raise ReadError(f"{name} has no words, only markup or punctuation")
     return Document(
         doc_id=doc_id,
         source=name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,9 @@ class Ingestor:
             except ReadError as e:
                 report.skipped.append({"path": source, "reason": str(e)})
                 continue
+            except Exception as e:  # a parser's own failure on a hostile file costs that file, not the run
+                report.skipped.append({"path": source, "reason": f"{source} could not be read ({type(e).__name__})"})
+                continue
             chunks, sents = self._replace(doc)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
@@ -137,15 +141,34 @@ class Ingestor:
         final = self.store.records()
         self.store.delete_orphans(list(final))
         self.refresh_keyword_index(final)
-        if report.new or report.changed or report.removed or report.renamed or report.repaired:
+        changed = report.new or report.changed or report.removed or report.renamed or report.repaired
+        # Twins are linked after every document is in; a run killed before that finished left no trace in the
+        # records, so a file marks the set of documents the twins were last linked for.
+        signature = keyword_signature(final)
+        if changed or self._twins_linked_for() != signature:
             from .twins import link_twins
 
             link_twins(self.store)
+            self._record_twins_linked(signature)
             final = self.store.records()
         report.documents = len(final)
         report.chunks = sum(r.chunks for r in final.values())
         self.progress("done", len(candidates), len(candidates))
         return report
+
+    def _twins_linked_for(self) -> str:
+        """Return the signature of the documents twins were last linked for ("" if never)."""
+        try:
+            return (self.settings.home / "twins.sig").read_text("utf-8")
+        except OSError:
+            return ""
+
+    def _record_twins_linked(self, signature: str) -> None:
+        path = self.settings.home / "twins.sig"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(signature, "utf-8")
+        os.replace(tmp, path)
 
     def _hash(self, cand: Candidate, max_bytes: int) -> str:
         path = cand.path
@@ -200,7 +223,7 @@ class Ingestor:
              for i, s in enumerate(sents)],
         )
         self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents))
-        return len(chunks), len(texts) - len(chunks)
+        return len(chunks), len(texts) - len({c.text for c in chunks})  # texts are deduplicated
 
     def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
         """Move a document whose file was renamed to its new id and path, reusing its vectors."""

@@ -1,0 +1,179 @@
+"""Chroma as a server: a real `chroma run` on loopback, the assistant pointed at it through chroma_url, from
+Python and from the CLI (ASSISTANT_CHROMA_URL)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import SEEDS
+
+from assistant.config import Settings
+from assistant.core import Assistant
+from assistant.store import Store
+
+BIN = Path(sys.executable).parent / "assistant"
+CHROMA = Path(sys.executable).parent / "chroma"
+TWINS = ("000_7e6134a7318589bf", "001_23abd807676cf300")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ChromaServer:
+    url: str
+    port: int
+    path: Path
+    proc: subprocess.Popen
+
+    def log(self) -> str:
+        return (self.path.parent / "chroma.log").read_text("utf-8", "replace")[-3000:]
+
+
+def heartbeat(port: int) -> int:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False))
+    return client.heartbeat()
+
+
+@pytest.fixture
+def chroma(tmp_path):
+    """A `chroma run` server on a free loopback port with its data in tmp_path, killed at teardown."""
+    port, path = free_port(), tmp_path / "chroma-server"
+    env = os.environ | {"ANONYMIZED_TELEMETRY": "False"}
+    with (tmp_path / "chroma.log").open("wb") as log:
+        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = ChromaServer(f"http://127.0.0.1:{port}", port, path, proc)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"chroma run exited with {proc.returncode}:\n{server.log()}"
+            try:
+                assert heartbeat(port) > 0
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield server
+    finally:
+        if server.proc.poll() is None:  # a test may have restarted it: stop the one running now
+            server.proc.terminate()
+            try:
+                server.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.proc.kill()
+                server.proc.wait(timeout=10)
+
+
+def cli(*args: str, home: Path, url: str, code: int = 0) -> subprocess.CompletedProcess:
+    env = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_CHROMA_URL": url}
+    proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == code, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    return proc
+
+
+def only_loopback(pid: int) -> list:
+    """Return the internet connections of a process that involve anything but loopback."""
+    outside = []
+    for conn in psutil.Process(pid).net_connections(kind="inet"):
+        for addr in (conn.laddr, conn.raddr):
+            if addr and not ipaddress.ip_address(addr.ip).is_loopback:
+                outside.append(conn)
+    return outside
+
+
+@pytest.mark.slow
+def test_ingest_ask_and_reingest_against_a_chroma_server(chroma, tmp_path):
+    settings = Settings(home=tmp_path / "home", seeds=SEEDS, chroma_url=chroma.url)
+    assistant = Assistant(settings)
+    assert assistant.store.client.get_settings().anonymized_telemetry is False
+    report = assistant.ingest([SEEDS])
+    assert (report.documents, report.new, report.skipped) == (5, 5, [])
+    assert report.chunks_embedded == report.chunks > 0
+
+    # The data went to the server, none to an embedded store under home.
+    assert not settings.chroma_path.exists()
+    assert (chroma.path / "chroma.sqlite3").exists()
+    import chromadb
+
+    remote = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
+    assert remote.get_collection(f"{settings.collection}-chunks").count() == report.chunks
+    assert remote.get_collection(f"{settings.collection}-documents").count() == 5
+
+    answer = assistant.ask("what did DPNSEE say?")
+    assert answer.found and answer.citations and "[1]" in answer.answer
+    first = answer.citations[0]
+    assert first.doc_id in TWINS and "DPNSEE" in first.text
+    for c in answer.citations:
+        assert assistant.document_text(c.doc_id)[c.start:c.end] == c.text
+    assert first.twin is not None and {first.doc_id, first.twin.doc_id} == set(TWINS)
+
+    again = assistant.ingest([SEEDS])
+    assert (again.chunks_embedded, again.sentences_embedded, again.unchanged, again.new) == (0, 0, 5, 0)
+
+    # Through the CLI, configured by ASSISTANT_CHROMA_URL alone, with a data dir of its own.
+    home = tmp_path / "cli-home"
+    rerun = json.loads(cli("ingest", str(SEEDS), "--json", home=home, url=chroma.url).stdout)
+    assert (rerun["documents"], rerun["unchanged"], rerun["chunks_embedded"]) == (5, 5, 0)
+    status = json.loads(cli("status", "--json", home=home, url=chroma.url).stdout)
+    assert sorted(r["doc_id"] for r in status) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    asked = json.loads(cli("ask", "--json", "what did DPNSEE say?", home=home, url=chroma.url).stdout)
+    assert asked["found"] and asked["citations"][0]["doc_id"] in TWINS
+    for c in asked["citations"]:
+        assert assistant.document_text(c["doc_id"])[c["start"]:c["end"]] == c["text"]
+    assert not (home / "chroma").exists()
+
+    # Telemetry is off: the server has talked to nothing but loopback.
+    assert only_loopback(chroma.proc.pid) == []
+
+    # Stopped, the server is named in a message a person can act on, not a traceback.
+    chroma.proc.terminate()
+    chroma.proc.wait(timeout=10)
+    down = cli("status", home=home, url=chroma.url, code=1)
+    assert f"cannot reach the Chroma server at {chroma.url}" in down.stderr
+    with pytest.raises(SystemExit, match="cannot reach the Chroma server"):
+        Store(settings)
+
+
+def test_a_crashed_server_keeps_what_was_written(chroma, tmp_path, corpus):
+    """A server killed with SIGKILL and restarted on the same path still holds a complete index."""
+    settings = Settings(home=tmp_path / "home", seeds=corpus, chroma_url=chroma.url)
+    first = Assistant(settings).ingest([corpus])
+    assert (first.documents, first.skipped) == (2, [])
+    chroma.proc.kill()
+    chroma.proc.wait(timeout=10)
+    with (chroma.path.parent / "chroma.log").open("ab") as log:
+        chroma.proc = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(chroma.path), "--host", "127.0.0.1", "--port", str(chroma.port)],
+            stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"ANONYMIZED_TELEMETRY": "False"})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            heartbeat(chroma.port)
+            break
+        except Exception:
+            assert chroma.proc.poll() is None and time.monotonic() < deadline, chroma.log()
+            time.sleep(0.2)
+    again = Assistant(settings).ingest([corpus])
+    assert (again.unchanged, again.chunks_embedded, again.repaired, again.chunks) == (2, 0, 0, first.chunks)
+    store = Store(settings)
+    assert store.chunks.count() == first.chunks
+    assert all(r.state == "complete" for r in store.records().values())
