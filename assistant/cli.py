@@ -117,7 +117,7 @@ def _assistant(settings):
 
     try:
         return Assistant(settings)
-    except (ValueError, SystemExit) as e:
+    except ValueError as e:  # a bad setting (unknown embedder or LLM); SystemExit messages pass through
         raise click.UsageError(str(e)) from None
 
 

@@ -144,7 +144,7 @@ class Assistant:
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
         """Yield the answer as it grows (the LLM's words as it writes them; the extractive answer sentence
         by sentence); the last one yielded is complete and checked."""
-        if self._llm is not None:
+        if self._llm is not None and hasattr(self._llm, "stream"):
             question, language, messages, turn, passages, _c, _v = self._prepare(question, history, filters, top_k, last)
             for answer in self._llm.stream(question, passages, messages, language):
                 yield replace(answer, standalone_question=turn.search_text)

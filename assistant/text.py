@@ -187,7 +187,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         for m in _BOUNDARY.finditer(text, p_start, p_end):
             cut = m.start(2)
             before = text[seg_start : m.start(1)]
-            last = re.findall(r"[\w.]+$", before)
+            last = re.findall(r"[\w.]+$", before[-64:])  # the word before the stop; a bounded look keeps it linear
             token = last[0].lower() if last else ""
             after = text[m.end(2) : m.end(2) + 1]
             if token in _ABBREV or (len(token) == 1 and token.isalpha()):
