@@ -149,12 +149,9 @@ class Store:
 
     def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
         """Return the k nearest chunks to any of the query vectors as (id, best similarity, text, metadata)."""
-        n = self.chunks.count()
-        if n == 0:
-            return []
         vectors = np.atleast_2d(vectors)
         got = self.chunks.query(
-            query_embeddings=list(vectors), n_results=min(k, n), where=where,
+            query_embeddings=list(vectors), n_results=k, where=where,
             include=["documents", "metadatas", "distances"],
         )
         best: dict[str, tuple[str, float, str, dict]] = {}
@@ -167,11 +164,8 @@ class Store:
 
     def query_sentences(self, vectors: np.ndarray, k: int, where: dict | None) -> list[tuple[str, int, int, float]]:
         """Return the k nearest sentences to any query vector as (doc_id, start, end, best similarity)."""
-        n = self.sentences.count()
-        if n == 0:
-            return []
         vectors = np.atleast_2d(vectors)
-        got = self.sentences.query(query_embeddings=list(vectors), n_results=min(k, n), where=where,
+        got = self.sentences.query(query_embeddings=list(vectors), n_results=k, where=where,
                                    include=["metadatas", "distances"])
         best: dict[str, tuple[str, int, int, float]] = {}
         for q in range(len(vectors)):
