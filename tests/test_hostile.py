@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, make_docx, make_pdf
+from conftest import ARTIFACTS, make_docx, make_pdf, pdf_bytes
 
 from assistant.config import Settings
 from assistant.corpus import _html_fallback, clean
@@ -50,19 +50,6 @@ GOOD_SR = ("Полиција у Београду запленила је пед�
 GOOD_RU = ("Полиция Белграда изъяла пятьдесят килограммов героина на границе с Болгарией. "
            "Прокурор возбудил уголовное дело против трёх курьеров.\n")
 SCRIPT_SECRET = "var trackingSecret = 'do-not-index-me';"
-
-
-def _pdf_bytes(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def _docx_with(path: Path, template: Path, document_xml: bytes) -> None:
@@ -178,7 +165,7 @@ def build_corpus(root: Path) -> tuple[dict[str, str], dict[str, str], Path, list
     put("cyclic-pages.pdf", whole.replace(b"/Kids [3 0 R]", b"/Kids [2 0 R 3 0 R]"))
     bad["cyclic-pages.pdf"] = r"not a readable PDF"
     stream = zlib.compress(b" " * (200 * MB), 9)  # 200 MB of spaces in a 200 KB content stream
-    put("flate-bomb.pdf", _pdf_bytes([
+    put("flate-bomb.pdf", pdf_bytes([
         b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
         b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream + b"\nendstream",
