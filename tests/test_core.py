@@ -213,3 +213,17 @@ def test_stream_with_the_llm_answerer_yields_words_then_a_checked_answer(seeded)
     resolves(final, llm.store)
     sources = fake.requests[0]["messages"][-1]["content"]
     assert final.citations[0].text[:60] in sources
+
+
+def test_readme_python_example(seeded, monkeypatch):
+    """The README's Python example runs as written (with the seeded data directory)."""
+    import re
+
+    from conftest import ROOT
+
+    monkeypatch.setenv("ASSISTANT_HOME", str(seeded.home))
+    code = re.search(r"```python\n(from assistant import Assistant.*?)```", (ROOT / "README.md").read_text("utf-8"), re.S)
+    scope: dict = {}
+    exec(code.group(1), scope)  # noqa: S102 - the README's own example
+    assert scope["answer"].found and scope["follow"].found
+    assert "DPNSEE" in scope["answer"].citations[0].text
