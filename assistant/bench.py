@@ -89,7 +89,7 @@ def bench_ingest(settings: Settings, paths: list[Path], work: Path, runs: int = 
     Settings of the last ingested data directory."""
     from .chunking import count_tokens
     from .embedding import get_embedder
-    from .ingest import ingest
+    from .ingest import Ingestor
 
     embedder = get_embedder(settings)
     passage, _query = _raw_embedders(embedder)
@@ -103,16 +103,19 @@ def bench_ingest(settings: Settings, paths: list[Path], work: Path, runs: int = 
             for i in range(0, len(texts), INGEST_STEP):
                 passage(texts[i : i + INGEST_STEP])
 
-    raw_times, ingest_times, reports = [], [], []
+    raw_times, ingest_times, open_times, reports = [], [], [], []
     for run in range(runs):  # alternated, so a burst of load on the machine hits both alike
         raw_times.append(_timed(raw)[0])
         fresh = replace(settings, home=work / f"ingest-{run}", chroma_url=None)
-        seconds, report = _timed(lambda fresh=fresh: ingest(fresh, paths))
+        # Creating a new Chroma store is a one-time cost of a data directory, not of ingesting: timed apart.
+        opened, ingestor = _timed(lambda fresh=fresh: Ingestor(fresh))
+        seconds, report = _timed(lambda ingestor=ingestor: ingestor.run(paths))
+        open_times.append(opened)
         ingest_times.append(seconds)
         reports.append(report)
     best_raw, best_ingest = min(raw_times), min(ingest_times)
     last = reports[-1]
-    return {"ingest_s": round(best_ingest, 3), "raw_embed_s": round(best_raw, 3),
+    return {"ingest_s": round(best_ingest, 3), "raw_embed_s": round(best_raw, 3), "store_open_s": round(min(open_times), 3),
             "ingest_vs_raw": round(best_raw / best_ingest, 3), "texts_embedded": sum(map(len, per_doc)),
             "pipeline_embedded": last.chunks_embedded + last.sentences_embedded, "documents": last.documents,
             "chunks": last.chunks, "home": fresh}

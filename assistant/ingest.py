@@ -126,7 +126,7 @@ class Ingestor:
             except Exception as e:  # a parser's own failure on a hostile file costs that file, not the run
                 report.skipped.append({"path": source, "reason": f"{source} could not be read ({type(e).__name__})"})
                 continue
-            chunks, sents = self._replace(doc)
+            chunks, sents = self._replace(doc, existed=rec is not None)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
             if rec is None:
@@ -186,7 +186,7 @@ class Ingestor:
             self.store.delete_document(rec.doc_id)
         return len(broken)
 
-    def _replace(self, doc: Document) -> tuple[int, int]:
+    def _replace(self, doc: Document, existed: bool = True) -> tuple[int, int]:
         """Embed a document and swap it in; the record says "pending" until every part is written."""
         chunks, sents = chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
         texts = list(dict.fromkeys([c.text for c in chunks] + [s.text for s in sents]))
@@ -202,7 +202,10 @@ class Ingestor:
         doc_vec = chunk_vecs.mean(axis=0)
         doc_vec = doc_vec / (np.linalg.norm(doc_vec) or 1.0)
         self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents))
-        self.store.delete_document(doc.doc_id, keep_record=True)
+        if existed:
+            # A document with no record has no chunks: records are written ("pending") before any chunk
+            # and removed after all of them, and a run's end removes orphans. Skipping saves two deletes.
+            self.store.delete_document(doc.doc_id, keep_record=True)
         base = doc.metadata() | {"date_num": date_number(doc.date)}
         base.pop("content_hash")
         self.store.add(

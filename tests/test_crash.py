@@ -91,11 +91,12 @@ class KillPoint:
 
 
 # Ingest order: the five seeds sorted (000 … 004); per document: read, embed (1–3 batches), mark-pending,
-# delete, add-chunks, add-sentences, mark-complete; then the keyword index, then the twins 000 ↔ 001.
+# (delete, for a document that had chunks before), add-chunks, add-sentences, mark-complete; then the
+# keyword index, then the twins 000 ↔ 001.
 KILL_POINTS = [
     KillPoint("reading the first file", "read"),
     KillPoint("embedding the first document", "embed", delay=0.3),
-    KillPoint("pending record written, old parts not yet deleted", "delete", hold=True, repaired=1),
+    KillPoint("pending record written, no chunk written yet", "add-chunks", hold=True, repaired=1),
     KillPoint("writing the first document's chunks", "add-chunks"),
     KillPoint("chunks written, sentences not", "add-sentences", nth=2, hold=True, repaired=1),
     KillPoint("writing the third document's sentences", "add-sentences", nth=3),
