@@ -168,7 +168,7 @@ def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed:
     from .ingest import Ingestor
     from .keyword import KeywordIndex
     from .retrieval import Retriever
-    from .store import BATCH, Store
+    from .store import BATCH, DocRecord, Store
 
     say = progress or (lambda message: None)
     rng = np.random.default_rng(seed)
@@ -203,7 +203,9 @@ def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed:
     write_s = time.perf_counter() - start
     # The real path: ingest rebuilds the keyword index from the chunk metadata in Chroma.
     keyword_s, _ = _timed(lambda: Ingestor(home, store=store).refresh_keyword_index({}))
-    retriever = Retriever(store, KeywordIndex(home.keyword_path), languages)
+    records = {f"doc{d}": DocRecord(f"doc{d}", "", "", languages[d % 3], "Latin", "2021-01-01", "", "complete", 0, 0)
+               for d in range(-(-n // CHUNKS_PER_DOC))}
+    retriever = Retriever(store, KeywordIndex(home.keyword_path), records)
     asks = [(unit(1), toks) for toks in tokens(queries + 3, 6)]
     for vec, toks in asks[:3]:
         retriever.search(vec, toks, home.top_k)

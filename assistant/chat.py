@@ -60,8 +60,12 @@ class Turn:
 
     question: str
     search_text: str
-    carried_terms: tuple[str, ...] = ()
     carried_docs: tuple[str, ...] = ()
+
+    @property
+    def follow_up(self) -> bool:
+        """Return whether the conversation's topic was carried into the search."""
+        return self.search_text != self.question
 
 
 MAX_CHAIN = 3
@@ -87,6 +91,5 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
         return Turn(question, question)
     previous = topic(history)
     docs = tuple(dict.fromkeys(c.doc_id for c in last.citations)) if last and last.found else ()
-    terms = tuple(content_words(previous, detect_language(previous)))
-    return Turn(question, f"{question} {previous}".strip(), terms, docs)
+    return Turn(question, f"{question} {previous}".strip(), docs)
 

@@ -162,7 +162,7 @@ class Assistant:
         language = detect_language(question)
         messages = trim(as_messages(history), self.settings.history_tokens)
         turn = contextualise(question, messages, last)
-        if turn.carried_terms and not turn.carried_docs:
+        if turn.follow_up and not turn.carried_docs:
             # Without the previous Answer (a CLI --history), find the reports of the topic again.
             previous = topic(messages)
             prev_hits = self.retriever.search(embed_query(self.embedder, previous),

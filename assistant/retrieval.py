@@ -74,20 +74,16 @@ class Hit:
     text: str
     meta: dict
     fused: float
-    dense: float
-    dense_rank: int | None
-    keyword_rank: int | None
 
 
 class Retriever:
     """Searches chunks by meaning (whole chunks and single sentences) and by rare words at once."""
 
-    def __init__(self, store: Store, keyword: KeywordIndex, records: dict | Iterable[str] | None = None):
+    def __init__(self, store: Store, keyword: KeywordIndex, records: dict):
         self.store = store
         self.keyword = keyword
-        # The indexed documents by id (for filters), or just the languages to rank separately.
-        self.records = records if isinstance(records, dict) else {}
-        self.languages = sorted({r.language for r in self.records.values()} if self.records else set(records or ()))
+        self.records = records  # the indexed documents by id: their languages and dates
+        self.languages = sorted({r.language for r in records.values()})
         self._spans: dict[str, list[tuple[str, int, int]]] = {}
 
     def search(
@@ -131,9 +127,6 @@ class Retriever:
         for ranking in rankings:
             for rank, cid in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        dense_best = sorted(((sim, cid) for cid, (_t, _m, sim) in info.items()), reverse=True)
-        dense_rank = {cid: r for r, (_sim, cid) in enumerate(dense_best)}
-        keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword)}
         missing = [cid for cid in fused if cid not in info]
         for cid, (text, meta) in self.store.get_chunks(missing).items():
             info[cid] = (text, meta, 0.0)  # found through a sentence or a keyword only
@@ -143,10 +136,7 @@ class Retriever:
                 if cid in info and info[cid][1]["doc_id"] in boost:
                     fused[cid] += 1.0 / (RRF_K + 1)
         ranked = sorted((cid for cid in fused if cid in info), key=lambda c: -fused[c])[:k]
-        return [
-            Hit(cid, info[cid][0], info[cid][1], fused[cid], info[cid][2], dense_rank.get(cid), keyword_rank.get(cid))
-            for cid in ranked
-        ]
+        return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]
 
     def _allowed_docs(self, filters: Filters) -> list[str] | None:
         """Return the documents a date or document filter leaves (sentences carry no dates), None for all."""
@@ -170,6 +160,6 @@ class Retriever:
         return self._spans[doc_id]
 
 
-def query_tokens(question: str, language: str, extra: Iterable[str] = ()) -> list[str]:
-    """Return the keyword tokens of a question, plus extra ones carried from the conversation."""
-    return keyword_tokens(question, language, query=True) + list(extra)
+def query_tokens(question: str, language: str) -> list[str]:
+    """Return the keyword tokens of a question (long words also as name prefixes and skeletons)."""
+    return keyword_tokens(question, language, query=True)
