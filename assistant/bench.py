@@ -138,7 +138,14 @@ def bench_questions(home: Settings, paths: list[Path], questions: list[str]) -> 
     assistant = Assistant(settings)
     plain_s, plain = _timed(lambda: PlainPipeline.build(settings, paths))
     _passage, query = _raw_embedders(assistant.embedder)
-    chunks, k = assistant.store.chunks, settings.top_k
+    k = settings.top_k
+    # The raw path searches one plain collection holding the same chunks and vectors, as a bare Chroma
+    # setup would (the assistant's own store keeps a collection per language).
+    every = assistant.store.chunks.get(include=["embeddings", "documents", "metadatas"])
+    chunks = assistant.store.client.get_or_create_collection("bench-raw", embedding_function=None,
+                                                             metadata={"hnsw:space": "cosine"})
+    chunks.upsert(ids=every["ids"], embeddings=np.asarray(every["embeddings"], dtype=np.float32),
+                  documents=every["documents"], metadatas=every["metadatas"])
 
     def raw(q):
         return chunks.query(query_embeddings=[np.asarray(query(q), dtype=np.float32)], n_results=k,
@@ -197,7 +204,7 @@ def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed:
             metas.append({"doc_id": f"doc{d}", "source": f"synthetic/doc{d}.txt", "title": f"Synthetic report {d}",
                           "language": languages[d % 3], "script": "Latin", "date": "2021-01-01",
                           "date_num": 20210101, "index": i % CHUNKS_PER_DOC, "start": 0, "end": len(kw), "kw": kw})
-        store.add(store.chunks, [f"doc{i // CHUNKS_PER_DOC}:{i}" for i in rows], unit(len(rows)), kws, metas)
+        store.chunks.add([f"doc{i // CHUNKS_PER_DOC}:{i}" for i in rows], unit(len(rows)), kws, metas)
         if (lo // BATCH) % 10 == 9:
             say(f"scale: {rows.stop:,} of {n:,} chunks written ({time.perf_counter() - start:.0f} s)")
     write_s = time.perf_counter() - start

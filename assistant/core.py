@@ -217,7 +217,8 @@ class Assistant:
     def _doc_sentences(self, doc_id: str) -> _DocSentences:
         cached = self._sentences.get(doc_id)
         if cached is None:
-            got = self.store.get_document_parts(self.store.sentences, doc_id)
+            rec = self.records.get(doc_id)
+            got = self.store.get_document_parts(self.store.sentences, doc_id, language=rec.language if rec else None)
             order = np.argsort([m["start"] for m in got["metadatas"]])
             metas = [got["metadatas"][i] for i in order]
             cached = _DocSentences(

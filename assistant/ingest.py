@@ -15,7 +15,7 @@ from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
 from .keyword import KeywordIndex
-from .store import DocRecord, Store
+from .store import DocRecord, Store, sentence_id
 from .text import keyword_tokens
 from .types import Document
 
@@ -208,8 +208,7 @@ class Ingestor:
             self.store.delete_document(doc.doc_id, keep_record=True)
         base = doc.metadata() | {"date_num": date_number(doc.date)}
         base.pop("content_hash")
-        self.store.add(
-            self.store.chunks,
+        self.store.chunks.add(
             [c.chunk_id for c in chunks],
             chunk_vecs,
             [c.text for c in chunks],
@@ -217,9 +216,8 @@ class Ingestor:
                      "kw": " ".join(keyword_tokens(c.text, doc.language))} for c in chunks],
         )
         prefix = chunks[0].chunk_id.rsplit(":", 1)[0]
-        self.store.add(
-            self.store.sentences,
-            [f"{prefix}:s{i}" for i in range(len(sents))],
+        self.store.sentences.add(
+            [sentence_id(prefix, i) for i in range(len(sents))],
             np.stack([vectors[s.text] for s in sents]),
             [s.text for s in sents],
             [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": ""}
@@ -234,7 +232,7 @@ class Ingestor:
         doc = Document(doc_id, source, old.title, text, old.language, old.script, old.date or None, old.content_hash)
         vec = self.store.document_vectors()[old.doc_id]
         parts = {
-            name: self.store.get_document_parts(col, old.doc_id)
+            name: self.store.get_document_parts(col, old.doc_id, language=old.language)
             for name, col in (("chunks", self.store.chunks), ("sentences", self.store.sentences))
         }
         self.store.mark(doc, "pending", vec, old.chunks, old.sentences)
@@ -247,8 +245,8 @@ class Ingestor:
                 ids = [chunk_id(doc, m["index"]) for m in metas]
             else:
                 prefix = chunk_id(doc, 0).rsplit(":", 1)[0]
-                ids = [f"{prefix}:s{m['index']}" for m in metas]
-            self.store.add(getattr(self.store, name), ids, got["embeddings"], got["documents"], metas)
+                ids = [sentence_id(prefix, m["index"]) for m in metas]
+            getattr(self.store, name).add(ids, got["embeddings"], got["documents"], metas)
         self.store.mark(doc, "complete", vec, old.chunks, old.sentences)
         self.store.delete_document(old.doc_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -84,7 +85,7 @@ class Retriever:
         self.keyword = keyword
         self.records = records  # the indexed documents by id: their languages and dates
         self.languages = sorted({r.language for r in records.values()})
-        self._spans: dict[str, list[tuple[str, int, int]]] = {}
+        self._spans: dict[str, dict[int, tuple[str, ...]]] = {}
 
     def search(
         self,
@@ -108,34 +109,46 @@ class Retriever:
         """
         filters = filters or Filters()
         languages = [lang for lang in self.languages if not filters.languages or lang in filters.languages]
+        allowed = self._allowed_docs(filters)
+        # Each language has its own collections, so the language filter is the collection itself.
+        chunk_where = replace(filters, languages=()).chroma_where()
+        sentence_where = {"doc_id": {"$in": allowed}} if allowed is not None else None  # sentences carry no dates
+        n = max(depth, k)
+        rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
+        jobs = [(self.store.query_chunks, lang, chunk_where) for lang in languages]
+        jobs += [(self._sentence_ranking, lang, sentence_where) for lang in languages]
+        # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
+        futures = [_pool().submit(fn, question_vec, n, where, lang) for fn, lang, where in jobs]
+        keyword = self.keyword.search(rare, n, filters.keyword_weights(self.keyword))
         rankings: list[list[str]] = []
         info: dict[str, tuple[str, dict, float]] = {}
-        allowed = self._allowed_docs(filters)
-        for lang in languages or [None]:
-            scoped = replace(filters, languages=(lang,)) if lang else filters
-            dense = self.store.query_chunks(question_vec, max(depth, k), scoped.chroma_where())
-            rankings.append([cid for cid, *_rest in dense])
-            info.update({cid: (text, meta, sim) for cid, sim, text, meta in dense})
-            where = {"language": lang} if lang else None
-            if allowed is not None:
-                where = {"$and": [where, {"doc_id": {"$in": allowed}}]} if where else {"doc_id": {"$in": allowed}}
-            rankings.append(self._sentence_ranking(question_vec, max(depth, k), where))
-        rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
-        keyword = self.keyword.search(rare, max(depth, k), filters.keyword_weights(self.keyword))
+        for (fn, _lang, _where), future in zip(jobs, futures, strict=True):
+            if fn == self.store.query_chunks:
+                dense = future.result()
+                rankings.append([cid for cid, *_rest in dense])
+                info.update({cid: (text, meta, sim) for cid, sim, text, meta in dense})
+            else:
+                rankings.append(future.result())
         rankings.append([cid for cid, _score in keyword])
         fused: dict[str, float] = {}
         for ranking in rankings:
             for rank, cid in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        missing = [cid for cid in fused if cid not in info]
-        for cid, (text, meta) in self.store.get_chunks(missing).items():
-            info[cid] = (text, meta, 0.0)  # found through a sentence or a keyword only
         boost = set(boost_docs)
         if boost:
             for cid in fused:
-                if cid in info and info[cid][1]["doc_id"] in boost:
+                if self._doc_of(cid) in boost:
                     fused[cid] += 1.0 / (RRF_K + 1)
-        ranked = sorted((cid for cid in fused if cid in info), key=lambda c: -fused[c])[:k]
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        # Texts of chunks found through a sentence or a keyword only, from their language's collection.
+        missing: dict[str, list[str]] = {}
+        for cid in ranked[: k + 5]:
+            if cid not in info:
+                missing.setdefault(self._language_of(cid), []).append(cid)
+        for lang, ids in missing.items():
+            for cid, (text, meta) in self.store.get_chunks(ids, lang or None).items():
+                info[cid] = (text, meta, 0.0)
+        ranked = [cid for cid in ranked if cid in info][:k]
         return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]
 
     def _allowed_docs(self, filters: Filters) -> list[str] | None:
@@ -144,20 +157,44 @@ class Retriever:
             return None
         return [d for d, r in self.records.items() if filters.allows(d, r.language, r.date)] or ["\0none"]
 
-    def _sentence_ranking(self, vectors: np.ndarray, n: int, where: dict | None) -> list[str]:
-        """Return chunk ids ordered by the best sentence of theirs among the n nearest sentences."""
+    def _sentence_ranking(self, vectors: np.ndarray, n: int, where: dict | None, language: str) -> list[str]:
+        """Return chunk ids ordered by the best sentence of theirs among a language's n nearest sentences."""
         best: dict[str, float] = {}
-        for doc_id, start, end, sim in self.store.query_sentences(vectors, n, where):
-            for cid, c_start, c_end in self._chunk_spans(doc_id):
-                if c_start <= start and end <= c_end and sim > best.get(cid, -1.0):
+        for doc_id, index, sim in self.store.query_sentences(vectors, n, where, language):
+            for cid in self._sentence_chunks(doc_id).get(index, ()):
+                if sim > best.get(cid, -1.0):
                     best[cid] = sim
         return sorted(best, key=lambda c: -best[c])
 
-    def _chunk_spans(self, doc_id: str) -> list[tuple[str, int, int]]:
+    def _sentence_chunks(self, doc_id: str) -> dict[int, tuple[str, ...]]:
+        """Return, for each sentence index of a document, the chunks that hold it (cached per document)."""
         if doc_id not in self._spans:
-            got = self.store.chunks.get(where={"doc_id": doc_id}, include=["metadatas"])
-            self._spans[doc_id] = [(i, m["start"], m["end"]) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+            language = self.records[doc_id].language if doc_id in self.records else None
+            chunks = self.store.chunks.get(where={"doc_id": doc_id}, include=["metadatas"], language=language)
+            sents = self.store.sentences.get(where={"doc_id": doc_id}, include=["metadatas"], language=language)
+            spans = [(i, m["start"], m["end"]) for i, m in zip(chunks["ids"], chunks["metadatas"], strict=True)]
+            self._spans[doc_id] = {
+                m["index"]: tuple(cid for cid, c_start, c_end in spans if c_start <= m["start"] and m["end"] <= c_end)
+                for m in sents["metadatas"]
+            }
         return self._spans[doc_id]
+
+    def _doc_of(self, cid: str) -> str:
+        return cid.split(":", 1)[0]  # chunk ids start with their doc_id, which has no colon
+
+    def _language_of(self, cid: str) -> str:
+        rec = self.records.get(self._doc_of(cid))
+        return rec.language if rec else ""
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="retrieval")
+    return _POOL
 
 
 def query_tokens(question: str, language: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -55,23 +56,146 @@ def _client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def shard_name(language: str) -> str:
+    """Return the collection-name suffix for a document language ("und" when it is unknown)."""
+    return re.sub(r"[^a-z0-9]", "", (language or "").lower())[:16] or "und"
+
+
+class Shards:
+    """One kind of record (chunks or sentences) in one Chroma collection per document language.
+
+    Retrieval ranks each language apart (cross-lingual cosine runs lower), and a `where` on language makes
+    Chroma filter before its HNSW search: 132 ms a query at 100k chunks against 5.5 ms unfiltered. A
+    collection per language makes each of those searches unfiltered. Records are routed by their
+    metadata's "language"; reads fan out over every language unless told which one.
+    """
+
+    def __init__(self, client, prefix: str):
+        self.client = client
+        self.prefix = prefix
+        self._collections: dict[str, object] = {}
+        for c in client.list_collections():
+            name = getattr(c, "name", c)
+            if name.startswith(prefix):
+                self._collections[name[len(prefix):]] = client.get_collection(name, embedding_function=None)
+
+    def languages(self) -> list[str]:
+        """Return the languages that have a collection."""
+        return sorted(self._collections)
+
+    def collection(self, language: str, create: bool = False):
+        """Return the collection of a language (None if it has none and create is False)."""
+        key = shard_name(language)
+        if key not in self._collections:
+            name = self.prefix + key
+            if create:
+                self._collections[key] = self.client.get_or_create_collection(
+                    name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+            else:  # another process (an ingest beside a running server) may have made it since
+                try:
+                    self._collections[key] = self.client.get_collection(name, embedding_function=None)
+                except Exception:
+                    return None
+        return self._collections[key]
+
+    def _scope(self, language: str | None) -> list:
+        if language is None:
+            return list(self._collections.values())
+        c = self.collection(language)
+        return [c] if c is not None else []
+
+    def add(self, ids: list[str], vectors, texts: list[str], metadatas: list[dict], upsert: bool = False) -> None:
+        """Add records, each to its language's collection, in batches Chroma accepts."""
+        groups: dict[str, list[int]] = {}
+        for n, m in enumerate(metadatas):
+            groups.setdefault(shard_name(m.get("language", "")), []).append(n)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        for key, rows in groups.items():
+            collection = self.collection(key, create=True)
+            write = collection.upsert if upsert else collection.add
+            for i in range(0, len(rows), BATCH):
+                part = rows[i : i + BATCH]
+                write(ids=[ids[n] for n in part], embeddings=vectors[part], documents=[texts[n] for n in part],
+                      metadatas=[metadatas[n] for n in part])
+
+    def get(self, where: dict | None = None, ids: list[str] | None = None,
+            include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None) -> dict:
+        """Return matching records of every language (or of one) as Chroma's get does, lists merged."""
+        out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+        for collection in self._scope(language):
+            offset = 0
+            while True:  # in pages: Chroma caps how many records one call returns
+                page = {"limit": BATCH, "offset": offset} if ids is None else {}
+                got = collection.get(where=where, ids=ids, include=list(include), **page)
+                out["ids"] += got["ids"]
+                for k in include:
+                    out[k] += list(got[k]) if got[k] is not None else []
+                if ids is not None or len(got["ids"]) < BATCH:
+                    break
+                offset += BATCH
+        return out
+
+    def delete(self, where: dict | None = None, ids: list[str] | None = None, language: str | None = None) -> None:
+        """Delete matching records in every language's collection (or in one)."""
+        for collection in self._scope(language):
+            collection.delete(where=where, ids=ids)
+
+    def update(self, ids: list[str], metadatas: list[dict]) -> None:
+        """Replace the metadata of records, found by their metadata's language."""
+        groups: dict[str, list[int]] = {}
+        for n, m in enumerate(metadatas):
+            groups.setdefault(shard_name(m.get("language", "")), []).append(n)
+        for key, rows in groups.items():
+            for i in range(0, len(rows), BATCH):
+                part = rows[i : i + BATCH]
+                self.collection(key).update(ids=[ids[n] for n in part], metadatas=[metadatas[n] for n in part])
+
+    def count(self) -> int:
+        """Return how many records all languages hold."""
+        return sum(c.count() for c in self._collections.values())
+
+    def query(self, language: str, vectors: np.ndarray, k: int, where: dict | None, include: list[str]) -> dict | None:
+        """Return Chroma's query result for the nearest records of one language, None if it has none."""
+        collection = self.collection(language)
+        if collection is None:
+            return None
+        return collection.query(query_embeddings=list(np.atleast_2d(vectors)), n_results=k, where=where,
+                                include=include)
+
+
 class Store:
-    """Three Chroma collections: chunks (retrieval), sentences (answer extraction), documents (the
-    manifest: one record per document with its full cleaned text, state and twin)."""
+    """Chunks (retrieval) and sentences (answer extraction), each sharded by language (see Shards), and
+    documents: the manifest, one record per document with its full cleaned text, state and twin."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.client = _client(settings)
-        space = {"hnsw:space": "cosine"}
         name = settings.collection
         # embedding_function=None: vectors always come from our embedder, never Chroma's default.
-        self.chunks = self.client.get_or_create_collection(f"{name}-chunks", embedding_function=None, metadata=space)
-        self.sentences = self.client.get_or_create_collection(
-            f"{name}-sentences", embedding_function=None, metadata=space
-        )
         self.documents = self.client.get_or_create_collection(
-            f"{name}-documents", embedding_function=None, metadata=space
+            f"{name}-documents", embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
+        self.chunks = Shards(self.client, f"{name}-chunks-")
+        self.sentences = Shards(self.client, f"{name}-sentences-")
+        self._move_unsharded()
+
+    def _move_unsharded(self) -> None:
+        """Move chunks and sentences out of the single collections of stores made before sharding (their
+        vectors are kept: nothing is embedded again), then drop those collections."""
+        existing = {getattr(c, "name", c) for c in self.client.list_collections()}
+        for shards, kind in ((self.chunks, "chunks"), (self.sentences, "sentences")):
+            name = f"{self.settings.collection}-{kind}"
+            if name not in existing:
+                continue
+            old = self.client.get_collection(name, embedding_function=None)
+            while True:  # upsert, then delete: a crash in between leaves records to move again, never lost
+                got = old.get(include=["embeddings", "documents", "metadatas"], limit=BATCH)
+                if not got["ids"]:
+                    break
+                shards.add(got["ids"], got["embeddings"], got["documents"], got["metadatas"], upsert=True)
+                old.delete(ids=got["ids"])
+            self.client.delete_collection(name)
 
     # --- documents ------------------------------------------------------------------------------
 
@@ -103,18 +227,8 @@ class Store:
 
     # --- chunks and sentences -------------------------------------------------------------------
 
-    def add(self, collection, ids, vectors, texts, metadatas) -> None:
-        """Add records to a collection in batches Chroma accepts."""
-        for i in range(0, len(ids), BATCH):
-            collection.add(
-                ids=ids[i : i + BATCH],
-                embeddings=np.asarray(vectors[i : i + BATCH], dtype=np.float32),
-                documents=texts[i : i + BATCH],
-                metadatas=metadatas[i : i + BATCH],
-            )
-
     def delete_document(self, doc_id: str, keep_record: bool = False) -> None:
-        """Remove a document's chunks and sentences, and its record unless keep_record."""
+        """Remove a document's chunks and sentences (in every language), and its record unless keep_record."""
         self.chunks.delete(where={"doc_id": doc_id})
         self.sentences.delete(where={"doc_id": doc_id})
         if not keep_record:
@@ -123,63 +237,67 @@ class Store:
     def delete_orphans(self, known: list[str]) -> int:
         """Remove chunks and sentences of documents that have no record; return how many went."""
         removed = 0
-        for collection in (self.chunks, self.sentences):
+        for shards in (self.chunks, self.sentences):
             where = {"doc_id": {"$nin": known}} if known else None
-            ids = collection.get(where=where, include=[])["ids"]
+            ids = shards.get(where=where, include=[])["ids"]
             for i in range(0, len(ids), BATCH):
-                collection.delete(ids=ids[i : i + BATCH])
+                shards.delete(ids=ids[i : i + BATCH])
             removed += len(ids)
         return removed
 
-    def get_document_parts(self, collection, doc_id: str, embeddings: bool = True) -> dict:
-        """Return ids, texts, metadatas (and vectors) of one document's records in a collection."""
+    def get_document_parts(self, shards: Shards, doc_id: str, embeddings: bool = True,
+                           language: str | None = None) -> dict:
+        """Return ids, texts, metadatas (and vectors) of one document's chunks or sentences; language (the
+        document's) saves asking every collection."""
         include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
-        return collection.get(where={"doc_id": doc_id}, include=include)
+        return shards.get(where={"doc_id": doc_id}, include=include, language=language)
 
     def all_chunk_metadata(self) -> tuple[list[str], list[dict]]:
         """Return every chunk's id and metadata (for rebuilding the keyword index)."""
-        ids: list[str] = []
-        metas: list[dict] = []
-        total = self.chunks.count()
-        for offset in range(0, total, BATCH):
-            got = self.chunks.get(include=["metadatas"], limit=BATCH, offset=offset)
-            ids += got["ids"]
-            metas += got["metadatas"]
-        return ids, metas
+        got = self.chunks.get(include=["metadatas"])
+        return got["ids"], got["metadatas"]
 
-    def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
-        """Return the k nearest chunks to any of the query vectors as (id, best similarity, text, metadata)."""
-        vectors = np.atleast_2d(vectors)
-        got = self.chunks.query(
-            query_embeddings=list(vectors), n_results=k, where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+    def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None,
+                     language: str) -> list[tuple[str, float, str, dict]]:
+        """Return the k chunks of a language nearest to any of the query vectors as (id, best similarity,
+        text, metadata)."""
+        got = self.chunks.query(language, vectors, k, where, ["documents", "metadatas", "distances"])
         best: dict[str, tuple[str, float, str, dict]] = {}
-        for q in range(len(vectors)):
+        for q in range(len(got["ids"]) if got else 0):
             for i, d, t, m in zip(got["ids"][q], got["distances"][q], got["documents"][q], got["metadatas"][q],
                                   strict=False):
                 if i not in best or 1.0 - float(d) > best[i][1]:
                     best[i] = (i, 1.0 - float(d), t, m)
         return sorted(best.values(), key=lambda r: -r[1])[:k]
 
-    def query_sentences(self, vectors: np.ndarray, k: int, where: dict | None) -> list[tuple[str, int, int, float]]:
-        """Return the k nearest sentences to any query vector as (doc_id, start, end, best similarity)."""
-        vectors = np.atleast_2d(vectors)
-        got = self.sentences.query(query_embeddings=list(vectors), n_results=k, where=where,
-                                   include=["metadatas", "distances"])
-        best: dict[str, tuple[str, int, int, float]] = {}
-        for q in range(len(vectors)):
-            for i, d, m in zip(got["ids"][q], got["distances"][q], got["metadatas"][q], strict=False):
-                if i not in best or 1.0 - float(d) > best[i][3]:
-                    best[i] = (m["doc_id"], m["start"], m["end"], 1.0 - float(d))
-        return sorted(best.values(), key=lambda r: -r[3])[:k]
+    def query_sentences(self, vectors: np.ndarray, k: int, where: dict | None,
+                        language: str) -> list[tuple[str, int, float]]:
+        """Return the k sentences of a language nearest to any query vector as (doc_id, sentence index, best
+        similarity); both come from the sentence's id, so Chroma fetches no metadata."""
+        got = self.sentences.query(language, vectors, k, where, ["distances"])
+        best: dict[str, float] = {}
+        for q in range(len(got["ids"]) if got else 0):
+            for i, d in zip(got["ids"][q], got["distances"][q], strict=False):
+                best[i] = max(best.get(i, -1.0), 1.0 - float(d))
+        ranked = sorted(best.items(), key=lambda r: -r[1])[:k]
+        return [(*sentence_key(i), sim) for i, sim in ranked]
 
-    def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
-        """Return text and metadata of the given chunk ids."""
+    def get_chunks(self, ids: list[str], language: str | None = None) -> dict[str, tuple[str, dict]]:
+        """Return text and metadata of the given chunk ids (of one language, when it is known)."""
         if not ids:
             return {}
-        got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        got = self.chunks.get(ids=ids, include=["documents", "metadatas"], language=language)
         return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)}
+
+
+def sentence_id(chunk_prefix: str, index: int) -> str:
+    """Return the id of a document's sentence: its chunks' id prefix (doc_id:digest) and its index."""
+    return f"{chunk_prefix}:s{index}"
+
+
+def sentence_key(sid: str) -> tuple[str, int]:
+    """Return the doc_id and index a sentence id holds (doc ids have no colon; see ingest._doc_id)."""
+    return sid.split(":", 1)[0], int(sid.rsplit(":s", 1)[1])
 
 
 def _record(doc_id: str, m: dict) -> DocRecord:

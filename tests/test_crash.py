@@ -68,7 +68,7 @@ _wrap(ingest, "read_document", "read")
 _wrap(ingest, "embed_passages", "embed")
 _wrap(store.Store, "mark", lambda self, doc, state, *a, **k: f"mark-{state}")
 _wrap(store.Store, "delete_document", "delete")
-_wrap(store.Store, "add", lambda self, col, *a, **k: "add-chunks" if col is self.chunks else "add-sentences")
+_wrap(store.Shards, "add", lambda self, *a, **k: "add-" + self.prefix.rstrip("-").rsplit("-", 1)[1])
 _wrap(keyword.KeywordIndex, "build", "keyword")
 _wrap(keyword.os, "replace", lambda src, dst: f"replace {os.path.basename(src)}->{os.path.basename(dst)}"
       if "keyword" in str(src) else None)
@@ -176,8 +176,10 @@ def check_invariants(snap: dict, settings: Settings) -> None:
     ids, fresh = snap["keyword"]
     assert ids == sorted(snap["chunks"]) and fresh
     store = Store(settings)
-    got = store.chunks.query(query_embeddings=list(snap["vectors"].values()), n_results=1, include=[])
-    assert [hit[0] for hit in got["ids"]] == list(snap["vectors"])
+    languages = {doc_id: r.language for doc_id, r in store.records().items()}
+    for cid, vector in snap["vectors"].items():
+        language = languages[snap["chunks"][cid][0]]
+        assert store.query_chunks(vector, 1, None, language)[0][0] == cid
 
 
 def crash_and_recover(n: int, point: KillPoint, probe: Path, tmp_path: Path) -> dict:

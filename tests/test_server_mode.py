@@ -115,7 +115,8 @@ def test_ingest_ask_and_reingest_against_a_chroma_server(chroma, tmp_path):
     import chromadb
 
     remote = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
-    assert remote.get_collection(f"{settings.collection}-chunks").count() == report.chunks
+    assert sum(remote.get_collection(f"{settings.collection}-chunks-{lang}").count() for lang in ("en", "sr")) \
+        == report.chunks
     assert remote.get_collection(f"{settings.collection}-documents").count() == 5
 
     answer = assistant.ask("what did DPNSEE say?")
