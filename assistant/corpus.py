@@ -6,21 +6,16 @@ import hashlib
 import os
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .readers import MB, READERS, SUPPORTED, ReadError
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
 PIPELINE_VERSION = "3"
-
-
-class ReadError(Exception):
-    """A file that cannot become a document; the message says why, for a person to act on."""
 
 
 @dataclass(frozen=True)
@@ -66,165 +61,6 @@ def _printable(text: str) -> str:
 
 
 # --- decoding ----------------------------------------------------------------------------------------
-
-
-def decode(data: bytes, name: str) -> str:
-    """Return bytes as text in whatever common encoding they are in (UTF-8/16, Windows-1251, …)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", name)
-    if b"\x00" in data[:4096]:
-        sample = data[:4096]
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        # UTF-16 without a byte-order mark: one byte of every pair is mostly zero for Latin text,
-        # and for Cyrillic (U+04xx) one byte is always 0x04.
-        if odd > len(sample) // 4 or sample[1::2].count(4) > len(sample) // 4:
-            return _strict(data, "utf-16-le", name)
-        if even > len(sample) // 4 or sample[0::2].count(4) > len(sample) // 4:
-            return _strict(data, "utf-16-be", name)
-        raise ReadError(f"{name} is binary (it has NUL bytes), not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=None).best()
-    if best is None:
-        raise ReadError(f"{name} is not text in any encoding we recognise")
-    return str(best)
-
-
-def _strict(data: bytes, encoding: str, name: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as e:
-        raise ReadError(f"{name} looks like UTF-16 but does not decode: {e.reason}") from None
-
-
-def _check_text(text: str, name: str) -> str:
-    controls = sum(1 for c in text[:20000] if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
-    if controls > max(8, len(text[:20000]) // 50):
-        raise ReadError(f"{name} is binary, not text")
-    return text
-
-
-# --- readers ----------------------------------------------------------------------------------------
-
-
-def _read_text(path: Path) -> tuple[str, str | None]:
-    text = _check_text(decode(path.read_bytes(), path.name), path.name)
-    title = None
-    if path.suffix.lower() in (".md", ".markdown"):
-        m = re.search(r"^#{1,3}\s+(.+)$", text, re.MULTILINE)
-        title = m.group(1).strip() if m else None
-    return text, title
-
-
-def _read_html(path: Path) -> tuple[str, str | None]:
-    raw = decode(path.read_bytes(), path.name)
-    import trafilatura
-
-    try:
-        text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
-        meta = trafilatura.extract_metadata(raw)
-    except (RecursionError, ValueError, TypeError):
-        text, meta = None, None
-    if not text:
-        text = _html_fallback(raw)
-    title = getattr(meta, "title", None) if meta else None
-    if not title:
-        m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
-        title = _html_fallback(m.group(1)).strip() if m else None
-    return text, title or None
-
-
-# Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
-# browser): searching on for its end from every later opening is quadratic, minutes on a hostile 1 MB page.
-_HIDDEN_OPEN = re.compile(r"(?i)<!--|<(script|style|noscript|template)\b[^<>]*>")
-
-
-def _html_fallback(raw: str) -> str:
-    """Return the visible text of HTML that the main-text extractor gave up on."""
-    import html
-
-    parts, pos = [], 0
-    while m := _HIDDEN_OPEN.search(raw, pos):
-        parts.append(raw[pos : m.start()])
-        end = re.compile(rf"(?i)</{m.group(1)}\s*>" if m.group(1) else "-->").search(raw, m.end())
-        if end is None:
-            pos = len(raw)
-            break
-        parts.append(" ")
-        pos = end.end()
-    raw = "".join(parts) + raw[pos:]
-    raw = re.sub(r"(?i)<\s*(br|/p|/div|/h\d|/li|/tr)\b[^<>]*>", "\n", raw)
-    raw = re.sub(r"<[^<>]+>", " ", raw)
-    return html.unescape(raw)
-
-
-def _read_pdf(path: Path) -> tuple[str, str | None]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise ReadError(f"{path.name} is an encrypted PDF; save an unlocked copy and add that")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
-    except ReadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as e:
-        raise ReadError(f"{path.name} is not a readable PDF ({type(e).__name__}: {e})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
-        raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
-    return text, str(title) if title else None
-
-
-MB = 1024 * 1024
-MAX_DOCX_UNCOMPRESSED = 100 * MB
-
-
-def _read_docx(path: Path) -> tuple[str, str | None]:
-    try:
-        with zipfile.ZipFile(path) as z:
-            total = sum(i.file_size for i in z.infolist())
-            packed = sum(i.compress_size for i in z.infolist()) or 1
-            if total > MAX_DOCX_UNCOMPRESSED or total / packed > 200:
-                raise ReadError(
-                    f"{path.name} expands to {total / MB:.0f} MB ({total // packed}× its size); "
-                    "refusing a possible zip bomb"
-                )
-            if "word/document.xml" not in z.namelist():
-                raise ReadError(f"{path.name} is a zip file but not a Word document")
-    except zipfile.BadZipFile:
-        raise ReadError(f"{path.name} is not a .docx file (not a zip archive); re-save it from Word") from None
-    import docx
-
-    try:
-        d = docx.Document(str(path))
-    except Exception as e:  # python-docx raises many kinds on malformed parts
-        raise ReadError(f"{path.name} is a damaged Word document ({type(e).__name__})") from None
-    parts = [p.text for p in d.paragraphs]
-    for table in d.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text for cell in row.cells))
-    title = d.core_properties.title or None
-    return "\n\n".join(p for p in parts if p.strip()), title
-
-
-READERS = {
-    ".txt": _read_text,
-    ".md": _read_text,
-    ".markdown": _read_text,
-    ".html": _read_html,
-    ".htm": _read_html,
-    ".pdf": _read_pdf,
-    ".docx": _read_docx,
-}
 
 
 # --- cleaning ---------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ import pytest
 from conftest import ARTIFACTS, make_docx, make_pdf, pdf_bytes
 
 from assistant.config import Settings
-from assistant.corpus import _html_fallback, clean
+from assistant.corpus import clean
+from assistant.readers import _html_fallback
 from assistant.store import Store
 
 BIN = Path(sys.executable).parent / "assistant"
