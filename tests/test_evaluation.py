@@ -124,6 +124,8 @@ def test_eval_gate_through_the_cli(seeded, tmp_path):
               if not (out["metrics"][m] >= bound if op == ">=" else out["metrics"][m] <= bound)}
     assert not failed, f"below the gate: {failed}"
     assert (tmp_path / "report" / "metrics.png").exists()
+    rows = [json.loads(line) for line in (tmp_path / "report" / "items.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) == out["n"] and {"id", "question", "answer", "found", "scores"} <= set(rows[0])
 
 
 def test_item_loading_keeps_conversation_order():
