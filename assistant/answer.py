@@ -127,7 +127,12 @@ def answers(best: Scored) -> bool:
 
 
 def choose(scored: list[Scored], kind: str = "what") -> list[Scored]:
-    """Return the best sentence, and the next one when it is nearly as good and says something else."""
+    """Return the best sentence, and the next one when it is nearly as good and says something else.
+
+    When no other sentence is nearly as good, the sentence right after the best one in its report is
+    quoted with it if it passes too: reports often state a fact across two sentences ("… from 193
+    thousand hectares to 209,000. And during the deployment of ISAF they have increased by 26 times."),
+    and the second, which leans on the first, scores lower on its own."""
     passing = [s for s in scored if answers(s) and states(kind, s.candidate.text)]
     if not passing:
         return []
@@ -138,9 +143,23 @@ def choose(scored: list[Scored], kind: str = "what") -> list[Scored]:
         if any(_same_fact(s.candidate, c.candidate) for c in chosen):
             continue
         chosen.append(s)
+    if len(chosen) == 1:
+        follower = next((s for s in passing[1:] if _continues(s.candidate, chosen[0].candidate)), None)
+        if follower is not None:
+            chosen.append(follower)
     # Read in document order when quoting one document.
     return sorted(chosen, key=lambda s: (s.candidate.doc_id, s.candidate.start)) if len(
         {c.candidate.doc_id for c in chosen}) == 1 else chosen
+
+
+# The most characters between a sentence and the next one of the same paragraph (a space, a line break,
+# or a space and a non-breaking space).
+ADJACENT_GAP = 2
+
+
+def _continues(b: Candidate, a: Candidate) -> bool:
+    """Return whether b is the sentence right after a in the same report."""
+    return b.doc_id == a.doc_id and 0 <= b.start - a.end <= ADJACENT_GAP
 
 
 def _same_fact(a: Candidate, b: Candidate) -> bool:

@@ -215,7 +215,7 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--answerer", envvar="ASSISTANT_LLM", help="extractive (default), openai or ollama.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the metrics.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Write report.json, report.md and metrics.png here.")
+              help="Write report.json, report.md, metrics.png and items.jsonl (each item's answer and scores) here.")
 @click.option("--baseline", type=click.File("r", encoding="utf-8"), help="An earlier report.json to compare with.")
 @click.option("--concurrency", default=4, show_default=True, help="Questions asked at once.")
 @click.option("--reference", type=click.Choice(["plain"]),
@@ -265,7 +265,7 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
         summary["reference"] = evaluation.summary(ref) | {"answerer": plain.answerer_name}
     base = json.load(baseline) if baseline else None
     if report_dir:
-        for path in report.write(summary, report_dir, base):
+        for path in report.write(summary, report_dir, base, evaluation.item_rows(results)):
             click.echo(f"wrote {path}", err=True)
     if as_json:
         click.echo(json.dumps(summary | ({"baseline_delta": report.deltas(summary, base)} if base else {}),

@@ -259,6 +259,17 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
     return results
 
 
+def item_rows(results: list[Result]) -> list[dict]:
+    """Return one plain record per result (item, answer, cited spans, scores), for reading failures."""
+    return [{
+        "id": r.item.id, "form": r.item.form, "type": r.item.type, "answerable": r.item.answerable,
+        "near_miss": r.item.near_miss, "question": r.item.question, "standalone": r.answer.standalone_question,
+        "key_facts": list(r.item.key_facts), "found": r.answer.found, "answer": r.answer.answer,
+        "citations": [{"doc": c.doc_id, "start": c.start, "end": c.end, "score": c.score} for c in r.answer.citations],
+        "scores": r.scores,
+    } for r in results]
+
+
 def summary(results: list[Result]) -> dict:
     """Return the report object: metrics overall, per language form, per question type, per set."""
     return {

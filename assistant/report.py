@@ -80,12 +80,16 @@ def chart(summary: dict, path: Path) -> Path:
     return path
 
 
-def write(summary: dict, folder: Path, baseline: dict | None = None) -> list[Path]:
-    """Write report.json, report.md and metrics.png into folder; return their paths."""
+def write(summary: dict, folder: Path, baseline: dict | None = None, items: list[dict] | None = None) -> list[Path]:
+    """Write report.json, report.md and metrics.png into folder, and items.jsonl (one line per item:
+    what was asked, what was answered, its scores) when given items; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     data = summary | ({"baseline_delta": deltas(summary, baseline)} if baseline else {})
     paths = [folder / "report.json", folder / "report.md", folder / "metrics.png"]
     paths[0].write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
     paths[1].write_text(markdown(summary, baseline), "utf-8")
     chart(summary, paths[2])
+    if items is not None:
+        paths.append(folder / "items.jsonl")
+        paths[3].write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
     return paths

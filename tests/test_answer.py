@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from assistant.answer import Candidate, Scored, choose, compose, question_type, states
+from assistant.answer import SECOND_WITHIN, Candidate, Scored, choose, compose, question_type, states
 from assistant.grounding import MARKER
 
 
@@ -67,3 +69,27 @@ def test_compose_quotes_with_resolving_markers_and_labels_other_languages():
     assert answer.sentences[0].support == pytest.approx(1.0)
     empty = compose("Koji je glavni grad Australije?", "sr", [])
     assert not empty.found and empty.answer == "U izveštajima nema odgovora na ovo pitanje."
+
+
+def test_choose_reads_the_sentence_that_continues_the_best_one():
+    first = candidate("Poppy fields grew from 193 thousand hectares in 2007 to 209,000 hectares in 2013.", 100)
+    follower = candidate("And during the deployment of ISAF there, they have increased by 26 times.", first.end + 1)
+    best, after = scored(first, 0.88), scored(follower, 0.82)  # too far below the best to be a second answer
+    assert after.score < best.score - SECOND_WITHIN
+    assert [s.candidate.start for s in choose([best, after], "how_much")] == [100, first.end + 1]
+    # Only when it passes on its own, comes right after the best one, and in the same report.
+    assert choose([best, scored(follower, 0.70, 0.0)], "how_much") == [best]
+    elsewhere = candidate(follower.text, first.end + 40)
+    assert choose([best, scored(elsewhere, 0.82)], "how_much") == [best]
+    other_report = candidate(follower.text, first.end + 1, doc="e")
+    assert choose([best, scored(other_report, 0.82)], "how_much") == [best]
+    before = candidate(follower.text, 0)
+    assert choose([best, scored(replace(before, end=first.start - 1), 0.82)], "how_much") == [best]
+
+
+def test_a_continuing_sentence_does_not_displace_a_nearly_as_good_second_one():
+    first = candidate("The session was held on October 20.", 100)
+    second = scored(candidate("The first session was held on October 19.", 500), 0.87)
+    follower = scored(candidate("It discussed money laundering on 20 October.", first.end + 1), 0.85)
+    chosen = choose([scored(first, 0.88), second, follower], "when")
+    assert [s.candidate.start for s in chosen] == [100, 500]

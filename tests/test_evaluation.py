@@ -105,7 +105,7 @@ GATE = {
     "citation_validity": (">=", 1.0),
     "citation_precision": (">=", 0.95),
     "citation_recall": (">=", 0.95),
-    "key_fact_recall": (">=", 0.81),
+    "key_fact_recall": (">=", 0.82),
     "language_match": (">=", 0.95),
     "false_refusal": ("<=", 0.10),
     "no_answer_hallucination": ("<=", 0.57),
@@ -124,6 +124,8 @@ def test_eval_gate_through_the_cli(seeded, tmp_path):
               if not (out["metrics"][m] >= bound if op == ">=" else out["metrics"][m] <= bound)}
     assert not failed, f"below the gate: {failed}"
     assert (tmp_path / "report" / "metrics.png").exists()
+    rows = [json.loads(line) for line in (tmp_path / "report" / "items.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) == out["n"] and {"id", "question", "answer", "found", "scores"} <= set(rows[0])
 
 
 def test_item_loading_keeps_conversation_order():
