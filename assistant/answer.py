@@ -46,7 +46,7 @@ _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|octob
 _DATE = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\.?\s*(?:[-–]\s*\d{1,2}\.?\s*)?" + _MONTH + r"\b|\b"
                    + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b")
 _NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"(?<![a-z])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|twice|double|half|jedan|jedna|jedno|dva|dve|dvije|tri|cetiri|pet|sest|sedam|osam|"
     r"devet|deset|dvadeset|stotin\w*|hiljad\w*|milion\w*|odin|odna|chetyre|pyat|shest|sem|vosem|devyat|desyat|"
     r"dvadcat|tysyach\w*|million\w*)\b"
@@ -56,10 +56,20 @@ _NUMBER = re.compile(
 NEEDS = {"how_much": _NUMBER, "when": _DATE}
 
 
-def states(kind: str, text: str) -> bool:
-    """Return whether text states the kind of fact a question of this type asks for (True for other types)."""
+def states(kind: str, text: str, question: str = "") -> bool:
+    """Return whether text states the kind of fact a question of this type asks for (True for other types),
+    one the question does not state itself: "how many … in 2016?" is not answered by "in May 2016", nor by
+    any date ("date 2021-01-01" counts nothing)."""
     pattern = NEEDS.get(kind)
-    return pattern is None or bool(pattern.search(fold(text)))
+    if pattern is None:
+        return True
+    text = fold(text)
+    if kind == "how_much":
+        text = _DATE.sub(" ", re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", text))
+    if question:
+        asked = {m.group(0) for m in pattern.finditer(fold(question))}
+        return any(m.group(0) not in asked for m in pattern.finditer(text))
+    return bool(pattern.search(text))
 
 
 def question_type(question: str) -> str:
@@ -126,14 +136,14 @@ def answers(best: Scored) -> bool:
     )
 
 
-def choose(scored: list[Scored], kind: str = "what") -> list[Scored]:
+def choose(scored: list[Scored], kind: str = "what", question: str = "") -> list[Scored]:
     """Return the best sentence, and the next one when it is nearly as good and says something else.
 
     When no other sentence is nearly as good, the sentence right after the best one in its report is
     quoted with it if it passes too: reports often state a fact across two sentences ("… from 193
     thousand hectares to 209,000. And during the deployment of ISAF they have increased by 26 times."),
     and the second, which leans on the first, scores lower on its own."""
-    passing = [s for s in scored if answers(s) and states(kind, s.candidate.text)]
+    passing = [s for s in scored if answers(s) and states(kind, s.candidate.text, question)]
     if not passing:
         return []
     chosen = [passing[0]]

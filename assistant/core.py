@@ -186,7 +186,7 @@ class Assistant:
     def _extract(self, question, language, qvec, candidates, passages, standalone, filters=None,
                  prefer_docs: frozenset[str] = frozenset()) -> Answer:
         scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
-        chosen = choose(scored, question_type(question))
+        chosen = choose(scored, question_type(question), question)
         # A twin may stand in for a sentence only where the filters would have let it be retrieved.
         filters = filters or Filters()
         metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()
