@@ -203,7 +203,7 @@ def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed:
             d = i // CHUNKS_PER_DOC
             metas.append({"doc_id": f"doc{d}", "source": f"synthetic/doc{d}.txt", "title": f"Synthetic report {d}",
                           "language": languages[d % 3], "script": "Latin", "date": "2021-01-01",
-                          "date_num": 20210101, "index": i % CHUNKS_PER_DOC, "start": 0, "end": len(kw), "kw": kw})
+                          "index": i % CHUNKS_PER_DOC, "start": 0, "end": len(kw), "kw": kw})
         store.chunks.add([f"doc{i // CHUNKS_PER_DOC}:{i}" for i in rows], unit(len(rows)), kws, metas)
         if (lo // BATCH) % 10 == 9:
             say(f"scale: {rows.stop:,} of {n:,} chunks written ({time.perf_counter() - start:.0f} s)")

@@ -96,8 +96,9 @@ def ingest(ctx: Context, paths, as_json):
 def status(ctx: Context, as_json):
     """Show what is indexed: each document's title, language, script, date and chunk count."""
     from .store import Store
+    from .twins import dated_by_twins
 
-    records = sorted(Store(ctx.settings()).records().values(), key=lambda r: r.doc_id)
+    records = sorted(dated_by_twins(Store(ctx.settings()).records()).values(), key=lambda r: r.doc_id)
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in records], ensure_ascii=False))
         return
@@ -106,7 +107,7 @@ def status(ctx: Context, as_json):
         return
     click.echo(f"{'document':<28} {'lang':<4} {'script':<8} {'date':<10} {'chunks':>6}  title")
     for r in records:
-        twin = f"  (twin: {r.twin})" if r.twin else ""
+        twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
         click.echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
                    f"{r.title[:60]}{twin}")
 

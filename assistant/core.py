@@ -21,6 +21,7 @@ from .keyword import KeywordIndex
 from .retrieval import Filters, Hit, Retriever, query_tokens
 from .store import DocRecord, Store
 from .text import content_words, detect_language, script_variants
+from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
 
@@ -61,7 +62,7 @@ class Assistant:
     def _reload(self) -> None:
         with self._lock:
             self.keyword = KeywordIndex(self.settings.keyword_path)
-            self.records: dict[str, DocRecord] = self.store.records()
+            self.records: dict[str, DocRecord] = dated_by_twins(self.store.records())
             self.retriever = Retriever(self.store, self.keyword, self.records)
             self._texts: dict[str, str] = {}
             self._sentences: dict[str, _DocSentences] = {}
@@ -200,8 +201,13 @@ class Assistant:
     def _passage(self, hit: Hit) -> Passage:
         m = hit.meta
         return Passage(chunk_id=hit.chunk_id, doc_id=m["doc_id"], source=m["source"], title=m["title"],
-                       language=m["language"], date=m.get("date", ""), start=m["start"], end=m["end"],
+                       language=m["language"], date=self._date(m), start=m["start"], end=m["end"],
                        text=hit.text, score=round(hit.fused, 5), twin=self._chunk_twin(m))
+
+    def _date(self, m: dict) -> str:
+        """Return the date of a chunk's document: its own, or its translation twin's."""
+        rec = self.records.get(m["doc_id"])
+        return rec.date if rec is not None else m.get("date", "")
 
     def _chunk_twin(self, m: dict) -> Twin | None:
         """Return the span of the twin document aligned with a chunk's sentences, if it has a twin."""
@@ -254,7 +260,7 @@ class Assistant:
                 if i not in sents.words:
                     sents.words[i] = frozenset(content_words(text[start:end], m["language"]))
                 out.append(Candidate(chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"],
-                                     language=m["language"], date=m.get("date", ""), start=start, end=end,
+                                     language=m["language"], date=self._date(m), start=start, end=end,
                                      text=text[start:end], score=0.0, twin=twin, vector=sents.vectors[i],
                                      chunk_rank=rank, chunk_score=hit.fused, words=sents.words[i]))
         return out

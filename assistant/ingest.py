@@ -206,7 +206,7 @@ class Ingestor:
             # A document with no record has no chunks: records are written ("pending") before any chunk
             # and removed after all of them, and a run's end removes orphans. Skipping saves two deletes.
             self.store.delete_document(doc.doc_id, keep_record=True)
-        base = doc.metadata() | {"date_num": date_number(doc.date)}
+        base = doc.metadata()
         base.pop("content_hash")
         self.store.chunks.add(
             [c.chunk_id for c in chunks],
@@ -260,7 +260,6 @@ class Ingestor:
         fields = {
             "doc_id": [m["doc_id"] for m in metas],
             "language": [m.get("language", "") for m in metas],
-            "date_num": [m.get("date_num", 0) for m in metas],
         }
         self.keyword.build(ids, [m.get("kw", "").split() for m in metas], fields, signature)
 

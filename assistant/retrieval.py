@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,21 +27,6 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
 
-    def chroma_where(self) -> dict | None:
-        """Return the Chroma `where` clause for these filters, None for no filter."""
-        clauses: list[dict] = []
-        if self.languages:
-            clauses.append({"language": {"$in": list(self.languages)}})
-        if self.doc_ids:
-            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.date_from:
-            clauses.append({"date_num": {"$gte": date_number(self.date_from)}})
-        if self.date_to:
-            clauses.append({"date_num": {"$lte": date_number(self.date_to)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
     def allows(self, doc_id: str, language: str, date: str) -> bool:
         """Return whether a document with this id, language and date passes the filters."""
         number = date_number(date)
@@ -51,20 +36,6 @@ class Filters:
             and (not self.date_from or number >= date_number(self.date_from))
             and (not self.date_to or 0 < number <= date_number(self.date_to))
         )
-
-    def keyword_weights(self, index: KeywordIndex) -> np.ndarray | None:
-        """Return a 0/1 weight per keyword-index row for these filters, None for no filter."""
-        if not (self.languages or self.doc_ids or self.date_from or self.date_to):
-            return None
-        weights = index.mask({k: set(v) for k, v in (("language", self.languages), ("doc_id", self.doc_ids)) if v})
-        if weights is None:
-            weights = np.ones(len(index), dtype=np.float32)
-        dates = np.asarray(index.fields.get("date_num", [0] * len(index)))
-        if self.date_from:
-            weights = weights * (dates >= date_number(self.date_from))
-        if self.date_to:
-            weights = weights * ((dates <= date_number(self.date_to)) & (dates > 0))
-        return weights.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -109,17 +80,21 @@ class Retriever:
         """
         filters = filters or Filters()
         languages = [lang for lang in self.languages if not filters.languages or lang in filters.languages]
+        # Each language has its own collections, so the language filter is the collection itself; document
+        # and date filters become the list of documents they leave, read from the records (an undated
+        # translation has its twin's date there).
         allowed = self._allowed_docs(filters)
-        # Each language has its own collections, so the language filter is the collection itself.
-        chunk_where = replace(filters, languages=()).chroma_where()
-        sentence_where = {"doc_id": {"$in": allowed}} if allowed is not None else None  # sentences carry no dates
+        where = {"doc_id": {"$in": allowed}} if allowed is not None else None
         n = max(depth, k)
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
-        jobs = [(self.store.query_chunks, lang, chunk_where) for lang in languages]
-        jobs += [(self._sentence_ranking, lang, sentence_where) for lang in languages]
+        jobs = [(self.store.query_chunks, lang, where) for lang in languages]
+        jobs += [(self._sentence_ranking, lang, where) for lang in languages]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
         futures = [_pool().submit(fn, question_vec, n, where, lang) for fn, lang, where in jobs]
-        keyword = self.keyword.search(rare, n, filters.keyword_weights(self.keyword))
+        fields = {"language": set(filters.languages)} if filters.languages else {}
+        if allowed is not None:
+            fields["doc_id"] = set(allowed)
+        keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
         rankings: list[list[str]] = []
         info: dict[str, tuple[str, dict, float]] = {}
         for (fn, _lang, _where), future in zip(jobs, futures, strict=True):
@@ -152,7 +127,7 @@ class Retriever:
         return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]
 
     def _allowed_docs(self, filters: Filters) -> list[str] | None:
-        """Return the documents a date or document filter leaves (sentences carry no dates), None for all."""
+        """Return the documents a date or document filter leaves, None for all."""
         if not (filters.doc_ids or filters.date_from or filters.date_to):
             return None
         return [d for d, r in self.records.items() if filters.allows(d, r.language, r.date)] or ["\0none"]

@@ -31,6 +31,7 @@ class DocRecord:
     chunks: int
     sentences: int
     twin: str = ""
+    date_from: str = ""  # the twin whose date this undated document shows (see twins.dated_by_twins)
 
 
 def _client(settings: Settings):

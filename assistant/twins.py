@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
 
-from .store import Store
+from .store import DocRecord, Store
 from .text import sentence_spans
 
 # A pair must read alike across languages (document vectors) and share the hard facts: numbers,
@@ -154,3 +154,13 @@ def link_twins(store: Store) -> dict[str, str]:
                 store.sentences.update(ids=list(upd), metadatas=list(upd.values()))
     return twins
 
+
+def dated_by_twins(records: dict[str, DocRecord]) -> dict[str, DocRecord]:
+    """Return the records with each undated document given its translation twin's date (marked in
+    date_from): a translation reports the same event, and a date filter should find both versions."""
+    out = dict(records)
+    for doc_id, rec in records.items():
+        twin = records.get(rec.twin)
+        if not rec.date and twin is not None and twin.date:
+            out[doc_id] = replace(rec, date=twin.date, date_from=twin.doc_id)
+    return out

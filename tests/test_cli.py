@@ -60,3 +60,11 @@ def test_module_entry_and_help():
     assert proc.returncode == 0
     for command in ("ingest", "status"):
         assert command in proc.stdout
+
+
+def test_status_shows_a_date_taken_from_the_twin(seeded):
+    lines = {line[:3]: line for line in run("status", home=seeded.home).stdout.splitlines()}
+    assert "2021-10-19" in lines["000"] and "date from it" in lines["000"]
+    assert "2021-10-19" in lines["001"] and "date from it" not in lines["001"]
+    records = {r["doc_id"][:3]: r for r in json.loads(run("status", "--json", home=seeded.home).stdout)}
+    assert records["000"]["date_from"] == records["001"]["doc_id"] and records["004"]["date"] == ""

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,17 @@ def test_filters_restrict_retrieval(assistant):
     assert {p.doc_id for p in only_002} == {"002_c41756f9194e43e0"}
     dated = assistant.retrieve("drug meeting", filters=Filters(date_from="2021-01-01", date_to="2021-12-31"), k=10)
     assert dated and {p.date[:4] for p in dated} == {"2021"}
+
+
+def test_an_undated_translation_takes_its_twins_date(assistant):
+    # 000 (Serbian) states no year; its twin 001 is dated 2021-10-19. A date filter finds both versions.
+    assert assistant.records[SR].date == "2021-10-19" and assistant.records[SR].date_from == EN
+    in_october = Filters(languages=("sr",), date_from="2021-10-01", date_to="2021-10-31")
+    passages = assistant.retrieve("what did DPNSEE say?", filters=in_october, k=5)
+    assert passages and {(p.doc_id, p.date) for p in passages} == {(SR, "2021-10-19")}
+    answer = assistant.ask("Šta je rekao DPNSEE?", filters=in_october)
+    assert answer.found and {(c.doc_id, c.date) for c in answer.citations} == {(SR, "2021-10-19")}
+    assert assistant.retrieve("what did DPNSEE say?", filters=replace(in_october, date_from="2021-10-20"), k=5) == []
 
 
 def _follow(assistant, first_question, follow_up):
