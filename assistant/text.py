@@ -84,8 +84,15 @@ def script_variants(text: str, language: str) -> list[str]:
 
 def strip_accents(text: str) -> str:
     """Return text without diacritics (č→c, đ→dj), as people type Serbian Latin on any keyboard."""
+    if text.isascii():
+        return text
     text = text.replace("đ", "dj").replace("Đ", "Dj")
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
+
+
+# The combining diacritical marks of Latin, Cyrillic and Greek letters (and their supplements): what NFKD
+# splits off "č" or "й". A short class keeps this a fast regex pass rather than a per-character loop.
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str, language: str | None = None) -> str:
