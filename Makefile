@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: run test lint install install-test browser bench eval clean
+.PHONY: run test lint install install-test browser bench eval screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -37,8 +37,19 @@ test: install-test browser
 	$(BIN)/ruff check assistant tests
 	$(BIN)/python -m pytest -q
 
+# The eval suite and the speed bench (see README "Evaluation" and "Performance").
+eval: install
+	$(BIN)/assistant eval --report eval-report
+
+bench: install
+	$(BIN)/assistant bench
+
+# Re-make the README's screenshot from a real browser run of the chat.
+screenshot: install-test browser
+	ASSISTANT_SCREENSHOT=docs/screenshot.png $(BIN)/python -m pytest -q tests/test_web.py -k test_answer_cites_and_opens_highlighted_source
+
 lint: install-test
 	$(BIN)/ruff check assistant tests
 
 clean:
-	rm -rf $(VENV) .assistant .pytest_cache test-artifacts
+	rm -rf $(VENV) .assistant .pytest_cache test-artifacts eval-report
