@@ -20,7 +20,7 @@ from .types import Answer, Citation
 
 EXAMPLES = (
     "What did DPNSEE say?",
-    "Ко је представљао Србију на радионици у Сарајеву?",
+    "Колико држава чланица ЕУ је послало стручњаке на радионицу у Сарајеву?",
     "Что сказал Виктор Иванов о производстве героина?",
 )
 WEAK = 0.5  # a sentence whose support is below this is marked for the reader to check
