@@ -7,7 +7,17 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.answer import SECOND_WITHIN, Candidate, Scored, choose, compose, question_type, states
+from assistant.answer import (
+    FEATURE_BONUS,
+    SECOND_WITHIN,
+    Candidate,
+    Scored,
+    choose,
+    compose,
+    question_type,
+    score,
+    states,
+)
 from assistant.grounding import MARKER
 
 
@@ -110,3 +120,16 @@ def test_a_continuing_sentence_does_not_displace_a_nearly_as_good_second_one():
     follower = scored(candidate("It discussed money laundering on 20 October.", first.end + 1), 0.85)
     chosen = choose([scored(first, 0.88), second, follower], "when")
     assert [s.candidate.start for s in chosen] == [100, 500]
+
+
+def test_who_prefers_a_sentence_naming_a_person_the_question_does_not():
+    question = "Who chaired the Coordinating Council at the workshop?"
+    dateline = candidate("The Coordinating Council met at the workshop in Sarajevo.", 0)
+    named = candidate("The Coordinating Council at the workshop was chaired by Igor Zubov.", 100)
+    ranked = score(question, "en", np.ones(2) / np.sqrt(2), [dateline, named])
+    by_start = {s.candidate.start: s for s in ranked}
+    assert ranked[0].candidate.start == 100
+    # Equal meaning; the person's name is the difference ("Coordinating Council" is the question's own).
+    assert by_start[100].score - by_start[0].score == pytest.approx(FEATURE_BONUS["who"], abs=0.02)
+    same = score("What did the Coordinating Council discuss?", "en", np.ones(2) / np.sqrt(2), [dateline, named])
+    assert abs(same[0].score - same[1].score) < FEATURE_BONUS["who"] / 2

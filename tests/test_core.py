@@ -105,6 +105,11 @@ def test_filters_restrict_retrieval(assistant):
     assert dated and {p.date[:4] for p in dated} == {"2021"}
 
 
+def test_who_question_is_answered_by_the_person_not_the_dateline(assistant):
+    answer = assistant.ask("Ко је представљао Србију на радионици у Сарајеву?")
+    assert answer.found and "Милан Пекић" in answer.answer
+
+
 def test_an_undated_translation_takes_its_twins_date(assistant):
     # 000 (Serbian) states no year; its twin 001 is dated 2021-10-19. A date filter finds both versions.
     assert assistant.records[SR].date == "2021-10-19" and assistant.records[SR].date_from == EN
