@@ -22,7 +22,7 @@ MIN_WORD_OVERLAP = 0.1
 # multilingual-e5 scores a question against a sentence in another language ~0.05 lower than against the
 # same sentence in the question's language (measured on the 000/001 translation twins).
 CROSS_LINGUAL_OFFSET = 0.05
-MAX_SENTENCES = 2
+MAX_SENTENCES = 3
 MIN_SUPPORT = 0.5
 SECOND_WITHIN = 0.03
 # What a sentence with the kind of fact the question asks for (a date for "when"…) gains. A person's name
@@ -152,7 +152,8 @@ def answers(best: Scored) -> bool:
 
 
 def choose(scored: list[Scored], kind: str = "what", question: str = "") -> list[Scored]:
-    """Return the best sentence, and the next one when it is nearly as good and says something else.
+    """Return the best sentence, and up to MAX_SENTENCES - 1 more that are nearly as good and say something
+    else: a near tie (common across languages, where scores bunch up) is shown rather than guessed.
 
     When no other sentence is nearly as good, the sentence right after the best one in its report is
     quoted with it if it passes too: reports often state a fact across two sentences ("… from 193

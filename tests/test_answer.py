@@ -9,6 +9,7 @@ import pytest
 
 from assistant.answer import (
     FEATURE_BONUS,
+    MAX_SENTENCES,
     SECOND_WITHIN,
     Candidate,
     Scored,
@@ -117,7 +118,8 @@ def test_choose_reads_the_sentence_that_continues_the_best_one():
 def test_a_continuing_sentence_does_not_displace_a_nearly_as_good_second_one():
     first = candidate("The session was held on October 20.", 100)
     second = scored(candidate("The first session was held on October 19.", 500), 0.87)
-    follower = scored(candidate("It discussed money laundering on 20 October.", first.end + 1), 0.85)
+    # Too far below the best to be quoted for its own score: only a continuation could bring it in.
+    follower = scored(candidate("It discussed money laundering on 20 October.", first.end + 1), 0.82)
     chosen = choose([scored(first, 0.88), second, follower], "when")
     assert [s.candidate.start for s in chosen] == [100, 500]
 
@@ -133,3 +135,15 @@ def test_who_prefers_a_sentence_naming_a_person_the_question_does_not():
     assert by_start[100].score - by_start[0].score == pytest.approx(FEATURE_BONUS["who"], abs=0.02)
     same = score("What did the Coordinating Council discuss?", "en", np.ones(2) / np.sqrt(2), [dateline, named])
     assert abs(same[0].score - same[1].score) < FEATURE_BONUS["who"] / 2
+
+
+def test_near_ties_are_quoted_up_to_the_limit():
+    # Four different sentences within SECOND_WITHIN of the best: the answer cannot tell them apart, so it
+    # shows as many as MAX_SENTENCES (three), best first when they come from different reports.
+    texts = ["Delegates from Serbia attended.", "The ministry hosted a workshop.", "Experts shared best practice.",
+             "Coca cultivation grew sharply."]
+    tied = [scored(candidate(t, 0, doc=f"d{n}"), 0.88 - n * 0.005, 0.0) for n, t in enumerate(texts)]
+    chosen = choose(tied, "what")
+    assert MAX_SENTENCES == 3 and [s.candidate.doc_id for s in chosen] == ["d0", "d1", "d2"]
+    far = scored(candidate("Another fact entirely.", 0, doc="far"), 0.845, 0.0)  # passes, but 0.035 below
+    assert [s.candidate.doc_id for s in choose([tied[0], far], "what")] == ["d0"]

@@ -98,14 +98,14 @@ def test_report_files(tmp_path):
 
 
 # Measured with the extractive answerer on evals/ (see README "Evaluation"). The targets are
-# recall@5 ≥ 0.95 (met), key-fact recall ≥ 0.85 and no-answer hallucination ≤ 0.10 (not yet), so the gate
-# holds what the system does reach and fails on any regression. Raise, never lower.
+# recall@5 ≥ 0.95 (met), key-fact recall ≥ 0.85 (met) and no-answer hallucination ≤ 0.10 (not yet), so the
+# gate holds what the system does reach and fails on any regression. Raise, never lower.
 GATE = {
     "recall@5": (">=", 0.97),
     "citation_validity": (">=", 1.0),
     "citation_precision": (">=", 0.95),
     "citation_recall": (">=", 0.95),
-    "key_fact_recall": (">=", 0.83),
+    "key_fact_recall": (">=", 0.86),
     "language_match": (">=", 0.95),
     "false_refusal": ("<=", 0.10),
     "no_answer_hallucination": ("<=", 0.57),
