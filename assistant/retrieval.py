@@ -87,23 +87,20 @@ class Retriever:
         where = {"doc_id": {"$in": allowed}} if allowed is not None else None
         n = max(depth, k)
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
-        jobs = [(self.store.query_chunks, lang, where) for lang in languages]
-        jobs += [(self._sentence_ranking, lang, where) for lang in languages]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
-        futures = [_pool().submit(fn, question_vec, n, where, lang) for fn, lang, where in jobs]
+        chunk_jobs = [_pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in languages]
+        sentence_jobs = [_pool().submit(self._sentence_ranking, question_vec, n, where, lang) for lang in languages]
         fields = {"language": set(filters.languages)} if filters.languages else {}
         if allowed is not None:
             fields["doc_id"] = set(allowed)
         keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
         rankings: list[list[str]] = []
-        info: dict[str, tuple[str, dict, float]] = {}
-        for (fn, _lang, _where), future in zip(jobs, futures, strict=True):
-            if fn == self.store.query_chunks:
-                dense = future.result()
-                rankings.append([cid for cid, *_rest in dense])
-                info.update({cid: (text, meta, sim) for cid, sim, text, meta in dense})
-            else:
-                rankings.append(future.result())
+        info: dict[str, tuple[str, dict]] = {}  # text and metadata of every chunk in a ranking
+        for job in chunk_jobs:
+            dense = job.result()
+            rankings.append([cid for cid, *_rest in dense])
+            info.update({cid: (text, meta) for cid, _sim, text, meta in dense})
+        rankings += [job.result() for job in sentence_jobs]
         rankings.append([cid for cid, _score in keyword])
         fused: dict[str, float] = {}
         for ranking in rankings:
@@ -121,8 +118,7 @@ class Retriever:
             if cid not in info:
                 missing.setdefault(self._language_of(cid), []).append(cid)
         for lang, ids in missing.items():
-            for cid, (text, meta) in self.store.get_chunks(ids, lang or None).items():
-                info[cid] = (text, meta, 0.0)
+            info.update(self.store.get_chunks(ids, lang or None))
         ranked = [cid for cid in ranked if cid in info][:k]
         return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]
 

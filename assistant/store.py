@@ -106,19 +106,24 @@ class Shards:
         c = self.collection(language)
         return [c] if c is not None else []
 
-    def add(self, ids: list[str], vectors, texts: list[str], metadatas: list[dict], upsert: bool = False) -> None:
-        """Add records, each to its language's collection, in batches Chroma accepts."""
+    @staticmethod
+    def _batches(metadatas: list[dict]):
+        """Yield (language, row numbers) for the records of each language, in batches Chroma accepts."""
         groups: dict[str, list[int]] = {}
         for n, m in enumerate(metadatas):
             groups.setdefault(shard_name(m.get("language", "")), []).append(n)
-        vectors = np.asarray(vectors, dtype=np.float32)
         for key, rows in groups.items():
+            for i in range(0, len(rows), BATCH):
+                yield key, rows[i : i + BATCH]
+
+    def add(self, ids: list[str], vectors, texts: list[str], metadatas: list[dict], upsert: bool = False) -> None:
+        """Add records, each to its language's collection."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        for key, part in self._batches(metadatas):
             collection = self.collection(key, create=True)
             write = collection.upsert if upsert else collection.add
-            for i in range(0, len(rows), BATCH):
-                part = rows[i : i + BATCH]
-                write(ids=[ids[n] for n in part], embeddings=vectors[part], documents=[texts[n] for n in part],
-                      metadatas=[metadatas[n] for n in part])
+            write(ids=[ids[n] for n in part], embeddings=vectors[part], documents=[texts[n] for n in part],
+                  metadatas=[metadatas[n] for n in part])
 
     def get(self, where: dict | None = None, ids: list[str] | None = None,
             include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None) -> dict:
@@ -144,13 +149,8 @@ class Shards:
 
     def update(self, ids: list[str], metadatas: list[dict]) -> None:
         """Replace the metadata of records, found by their metadata's language."""
-        groups: dict[str, list[int]] = {}
-        for n, m in enumerate(metadatas):
-            groups.setdefault(shard_name(m.get("language", "")), []).append(n)
-        for key, rows in groups.items():
-            for i in range(0, len(rows), BATCH):
-                part = rows[i : i + BATCH]
-                self.collection(key).update(ids=[ids[n] for n in part], metadatas=[metadatas[n] for n in part])
+        for key, part in self._batches(metadatas):
+            self.collection(key).update(ids=[ids[n] for n in part], metadatas=[metadatas[n] for n in part])
 
     def count(self) -> int:
         """Return how many records all languages hold."""
