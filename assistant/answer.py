@@ -63,6 +63,44 @@ _NUMBER = re.compile(
 # number, "when" by a date. None among the passing sentences means the reports do not say.
 NEEDS = {"how_much": _NUMBER, "when": _DATE}
 
+# Units a "how many/much" question can name (in folded, Latin-script form, any of the three languages):
+# "Koliko kilograma …?" is answered by a mass, not by "80 percent", nor "three meetings" by "how many
+# hectares". A question about a budget, a cost or a price asks for an amount of money.
+_UNITS = {
+    "mass": r"(?:kilogram\w*|kilo|kg|grams?|gram[ae]?|tons?|tonn\w*|ton[aeu])",
+    "area": r"(?:hectares?|hektar\w*|gektar\w*|ha|km2|square)",
+    "percent": r"(?:%|percent\w*|per cent|procen\w*|proczen\w*|protsen\w*|posto|odsto)",
+    "times": r"(?:times|puta|raz|razy|fold)",
+    "length": r"(?:kilomet\w*|km|met(?:er|ar|r)\w*|miles?)",
+    "money": r"(?:€|\$|£|₽|eur\w*|evr\w*|euro\w*|dollar\w*|dolar\w*|usd|dinar\w*|rsd|rubl\w*|rub|km|maraka|marak|"
+             r"franc\w*|funt\w*|pounds?)",
+}
+_ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number)|koliko|skol'?k\w*)"
+                            r"\s+(?:(?:more|of|je|su|je bilo|bylo|vsego|vsego)\s+)?(?P<unit>%|\w+)")
+_ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
+                         r"kostao|kostala|cena|cene|cenu|czen\w*|stoimost\w*|stoit)\b")
+# Ordinals name a place in a series, not a count: "64th session", "64. седнице", "64-й сессии".
+_ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b\d+-(?:j|go|ya|e|m|om|aya|ogo|oj|ye|i|ja)\b|\b\d+\.\s+(?=[a-z])")
+
+
+def asked_unit(question: str) -> str | None:
+    """Return the kind of quantity a question names (mass, area, percent, times, length, money), or None."""
+    q = fold(question)
+    if _ASKS_MONEY.search(q):
+        return "money"
+    m = _ASKS_HOW_MANY.search(q)
+    if m is None:
+        return None
+    word = m.group("unit")
+    if word in ("money", "novca", "novaca", "deneg", "para"):
+        return "money"
+    return next((unit for unit, pattern in _UNITS.items() if re.fullmatch(pattern, word)), None)
+
+
+def _states_unit(unit: str, text: str) -> bool:
+    """Return whether folded text gives a figure in that unit: a number at most two words before it."""
+    return re.search(r"\d[\d.,]*\s*(?:\w+\s+){0,2}?" + _UNITS[unit] + r"(?!\w)", text) is not None
+
 
 def states(kind: str, text: str, question: str = "") -> bool:
     """Return whether text states the kind of fact a question of this type asks for (True for other types),
@@ -73,7 +111,10 @@ def states(kind: str, text: str, question: str = "") -> bool:
         return True
     text = fold(text)
     if kind == "how_much":
-        text = _DATE.sub(" ", re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", text))
+        text = _ORDINAL.sub(" ", _DATE.sub(" ", re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", text)))
+        unit = asked_unit(question) if question else None
+        if unit is not None and not _states_unit(unit, text):
+            return False
     if question:
         asked = {m.group(0) for m in pattern.finditer(fold(question))}
         return any(m.group(0) not in asked for m in pattern.finditer(text))
@@ -86,7 +127,8 @@ def question_type(question: str) -> str:
     for kind, pattern in QUESTION_TYPES.items():
         if re.search(pattern, low):
             return kind
-    return "what"
+    # "What was the budget …?" asks for an amount.
+    return "how_much" if asked_unit(question) == "money" else "what"
 
 
 @dataclass(frozen=True)

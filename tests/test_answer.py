@@ -13,6 +13,7 @@ from assistant.answer import (
     SECOND_WITHIN,
     Candidate,
     Scored,
+    asked_unit,
     choose,
     compose,
     question_type,
@@ -68,6 +69,44 @@ def test_typed_questions_need_a_typed_fact(kind, text, expected):
 )
 def test_a_typed_fact_is_one_the_question_does_not_state(kind, question, text, expected):
     assert states(kind, text, question) is expected
+
+
+@pytest.mark.parametrize(
+    "question, unit",
+    [
+        ("Koliko je kilograma heroina zaplenjeno?", "mass"), ("How many tonnes were seized?", "mass"),
+        ("Колико хектара под маком?", "area"), ("На сколько процентов вырос посев коки?", "percent"),
+        ("Во сколько раз выросли посевы?", "times"), ("What was the budget of the workshop?", "money"),
+        ("Колики је био буџет радионице?", "money"), ("Сколько стоит билет?", "money"),
+        ("How much money was spent?", "money"), ("How many people were arrested?", None),
+        # Money laundering is a topic, not an amount asked for.
+        ("What was said at the money-laundering session?", None), ("Šta je rečeno o pranju novca?", None),
+    ],
+)
+def test_the_unit_a_question_asks_for(question, unit):
+    assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        ("Koliko je kilograma heroina zaplenjeno u Srbiji?",
+         "Afghanistan still produces more than 80 percent of the world's heroin.", False),
+        ("Koliko je kilograma heroina zaplenjeno u Srbiji?", "Police seized 250 kg of heroin.", True),
+        ("Колико хектара под опијумским маком?", "fields have increased from 193 thousand hectares to 209,000", True),
+        ("На сколько процентов вырос посев коки?", "узгој коке порастао је за 97,4 % у десет година", True),
+        ("What was the budget of the TAIEX workshop?", "У Сарајеву је од 25 – 26. маја 2016. године организована радионица.",
+         False),
+        ("What was the budget of the TAIEX workshop?", "The workshop cost the EU 40,000 euros.", True),
+        # An ordinal names a place in a series; it counts nothing.
+        ("How many people were arrested?", "The first meeting of the 64th session took place from 19-21 October 2021",
+         False),
+        ("How many people were arrested?", "одржан је први састанак 64. седнице Комисије", False),
+        ("How many people were arrested?", "Police arrested 12 people.", True),
+    ],
+)
+def test_a_figure_must_be_in_the_unit_asked_for(question, text, expected):
+    assert states(question_type(question), text, question) is expected
 
 
 def candidate(text, start, doc="d", language="en", vector=None):
