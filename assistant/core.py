@@ -11,7 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import Candidate, choose, compose, in_question_language, question_type, score
+from .answer import (
+    Candidate,
+    choose,
+    compose,
+    in_question_language,
+    on_topic,
+    question_type,
+    score,
+    speech_topic,
+)
 from .chat import as_messages, contextualise, topic, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, embed_query, get_embedder
@@ -188,6 +197,9 @@ class Assistant:
                  prefer_docs: frozenset[str] = frozenset()) -> Answer:
         scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
         chosen = choose(scored, question_type(question), question)
+        about = speech_topic(question)
+        if chosen and about and not on_topic(chosen, scored, embed_queries(self.embedder, script_variants(about, language))):
+            chosen = []
         # A twin may stand in for a sentence only where the filters would have let it be retrieved.
         filters = filters or Filters()
         metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()

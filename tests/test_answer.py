@@ -16,8 +16,10 @@ from assistant.answer import (
     asked_unit,
     choose,
     compose,
+    on_topic,
     question_type,
     score,
+    speech_topic,
     states,
 )
 from assistant.grounding import MARKER
@@ -186,3 +188,44 @@ def test_near_ties_are_quoted_up_to_the_limit():
     assert MAX_SENTENCES == 3 and [s.candidate.doc_id for s in chosen] == ["d0", "d1", "d2"]
     far = scored(candidate("Another fact entirely.", 0, doc="far"), 0.845, 0.0)  # passes, but 0.035 below
     assert [s.candidate.doc_id for s in choose([tied[0], far], "what")] == ["d0"]
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("What did Milan Pekić say about cannabis legalisation?", "cannabis legalisation"),
+        ("Šta je Igor Zubov rekao o kanabisu?", "kanabisu"),
+        ("Что она сообщила о Тихоокеанском регионе?", "Тихоокеанском регионе"),
+        ("What did the CSTO council members stress about monitoring?", "monitoring"),
+        # "o" that names a session's subject is not what someone said.
+        ("Koja organizacija je govorila na sesiji o pranju novca?", "pranju novca"),
+        ("Када је одржана друга сесија, она о прању новца?", None),
+        ("What did DPNSEE say?", None),
+    ],
+)
+def test_the_topic_of_a_what_did_they_say_question(question, topic):
+    assert speech_topic(question) == topic
+
+
+def test_a_sentence_on_another_topic_does_not_answer_what_was_said_about_it():
+    axes = np.eye(3)
+    names_speaker, on_topic_text, other = (candidate(t, i * 100, vector=v) for i, (t, v) in enumerate(
+        [("Serbia was represented by Milan Pekić.", axes[0]), ("They spoke against legalisation.", axes[1]),
+         ("The meeting was held online.", (axes[0] + axes[2] + 0.2 * axes[1]) / np.sqrt(2.04))]))
+    all_scored = [scored(names_speaker, 0.9), scored(on_topic_text, 0.85), scored(other, 0.8)]
+    topic = axes[1]  # "legalisation"
+    assert not on_topic([all_scored[0]], all_scored, topic)
+    assert on_topic([all_scored[1]], all_scored, topic)
+    # Among the two closest to the topic is enough.
+    assert on_topic([all_scored[2]], all_scored, topic)
+
+
+def test_the_figure_in_the_unit_asked_for_may_come_in_the_next_sentence():
+    first = candidate("Poppy fields grew from 193 thousand hectares to 209,000.", 0)
+    second = candidate("And during ISAF they have increased by 26 times.", first.end + 1)
+    ranked = [scored(first, 0.9), scored(second, 0.7)]
+    chosen = choose(ranked, "how_much", "How many times did the poppy fields grow?")
+    assert [s.candidate for s in chosen] == [first, second]
+    # With no unit named, a figure in the next sentence vouches for nothing.
+    assert choose([scored(candidate("Victor Ivanov chaired the meeting.", 0), 0.9),
+                   scored(candidate("It lasted 3 hours.", 36), 0.7)], "how_much", "How old is Victor Ivanov?") == []

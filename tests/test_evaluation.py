@@ -108,7 +108,7 @@ GATE = {
     "key_fact_recall": (">=", 0.86),
     "language_match": (">=", 0.95),
     "false_refusal": ("<=", 0.10),
-    "no_answer_hallucination": ("<=", 0.57),
+    "no_answer_hallucination": ("<=", 0.32),
 }
 
 
