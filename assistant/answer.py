@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -72,17 +73,18 @@ _UNITS = {
     "percent": r"(?:%|percent\w*|per cent|procen\w*|proczen\w*|protsen\w*|posto|odsto)",
     "times": r"(?:times|puta|raz|razy|fold)",
     "length": r"(?:kilomet\w*|km|met(?:er|ar|r)\w*|miles?)",
-    "money": r"(?:€|\$|£|₽|eur\w*|evr\w*|euro\w*|dollar\w*|dolar\w*|usd|dinar\w*|rsd|rubl\w*|rub|km|maraka|marak|"
+    "money": r"(?:€|\$|£|₽|eur\w*|evr\w*|euro\w*|dollar\w*|dolar\w*|usd|dinar\w*|rsd|rubl\w*|rub|maraka|marak|"
              r"franc\w*|funt\w*|pounds?)",
 }
 _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number)|koliko|skol'?k\w*)"
-                            r"\s+(?:(?:more|of|je|su|je bilo|bylo|vsego|vsego)\s+)?(?P<unit>%|\w+)")
+                            r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
                          r"kostao|kostala|cena|cene|cenu|czen\w*|stoimost\w*|stoit)\b")
 # Ordinals name a place in a series, not a count: "64th session", "64. седнице", "64-й сессии".
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b\d+-(?:j|go|ya|e|m|om|aya|ogo|oj|ye|i|ja)\b|\b\d+\.\s+(?=[a-z])")
 
 
+@lru_cache(maxsize=256)
 def asked_unit(question: str) -> str | None:
     """Return the kind of quantity a question names (mass, area, percent, times, length, money), or None."""
     q = fold(question)

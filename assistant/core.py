@@ -198,8 +198,9 @@ class Assistant:
         scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
         chosen = choose(scored, question_type(question), question)
         about = speech_topic(question)
-        if chosen and about and not on_topic(chosen, scored, embed_queries(self.embedder, script_variants(about, language))):
-            chosen = []
+        if chosen and about:
+            topic_vec = embed_queries(self.embedder, script_variants(about, language))
+            chosen = chosen if on_topic(chosen, scored, topic_vec) else []
         # A twin may stand in for a sentence only where the filters would have let it be retrieved.
         filters = filters or Filters()
         metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()
