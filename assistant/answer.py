@@ -54,12 +54,13 @@ _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|octob
           r"decemb\w*|yanvar\w*|fevral\w*|aprel\w*|iyun\w*|iyul\w*|sentyabr\w*|oktyabr\w*|noyabr\w*|dekabr\w*)")
 _DATE = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\.?\s*(?:[-–]\s*\d{1,2}\.?\s*)?" + _MONTH + r"\b|\b"
                    + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b")
-_NUMBER = re.compile(
-    r"(?<![a-z])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+_NUMBER_WORDS = (
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|twice|double|half|jedan|jedna|jedno|dva|dve|dvije|tri|cetiri|pet|sest|sedam|osam|"
     r"devet|deset|dvadeset|stotin\w*|hiljad\w*|milion\w*|odin|odna|chetyre|pyat|shest|sem|vosem|devyat|desyat|"
     r"dvadcat|tysyach\w*|million\w*)\b"
 )
+_NUMBER = re.compile(r"(?<![a-z])\d|" + _NUMBER_WORDS)
 # A question of these types is answered only by a sentence that states such a fact: "how many" by a
 # number, "when" by a date. None among the passing sentences means the reports do not say.
 NEEDS = {"how_much": _NUMBER, "when": _DATE}
@@ -75,6 +76,14 @@ _UNITS = {
     "length": r"(?:kilomet\w*|km|met(?:er|ar|r)\w*|miles?)",
     "money": r"(?:€|\$|£|₽|eur\w*|evr\w*|euro\w*|dollar\w*|dolar\w*|usd|dinar\w*|rsd|rubl\w*|rub|maraka|marak|"
              r"franc\w*|funt\w*|pounds?)",
+    # A count of people: "how many people were arrested?" is not answered by "over 100 countries". Not
+    # "experts", which mostly qualifies another noun ("three thematic expert meetings").
+    "people": r"(?:people|persons?|individuals|employees|staff|officers|officials|members|users|addicts|citizens|"
+              r"inhabitants|residents|participants|representatives|delegates|patients|victims|deaths|arrests|"
+              r"ljud\w*|osob\w*|lica|zaposlen\w*|radnik\w*|clan\w*|korisnik\w*|zavisnik\w*|gradj?an\w*|"
+              r"stanovnik\w*|ucesnik\w*|predstavnik\w*|zrtv\w*|pacijent\w*|chelovek|celovek|lyud\w*|"
+              r"sotrudnik\w*|ch?lenov|potrebitel\w*|narkoman\w*|grazh?dan\w*|zh?itel\w*|uchastnik\w*|"
+              r"ucastnik\w*|predstavitel\w*|pacient\w*|zh?ertv\w*|pogib\w*)",
 }
 _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number)|koliko|skol'?k\w*)"
                             r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
@@ -86,7 +95,8 @@ _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b\d+-(?:j|go|ya|e|m|om|aya|ogo|o
 
 @lru_cache(maxsize=256)
 def asked_unit(question: str) -> str | None:
-    """Return the kind of quantity a question names (mass, area, percent, times, length, money), or None."""
+    """Return the kind of quantity a question names (mass, area, percent, times, length, money,
+    people), or None."""
     q = fold(question)
     if _ASKS_MONEY.search(q):
         return "money"
@@ -101,7 +111,27 @@ def asked_unit(question: str) -> str | None:
 
 def _states_unit(unit: str, text: str) -> bool:
     """Return whether folded text gives a figure in that unit: a number at most two words before it."""
-    return re.search(r"\d[\d.,]*\s*(?:\w+\s+){0,2}?" + _UNITS[unit] + r"(?!\w)", text) is not None
+    return re.search(r"(?:\d[\d.,]*|" + _NUMBER_WORDS + r")\s*(?:[\w']+\s+){0,2}?" + _UNITS[unit] + r"(?!\w)",
+                     text) is not None
+
+
+# A "when" question about something's start or end ("When was the Office founded?", "Когда умер …?") is
+# answered by a sentence that dates that event, not by the date of a meeting its subject attended. These are
+# the events a report names when it dates them; for other events any date may answer.
+_EVENTS = {
+    "founding": r"(?:founded|founding|established|establishment|set up|created|creation|formed|launched|"
+                r"osnovan\w*|osnova(?:o|la|li)|osnivanj\w*|uspostavljen\w*|formiran\w*|stvoren\w*|"
+                r"uch?rezh?d[eё]n\w*|sozdan\w*|obrazovan\w*)",
+    "birth": r"(?:born|birth|roden\w*|rodjen\w*|rodi[lo]\w*|rozhd\w*)",
+    "death": r"(?:die[sd]?|deaths?|umro|umrla|umrl\w*|preminu\w*|smrt\w*|umer\w*|skonchal\w*|smert\w*)",
+}
+
+
+@lru_cache(maxsize=256)
+def asked_event(question: str) -> str | None:
+    """Return the event a question names whose date only a sentence naming it gives, or None."""
+    q = fold(question)
+    return next((event for event, words in _EVENTS.items() if re.search(r"\b" + words + r"(?!\w)", q)), None)
 
 
 def states(kind: str, text: str, question: str = "") -> bool:
@@ -117,10 +147,40 @@ def states(kind: str, text: str, question: str = "") -> bool:
         unit = asked_unit(question) if question else None
         if unit is not None and not _states_unit(unit, text):
             return False
+    if kind == "when" and question:
+        event = asked_event(question)
+        if event is not None and re.search(r"\b" + _EVENTS[event] + r"(?!\w)", text) is None:
+            return False
     if question:
         asked = {m.group(0) for m in pattern.finditer(fold(question))}
         return any(m.group(0) not in asked for m in pattern.finditer(text))
     return bool(pattern.search(text))
+
+
+# A sentence that only says what is planned or expected ("the experts plan to devise recommendations which
+# are expected to be adopted in Moscow") does not say what is or was: it does not answer "How many people
+# were arrested?" or "Које одлуке је донео састанак?". It answers a question about plans, aims or
+# expectations ("… are expected …", "планира", "what is the aim …"), and "when"/"where" questions, whose
+# answer a plan gives ("will be held in Moscow on May 15th"). Folded words, any of the three languages.
+_PLAN = re.compile(
+    r"\b(?:will|shall|plan(?:s|ned|ning)?|expect\w*|intend\w*|aim(?:s|ed)?|going to|upcoming|scheduled|"
+    r"ce|cemo|cete|bice|planir\w*|ocek\w*|namer\w*|budet|budut|ozh?id\w*|sobira\w*|predstoya\w*|"
+    r"sostoit\w*)(?!\w)")
+# What a question about plans, aims, duties or reasons names besides _PLAN: "What must Serbia do?" is
+# answered by "Србија мораће да измени законодавство".
+_ASKS_AIM = re.compile(r"\b(?:aims?|goals?|purposes?|objectives?|why|must|should|need\w*|have to|has to|"
+                       r"cilj\w*|svrh\w*|namen\w*|zasto|zbog cega|mora\w*|treba\w*|"
+                       r"cel[ь']?|celi|cely\w*|zada[cč]\w*|pochemu|zachem|dolzh\w*|nuzhn\w*)(?!\w)")
+
+
+def plans(text: str) -> bool:
+    """Return whether text speaks of plans or expectations (what will, or is to, happen)."""
+    return _PLAN.search(fold(text)) is not None
+
+
+def asks_fact(question: str, kind: str) -> bool:
+    """Return whether a question asks what is or was, which a sentence stating a plan does not answer."""
+    return kind not in ("when", "where") and not plans(question) and _ASKS_AIM.search(fold(question)) is None
 
 
 # "What did X say about Y?" asks for what X said on Y: a sentence that names X but is about something else
@@ -230,7 +290,18 @@ def choose(scored: list[Scored], kind: str = "what", question: str = "") -> list
     When no other sentence is nearly as good, the sentence right after the best one in its report is
     quoted with it if it passes too: reports often state a fact across two sentences ("… from 193
     thousand hectares to 209,000. And during the deployment of ISAF they have increased by 26 times."),
-    and the second, which leans on the first, scores lower on its own."""
+    and the second, which leans on the first, scores lower on its own.
+
+    Nothing is returned when the question asks what is or was and every sentence chosen only states a plan
+    (see asks_fact)."""
+    chosen = _choose(scored, kind, question)
+    if chosen and question and asks_fact(question, kind) and all(plans(s.candidate.text) for s in chosen):
+        return []
+    return chosen
+
+
+def _choose(scored: list[Scored], kind: str, question: str) -> list[Scored]:
+    """Return the sentences choose() quotes, before the check for plans."""
     passing = [s for s in scored if answers(s) and states(kind, s.candidate.text, question)]
     if not passing:
         return _stated_next(scored, kind, question)

@@ -13,10 +13,13 @@ from assistant.answer import (
     SECOND_WITHIN,
     Candidate,
     Scored,
+    asked_event,
     asked_unit,
+    asks_fact,
     choose,
     compose,
     on_topic,
+    plans,
     question_type,
     score,
     speech_topic,
@@ -80,7 +83,9 @@ def test_a_typed_fact_is_one_the_question_does_not_state(kind, question, text, e
         ("Колико хектара под маком?", "area"), ("На сколько процентов вырос посев коки?", "percent"),
         ("Во сколько раз выросли посевы?", "times"), ("What was the budget of the workshop?", "money"),
         ("Колики је био буџет радионице?", "money"), ("Сколько стоит билет?", "money"),
-        ("How much money was spent?", "money"), ("How many people were arrested?", None),
+        ("How much money was spent?", "money"), ("How many people were arrested?", "people"),
+        ("Колико људи је ухапшено?", "people"), ("Сколько сотрудников работает в службе?", "people"),
+        ("Koliko je članova imala delegacija?", "people"), ("How many countries took part?", None),
         # Money laundering is a topic, not an amount asked for.
         ("What was said at the money-laundering session?", None), ("Šta je rečeno o pranju novca?", None),
     ],
@@ -105,6 +110,12 @@ def test_the_unit_a_question_asks_for(question, unit):
          False),
         ("How many people were arrested?", "одржан је први састанак 64. седнице Комисије", False),
         ("How many people were arrested?", "Police arrested 12 people.", True),
+        # A count of people is not a count of countries or meetings; a number in words counts too.
+        ("How many people were arrested?", "heads of law enforcement agencies from over 100 countries", False),
+        ("How many people were arrested?", "Police arrested six people in March.", True),
+        ("Колико људи је ухапшено?", "Полиција је ухапсила 35 особа.", True),
+        ("Сколько сотрудников работает в службе?", "plans to hold three thematic expert meetings this year", False),
+        ("Сколько сотрудников работает в службе?", "В службе работают 40 тысяч сотрудников.", True),
     ],
 )
 def test_a_figure_must_be_in_the_unit_asked_for(question, text, expected):
@@ -229,3 +240,80 @@ def test_the_figure_in_the_unit_asked_for_may_come_in_the_next_sentence():
     # With no unit named, a figure in the next sentence vouches for nothing.
     assert choose([scored(candidate("Victor Ivanov chaired the meeting.", 0), 0.9),
                    scored(candidate("It lasted 3 hours.", 36), 0.7)], "how_much", "How old is Victor Ivanov?") == []
+
+
+@pytest.mark.parametrize(
+    "question, event",
+    [
+        ("Kada je osnovana Kancelarija za borbu protiv droga?", "founding"),
+        ("When was the Russian Federal Drug Control Service established?", "founding"),
+        ("Когда была создана служба?", "founding"), ("Када је рођен Милан Пекић?", "birth"),
+        ("When did he die?", "death"),
+        # Other events: any date may answer.
+        ("When was the ministerial meeting held?", None), ("When did the Foundation speak?", None),
+    ],
+)
+def test_the_event_a_when_question_dates(question, event):
+    assert asked_event(question) == event
+
+
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        ("Kada je osnovana Kancelarija za borbu protiv droga?",
+         "У периоду од 19. до 21. октобра одржан је први састанак на коме су присуствовали представници Канцеларије",
+         False),
+        ("Kada je osnovana Kancelarija za borbu protiv droga?", "Канцеларија за борбу против дрога основана је 2014.", True),
+        # "to establish a barrier" founds nothing.
+        ("When was the Russian Federal Drug Control Service established?",
+         "the efforts to establish an effective barrier after the 2014 withdrawal date", False),
+        ("Когда была создана служба?", "The Service was established in March 2003.", True),
+        ("When was the ministerial meeting held?", "The meeting was held in Moscow on May 15th.", True),
+    ],
+)
+def test_a_when_question_about_a_founding_needs_a_sentence_dating_it(question, text, expected):
+    assert states("when", text, question) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("the experts plan to devise a set of recommendations which is expected to be adopted", True),
+        ("the ministerial meeting which this year will be hold in Moscow on May 15th", True),
+        ("Служба планирует провести три встречи.", True), ("Састанак ће бити одржан у мају.", True),
+        ("Sastanak će biti održan u maju.", True),
+        ("The meeting was held in Moscow on February 25th.", False),
+        ("Republiku Srbiju predstavljao je Milan Pekić.", False), ("Встреча прошла в Москве.", False),
+    ],
+)
+def test_sentences_that_state_plans(text, expected):
+    assert plans(text) is expected
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How many people were arrested after the meeting?", True),
+        ("Које одлуке је донео министарски састанак у Москви?", True),
+        ("Сколько сотрудников работает в службе?", True),
+        # Questions about plans, duties and aims, and when or where something is to happen.
+        ("What does the service plan this year?", False), ("Šta planira služba?", False),
+        ("Руководители скольких стран ожидаются на встрече?", False), ("What must Turkey and Serbia do?", False),
+        ("Какова цель встречи?", False), ("Koji je cilj sastanka?", False), ("Why is the G8 format useful?", False),
+        ("When is the ministerial meeting?", False), ("Where is the ministerial meeting?", False),
+    ],
+)
+def test_which_questions_ask_what_is_or_was(question, expected):
+    assert asks_fact(question, question_type(question)) is expected
+
+
+def test_a_plan_does_not_answer_a_question_about_what_happened():
+    plan = candidate("The experts plan to devise recommendations to be adopted in Moscow on May 15th.", 0)
+    held = candidate("The meeting was held in Moscow on February 25th and adopted two decisions.", 200)
+    assert choose([scored(plan, 0.9)], "what", "What did the meeting in Moscow decide?") == []
+    # A plan answers a question about plans and a "when" question; a sentence saying what happened still
+    # answers beside a plan.
+    assert choose([scored(plan, 0.9)], "what", "What do the experts plan?") != []
+    assert choose([scored(plan, 0.9)], "when", "When is the meeting in Moscow?") != []
+    both = choose([scored(plan, 0.9), scored(held, 0.89)], "what", "What did the meeting in Moscow decide?")
+    assert {s.candidate.start for s in both} == {0, 200}

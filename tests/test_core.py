@@ -102,6 +102,11 @@ def test_unrelated_questions_abstain_in_their_language(assistant, question):
         # The names are in the reports; what is asked about them is not.
         "What did Igor Zubov say about the Olympic Games?", "What did Milan Pekić say about heroin seizures?",
         "Колико килограма хероина је заплењено у Србији?", "Koliki je bio budžet radionice u Sarajevu?",
+        # Only plans for the Moscow meeting are reported, not what it decided; no count of people; no founding.
+        "What did the ministerial meeting in Moscow decide?", "Какие решения приняла министерская встреча 15 мая?",
+        "How many employees does the Russian Federal Drug Control Service have?",
+        "Колико људи је ухапшено после састанка ОДКБ?",
+        "When was the Russian Federal Drug Control Service established?",
     ],
 )
 def test_near_misses_about_what_the_reports_do_not_say_abstain(assistant, question):
@@ -116,6 +121,9 @@ def test_near_misses_about_what_the_reports_do_not_say_abstain(assistant, questi
         # The figure in the unit asked for is in the sentence after the closest one.
         ("Во сколько раз выросли посевы мака в Афганистане?", "004", "26 times"),
         ("How many hectares of opium poppy were there in Afghanistan in 2013?", "004", "209,000"),
+        # What is planned answers a question about plans, and "when".
+        ("What does the Russian Federal Drug Control Service plan this year?", "004", "three thematic"),
+        ("When will the ministerial meeting in Moscow be held?", "004", "May 15th"),
     ],
 )
 def test_what_the_reports_do_say_is_still_answered(assistant, question, doc, fact):
