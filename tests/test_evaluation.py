@@ -98,8 +98,9 @@ def test_report_files(tmp_path):
 
 
 # Measured with the extractive answerer on evals/ (see README "Evaluation"). The targets are
-# recall@5 ≥ 0.95 (met), key-fact recall ≥ 0.85 (met) and no-answer hallucination ≤ 0.10 (not yet), so the
-# gate holds what the system does reach and fails on any regression. Raise, never lower.
+# recall@5 ≥ 0.95, key-fact recall ≥ 0.85 and no-answer hallucination ≤ 0.10, all met; where the system does
+# better the gate holds what it reaches and fails on any regression. No-answer hallucination ≤ 0.10 lets one
+# of the 16 unanswerable items through (measured: one, 0.0625). Raise, never lower.
 GATE = {
     "recall@5": (">=", 0.97),
     "citation_validity": (">=", 1.0),
@@ -108,7 +109,7 @@ GATE = {
     "key_fact_recall": (">=", 0.86),
     "language_match": (">=", 0.95),
     "false_refusal": ("<=", 0.10),
-    "no_answer_hallucination": ("<=", 0.32),
+    "no_answer_hallucination": ("<=", 0.10),
 }
 
 
