@@ -157,11 +157,12 @@ def states(kind: str, text: str, question: str = "") -> bool:
     return bool(pattern.search(text))
 
 
-# A sentence that only says what is planned or expected ("the experts plan to devise recommendations which
-# are expected to be adopted in Moscow") does not say what is or was: it does not answer "How many people
-# were arrested?" or "Које одлуке је донео састанак?". It answers a question about plans, aims or
+# Sentences that speak of what is planned or expected ("the experts plan to devise recommendations which
+# are expected to be adopted in Moscow") do not say what is or was: they do not answer "How many people
+# were arrested?" or "Које одлуке је донео састанак?". They answer a question about plans, aims or
 # expectations ("… are expected …", "планира", "what is the aim …"), and "when"/"where" questions, whose
-# answer a plan gives ("will be held in Moscow on May 15th"). Folded words, any of the three languages.
+# answer a plan gives ("will be held in Moscow on May 15th"). The answerer abstains only when every sentence
+# it would quote speaks of plans: a fact often sits beside a "will" clause. Folded words, three languages.
 _PLAN = re.compile(
     r"\b(?:will|shall|plan(?:s|ned|ning)?|expect\w*|intend\w*|aim(?:s|ed)?|going to|upcoming|scheduled|"
     r"ce|cemo|cete|bice|planir\w*|ocek\w*|namer\w*|budet|budut|ozh?id\w*|sobira\w*|predstoya\w*|"
@@ -283,7 +284,7 @@ def answers(best: Scored) -> bool:
     )
 
 
-def choose(scored: list[Scored], kind: str = "what", question: str = "") -> list[Scored]:
+def choose(scored: list[Scored], kind: str = "what", question: str = "", conversation: str = "") -> list[Scored]:
     """Return the best sentence, and up to MAX_SENTENCES - 1 more that are nearly as good and say something
     else: a near tie (common across languages, where scores bunch up) is shown rather than guessed.
 
@@ -292,10 +293,12 @@ def choose(scored: list[Scored], kind: str = "what", question: str = "") -> list
     thousand hectares to 209,000. And during the deployment of ISAF they have increased by 26 times."),
     and the second, which leans on the first, scores lower on its own.
 
-    Nothing is returned when the question asks what is or was and every sentence chosen only states a plan
-    (see asks_fact)."""
+    Nothing is returned when the question asks what is or was and every sentence chosen speaks of plans
+    (see asks_fact). A follow-up is read with its conversation (the question with the topic carried into
+    it): "And on which topics?" after "What does the service plan?" asks about the plans too."""
     chosen = _choose(scored, kind, question)
-    if chosen and question and asks_fact(question, kind) and all(plans(s.candidate.text) for s in chosen):
+    asked = conversation or question
+    if chosen and asked and asks_fact(asked, kind) and all(plans(s.candidate.text) for s in chosen):
         return []
     return chosen
 

@@ -196,7 +196,7 @@ class Assistant:
     def _extract(self, question, language, qvec, candidates, passages, standalone, filters=None,
                  prefer_docs: frozenset[str] = frozenset()) -> Answer:
         scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
-        chosen = choose(scored, question_type(question), question)
+        chosen = choose(scored, question_type(question), question, standalone)
         about = speech_topic(question)
         if chosen and about:
             topic_vec = embed_queries(self.embedder, script_variants(about, language))

@@ -317,3 +317,7 @@ def test_a_plan_does_not_answer_a_question_about_what_happened():
     assert choose([scored(plan, 0.9)], "when", "When is the meeting in Moscow?") != []
     both = choose([scored(plan, 0.9), scored(held, 0.89)], "what", "What did the meeting in Moscow decide?")
     assert {s.candidate.start for s in both} == {0, 200}
+    # A follow-up is read with the conversation it continues.
+    assert choose([scored(plan, 0.9)], "what", "And on which topics?") == []
+    assert choose([scored(plan, 0.9)], "what", "And on which topics?",
+                  conversation="What do the experts plan? And on which topics?") != []

@@ -181,6 +181,13 @@ def test_follow_up_uses_the_conversation(assistant):
     assert follow.found and follow.citations[0].doc_id.startswith("004")
 
 
+def test_a_follow_up_about_plans_is_answered_by_the_plan(assistant):
+    first, follow = _follow(assistant, "What does the Russian Federal Drug Control Service plan this year?",
+                            "And on which topics?")
+    assert first.found and "three thematic" in first.answer
+    assert follow.found and "Police Cooperation" in follow.answer, follow.answer
+
+
 def test_follow_up_in_serbian_about_the_last_day(assistant):
     first, follow = _follow(assistant, "Када је одржана прва сесија међусекторског састанка CND?", "А последњег дана?")
     assert {c.doc_id for c in follow.citations} & {SR, EN}
