@@ -225,20 +225,30 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--judge", type=click.Choice(["openai", "ollama"]), envvar="ASSISTANT_JUDGE",
               help="Also have this LLM judge each answer's claims against its cited passages (faithfulness); "
                    "uses ASSISTANT_LLM_MODEL / _BASE_URL / _API_KEY.")
+@click.option("--fit", "fit_weights", is_flag=True,
+              help="Refit the answer scorer on every item and write assistant/scorer.json (needs scikit-learn).")
+@click.option("--heldout/--no-heldout", default=True, show_default=True,
+              help="Also score every item under a scorer fitted without its report (needs scikit-learn).")
 @pass_ctx
 def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency, reference,
-                 judge):
+                 judge, fit_weights, heldout):
     """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
     import asyncio
 
     from . import evaluation, report
 
     settings = ctx.settings(answerer=answerer)
-    items = evaluation.load_items(evals_dir / "qa.jsonl") if set_name in ("all", "qa") else []
-    convs = evaluation.load_conversations(evals_dir / "conversations.jsonl") if set_name in ("all", "conversations") else []
+    # The seeds' sets, and those of the held-out corpus of reports in evals/corpus/ when it is there.
+    folders = [evals_dir] + ([evals_dir / "corpus"] if (evals_dir / "corpus").is_dir() else [])
+    items = [i for f in folders if (f / "qa.jsonl").is_file() and set_name in ("all", "qa")
+             for i in evaluation.load_items(f / "qa.jsonl")]
+    convs = [c for f in folders if (f / "conversations.jsonl").is_file() and set_name in ("all", "conversations")
+             for c in evaluation.load_conversations(f / "conversations.jsonl")]
     assistant = _assistant(settings)
-    if not assistant.records:
-        assistant.ingest([settings.seeds])
+    reports = [f / "reports" for f in folders[1:] if (f / "reports").is_dir()]
+    if not assistant.records or (reports and not any(
+            Path(r.source).resolve().is_relative_to(reports[0].resolve()) for r in assistant.documents())):
+        assistant.ingest([settings.seeds, *reports])
     bar = None
     if sys.stderr.isatty() and not as_json:
         from tqdm import tqdm
@@ -258,6 +268,22 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     if bar:
         bar.close()
     summary = evaluation.summary(results) | {"answerer": assistant.answerer_name}
+    if (heldout or fit_weights) and assistant.answerer_name == "extractive":
+        from . import fit, heldout as held_out
+
+        def twin_of(doc_id):
+            rec = assistant.records.get(doc_id)
+            return rec.twin if rec else None
+
+        held, weights, examples = held_out.evaluate(results, assistant.document_text, twin_of)
+        summary["median_answer_words"] = held_out.median_answer_words(results)
+        if heldout:
+            held_summary = evaluation.summary(held)
+            summary["heldout"] = held_summary["metrics"] | {
+                "median_answer_words": held_out.median_answer_words(held),
+                "by_language": held_summary["by_language"], "by_set": held_summary["by_set"]}
+        if fit_weights:
+            click.echo(f"wrote {fit.save(weights, examples)}", err=True)
     if reference == "plain":
         from .baseline import PlainPipeline
 

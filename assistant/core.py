@@ -6,30 +6,24 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .answer import (
-    Candidate,
-    choose,
-    compose,
-    in_question_language,
-    on_topic,
-    question_type,
-    score,
-    speech_topic,
-)
+from .answer import Candidate
+from .answer import answer as extractive_answer
 from .chat import as_messages, contextualise, topic, trim
 from .config import Settings, setup_offline_env
-from .embedding import embed_passages, embed_queries, embed_query, get_embedder
+from .embedding import embed_passages, embed_queries, get_embedder
+from .facts import Facts, sentence_facts
 from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
 from .keyword import KeywordIndex
-from .retrieval import Filters, Hit, Retriever, query_tokens
+from .query import Query, parse
+from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store
-from .text import content_words, detect_language, script_variants
+from .text import content_words, script_variants
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
@@ -49,7 +43,12 @@ class _DocSentences:
     ends: np.ndarray
     vectors: np.ndarray
     twins: list[tuple[str, int, int] | None]
-    words: dict[int, frozenset[str]] = field(default_factory=dict)  # content words, filled as first used
+    words: list[frozenset[str]]  # content words of each sentence
+    facts: list[Facts]
+    centrality: np.ndarray  # each sentence's closeness to the report's mean sentence vector
+    report_words: frozenset[str] = frozenset()
+    report_countries: frozenset[str] = frozenset()
+    report_lead: frozenset[str] = frozenset()
 
 
 class Assistant:
@@ -127,37 +126,34 @@ class Assistant:
     def ask(self, question: str, history: Iterable = (), filters: Filters | None = None,
             top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the cited answer to question, reading history for follow-ups."""
-        question, language, messages, turn, passages, candidates, qvec = self._prepare(
-            question, history, filters, top_k, last)
+        query, messages, passages, candidates = self._prepare(question, history, filters, top_k, last)
         if self._llm is not None:
-            answer = self._llm.answer(question, passages, messages, language)
-            return replace(answer, standalone_question=turn.search_text)
-        return self._extract(question, language, qvec, candidates, passages, turn.search_text, filters,
-                             self._with_twins(turn.carried_docs))
+            answer = self._llm.answer(query.text, passages, messages, query.language)
+            return replace(answer, standalone_question=query.standalone)
+        return self._extract(query, candidates, passages, filters)
 
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the same as ask(), without blocking the event loop."""
         if self._llm is None:
             return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
-        question, language, messages, turn, passages, _c, _v = await asyncio.to_thread(
-            self._prepare, question, history, filters, top_k, last)
-        answer = await self._llm.aanswer(question, passages, messages, language)
-        return replace(answer, standalone_question=turn.search_text)
+        query, messages, passages, _c = await asyncio.to_thread(self._prepare, question, history, filters, top_k, last)
+        answer = await self._llm.aanswer(query.text, passages, messages, query.language)
+        return replace(answer, standalone_question=query.standalone)
 
     def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
                  k: int | None = None, last: Answer | None = None) -> list[Passage]:
         """Return the k passages retrieval ranks highest for question (what an answer reads from)."""
-        return self._prepare(question, history, filters, k, last)[4]
+        return self._prepare(question, history, filters, k, last)[2]
 
     def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
         """Yield the answer as it grows (the LLM's words as it writes them; the extractive answer sentence
         by sentence); the last one yielded is complete and checked."""
         if self._llm is not None and hasattr(self._llm, "stream"):
-            question, language, messages, turn, passages, _c, _v = self._prepare(question, history, filters, top_k, last)
-            for answer in self._llm.stream(question, passages, messages, language):
-                yield replace(answer, standalone_question=turn.search_text)
+            query, messages, passages, _c = self._prepare(question, history, filters, top_k, last)
+            for answer in self._llm.stream(query.text, passages, messages, query.language):
+                yield replace(answer, standalone_question=query.standalone)
             return
         answer = self.ask(question, history, filters, top_k, last)
         if answer.found and len(answer.sentences) > 1:
@@ -165,49 +161,44 @@ class Assistant:
                 yield replace(answer, answer=" ".join(s.text for s in answer.sentences[:i]))
         yield answer
 
+    def parse(self, text: str, standalone: str | None = None, carried_docs: Iterable[str] = ()) -> Query:
+        """Return the Query of a question (standalone: its search text in a conversation), with its vectors."""
+        query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf)
+        return replace(query, vectors=embed_queries(self.embedder, script_variants(query.standalone, query.language)))
+
     def _prepare(self, question, history, filters, top_k, last):
         question = self.check(question)
         if not self.records:
             raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
-        language = detect_language(question)
         messages = trim(as_messages(history), self.settings.history_tokens)
         turn = contextualise(question, messages, last)
-        if turn.follow_up and not turn.carried_docs:
+        carried = turn.carried_docs
+        if turn.follow_up and not carried:
             # Without the previous Answer (a CLI --history), find the reports of the topic again.
-            previous = topic(messages)
-            prev_hits = self.retriever.search(embed_query(self.embedder, previous),
-                                              query_tokens(previous, detect_language(previous)), 2, filters)
-            turn = replace(turn, carried_docs=tuple(dict.fromkeys(h.meta["doc_id"] for h in prev_hits)))
-        if self._llm is not None and turn.search_text != question:
-            turn = replace(turn, search_text=self._llm.condense(question, messages))
-        turn = replace(turn, search_text=expand(turn.search_text, self.settings.home))
-        qvec = embed_queries(self.embedder, script_variants(turn.search_text, language))
-        tokens = query_tokens(turn.search_text, language)
-        hits = self.retriever.search(qvec, tokens, top_k or self.settings.top_k, filters,
-                                     self._with_twins(turn.carried_docs))
+            previous = self.parse(topic(messages))
+            carried = tuple(dict.fromkeys(h.meta["doc_id"] for h in self.retriever.search(
+                previous.vectors, list(previous.tokens), 2, filters)))
+        standalone = turn.search_text
+        if self._llm is not None and turn.follow_up:
+            standalone = self._llm.condense(question, messages)
+        query = self.parse(question, expand(standalone, self.settings.home), self._with_twins(carried))
+        hits = self.retriever.search(query.vectors, list(query.tokens), top_k or self.settings.top_k, filters,
+                                     query.carried_docs)
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []
-        return question, language, messages, turn, passages, candidates, qvec
+        return query, messages, passages, candidates
 
     def _with_twins(self, doc_ids) -> frozenset[str]:
         """Return the documents and their translation twins."""
         return frozenset(doc_ids) | {self.records[d].twin for d in doc_ids if d in self.records and self.records[d].twin}
 
-    def _extract(self, question, language, qvec, candidates, passages, standalone, filters=None,
-                 prefer_docs: frozenset[str] = frozenset()) -> Answer:
-        scored = score(question, language, qvec, candidates, prefer_docs, self.keyword.idf)
-        chosen = choose(scored, question_type(question), question, standalone)
-        about = speech_topic(question)
-        if chosen and about:
-            topic_vec = embed_queries(self.embedder, script_variants(about, language))
-            chosen = chosen if on_topic(chosen, scored, topic_vec) else []
+    def _extract(self, query: Query, candidates: list[Candidate], passages: list[Passage],
+                 filters: Filters | None = None) -> Answer:
         # A twin may stand in for a sentence only where the filters would have let it be retrieved.
         filters = filters or Filters()
         metas = {k: {"source": r.source, "title": r.title, "date": r.date} for k, r in self.records.items()
                  if filters.allows(k, r.language, r.date)}
-        chosen = [in_question_language(s, language, metas) for s in chosen]
-        answer = compose(question, language, chosen, standalone=standalone)
-        return replace(answer, retrieved=tuple(passages))
+        return replace(extractive_answer(query, candidates, metas), retrieved=tuple(passages))
 
     # --- from hits to passages and sentences -----------------------------------------------------
 
@@ -237,15 +228,29 @@ class Assistant:
         cached = self._sentences.get(doc_id)
         if cached is None:
             rec = self.records.get(doc_id)
-            got = self.store.get_document_parts(self.store.sentences, doc_id, language=rec.language if rec else None)
+            language = rec.language if rec else None
+            got = self.store.get_document_parts(self.store.sentences, doc_id, language=language)
             order = np.argsort([m["start"] for m in got["metadatas"]])
             metas = [got["metadatas"][i] for i in order]
+            text = self.document_text(doc_id) or ""
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)[order]
+            words = [frozenset(content_words(text[m["start"]:m["end"]], language)) for m in metas]
+            facts = [Facts.from_json(m["facts"]) if m.get("facts") else
+                     sentence_facts(text[m["start"]:m["end"]], language, i) for i, m in enumerate(metas)]
+            centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
+            centre = centre / (np.linalg.norm(centre) or 1.0)
             cached = _DocSentences(
                 ids=[got["ids"][i] for i in order],
                 starts=np.array([m["start"] for m in metas]),
                 ends=np.array([m["end"] for m in metas]),
-                vectors=np.asarray(got["embeddings"], dtype=np.float32)[order],
+                vectors=vectors,
                 twins=[tuple(json.loads(m["twin"])) if m.get("twin") else None for m in metas],
+                words=words,
+                facts=facts,
+                centrality=vectors @ centre if len(vectors) else np.zeros(0),
+                report_words=frozenset().union(*words) if words else frozenset(),
+                report_countries=frozenset(c for f in facts for c in f.countries),
+                report_lead=frozenset().union(*words[:2]) if words else frozenset(),
             )
             self._sentences[doc_id] = cached
         return cached
@@ -253,6 +258,7 @@ class Assistant:
     def _candidates(self, hits: list[Hit]) -> list[Candidate]:
         seen: set[str] = set()
         out: list[Candidate] = []
+        best = max((h.fused for h in hits), default=1.0) or 1.0
         for rank, hit in enumerate(hits):
             m = hit.meta
             doc_id = m["doc_id"]
@@ -270,12 +276,13 @@ class Assistant:
                     t_doc, t_start, t_end = sents.twins[i]
                     twin = Twin(t_doc, self.records[t_doc].language, t_start, t_end,
                                 self.document_text(t_doc)[t_start:t_end])
-                if i not in sents.words:
-                    sents.words[i] = frozenset(content_words(text[start:end], m["language"]))
-                out.append(Candidate(chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"],
-                                     language=m["language"], date=self._date(m), start=start, end=end,
-                                     text=text[start:end], score=0.0, twin=twin, vector=sents.vectors[i],
-                                     chunk_rank=rank, chunk_score=hit.fused, words=sents.words[i]))
+                out.append(Candidate(
+                    chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"], language=m["language"],
+                    date=self._date(m), start=start, end=end, text=text[start:end], score=0.0, twin=twin,
+                    vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.fused / best, words=sents.words[i],
+                    facts=sents.facts[i], report_words=sents.report_words,
+                    report_countries=sents.report_countries, report_lead=sents.report_lead,
+                    centrality=float(sents.centrality[i]), position=int(i)))
         return out
 
 

@@ -50,6 +50,7 @@ class Result:
     item: Item
     answer: Answer
     scores: dict[str, float | None] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)  # the ranked passages retrieval scored
 
 
 def load_items(path: Path) -> list[Item]:
@@ -233,7 +234,7 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
             answer = await assistant.aask(item.question, list(history), last=last)
             passages = await asyncio.to_thread(assistant.retrieve, item.question, list(history), None, 10, last)
             faithful = await judge.afaithfulness(answer) if judge is not None else None
-        result = Result(item, answer)
+        result = Result(item, answer, passages=passages)
         score_result(result, passages, assistant.document_text)
         if faithful is not None:
             result.scores["faithfulness"] = faithful

@@ -15,6 +15,7 @@ from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
 from .keyword import KeywordIndex
+from .facts import sentence_facts
 from .store import DocRecord, Store, sentence_id
 from .text import keyword_tokens
 from .types import Document
@@ -220,8 +221,8 @@ class Ingestor:
             [sentence_id(prefix, i) for i in range(len(sents))],
             np.stack([vectors[s.text] for s in sents]),
             [s.text for s in sents],
-            [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": ""}
-             for i, s in enumerate(sents)],
+            [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": "",
+              "facts": sentence_facts(s.text, doc.language, i).to_json()} for i, s in enumerate(sents)],
         )
         self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents))
         return len(chunks), len(texts) - len({c.text for c in chunks})  # texts are deduplicated

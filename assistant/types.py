@@ -137,10 +137,13 @@ class Answer:
     standalone_question: str = ""
     language: str = "en"
     retrieved: tuple[Passage, ...] = field(default=(), repr=False)
+    # Close passages offered apart from a "not found" answer, never as the answer.
+    related: tuple[Passage, ...] = ()
+    evidence: object = field(default=None, repr=False, compare=False)  # answer.Evidence, for evaluation
 
     def to_json(self) -> dict:
         """Return the answer as the CLI's --json object."""
-        return {
+        data = {
             "question": self.question,
             "answer": self.answer,
             "found": self.found,
@@ -149,6 +152,10 @@ class Answer:
             "answerer": self.answerer,
             "language": self.language,
         }
+        if self.related:
+            data["related"] = [{"doc_id": p.doc_id, "source": p.source, "title": p.title, "language": p.language,
+                                "text": p.text, "start": p.start, "end": p.end} for p in self.related]
+        return data
 
 
 @dataclass(frozen=True)

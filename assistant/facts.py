@@ -1,0 +1,214 @@
+"""What a sentence (or a question) states, found once: dates, figures with their units, person names,
+countries, and whether it is a dateline or title line, announces a list, or speaks of plans.
+
+Month and country names come from CLDR (Babel) in English, Serbian (both scripts) and Russian, folded to
+one Latin form, so "Albania", "Албанија", "Албания" and "Albaniji" are one country. Capitals and letters
+are Unicode classes of the `regex` module, so a name in any script counts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import regex
+
+from .text import fold
+
+LOCALES = ("en", "sr", "sr_Latn", "ru")
+
+
+@lru_cache(maxsize=1)
+def _month_pattern() -> str:
+    """Return an alternation of every month name (wide and abbreviated, both grammatical forms), folded."""
+    from babel import Locale
+
+    names: set[str] = set()
+    for code in LOCALES:
+        months = Locale.parse(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                names |= {fold(n, code[:2]).rstrip(".") for n in months[context][width].values()}
+    # Inflected forms ("октобра" of "октобар", "марта", "maju") keep a name's first four letters.
+    stems = sorted({n[:4] for n in names if len(n) >= 3}, key=len, reverse=True)
+    return r"(?:" + "|".join(regex.escape(s) for s in stems) + r")\w{0,6}"
+
+
+def _stem(name: str) -> str:
+    """Return a name without its last one or two vowels, so that case endings still match
+    ("albania" and "albaniji" share "alban")."""
+    stem = name[: len(name) - min(2, len(name) - len(name.rstrip("aeiouy")))]
+    return stem if len(stem) >= 4 else name
+
+
+# Words that qualify many places ("North Macedonia", "Central Asia"): a name is never keyed on them alone.
+_QUALIFIERS = {"north", "south", "east", "west", "central", "united", "saint", "new", "democratic", "republic",
+               "severna", "juzna", "istocni", "zapadna", "sjeverna", "centralna", "sedinjene", "sveti",
+               "severnaya", "yuzhnaya", "tsentralno", "soedinennye", "novaya", "respublika", "republika"}
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Return folded country-name stems (CLDR territories, four locales) mapped to territory codes; a
+    name of several words is also keyed on each word of it no other country's name uses."""
+    from babel import Locale
+
+    out: dict[str, str] = {}
+    word_codes: dict[str, set[str]] = {}
+    for code in LOCALES:
+        for territory, name in Locale.parse(code).territories.items():
+            if not (len(territory) == 2 and territory.isalpha()) or territory in ("ZZ", "EU", "EZ", "UN", "QO"):
+                continue
+            words = regex.findall(r"\w+", fold(name, code[:2]))
+            out.setdefault(_stem(" ".join(words)), territory)
+            for w in words:
+                word_codes.setdefault(_stem(w), set()).add(territory)
+    for stem, codes in word_codes.items():
+        if len(codes) == 1 and len(stem) >= 5 and stem not in _QUALIFIERS and not any(
+                stem.startswith(q) for q in _QUALIFIERS):
+            out.setdefault(stem, next(iter(codes)))
+    return out
+
+
+_WORD = regex.compile(r"\w+")
+_NAME = regex.compile(r"(?<![\p{L}\d])\p{Lu}\p{Ll}{2,}(?:[\s\u00a0]+\p{Lu}\p{Ll}{2,})+")
+_ACRONYM = regex.compile(r"(?<![\p{L}\d])\p{Lu}{2,}(?![\p{L}\d])")
+_CAPITAL = regex.compile(r"(?<![\p{L}\d])\p{Lu}[\p{L}-]{2,}")
+_ISO_DATE = regex.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_YEAR = regex.compile(r"\b(?:19|20)\d{2}\b")
+_FIGURE = regex.compile(r"(?<![\w.,])\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?(?![\w])")
+_ORDINAL = regex.compile(r"\b\d+(?:st|nd|rd|th)\b|\b\d+-(?:j|go|ya|e|m|om|aya|ogo|oj|ye|i|ja)\b|\b\d+\.\s+(?=[a-z])")
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|twice|double|half|dozen|jedan|jedna|jedno|dva|dve|dvije|tri|cetiri|pet|sest|"
+    r"sedam|osam|devet|deset|dvadeset|stotin\w*|hiljad\w*|tisuc\w*|milion\w*|milijard\w*|odin|odna|chetyre|"
+    r"pyat|shest|sem|vosem|devyat|desyat|dvadcat|tysyach\w*|million\w*|milliard\w*"
+)
+# Units a figure can be in, folded (three languages). Feature input, not a veto: a "how many kilograms"
+# question favours a sentence giving kilograms.
+UNITS = {
+    "mass": r"kilogram\w*|kilo|kg|grams?|gram[ae]?|tons?|tonn\w*|ton[aeu]|kilogramm\w*",
+    "volume": r"lit(?:er|re|ar|r)\w*|l|ml",
+    "area": r"hectares?|hektar\w*|gektar\w*|ha|km2|square",
+    "percent": r"%|percent\w*|per cent|procen\w*|proczen\w*|protsen\w*|posto|odsto",
+    "times": r"times|puta|raz|razy|fold",
+    "length": r"kilomet\w*|km|met(?:er|ar|r)\w*|miles?",
+    "money": r"€|\$|£|₽|eur\w*|evr\w*|euro\w*|dollar\w*|dolar\w*|usd|dinar\w*|rsd|rubl\w*|rub|maraka|marak|"
+             r"franc\w*|funt\w*|pounds?",
+    "people": r"people|persons?|individuals|employees|staff|officers|officials|members|users|addicts|citizens|"
+              r"participants|representatives|delegates|patients|victims|deaths|suspects|"
+              r"ljud\w*|osob\w*|lica|zaposlen\w*|clan\w*|korisnik\w*|zavisnik\w*|gradj?an\w*|ucesnik\w*|"
+              r"predstavnik\w*|zrtv\w*|pacijent\w*|osumnjicen\w*|chelovek|celovek|lyud\w*|sotrudnik\w*|"
+              r"ch?lenov|potrebitel\w*|narkoman\w*|uchastnik\w*|predstavitel\w*|pacient\w*|zh?ertv\w*|"
+              r"pogib\w*|podozrevaem\w*",
+    "doses": r"dos\w*|tablet\w*|pills?",
+}
+_PLAN = regex.compile(
+    r"\b(?:will|shall|plan(?:s|ned|ning)?|expect\w*|intend\w*|going to|upcoming|scheduled|"
+    r"ce|cemo|cete|bice|planir\w*|ocek\w*|namer\w*|budet|budut|ozh?id\w*|predstoya\w*)(?!\w)")
+
+
+@lru_cache(maxsize=1)
+def _date_regex() -> regex.Pattern:
+    month = _month_pattern()
+    day = r"\d{1,2}(?:st|nd|rd|th)?\.?"
+    return regex.compile(
+        rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}\.\d{{1,2}}\.(?:19|20)?\d{{2}}\b"
+        rf"|\b{day}\s*(?:[-–]\s*{day}\s*)?{month}\b|\b{month}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b(?:19|20)\d{{2}}\b")
+
+
+@lru_cache(maxsize=1)
+def _unit_regex() -> dict[str, regex.Pattern]:
+    figure = rf"(?:\d[\d.,\u00a0]*|\b(?:{NUMBER_WORDS})\b)"
+    return {u: regex.compile(rf"{figure}\s*(?:[\w']+\s+){{0,2}}?(?:{p})(?!\w)") for u, p in UNITS.items()}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one sentence states, as folded strings (comparable across scripts)."""
+
+    dates: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()  # numbers that are neither dates nor ordinals
+    units: tuple[str, ...] = ()  # kinds of quantity a figure is given in
+    names: tuple[str, ...] = ()  # runs of two or more capitalised words (people, bodies)
+    entities: tuple[str, ...] = ()  # acronyms and capitalised words after the first word
+    countries: tuple[str, ...] = ()  # CLDR territory codes
+    plan: bool = False
+    dateline: bool = False  # opens its report with a date or place, or is a title line
+    announces: bool = False  # ends with a colon: the next sentence carries what it announces
+    words: int = 0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> str:
+        """Return the facts as a compact JSON string (Chroma metadata holds flat values)."""
+        data = {k: v for k, v in asdict(self).items() if v and k != "extra"}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Facts:
+        """Return facts from to_json()'s string."""
+        data = json.loads(text) if text else {}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in _FIELDS})
+
+
+_FIELDS = {"dates", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
+
+
+def countries_in(folded: str) -> tuple[str, ...]:
+    """Return the territory codes of the countries a folded text names (any language, any case ending)."""
+    table = _countries()
+    words = _WORD.findall(folded)
+    found: list[str] = []
+    for i in range(len(words)):
+        for span in (3, 2, 1):  # longest name first: "bosnia and herzegovina", "north macedonia"
+            if i + span > len(words):
+                continue
+            phrase = " ".join(words[i:i + span])
+            code = next((table[phrase[:cut]] for cut in range(len(phrase), 3, -1) if phrase[:cut] in table), None)
+            if code:
+                found.append(code)
+                break
+    return tuple(dict.fromkeys(found))
+
+
+def figures_in(folded: str) -> tuple[str, ...]:
+    """Return the figures of a folded text that are not dates or ordinals, separators unified."""
+    rest = _ORDINAL.sub(" ", _date_regex().sub(" ", _ISO_DATE.sub(" ", folded)))
+    out = [regex.sub(r"[\u00a0 ]", "", m).replace(",", ".").rstrip(".") for m in _FIGURE.findall(rest)]
+    out += regex.findall(rf"\b(?:{NUMBER_WORDS})\b", rest)
+    return tuple(dict.fromkeys(out))
+
+
+def dates_in(folded: str) -> tuple[str, ...]:
+    """Return the date expressions of a folded text (a day and month, a month and day, a year, ISO)."""
+    return tuple(dict.fromkeys(" ".join(m.split()) for m in _date_regex().findall(folded)))
+
+
+def units_in(folded: str) -> tuple[str, ...]:
+    """Return the kinds of quantity a folded text gives a figure in."""
+    return tuple(u for u, pattern in _unit_regex().items() if pattern.search(folded))
+
+
+def sentence_facts(text: str, language: str | None = None, position: int = 1) -> Facts:
+    """Return what a sentence states; position is its index in its report (0 = first)."""
+    folded = fold(text, language)
+    words = _WORD.findall(text)
+    body = text[len(words[0]):] if words else text
+    entities = {fold(m) for m in _ACRONYM.findall(text)} | {fold(m) for m in _CAPITAL.findall(body)}
+    stripped = text.rstrip()
+    dates = dates_in(folded)
+    opens_with_date = bool(dates) and folded.find(dates[0]) < 40
+    title = not regex.search(r"[.!?…:;»\"”)]$", stripped) and len(words) <= 25
+    return Facts(
+        dates=dates,
+        figures=figures_in(folded),
+        units=units_in(folded),
+        names=tuple(dict.fromkeys(fold(m) for m in _NAME.findall(body))),
+        entities=tuple(sorted(entities)),
+        countries=countries_in(folded),
+        plan=_PLAN.search(folded) is not None,
+        dateline=title or (position == 0 and opens_with_date) or (position <= 1 and folded.startswith("date ")),
+        announces=stripped.endswith(":"),
+        words=len(words),
+    )

@@ -1,0 +1,131 @@
+"""Fitting the scorer: a logistic model on (question, sentence) pairs labelled from the gold spans, folds
+that leave one report out, and the "not found" threshold calibrated on probabilities of held-out folds.
+
+Only `assistant eval` fits; answering reads the weights file. scikit-learn is therefore needed for
+evaluation, not to answer (`pip install -e '.[test]'`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .scorer import FEATURES, WEIGHTS_FILE, Weights, gate_features
+
+REGULARISATION = 1.0
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question's candidate sentences: feature rows and whether each overlaps a gold span."""
+
+    id: str
+    group: str  # the report (with its translation) the question is about: the fold it is held out in
+    answerable: bool
+    x: np.ndarray
+    y: np.ndarray
+    question_words: int = 0
+
+
+def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], float]:
+    """Return the coefficients and intercept of a balanced logistic regression on standardised features,
+    the standardisation folded into them (answering needs numpy only)."""
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise SystemExit("fitting the scorer needs scikit-learn: pip install -e '.[test]'") from e
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=REGULARISATION, max_iter=2000, class_weight="balanced")
+    model.fit((x - mean) / scale, y)
+    coef = model.coef_[0] / scale
+    return tuple(float(c) for c in coef), float(model.intercept_[0] - np.sum(model.coef_[0] * mean / scale))
+
+
+def fit(examples: Iterable[Example], threshold: float = 0.5) -> Weights:
+    """Return the ranking model fitted on the examples' sentences (gold or not) and the gate fitted on their
+    questions (does an answer sentence stand among the candidates?)."""
+    examples = [e for e in examples if len(e.x)]
+    x = np.vstack([e.x for e in examples]).astype(np.float64)
+    y = np.concatenate([e.y for e in examples])
+    if y.min() == y.max():
+        raise ValueError("the examples need both answer and non-answer sentences to fit on")
+    coef, bias = _logistic(x, y)
+    ranking = Weights(coef, bias, threshold)
+    rows, right = [], []
+    for e in examples:
+        probs = ranking.probabilities(e.x)
+        rows.append(gate_features(e.x, probs, e.question_words))
+        right.append(int(e.answerable and e.y.any()))
+    if min(right) == max(right):
+        return ranking
+    gate_coef, gate_bias = _logistic(np.vstack(rows), np.asarray(right))
+    return Weights(coef, bias, threshold, gate_coef, gate_bias)
+
+
+def _best(example: Example, weights: Weights) -> tuple[float, bool]:
+    """Return the gate's confidence in the best sentence and whether that sentence is a gold one."""
+    if not len(example.x):
+        return 0.0, False
+    probs = weights.probabilities(example.x)
+    return weights.confidence(example.x, probs, example.question_words), bool(example.y[int(np.argmax(probs))])
+
+
+def utility(outcomes: list[tuple[bool, float, bool]], threshold: float) -> float:
+    """Return the worth of a threshold over (answerable, confidence, best is gold) outcomes: the share of
+    answerable questions answered less the share of unanswerable ones answered (each class weighs the same;
+    a refusal of an answerable question is a false refusal whether or not the best sentence was right)."""
+    answerable = [p for a, p, _ in outcomes if a]
+    unanswerable = [p for a, p, _ in outcomes if not a]
+    worth = sum(p >= threshold for p in answerable) / len(answerable) if answerable else 0.0
+    return worth - (sum(p >= threshold for p in unanswerable) / len(unanswerable) if unanswerable else 0.0)
+
+
+def calibrate(outcomes: list[tuple[bool, float, bool]]) -> float:
+    """Return the threshold of best utility (the middle of the best range, so that it is not set on one
+    item's edge)."""
+    points = sorted({p for _, p, _ in outcomes})
+    if not points:
+        return 0.5
+    cuts = [0.0] + [(a + b) / 2 for a, b in zip(points, points[1:], strict=False)] + [points[-1] + 1e-6]
+    values = [utility(outcomes, t) for t in cuts]
+    top = max(values)
+    best = [t for t, v in zip(cuts, values, strict=True) if v >= top - 1e-9]
+    return float(best[len(best) // 2])
+
+
+def out_of_fold(examples: list[Example]) -> list[tuple[bool, float, bool]]:
+    """Return each example's outcome under a model fitted without its group."""
+    outcomes = []
+    for group in sorted({e.group for e in examples}):
+        train = [e for e in examples if e.group != group]
+        if not any(e.y.any() for e in train):
+            continue
+        weights = fit(train)
+        outcomes += [(e.answerable, *_best(e, weights)) for e in examples if e.group == group]
+    return outcomes
+
+
+def fit_calibrated(examples: list[Example]) -> Weights:
+    """Return weights fitted on all examples, with the threshold calibrated on their out-of-fold outcomes."""
+    return replace(fit(examples), threshold=calibrate(out_of_fold(examples)))
+
+
+def heldout(examples: list[Example]) -> dict[str, Weights]:
+    """Return, for each group, weights fitted and calibrated without it (nested: the threshold comes from
+    folds of the other groups only), so no question is scored by a model that saw its report."""
+    return {group: fit_calibrated([e for e in examples if e.group != group])
+            for group in sorted({e.group for e in examples})}
+
+
+def save(weights: Weights, examples: list[Example], path: Path = WEIGHTS_FILE) -> Path:
+    """Write weights to scorer.json, with what they were fitted on."""
+    data = weights.to_json() | {"fitted_on": {
+        "questions": len(examples), "sentences": int(sum(len(e.x) for e in examples)),
+        "reports": len({e.group for e in examples if e.answerable}), "features": len(FEATURES)}}
+    path.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    return path

@@ -1,0 +1,87 @@
+"""Held-out evaluation of the fitted scorer: each question is answered again by a model fitted without the
+report it is about (leave one report out; a report and its translation are one report), and scored with
+the same metrics as the in-sample run."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from .evaluation import Result, gold_spans, score_result
+from .fit import Example, fit_calibrated, heldout
+from .scorer import Weights
+from .types import Answer
+
+
+def report_groups(results: list[Result], twin_of: Callable[[str], str | None]) -> dict[str, str]:
+    """Return each item's fold: the report its gold passages are in (a translation pair is one report).
+    Unanswerable items, which have no report, are dealt over the folds in turn."""
+    groups: dict[str, str] = {}
+    for r in results:
+        docs = sorted({min(d, twin_of(d) or d) for d, _quote in r.item.gold})
+        if docs:
+            groups[r.item.id] = docs[0]
+    names = sorted(set(groups.values())) or ["all"]
+    for i, r in enumerate(x for x in results if x.item.id not in groups):
+        groups[r.item.id] = names[i % len(names)]
+    return groups
+
+
+def labels(answer: Answer, spans: list[tuple[str, int, int]]) -> np.ndarray:
+    """Return 1 for each candidate sentence of the answer's evidence that overlaps a gold span (itself or
+    its aligned translation), else 0."""
+    ev = answer.evidence
+    out = np.zeros(len(ev.candidates), dtype=np.int8)
+    for i, c in enumerate(ev.candidates):
+        places = [(c.doc_id, c.start, c.end)] + ([(c.twin.doc_id, c.twin.start, c.twin.end)] if c.twin else [])
+        out[i] = any(d == doc and s < e and ps < pe and ps < e and s < pe
+                     for doc, s, e in spans for d, ps, pe in places)
+    return out
+
+
+def examples(results: list[Result], text_of: Callable[[str], str | None],
+             groups: dict[str, str]) -> list[Example]:
+    """Return the fitting examples of results whose answers carry the extractive answerer's evidence."""
+    out = []
+    for r in results:
+        ev = r.answer.evidence
+        if ev is None:
+            continue
+        spans = gold_spans(r.item, text_of) if r.item.answerable else []
+        out.append(Example(r.item.id, groups[r.item.id], r.item.answerable, ev.features, labels(r.answer, spans),
+                           len(ev.query.words)))
+    return out
+
+
+def rerun(results: list[Result], weights_of: Callable[[str], Weights],
+          text_of: Callable[[str], str | None]) -> list[Result]:
+    """Return the results answered again, each item under weights_of(its id), and scored."""
+    out = []
+    for r in results:
+        if r.answer.evidence is None:
+            out.append(r)
+            continue
+        again = r.answer.evidence.decide(weights_of(r.item.id))
+        again = replace(again, retrieved=r.answer.retrieved)
+        result = Result(r.item, again)
+        score_result(result, list(r.passages or r.answer.retrieved), text_of)
+        out.append(result)
+    return out
+
+
+def evaluate(results: list[Result], text_of, twin_of) -> tuple[list[Result], Weights, list[Example]]:
+    """Return the held-out results, the weights fitted on everything (to ship), and the examples."""
+    groups = report_groups(results, twin_of)
+    found = examples(results, text_of, groups)
+    folds = heldout(found)
+    held = rerun(results, lambda item_id: folds[groups[item_id]], text_of)
+    return held, fit_calibrated(found), found
+
+
+def median_answer_words(results: list[Result]) -> float | None:
+    """Return the median length in words of the answers given (found ones), without markers."""
+    lengths = [len(r.answer.answer.split()) for r in results if r.answer.found]
+    return float(statistics.median(lengths)) if lengths else None

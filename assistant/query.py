@@ -1,0 +1,120 @@
+"""A question parsed once into what every later step reads of it: retrieval, the answerer and the LLM
+path take a Query and never re-detect, re-fold or re-classify the question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .facts import UNITS, Facts, sentence_facts
+from .text import content_words, detect_language, detect_script, fold, keyword_tokens
+
+# Interrogatives of the three languages (folded, Latin script). The first that matches names the kind of
+# fact asked for; "what" is the default.
+QUESTION_TYPES = {
+    # "how much" first: "skol'ko" holds "ko" (Serbian "who") after its apostrophe.
+    "how_much": r"\b(?:how (?:much|many|large|big|long)|what (?:percent\w*|share|number|amount)|koliko|"
+                r"skol'?ko)\b",
+    "who": r"\b(?:who|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
+           r"ko|koga|kome|ciji|cija|cije|kto|kogo|komu|ch?ei|ch?ej|ch?ya)\b",
+    "when": r"\b(?:when|what date|which day|what year|in which year|kada|kad|koje godine|kojeg dana|"
+            r"kogda|kakogo ch?isla|v kakom godu)\b",
+    "where": r"\b(?:where|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
+    "why": r"\b(?:why|for what reason|zasto|zbog cega|poch?emu|zach?em)\b",
+}
+# A question about plans, aims or duties is answered by a sentence stating one; other questions ask what
+# is or was, which a plan alone does not say. Feature input for the scorer, not a veto.
+_ASKS_PLAN = re.compile(
+    r"\b(?:will|shall|plan\w*|expect\w*|intend\w*|upcoming|going to|aims?|goals?|purposes?|objectives?|must|"
+    r"should|need\w*|have to|has to|ce|cemo|cete|planir\w*|ocek\w*|cilj\w*|svrh\w*|namen\w*|mora\w*|treba\w*|"
+    r"budet|budut|plan\w*|ozhid\w*|cel[ьi']?|zadach\w*|dolzh\w*|nuzhn\w*)\b")
+_LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:were|are)|what (?:\w+ )?(?:were|are) the|name the|enumerate|"
+                   r"navedi\w*|nabroj\w*|koje su|koji su|kakie|perechisl\w*|nazovi\w*)\b")
+_ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number|amount)|koliko|skol'?k\w*)"
+                            r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
+_ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
+                         r"cena|cene|cenu|czen\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
+# A question with no letter or digit (".", "???", "…") asks nothing the reports could answer.
+_SEARCHABLE = re.compile(r"[^\W_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as every step reads it."""
+
+    text: str  # as asked, whitespace collapsed
+    standalone: str  # what is searched: the question, or a follow-up with its conversation carried in
+    language: str  # en | sr | ru
+    script: str  # Latin | Cyrillic
+    kind: str  # who | when | where | how_much | why | what
+    unit: str | None  # the kind of quantity a "how much/many" question names (mass, money, people…)
+    asks_plan: bool  # about plans, aims or duties: a sentence stating a plan answers it
+    wants_list: bool
+    tokens: tuple[str, ...]  # keyword tokens of the standalone text (folded, stemmed, name prefixes)
+    words: frozenset[str]  # content words of the standalone text, for overlap
+    rare: frozenset[str]  # its tokens that name something: in few chunks of the index
+    facts: Facts  # the dates, figures, names and countries the question states itself
+    searchable: bool
+    carried_docs: tuple[str, ...] = ()  # the reports the conversation is about (follow-ups)
+    weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # idf of its words
+    vectors: np.ndarray | None = field(default=None, compare=False, repr=False)  # one row per phrasing
+
+    @property
+    def follow_up(self) -> bool:
+        """Return whether the conversation was carried into the search."""
+        return self.standalone != self.text
+
+
+def question_type(folded: str) -> str:
+    """Return who, when, how_much, where, why or what for a folded question in any of the languages."""
+    for kind, pattern in QUESTION_TYPES.items():
+        if re.search(pattern, folded):
+            return kind
+    return "how_much" if asked_unit(folded) == "money" else "what"
+
+
+def asked_unit(folded: str) -> str | None:
+    """Return the kind of quantity a folded question names, or None."""
+    if _ASKS_MONEY.search(folded):
+        return "money"
+    m = _ASKS_HOW_MANY.search(folded)
+    if m is None:
+        return None
+    word = m.group("unit")
+    if word in ("money", "novca", "novaca", "deneg", "para"):
+        return "money"
+    return next((unit for unit, pattern in UNITS.items() if re.fullmatch(f"(?:{pattern})", word)), None)
+
+
+def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...] = (),
+          document_frequency: Callable[[str], int] | None = None,
+          idf: Callable[[str], float] | None = None, rare_df: int = 2) -> Query:
+    """Return the Query of a question; standalone is the search text of a follow-up (default: text).
+    document_frequency and idf (of the keyword index) mark the words that name something."""
+    text = " ".join(text.split())
+    standalone = " ".join((standalone or text).split())
+    language = detect_language(text)
+    folded = fold(text, language)
+    tokens = tuple(keyword_tokens(standalone, language, query=True))
+    df = document_frequency or (lambda token: 0)
+    words = frozenset(content_words(standalone, language))
+    return Query(
+        text=text,
+        standalone=standalone,
+        language=language,
+        script=detect_script(text),
+        kind=question_type(folded),
+        unit=asked_unit(folded),
+        asks_plan=_ASKS_PLAN.search(folded) is not None,
+        wants_list=_LIST.search(folded) is not None,
+        tokens=tokens,
+        words=words,
+        rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
+        facts=sentence_facts(standalone, language),
+        searchable=_SEARCHABLE.search(text) is not None,
+        carried_docs=tuple(carried_docs),
+        weights={w: (idf(w) if idf else 1.0) for w in words},
+    )

@@ -1,0 +1,53 @@
+"""A question parsed once: language, script, type, unit, plans, lists, its own facts, what it searches."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.query import parse
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Who chaired the meeting?", "who"), ("Ко је представљао Србију?", "who"), ("Кто председательствовал?", "who"),
+    ("When was it held?", "when"), ("Kada je održana sesija?", "when"), ("Когда прошло заседание?", "when"),
+    ("How many states took part?", "how_much"), ("Колико држава?", "how_much"), ("Сколько лет Иванову?", "how_much"),
+    ("Where was the workshop?", "where"), ("Gde je održana radionica?", "where"), ("Где прошла встреча?", "where"),
+    ("Why did the fight fail?", "why"), ("Зашто?", "why"), ("Почему?", "why"),
+    ("What did DPNSEE say?", "what"), ("What was the budget of the office?", "how_much"),
+])
+def test_question_types_in_three_languages(question, kind):
+    assert parse(question).kind == kind
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("How many kilograms of heroin were seized?", "mass"), ("Koliko kilograma kokaina?", "mass"),
+    ("Сколько тонн героина изъято?", "mass"), ("How many people were arrested?", "people"),
+    ("Колико људи је ухапшено?", "people"), ("What was the budget?", "money"),
+    ("How many litres of precursors?", "volume"), ("How many meetings were held?", None),
+])
+def test_the_unit_a_question_names(question, unit):
+    assert parse(question).unit == unit
+
+
+def test_language_script_facts_and_searchability():
+    q = parse("Šta je Milan Pekić rekao u Albaniji 2016. godine?")
+    assert (q.language, q.script) == ("sr", "Latin")
+    assert "AL" in q.facts.countries and "2016" in q.facts.dates and "milan pekic" in q.facts.names
+    assert parse("Что сказал Иванов?").script == "Cyrillic" and parse("Что сказал Иванов?").language == "ru"
+    assert not parse("...").searchable and not parse("???").searchable and parse("ok").searchable
+
+
+def test_plans_lists_and_the_standalone_text_of_a_follow_up():
+    assert parse("What does the service plan to do?").asks_plan
+    assert not parse("How many people were arrested?").asks_plan
+    assert parse("List the priorities of the meeting").wants_list
+    q = parse("And in Russia?", standalone="And in Russia? How many people were arrested?", carried_docs=("d1",))
+    assert q.follow_up and q.carried_docs == ("d1",) and q.text == "And in Russia?"
+    assert "RU" in q.facts.countries and q.unit is None  # the unit is the question's own, not the topic's
+    assert any(t.startswith("arrest") for t in q.tokens)  # the search reads the standalone text
+
+
+def test_rare_tokens_come_from_the_index_frequencies():
+    df = {"^pekic": 1, "pekic": 1, "meet": 40}.get
+    q = parse("Where did Pekic meet them?", document_frequency=lambda t: df(t, 0), idf=lambda t: 2.0)
+    assert "pekic" in q.rare and "meet" not in q.rare and set(q.weights.values()) == {2.0}

@@ -1,0 +1,125 @@
+"""The fitted scorer: features of (question, sentence) pairs, the logistic fit, the threshold calibrated on
+held-out folds, and folds that leave a whole report (with its translation) out."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.answer import Candidate
+from assistant.evaluation import Item, Result
+from assistant.facts import sentence_facts
+from assistant.fit import Example, calibrate, fit, fit_calibrated, heldout, utility
+from assistant.heldout import report_groups
+from assistant.query import parse
+from assistant.scorer import FEATURES, WEIGHTS_FILE, Weights, features, load_weights
+from assistant.types import Answer
+
+
+def cand(text, doc="d", language="en", vec=(1.0, 0.0), position=5, lead=frozenset()):
+    from assistant.text import content_words
+
+    return Candidate(chunk_id=f"{doc}:{position}", doc_id=doc, source="s", title="t", language=language, date="",
+                     start=0, end=len(text), text=text, score=0.0, vector=np.asarray(vec, dtype=np.float32),
+                     words=frozenset(content_words(text, language)), facts=sentence_facts(text, language, position),
+                     report_lead=lead, position=position)
+
+
+def column(x, name):
+    return x[:, FEATURES.index(name)]
+
+
+def test_features_read_the_kind_of_fact_unit_plan_and_language():
+    q = parse("How many kilograms of heroin were seized?")
+    q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
+    rows = [cand("Police seized 120 kilograms of heroin."), cand("Police will seize more heroin.", vec=(0.6, 0.8)),
+            cand("Полиција је запленила 3 тоне хероина.", language="sr")]
+    x = features(q, rows)
+    assert x.shape == (3, len(FEATURES))
+    assert list(column(x, "type_new")) == [1, 0, 1] and list(column(x, "unit_given")) == [1, 0, 1]
+    assert list(column(x, "plan_for_fact")) == [0, 1, 0] and list(column(x, "cross_lingual")) == [0, 0, 1]
+    assert column(x, "similarity_gap")[1] == pytest.approx(0.6 - 1.0)
+
+
+def test_focus_words_leave_out_what_only_names_the_report():
+    q = parse("What did the CSTO council say about monitoring?")
+    q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
+    lead = cand("The CSTO council met in Moscow.").words
+    intro, fact = cand("The CSTO council met in Moscow.", lead=lead), cand("Monitoring must go on.", lead=lead)
+    x = features(q, [intro, fact])
+    assert column(x, "focus_overlap")[1] > column(x, "focus_overlap")[0] == 0.0
+    assert column(x, "word_overlap")[0] > column(x, "word_overlap")[1]
+
+
+def test_a_country_the_report_never_names_is_a_feature():
+    q = parse("What did the council say about Albania?")
+    q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
+    x = features(q, [cand("The council met.").__class__(**{**cand("The council met.").__dict__,
+                                                          "report_countries": frozenset({"RS"})})])
+    assert column(x, "country_missing")[0] == 1.0
+
+
+def _examples(n_groups=4, seed=0):
+    """Questions whose one answer sentence has a higher first feature; unanswerable ones have none."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for g in range(n_groups):
+        for i in range(12):
+            x = rng.normal(0, 1, (6, len(FEATURES)))
+            y = np.zeros(6, dtype=np.int8)
+            answerable = i % 4 != 0
+            if answerable:
+                x[0, 0] += 4.0
+                y[0] = 1
+            out.append(Example(f"g{g}-{i}", f"g{g}", answerable, x, y))
+    return out
+
+
+def test_fit_learns_the_separating_feature_and_folds_the_scaling_in():
+    ex = _examples()
+    w = fit(ex)
+    assert w.coef[0] > 1.0 and abs(w.coef[0]) == max(abs(c) for c in w.coef)
+    probs = w.probabilities(ex[1].x)
+    assert int(np.argmax(probs)) == 0 and probs[0] > 0.5
+
+
+def test_the_threshold_is_where_answers_are_right_and_refusals_are_of_unanswerable_questions():
+    outcomes = [(True, 0.9, True), (True, 0.8, False), (False, 0.3, False), (False, 0.2, False)]
+    t = calibrate(outcomes)
+    assert 0.3 < t < 0.8 and utility(outcomes, t) == 1.0
+    assert utility(outcomes, 0.0) < utility(outcomes, t) and utility(outcomes, 1.0) < utility(outcomes, t)
+
+
+def test_heldout_weights_never_see_their_own_group():
+    ex = _examples(n_groups=4)
+    folds = heldout(ex)
+    assert set(folds) == {"g0", "g1", "g2", "g3"}
+    # A fold's model is the one fitted on the other groups: changing the held-out group's data changes
+    # every other fold's model, never its own.
+    changed = [e if e.group != "g0" else Example(e.id, e.group, e.answerable, -e.x, e.y) for e in ex]
+    again = heldout(changed)
+    assert again["g0"].coef == pytest.approx(folds["g0"].coef)
+    assert again["g1"].coef != pytest.approx(folds["g1"].coef)
+    assert 0.0 < fit_calibrated(ex).threshold < 1.0
+
+
+def test_report_groups_join_translations_and_deal_unanswerable_items_over_folds():
+    def res(i, gold):
+        item = Item(id=i, question="q", form="en", language="en", type="what", answerable=bool(gold), key_facts=(),
+                    gold=tuple((d, "x") for d in gold))
+        return Result(item, Answer("q", "a", False))
+    results = [res("a", ["000"]), res("b", ["001"]), res("c", ["002"]), res("u1", []), res("u2", [])]
+    groups = report_groups(results, {"000": "001", "001": "000"}.get)
+    assert groups["a"] == groups["b"] == "000" and groups["c"] == "002"
+    assert {groups["u1"], groups["u2"]} == {"000", "002"}
+
+
+def test_weights_round_trip_and_the_shipped_file_is_complete(tmp_path):
+    w = Weights(coef=tuple(float(i) for i in range(len(FEATURES))), bias=-1.0, threshold=0.4)
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(w.to_json()))
+    assert load_weights(path) == w
+    shipped = json.loads(WEIGHTS_FILE.read_text("utf-8"))
+    assert shipped["features"] == list(FEATURES) and 0.0 < shipped["threshold"] < 1.0
