@@ -269,7 +269,8 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
         bar.close()
     summary = evaluation.summary(results) | {"answerer": assistant.answerer_name}
     if (heldout or fit_weights) and assistant.answerer_name == "extractive":
-        from . import fit, heldout as held_out
+        from . import fit
+        from . import heldout as held_out
 
         def twin_of(doc_id):
             rec = assistant.records.get(doc_id)

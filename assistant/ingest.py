@@ -14,8 +14,8 @@ from .chunking import chunk_document
 from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
-from .keyword import KeywordIndex
 from .facts import sentence_facts
+from .keyword import KeywordIndex
 from .store import DocRecord, Store, sentence_id
 from .text import keyword_tokens
 from .types import Document
