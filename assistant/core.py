@@ -165,6 +165,26 @@ class Assistant:
                 yield replace(answer, answer=" ".join(s.text for s in answer.sentences[:i]))
         yield answer
 
+    # --- as llama-index parts (assistant/llamaindex.py; options: top_k, languages, doc_ids, since, until) ----
+
+    def as_retriever(self, **options):
+        """Return a llama-index BaseRetriever over the reports (NodeWithScore with offsets into them)."""
+        from .llamaindex import AssistantRetriever
+
+        return AssistantRetriever(self, **options)
+
+    def as_query_engine(self, **options):
+        """Return a llama-index BaseQueryEngine whose responses are cited answers (streaming=True streams)."""
+        from .llamaindex import AssistantQueryEngine
+
+        return AssistantQueryEngine(self, **options)
+
+    def as_chat_engine(self, **options):
+        """Return a llama-index BaseChatEngine that keeps the conversation for follow-ups."""
+        from .llamaindex import AssistantChatEngine
+
+        return AssistantChatEngine(self, **options)
+
     def _prepare(self, question, history, filters, top_k, last):
         question = self.check(question)
         if not self.records:
