@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
-from llama_index.core.base.response.schema import AsyncStreamingResponse, Response, StreamingResponse
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.base.response.schema import Response
 from llama_index.core.callbacks import CallbackManager
-from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine, StreamingAgentChatResponse
+from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine
 from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
 
+from . import llamaindex_stream as stream
+from .core import EmptyIndexError
 from .retrieval import Filters, Hit
 from .types import Answer, Citation, Passage, Twin
 
@@ -31,11 +32,11 @@ _TWIN_KEYS = ["twin_doc_id", "twin_language", "twin_start", "twin_end", "twin_te
 def filters_from(languages: Iterable[str] = (), doc_ids: Iterable[str] = (),
                  since: str | dt.date | None = None, until: str | dt.date | None = None) -> Filters:
     """Return retrieval Filters from llama-index-style keyword arguments; dates are ISO strings or dates."""
-    return Filters(languages=_strings(languages, "languages"), doc_ids=_strings(doc_ids, "doc_ids"),
+    return Filters(languages=_strings(languages), doc_ids=_strings(doc_ids),
                    date_from=_iso(since, "since"), date_to=_iso(until, "until"))
 
 
-def _strings(values: Iterable[str], name: str) -> tuple[str, ...]:
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):  # languages="sr" means ("sr",), not ("s", "r")
         values = (values,)
     return tuple(values or ())
@@ -50,6 +51,13 @@ def _iso(value: str | dt.date | None, name: str) -> str | None:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError:
         raise ValueError(f"{name}={value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def checked_top_k(top_k: int | None) -> int | None:
+    """Return top_k if it is a positive number of passages (None: the assistant's ASSISTANT_TOP_K)."""
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+        raise ValueError(f"top_k={top_k!r}: give a number of passages, 1 or more")
+    return top_k
 
 
 def _node(node_id: str, doc_id: str, text: str, start: int, end: int, score: float, meta: dict,
@@ -83,19 +91,21 @@ def answer_metadata(answer: Answer) -> dict:
 
 
 class AssistantRetriever(BaseRetriever):
-    """A llama-index retriever over the indexed reports: the assistant's own hybrid retrieval, as nodes."""
+    """A llama-index retriever over the indexed reports: the assistant's own hybrid retrieval, as nodes.
+
+    A query the assistant refuses (empty, longer than ASSISTANT_MAX_QUESTION_CHARS) raises QuestionError
+    saying why; an empty index retrieves nothing.
+    """
 
     def __init__(self, assistant, top_k: int | None = None, languages: Iterable[str] = (),
                  doc_ids: Iterable[str] = (), since: str | dt.date | None = None,
                  until: str | dt.date | None = None, callback_manager: CallbackManager | None = None):
         super().__init__(callback_manager=callback_manager)
         self.assistant = assistant
-        self.top_k = top_k or assistant.settings.top_k
+        self.top_k = checked_top_k(top_k) or assistant.settings.top_k
         self.filters = filters_from(languages, doc_ids, since, until)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        from .core import EmptyIndexError
-
         try:
             passages = self.assistant.retrieve(query_bundle.query_str, filters=self.filters, k=self.top_k)
         except EmptyIndexError:
@@ -119,94 +129,6 @@ class AssistantRetriever(BaseRetriever):
         return sorted(out, key=lambda n: (n.metadata["doc_id"], n.start_char_idx))
 
 
-# --- streaming: the answerer's words as they come, the checked answer at the end ------------------------
-
-
-def _deltas(answers: Iterator[Answer], done: Callable[[Answer], None]) -> Iterator[str]:
-    """Yield the new text of each growing answer; call done with the last (complete, checked) one.
-
-    An LLM's raw words can change when its answer is checked (markers renumbered or removed), so text that
-    no longer extends what was shown is not streamed; the response's final text is the checked answer.
-    """
-    shown, last = "", None
-    for last in answers:
-        if last.answer.startswith(shown) and len(last.answer) > len(shown):
-            yield last.answer[len(shown):]
-            shown = last.answer
-    if last is not None:
-        done(last)
-
-
-def _start(answers: Iterator[Answer]) -> Iterator[Answer]:
-    """Return the stream with its first answer already taken, so a bad question or an empty index raises
-    at the call, not at the first read of the stream."""
-    first = next(answers)
-
-    def rest() -> Iterator[Answer]:
-        yield first
-        yield from answers
-
-    return rest()
-
-
-async def _astart(answers: Iterator[Answer]) -> AsyncIterator[Answer]:
-    """Return the same as _start() as an async stream, each step in a thread."""
-    first = await asyncio.to_thread(next, answers)
-
-    async def rest() -> AsyncIterator[Answer]:
-        item = first
-        while item is not None:
-            yield item
-            item = await asyncio.to_thread(next, answers, None)
-
-    return rest()
-
-
-async def _adeltas(answers: AsyncIterator[Answer], done: Callable[[Answer], None]) -> AsyncIterator[str]:
-    shown, last = "", None
-    async for last in answers:
-        if last.answer.startswith(shown) and len(last.answer) > len(shown):
-            yield last.answer[len(shown):]
-            shown = last.answer
-    if last is not None:
-        done(last)
-
-
-@dataclass
-class CitedStreamingResponse(StreamingResponse):
-    """A StreamingResponse whose text, once the stream is read, is the checked, cited answer."""
-
-    answer: Answer | None = None
-
-    def get_response(self) -> Response:
-        """Return the complete Response (reading the rest of the stream)."""
-        super().get_response()
-        if self.answer is not None:
-            self.response_txt = self.answer.answer
-        return Response(self.response_txt, self.source_nodes, self.metadata)
-
-    def __str__(self) -> str:
-        return self.get_response().response or "None"
-
-    def print_response_stream(self) -> None:
-        """Print the answer as it streams in."""
-        super().print_response_stream()
-        self.get_response()
-
-
-@dataclass
-class CitedAsyncStreamingResponse(AsyncStreamingResponse):
-    """An AsyncStreamingResponse whose text, once the stream is read, is the checked, cited answer."""
-
-    answer: Answer | None = None
-
-    async def _yield_response(self):
-        async for text in super()._yield_response():
-            yield text
-        if self.answer is not None:
-            self.response_txt = self.answer.answer
-
-
 def _finish(target, answer: Answer) -> None:
     """Fill a streaming response's sources and metadata from the finished answer."""
     target.answer = answer
@@ -226,7 +148,7 @@ class AssistantQueryEngine(BaseQueryEngine):
                  callback_manager: CallbackManager | None = None):
         super().__init__(callback_manager=callback_manager)
         self.assistant = assistant
-        self.top_k = top_k
+        self.top_k = checked_top_k(top_k)
         self.retriever = AssistantRetriever(assistant, top_k, languages, doc_ids, since, until, callback_manager)
         self.filters = self.retriever.filters
         self.streaming = streaming
@@ -234,18 +156,18 @@ class AssistantQueryEngine(BaseQueryEngine):
     def _query(self, query_bundle: QueryBundle):
         question = query_bundle.query_str
         if self.streaming:
-            response = CitedStreamingResponse(response_gen=iter(()))
-            answers = _start(self.assistant.stream(question, filters=self.filters, top_k=self.top_k))
-            response.response_gen = _deltas(answers, lambda a: _finish(response, a))
+            response = stream.CitedStreamingResponse(response_gen=iter(()))
+            answers = stream.start(self.assistant.stream(question, filters=self.filters, top_k=self.top_k))
+            response.response_gen = stream.deltas(answers, lambda a: _finish(response, a))
             return response
         return _response(self.assistant.ask(question, filters=self.filters, top_k=self.top_k))
 
     async def _aquery(self, query_bundle: QueryBundle):
         question = query_bundle.query_str
         if self.streaming:
-            response = CitedAsyncStreamingResponse(response_gen=None)
-            answers = await _astart(self.assistant.stream(question, filters=self.filters, top_k=self.top_k))
-            response.response_gen = _adeltas(answers, lambda a: _finish(response, a))
+            response = stream.CitedAsyncStreamingResponse(response_gen=None)
+            answers = await stream.astart(self.assistant.stream(question, filters=self.filters, top_k=self.top_k))
+            response.response_gen = stream.adeltas(answers, lambda a: _finish(response, a))
             return response
         return _response(await self.assistant.aask(question, filters=self.filters, top_k=self.top_k))
 
@@ -264,42 +186,6 @@ def _response(answer: Answer) -> Response:
 # --- chat engine -------------------------------------------------------------------------------------
 
 
-@dataclass
-class CitedChatStream(StreamingAgentChatResponse):
-    """A StreamingAgentChatResponse whose response, once the stream is read, is the checked, cited answer."""
-
-    answer: Answer | None = None
-    metadata: dict | None = None
-
-    @property
-    def response_gen(self) -> Iterator[str]:
-        """Yield the answer as it streams in."""
-        yield from super().response_gen
-        if self.answer is not None:
-            self.response = self.answer.answer
-
-    async def async_response_gen(self) -> AsyncIterator[str]:
-        """Yield the answer as it streams in, without blocking the event loop."""
-        async for text in super().async_response_gen():
-            yield text
-        if self.answer is not None:
-            self.response = self.answer.answer
-
-
-def _chat_deltas(texts: Iterator[str]) -> Iterator[ChatResponse]:
-    so_far = ""
-    for delta in texts:
-        so_far += delta
-        yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=so_far), delta=delta)
-
-
-async def _achat_deltas(texts: AsyncIterator[str]) -> AsyncIterator[ChatResponse]:
-    so_far = ""
-    async for delta in texts:
-        so_far += delta
-        yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=so_far), delta=delta)
-
-
 class AssistantChatEngine(BaseChatEngine):
     """A llama-index chat engine over the reports: follow-ups read the conversation, as in Assistant.ask."""
 
@@ -307,7 +193,7 @@ class AssistantChatEngine(BaseChatEngine):
                  doc_ids: Iterable[str] = (), since: str | dt.date | None = None,
                  until: str | dt.date | None = None, chat_history: list[ChatMessage] | None = None):
         self.assistant = assistant
-        self.top_k = top_k
+        self.top_k = checked_top_k(top_k)
         self.filters = filters_from(languages, doc_ids, since, until)
         self._history: list[ChatMessage] = list(chat_history or [])
         self._last: Answer | None = None  # the previous answer: its reports carry into a follow-up
@@ -347,20 +233,20 @@ class AssistantChatEngine(BaseChatEngine):
         """Return the same as chat(), without blocking the event loop."""
         return self._reply(message, await self.assistant.aask(**self._args(message, chat_history)))
 
-    def stream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> CitedChatStream:
+    def stream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> stream.CitedChatStream:
         """Return the answer as a stream; the conversation records it once the stream has been read."""
-        response = CitedChatStream(is_writing_to_memory=False)
-        answers = _start(self.assistant.stream(**self._args(message, chat_history)))
-        response.chat_stream = _chat_deltas(_deltas(answers, lambda a: self._streamed(response, message, a)))
+        response = stream.CitedChatStream(is_writing_to_memory=False)
+        answers = stream.start(self.assistant.stream(**self._args(message, chat_history)))
+        response.chat_stream = stream.chat_deltas(stream.deltas(answers, lambda a: self._streamed(response, message, a)))
         return response
 
-    async def astream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> CitedChatStream:
+    async def astream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> stream.CitedChatStream:
         """Return the same as stream_chat(), without blocking the event loop."""
-        response = CitedChatStream(is_writing_to_memory=False)
-        answers = await _astart(self.assistant.stream(**self._args(message, chat_history)))
-        response.achat_stream = _achat_deltas(_adeltas(answers, lambda a: self._streamed(response, message, a)))
+        response = stream.CitedChatStream(is_writing_to_memory=False)
+        answers = await stream.astart(self.assistant.stream(**self._args(message, chat_history)))
+        response.achat_stream = stream.achat_deltas(stream.adeltas(answers, lambda a: self._streamed(response, message, a)))
         return response
 
-    def _streamed(self, response: CitedChatStream, message: str, answer: Answer) -> None:
+    def _streamed(self, response: stream.CitedChatStream, message: str, answer: Answer) -> None:
         self._record(message, answer)
         _finish(response, answer)

@@ -85,6 +85,9 @@ def test_retriever_filters(assistant):
     assert hits == []
     with pytest.raises(ValueError, match="since='last week' is not a date: use YYYY-MM-DD"):
         assistant.as_retriever(since="last week")
+    for bad in (0, -3, "5"):
+        with pytest.raises(ValueError, match="give a number of passages, 1 or more"):
+            assistant.as_query_engine(top_k=bad)
 
 
 def test_retriever_refuses_a_bad_query_and_retrieves_nothing_from_an_empty_index(assistant, settings):
