@@ -112,8 +112,9 @@ async def test_aretrieve_leaves_the_event_loop_free(assistant):
     hits = await asyncio.gather(*(retriever.aretrieve(q) for q in (DPNSEE, "Ko je predstavljao Srbiju?", DPNSEE)))
     done = True
     await task
-    # Three retrievals take tens of milliseconds at least; a blocking one would let the ticker run once.
-    assert ticks >= 3
+    # Three retrievals take tens of milliseconds at least (the ticker ran 84 times in one run); retrieval that
+    # blocked the loop let it run 0 times.
+    assert ticks >= 10
     assert [h.node.node_id for h in hits[0]] == [h.node.node_id for h in hits[2]]
     assert [h.node.node_id for h in hits[0]] == [h.node.node_id for h in retriever.retrieve(DPNSEE)]
 
