@@ -221,6 +221,8 @@ async def test_query_engine_streams_the_extractive_answer(assistant):
     cites(await streamed.get_response(), answer)
     with pytest.raises(QuestionError):  # at the call, not at the first read of the stream
         assistant.as_query_engine(streaming=True).query("")
+    with pytest.raises(QuestionError):
+        assistant.as_chat_engine().stream_chat(" ")
 
 
 class QuotingLLM(CustomLLM):
@@ -294,6 +296,19 @@ def test_chat_engine_keeps_the_conversation_like_ask(assistant):
     without_last = assistant.ask(FOLLOW, history=[{"role": "user", "content": DPNSEE},
                                                   {"role": "assistant", "content": answer.answer}])
     assert given.response == without_last.answer and len(engine.chat_history) == 4
+
+
+def test_chat_engine_passes_the_previous_answer_on(assistant):
+    """Without the previous Answer, ask() finds the topic's reports again by searching; with it, the reports
+    it cited get the boost. On this conversation the two differ (measured), so the engine must pass it."""
+    first_q, follow_q = "Koji je po redu bio sastanak Koordinacionog saveta ODKB?", "Ko mu je predsedavao?"
+    engine = assistant.as_chat_engine()
+    first = engine.chat(first_q)
+    follow = engine.chat(follow_q)
+    answer = assistant.ask(first_q)
+    history = [{"role": "user", "content": first_q}, {"role": "assistant", "content": answer.answer}]
+    assert first.response == answer.answer
+    cites(follow, assistant.ask(follow_q, history=history, last=answer))
 
 
 async def test_chat_engine_streams_and_answers_asynchronously(assistant):
