@@ -166,6 +166,26 @@ class Assistant:
         query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf)
         return replace(query, vectors=embed_queries(self.embedder, script_variants(query.standalone, query.language)))
 
+    # --- as llama-index parts (assistant/llamaindex.py; options: top_k, languages, doc_ids, since, until) ----
+
+    def as_retriever(self, **options):
+        """Return a llama-index BaseRetriever over the reports (NodeWithScore with offsets into them)."""
+        from .llamaindex import AssistantRetriever
+
+        return AssistantRetriever(self, **options)
+
+    def as_query_engine(self, **options):
+        """Return a llama-index BaseQueryEngine whose responses are cited answers (streaming=True streams)."""
+        from .llamaindex import AssistantQueryEngine
+
+        return AssistantQueryEngine(self, **options)
+
+    def as_chat_engine(self, **options):
+        """Return a llama-index BaseChatEngine that keeps the conversation for follow-ups."""
+        from .llamaindex import AssistantChatEngine
+
+        return AssistantChatEngine(self, **options)
+
     def _prepare(self, question, history, filters, top_k, last):
         question = self.check(question)
         if not self.records:
