@@ -146,11 +146,13 @@ def focus(s: Scored, query: Query) -> Scored:
     pieces = clauses(c.text)
     if len(pieces) < 2:
         return s
-    asked = query.words - c.report_lead or query.words
+    # Plain words only: a name also gives prefix and skeleton tokens, which would make a clause full of the
+    # question's names outweigh the one holding the fact.
+    asked = {w for w in (query.words - c.report_lead or query.words) if w[:1] not in "^~"}
 
     def worth(span: tuple[int, int]) -> float:
         text = c.text[span[0]:span[1]]
-        words = content_words(text, c.language)
+        words = {w for w in content_words(text, c.language) if w[:1] not in "^~"}
         value = sum(query.weights.get(w, 1.0) for w in asked & words) + 2.0 * len(query.rare & words)
         facts = sentence_facts(text, c.language)
         if query.kind in ("who", "when", "where", "how_much") and type_new(query, facts):

@@ -295,6 +295,11 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     if report_dir:
         for path in report.write(summary, report_dir, base, evaluation.item_rows(results)):
             click.echo(f"wrote {path}", err=True)
+        if summary.get("heldout"):
+            path = Path(report_dir) / "items_heldout.jsonl"
+            path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in evaluation.item_rows(held)),
+                            "utf-8")
+            click.echo(f"wrote {path}", err=True)
     if as_json:
         click.echo(json.dumps(summary | ({"baseline_delta": report.deltas(summary, base)} if base else {}),
                               ensure_ascii=False))
