@@ -41,6 +41,8 @@ if (!window.__assistantBound) {
     if (t.closest('#open-side')) {
       e.preventDefault();
       document.body.classList.add('side-open');
+      const side = document.querySelector('#side');
+      if (side) side.scrollTop = 0;  // the sources first
       return;
     }
     const copy = t.closest('#chat button[aria-label="Copy message"]');

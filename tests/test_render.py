@@ -6,7 +6,14 @@ import re
 from pathlib import Path
 
 from assistant.library import Status
-from assistant.render import RANK_HELP, render_answer, render_chips, render_library, render_sources, render_status
+from assistant.render import (
+    RANK_HELP,
+    render_answer,
+    render_chips,
+    render_library,
+    render_sources,
+    render_status,
+)
 from assistant.store import DocRecord
 from assistant.types import Answer, AnswerSentence, Citation
 
@@ -45,10 +52,10 @@ def test_chips_name_active_filters():
 def test_library_table_and_plain_status(tmp_path):
     lib = tmp_path / "home" / "library"
     lib.mkdir(parents=True)
-    rec = DocRecord("up", str(lib / "up.txt"), "A <b>title</b>", "sr", "cyrillic", "2020-01-02", "h", "complete", 3, 9)
-    other = DocRecord("s", str(tmp_path / "seeds" / "s.txt"), "Seed", "en", "latin", "", "h2", "complete", 1, 2)
+    rec = DocRecord("up", str(lib / "up.txt"), "A <b>title</b>", "sr", "Cyrillic", "2020-01-02", "h", "complete", 3, 9)
+    other = DocRecord("s", str(tmp_path / "seeds" / "s.txt"), "Seed", "en", "Latin", "", "h2", "complete", 1, 2)
     table = render_library([rec, other], lib)
-    assert "A &lt;b&gt;title&lt;/b&gt;" in table and "Serbian" in table and "cyrillic" in table
+    assert "A &lt;b&gt;title&lt;/b&gt;" in table and "Serbian" in table and "Cyrillic" in table
     assert "2020-01-02" in table and "no date" in table and "library" in table and str(Path(tmp_path / "seeds")) in table
     assert "upload a report or run `assistant ingest`" in render_library([], lib)
     status = render_status(Status(busy=True, label="embedding up.txt", done=16, total=40,
