@@ -43,7 +43,22 @@ _HERE = Path(__file__).parent
 # app needs nothing passed to launch().
 CSS = f"<style>{(_HERE / 'web.css').read_text('utf-8')}</style>"
 CLICK_JS = (_HERE / "web.js").read_text("utf-8")
-SCROLL_JS = "watch('value', () => element.querySelector('mark')?.scrollIntoView({block: 'center'}));"
+# The mark is centred in the document box when that box scrolls (desktop), without moving the page; in the
+# phone drawer the box is full length and the drawer itself scrolls.
+SCROLL_JS = """
+const centre = () => {
+  const mark = element.querySelector('mark');
+  if (!mark) return;
+  const box = mark.closest('.doc-text');
+  if (box && box.scrollHeight > box.clientHeight + 1) {
+    const m = mark.getBoundingClientRect(), b = box.getBoundingClientRect();
+    box.scrollTop += m.top - b.top - (box.clientHeight - Math.min(m.height, box.clientHeight)) / 2;
+  } else {
+    mark.scrollIntoView({block: 'center'});
+  }
+};
+watch('value', () => requestAnimationFrame(centre));  // after the new text is laid out
+"""
 BACK = "<button id='back-to-answer' class='phone-only phone-button'>← Back to the answer</button>"
 OPEN_SIDE = "<button id='open-side' class='phone-only phone-button'>Sources ›</button>"
 ASK_GROUP = {"concurrency_id": "ask", "concurrency_limit": 1}

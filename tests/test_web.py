@@ -20,6 +20,8 @@ from assistant.types import Answer, AnswerSentence, Citation
 from assistant.web import build_app, chat_text, place_upload, render_answer, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Read at import: conftest's autouse fixture clears ASSISTANT_* variables before each test runs.
+SCREENSHOT = os.environ.get("ASSISTANT_SCREENSHOT")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 PAYLOAD = ('<script>window.PWNED=1</script> <img src=x onerror="window.PWNED=1"> '
@@ -181,12 +183,13 @@ def test_answer_cites_and_opens_highlighted_source(seeded_app, page):
     sources = page.inner_text("#sources")
     assert "001_23abd807676cf300.txt" in sources and "2021-10-19" in sources and "English" in sources
     assert "Мрежа за политике према дрогама" in page.inner_text("#document .twin")  # the Serbian twin
-    shot(page, "answer-with-source")
     # `make screenshot` points this at docs/screenshot.png (the README's); a plain test run leaves it alone.
-    target = Path(os.environ.get("ASSISTANT_SCREENSHOT") or ARTIFACTS / "screenshot.png")
+    # Taken first: a full-page capture resizes the page, which redraws the document box at its top.
+    target = Path(SCREENSHOT or ARTIFACTS / "screenshot.png")
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+    shot(page, "answer-with-source")
 
 
 @pytest.mark.browser
