@@ -4,7 +4,6 @@ library of the indexed reports that uploads join and leave without holding up qu
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from .chat import as_messages
 from .config import Settings, setup_offline_env
 from .core import Assistant, EmptyIndexError, QuestionError, history_from_json
 from .library import Worker, library_dir, place_upload  # noqa: F401 (place_upload: part of this module's API)
+from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
 from .render import (  # noqa: F401 (chat_text, render_answer: part of this module's API)
     DOC_PLACEHOLDER,
     EMPTY_LIBRARY,
@@ -292,31 +292,6 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
 
 
 # --- serving -------------------------------------------------------------------------------------------
-
-
-class PortInUse(ValueError):
-    """The port asked for is taken; the message says which one to try instead."""
-
-
-def check_port(host: str, port: int) -> None:
-    """Raise PortInUse (naming a free port to pass to --port) if host:port cannot be listened on."""
-
-    def free(p: int) -> bool:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        with socket.socket(family, socket.SOCK_STREAM) as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is no clash
-            try:
-                s.bind((host, p))
-            except OSError:
-                return False
-        return True
-
-    if free(port):
-        return
-    other = next((p for p in range(port + 1, port + 50) if p < 65536 and free(p)), None)
-    hint = f"--port {other}" if other else "--port PORT"
-    raise PortInUse(f"port {port} on {host} is already in use: stop what runs there, or serve on another "
-                    f"port with {hint}")
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_first: bool = True,
