@@ -13,11 +13,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@echo "Installing the assistant and its dependencies into $(VENV) (a few minutes the first time)..."
+	$(BIN)/pip install --progress-bar on -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "Installing the assistant with its test tools into $(VENV) (a few minutes the first time)..."
+	$(BIN)/pip install --progress-bar on -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -25,30 +25,6 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-def _progress_bar(enabled: bool):
-    """Return an ingest progress callback that draws a bar per file on a terminal, or nothing."""
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    state: dict = {"bar": None, "label": None}
-
-    def update(label: str, done: int, total: int) -> None:
-        if label != state["label"]:
-            if state["bar"] is not None:
-                state["bar"].close()
-            state["bar"] = tqdm(total=total, desc=label[:40], unit="", leave=False, file=sys.stderr)
-            state["label"] = label
-        bar = state["bar"]
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if label == "done":
-            bar.close()
-
-    return update
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(path_type=Path), envvar="ASSISTANT_HOME",
               help="Data directory (Chroma store, keyword index). Default: ./.assistant")
@@ -65,17 +41,26 @@ def cli(ctx, home, chroma_url, embedder):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with what was done.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bars per file and per embedding batch on stderr (default: when it is a terminal).")
 @pass_ctx
-def ingest(ctx: Context, paths, as_json):
+def ingest(ctx: Context, paths, as_json, progress):
     """Index report files (txt, md, html, pdf, docx) under PATHS (default: seeds/).
 
     Only new and changed files are embedded; files that are gone are removed. Exit code 0 when every
     file went in, 1 when some were skipped (each is named with the reason).
     """
     from .ingest import ingest as run
+    from .progress import IngestBars
+    from .writelock import write_lock
 
     settings = ctx.settings()
-    report = run(settings, list(paths) or [settings.seeds], progress=_progress_bar(not as_json and sys.stderr.isatty()))
+    bars = IngestBars() if (progress if progress is not None else not as_json and sys.stderr.isatty()) else None
+    with write_lock(settings.home, waiting=lambda: click.echo(
+            f"waiting: another ingest is writing to {settings.home}", err=True)):
+        report = run(settings, list(paths) or [settings.seeds], progress=bars)
+    if bars is not None:
+        bars.close()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -15,7 +15,7 @@ from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
 
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -139,18 +139,44 @@ def find_date(text: str) -> str | None:
     return min(hits)[1] if hits else None
 
 
+_HEADING = re.compile(r"^\s{0,3}#{1,6}[ \t]+(\S.*?)[ \t#]*$", re.MULTILINE)
+_WORD_DATE = r"\d{1,2}\.?\s+\w+\.?,?\s+\d{4}\.?|\w+\.?\s+\d{1,2},?\s+\d{4}"
+_NUMBER_DATE = r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\s?\d{1,2}[./]\s?\d{2,4}\.?"
+_SEPARATOR = r"\s*[-–—:|]\s*"
+# A dateline opens many reports ("date 2021-01-01 Today, …", "Moscow, 12 May 2014 – …"); it names no report.
+_DATELINE = re.compile(
+    rf"^\s*(?:(?:date|dated|datum|датум|дата)\s*:?\s*(?:{_NUMBER_DATE}|{_WORD_DATE})(?:{_SEPARATOR}|\s+)"
+    rf"|[^\W\d][\w .-]{{1,30}},\s*(?:{_NUMBER_DATE}|{_WORD_DATE}){_SEPARATOR}"
+    rf"|(?:{_NUMBER_DATE})(?:{_SEPARATOR}|\s+)|(?:{_WORD_DATE}){_SEPARATOR})",
+    re.IGNORECASE,
+)
+
+
 def make_title(text: str, hint: str | None) -> str:
-    """Return a short title: the file's own title, a short first line, or the first words."""
+    """Return a short title: the file's own title, its first heading, a short first line, or the first
+    sentence's first words; never the dateline a report opens with."""
     if hint and hint.strip():
-        return " ".join(hint.split())[:160]
-    first = text.strip().split("\n", 1)[0].strip()
+        return _shorten(" ".join(hint.split()))
+    head = text[:4000]  # only the start is needed; the whole text may be megabytes of one sentence
+    heading = _HEADING.search(head)
+    if heading and heading.start() < 1000:
+        return _shorten(heading.group(1))
+    for _ in range(3):  # "date 2021-01-01" may stand on its own line, before another dateline
+        stripped = _DATELINE.sub("", head, count=1).lstrip()
+        if stripped == head.lstrip() or not stripped:
+            break
+        head = stripped
+    head = head.lstrip()
+    first = head.split("\n", 1)[0].strip()
     if 0 < len(first) <= 120 and not first.endswith("."):
         return first
-    # Only the start is needed; the whole text may be megabytes of one sentence, or one word.
-    spans = sentence_spans(text, 0, min(len(text), 4000))
-    sentence = text[spans[0][0] : spans[0][1]] if spans else first
+    spans = sentence_spans(head, 0, len(head))
+    sentence = head[spans[0][0] : spans[0][1]] if spans else first
     words = sentence.split()
-    title = " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    return _shorten(" ".join(words[:12]) + ("…" if len(words) > 12 else ""))
+
+
+def _shorten(title: str) -> str:
     return title if len(title) <= 160 else title[:159] + "…"  # every chunk's metadata carries it
 
 

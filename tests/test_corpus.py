@@ -122,3 +122,19 @@ def _write(path, data: bytes):
 
 def test_clean_keeps_paragraphs_and_removes_controls():
     assert clean("First para.\r\n\r\n\r\n\x07Second\x00 para.") == "First para.\n\nSecond para."
+
+
+def test_titles_are_headings_or_first_sentences_never_datelines():
+    from assistant.corpus import make_title
+
+    assert make_title("date 2021-01-01 Today, the council met in Moscow. It agreed.", None) == \
+        "Today, the council met in Moscow."
+    assert make_title("Moscow, 12 May 2014 – Experts met on police cooperation.\n\nMore.", None) == \
+        "Experts met on police cooperation."
+    assert make_title("Дата: 12.05.2014\nСостоялось заседание совета по наркотикам. Далее.", None) == \
+        "Состоялось заседание совета по наркотикам."
+    assert make_title("Intro line that is long enough to be a sentence.\n\n# Annual report\n\nText.", None) == \
+        "Annual report"
+    assert make_title("In Sarajevo, the workshop met for two days. Then more.", None) == \
+        "In Sarajevo, the workshop met for two days."
+    assert make_title("date 2021-01-01 x", "Report of the council") == "Report of the council"

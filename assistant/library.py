@@ -1,0 +1,202 @@
+"""The web app's document library: uploads kept under the data directory, ingested and deleted by one
+background worker, so that questions are answered from what is indexed while it works."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .writelock import write_lock
+
+# How long the worker holds back its next embedding batch while questions are being answered; a bound, so
+# that a steady stream of questions cannot starve an upload.
+YIELD_SECONDS = 5.0
+_CLASS_NAME = re.compile(r"\s*\((?:[A-Z][A-Za-z]*(?:Error|Exception|Warning)\w*)(?::[^)]*)?\)")
+
+
+def library_dir(settings) -> Path:
+    """Return the folder uploads are kept in: inside the data directory, never the repository."""
+    return Path(settings.home) / "library"
+
+
+def place_upload(upload: Path, folder: Path) -> tuple[Path, bool]:
+    """Return where an upload now lives in folder (same name, or a suffixed one if that name holds other
+    content) and whether it is a new file there."""
+    name = Path(upload.name).name.lstrip(".") or "upload"
+    target, data = folder / name, upload.read_bytes()
+    stem, suffix, i = Path(name).stem, Path(name).suffix, 1
+    while target.exists():
+        if target.is_file() and target.read_bytes() == data:
+            return target, False
+        target, i = folder / f"{stem}-{i}{suffix}", i + 1
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(upload, target)
+    return target, True
+
+
+def plain_reason(reason: str, path: str) -> str:
+    """Return a skip reason in plain words: the file's name instead of its path, no exception class names."""
+    name = Path(path).name
+    text = _CLASS_NAME.sub("", reason.replace(path, name)).strip()
+    if text.endswith("could not be read"):
+        text += ": the file may be damaged, or not the format its name says"
+    return text
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the worker is doing and has done, for the page to show."""
+
+    busy: bool = False
+    label: str = ""  # the current step in words
+    done: int = 0
+    total: int = 0
+    waiting: int = 0  # jobs queued behind the current one
+    version: int = 0  # counts finished jobs: the library changed when it moves
+    messages: tuple[tuple[str, bool], ...] = ()  # (plain-words line, is a problem) of the last finished job
+
+
+class Worker:
+    """Runs uploads and deletes one at a time in a background thread, at low CPU priority, pausing between
+    embedding batches while questions are answered."""
+
+    def __init__(self, assistant):
+        self.assistant = assistant
+        self.folder = library_dir(assistant.settings)
+        self._jobs: queue.Queue = queue.Queue()
+        self._status = Status()
+        self._lock = threading.Lock()
+        self._questions = 0
+        self._idle = threading.Condition()
+        threading.Thread(target=self._run, name="library-worker", daemon=True).start()
+
+    # --- what the app calls ------------------------------------------------------------------------
+
+    def add(self, placed: list[tuple[Path, bool]]) -> None:
+        """Queue uploaded files (path, newly placed) for ingest."""
+        self._submit(("add", placed), f"waiting to add {', '.join(p.name for p, _ in placed)}")
+
+    def delete(self, doc_id: str) -> None:
+        """Queue a document's removal from the index (and its file, when it is in the library)."""
+        self._submit(("delete", doc_id), f"waiting to delete {doc_id}")
+
+    def status(self) -> Status:
+        """Return the worker's current status."""
+        with self._lock:
+            return replace(self._status, waiting=self._jobs.qsize())
+
+    @contextmanager
+    def question(self) -> Iterator[None]:
+        """Mark a question as being answered: the worker starts no new embedding batch meanwhile."""
+        with self._idle:
+            self._questions += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._questions -= 1
+                self._idle.notify_all()
+
+    def wait(self, timeout: float = 600.0) -> Status:
+        """Return the status once no job is running or queued (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.status()
+            if not status.busy and not status.waiting:
+                return status
+            time.sleep(0.05)
+        raise TimeoutError("the library worker is still busy")
+
+    # --- the worker thread ---------------------------------------------------------------------------
+
+    def _submit(self, job, label: str) -> None:
+        with self._lock:
+            self._status = replace(self._status, busy=True, label=label, done=0, total=0)
+            self._jobs.put(job)
+
+    def _set(self, **changes) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)
+
+    def _progress(self, label: str, done: int, total: int) -> None:
+        self._set(label=label, done=done, total=total)
+        deadline = time.monotonic() + YIELD_SECONDS
+        with self._idle:  # between batches: let questions in flight have the CPU
+            while self._questions and time.monotonic() < deadline:
+                self._idle.wait(0.05)
+
+    def _run(self) -> None:
+        if sys.platform.startswith("linux"):  # on Linux a thread has its own niceness (and passes it on)
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            except OSError:
+                pass
+        while True:
+            kind, arg = self._jobs.get()
+            self._set(busy=True, label="starting", done=0, total=0)
+            try:
+                messages = self._add(arg) if kind == "add" else self._delete(arg)
+            except Exception as e:  # the worker must outlive any one job; the message says what failed
+                messages = [(f"Something went wrong: {_CLASS_NAME.sub('', str(e)) or 'unknown error'}. "
+                             "What was indexed before is kept.", True)]
+            with self._lock:
+                idle = self._jobs.empty()
+                self._status = replace(self._status, busy=not idle, label="" if idle else self._status.label,
+                                       version=self._status.version + 1, messages=tuple(messages))
+
+    def _locked(self):
+        return write_lock(self.assistant.settings.home,
+                          waiting=lambda: self._set(label="waiting for another ingest of this data directory"))
+
+    def _add(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
+        with self._locked():
+            report = self.assistant.ingest([p for p, _ in placed], progress=self._progress)
+        bad = {Path(s["path"]).name: plain_reason(s["reason"], s["path"]) for s in report.skipped}
+        for path, new in placed:  # an unreadable upload does not stay in the library
+            if new and path.name in bad:
+                path.unlink(missing_ok=True)
+        good = [p.name for p, _ in placed if p.name not in bad]
+        lines = [(f"Added {', '.join(good)}: you can ask about {'it' if len(good) == 1 else 'them'} now.", False)]
+        return (lines if good else []) + [(f"{name} was not added: {why}", True) for name, why in bad.items()]
+
+    def _delete(self, doc_id: str) -> list[tuple[str, bool]]:
+        record = self.assistant.records.get(doc_id)
+        if record is None:
+            return [(f"{doc_id} is not in the library (already deleted?).", True)]
+        source = Path(record.source)
+        in_library = self.folder.resolve() in source.resolve().parents
+        with self._locked():
+            self._set(label=f"deleting {doc_id}", done=0, total=0)
+            if in_library:
+                source.unlink(missing_ok=True)
+            store = self.assistant.store
+            store.delete_document(doc_id)
+            for partner, rec in store.records().items():
+                if rec.twin == doc_id:
+                    unlink_twin(store, partner, doc_id)
+            # An ingest of nothing brings the keyword index, twin links and what is served in line.
+            self.assistant.ingest([], progress=self._progress)
+        if in_library:
+            return [(f"Deleted {record.title or doc_id} ({source.name}) and its file.", False)]
+        return [(f"Deleted {record.title or doc_id} from the index. Its file stays in {source.parent.name}/, "
+                 "outside the library: the next `assistant ingest` of that folder adds it back.", False)]
+
+
+def unlink_twin(store, doc_id: str, gone: str) -> None:
+    """Forget that doc_id's record and sentences point at gone (its deleted translation twin)."""
+    store.set_twin(doc_id, "")
+    got = store.get_document_parts(store.sentences, doc_id, embeddings=False)
+    stale = [(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)
+             if m.get("twin") and json.loads(m["twin"])[0] == gone]
+    if stale:
+        store.sentences.update(ids=[i for i, _ in stale], metadatas=[m | {"twin": ""} for _, m in stale])

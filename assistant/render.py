@@ -1,0 +1,187 @@
+"""HTML of the web app: chat messages, sources, the document view, the library. Every piece of text goes
+through one of two escapes (esc, chat_text), so report text and questions are always shown as text."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from .types import Answer, Citation
+
+WEAK = 0.5  # a sentence whose support is below this is marked for the reader to check
+CONTEXT_CHARS = 4000  # document text shown either side of a cited span
+SNIPPET_CHARS = 220  # of each citation's own passage, in the sources panel
+MARKER = re.compile(r"\[(\d+)\]")
+QUOTE_CONTEXT = 24  # characters before a marker that show it is part of quoted report text
+# Everything Markdown, LaTeX or HTML could read as syntax becomes a numeric entity in chat messages.
+_SPECIAL = frozenset("&<>\"'`\\*_{}[]()#+-.!|~$:/=%@^")
+LANGUAGES = {"en": "English", "sr": "Serbian", "ru": "Russian"}
+RANK_HELP = ("Sources are ranked by how well each passage matched the question, 1 being the best. The "
+             "underlying scores mix meaning and keyword matches and have no fixed scale, so ranks are shown.")
+EMPTY_LIBRARY = "Nothing is indexed yet: upload a report or run `assistant ingest`."
+DOC_PLACEHOLDER = "<p class='doc-meta'>Click a [n] marker to see the cited passage in its document.</p>"
+
+
+def esc(text: str) -> str:
+    """Return text escaped for an HTML element."""
+    return html.escape(str(text), quote=True)
+
+
+def chat_text(text: str) -> str:
+    """Return text that a Markdown+HTML chat message shows literally (no links, tags, emphasis, maths)."""
+    return "".join(f"&#{ord(c)};" if c in _SPECIAL else c for c in str(text))
+
+
+def language_name(code: str) -> str:
+    """Return a language's name for people ("English"), or the code when it has none here."""
+    return LANGUAGES.get(code, code or "unknown")
+
+
+# --- chat --------------------------------------------------------------------------------------------
+
+
+def cite_link(turn: int, n: int) -> str:
+    """Return the link of marker [n] in a turn; the click handler reads turn and n from its href."""
+    return f'<a class="cite" href="#cite-{turn}-{n}">&#91;{n}&#93;</a>'
+
+
+def _quoted(text: str, start: int, end: int, quotes: list[str]) -> bool:
+    """Return whether the marker at text[start:end] is part of report text the sentence quotes."""
+    context = text[max(0, start - QUOTE_CONTEXT) : end]
+    return any(context in q for q in quotes)
+
+
+def with_links(text: str, turn: int, known: set[int], quotes: list[str] = ()) -> str:
+    """Return text for the chat with the answerer's markers of known citations as links; a bracketed
+    number that belongs to quoted report text ("(annex [2])") stays text."""
+    parts, pos = [], 0
+    for m in MARKER.finditer(text):
+        n = int(m.group(1))
+        link = n in known and not _quoted(text, m.start(), m.end(), list(quotes))
+        parts += [chat_text(text[pos:m.start()]), cite_link(turn, n) if link else chat_text(m.group())]
+        pos = m.end()
+    return "".join(parts + [chat_text(text[pos:])])
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """Return the chat message of an answer: [n] as links, weakly supported sentences marked."""
+    known = {c.n for c in answer.citations}
+    by_n = {c.n: c for c in answer.citations}
+    rest, parts = answer.answer, []
+    for s in answer.sentences:  # partial answers are a prefix of the sentences
+        if not rest.startswith(s.text):
+            break
+        rest = rest[len(s.text):].lstrip()
+        quotes = [t for n in s.citations if n in by_n for t in _texts(by_n[n])]
+        body = with_links(s.text, turn, known, quotes)
+        if s.flagged or s.support < WEAK:
+            body = f'<span class="weak" title="weak support ({s.support:.2f}): check the source">{body}</span>'
+        parts.append(body)
+    all_quotes = [t for c in answer.citations for t in _texts(c)]
+    return " ".join(parts + ([with_links(rest, turn, known, all_quotes)] if rest else []))
+
+
+def _texts(c: Citation) -> list[str]:
+    return [c.text] + ([c.twin.text] if c.twin else [])
+
+
+def filters_phrase(langs, doc_ids) -> str:
+    """Return the active filters in words ("" when there are none)."""
+    parts = []
+    if langs:
+        parts.append("language " + ", ".join(language_name(code) for code in langs))
+    if doc_ids:
+        parts.append(("document " if len(doc_ids) == 1 else "documents ") + ", ".join(doc_ids))
+    return "; ".join(parts)
+
+
+def render_chips(langs, doc_ids) -> str:
+    """Return the active filters as chips shown by the question box."""
+    chips = [f'<span class="chip" title="Only reports in this language are searched">{esc(language_name(c))}</span>'
+             for c in langs or ()]
+    chips += [f'<span class="chip" title="Only this document is searched">{esc(d)}</span>' for d in doc_ids or ()]
+    if not chips:
+        return "<span class='chips-none'>Searching every report.</span>"
+    return f"<span class='chips-label'>Searching only:</span> {' '.join(chips)}"
+
+
+# --- sources and the document view -------------------------------------------------------------------
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """Return the start of a passage, cut at a word, for the sources list."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def render_sources(answer: Answer | None, turn: int, active: int | None = None) -> str:
+    """Return the sources panel: per citation its [n], its report's title, language, date, file, rank by
+    match (explained on hover) and its own passage."""
+    if answer is None or not answer.citations:
+        return "<h4>Sources</h4><p class='src-meta'>The sources of an answer appear here.</p>"
+    weak = {n for s in answer.sentences if s.flagged or s.support < WEAK for n in s.citations}
+    order = sorted(answer.citations, key=lambda c: -c.score)
+    rank = {c.n: i for i, c in enumerate(order, 1)}
+    total = len(order)
+    items = [
+        f'<li class="{"active" if c.n == active else ""}">{cite_link(turn, c.n)} '
+        f'<span class="src-title">{esc(c.title)}</span>'
+        f'<div class="src-meta">{esc(language_name(c.language))} · {esc(c.date or "no date")} · '
+        f'{esc(Path(c.source).name)} · <span class="rank" title="{esc(RANK_HELP)}">match {rank[c.n]} of {total}'
+        f'</span>{" · <span class=notice>weak support</span>" if c.n in weak else ""}</div>'
+        f'<div class="snippet">{esc(snippet(c.text))}</div></li>'
+        for c in answer.citations
+    ]
+    return f"<h4>Sources</h4><ul class='src-list'>{''.join(items)}</ul>"
+
+
+def render_document(text: str, c: Citation, weak: bool) -> str:
+    """Return the cited document around the citation, the cited span in <mark>, and its twin sentence."""
+    lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
+    body = (("…" if lo else "") + esc(text[lo:c.start]) + f'<mark class="cited" id="cite-mark">'
+            f'{esc(text[c.start:c.end])}</mark>' + esc(text[c.end:hi]) + ("…" if hi < len(text) else ""))
+    notice = ('<p class="notice">The answer sentence citing this passage has weak support: read the passage '
+              'before relying on it.</p>') if weak else ""
+    twin = (f'<div class="twin"><div class="doc-meta">Aligned sentence in {esc(language_name(c.twin.language))} '
+            f'({esc(c.twin.doc_id)})</div>{esc(c.twin.text)}</div>') if c.twin else ""
+    return (f'<h4>[{c.n}] {esc(c.title)}</h4><div class="doc-meta">{esc(Path(c.source).name)} · '
+            f'{esc(language_name(c.language))} · {esc(c.date or "no date")} · characters {c.start}–{c.end}</div>'
+            f'{notice}<div class="doc-text">{body}</div>{twin}')
+
+
+# --- the library ---------------------------------------------------------------------------------------
+
+
+def render_library(records, library: Path) -> str:
+    """Return the table of indexed reports: title, language, script, date, chunks and source file."""
+    if not records:
+        return f"<p class='empty-library'>{esc(EMPTY_LIBRARY)}</p>"
+    rows = []
+    for r in records:
+        source = Path(r.source)
+        where = "library" if library.resolve() in source.resolve().parents else str(source.parent)
+        date = r.date + (f" (from {r.date_from})" if r.date_from else "") if r.date else "no date"
+        rows.append(f"<tr data-doc='{esc(r.doc_id)}'><td class='lib-title'>{esc(r.title)}<div class='doc-meta'>"
+                    f"{esc(r.doc_id)}</div></td><td>{esc(language_name(r.language))}</td><td>{esc(r.script)}</td>"
+                    f"<td>{esc(date)}</td><td class='num'>{r.chunks}</td>"
+                    f"<td>{esc(source.name)}<div class='doc-meta'>{esc(where)}</div></td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("Title", "Language", "Script", "Date", "Chunks", "Source"))
+    return f"<table class='library'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def render_status(status) -> str:
+    """Return the library worker's progress and the results of its last job, in plain words."""
+    parts = []
+    if status.busy:
+        share = f"{status.done}/{status.total}" if status.total else ""
+        bar = (f"<progress max='{status.total}' value='{status.done}'></progress>" if status.total
+               else "<progress></progress>")
+        queued = f" ({status.waiting} more waiting)" if status.waiting else ""
+        parts.append(f"<div class='working'>{bar} <span>{esc(status.label)} {share}{queued} — questions are "
+                     "still answered meanwhile from what is already indexed.</span></div>")
+    parts += [f"<p class='{'notice' if bad else 'ok'}'>{'✗' if bad else '✓'} {esc(line)}</p>"
+              for line, bad in status.messages]
+    return "".join(parts)

@@ -1,0 +1,55 @@
+// Runs once per page (js_on_load of the sources panel). Clicks on any a.cite (chat or panel) become one
+// 'cite' event; the turn and number travel in the href because the chat's sanitizer drops data-* attributes.
+window.__assistantCite = trigger;
+if (!window.__assistantBound) {
+  window.__assistantBound = true;
+  let lastMarker = null;
+  const copyText = async (button) => {
+    // Gradio's own copy button copies the message's markup; people want the words they see.
+    // The buttons of a message follow its row in the chat.
+    const row = button.closest('.message-buttons')?.previousElementSibling;
+    const body = row?.querySelector('.message-content');
+    if (!body) return;
+    const text = body.innerText.trim();
+    try { await navigator.clipboard.writeText(text); } catch (err) {
+      const area = document.createElement('textarea');
+      area.value = text; document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
+    }
+    button.setAttribute('data-copied', '1');
+    button.title = 'Copied';
+  };
+  document.addEventListener('click', (e) => {
+    const t = e.target;
+    if (!t || !t.closest) return;
+    const a = t.closest('a.cite');
+    const m = a ? /^#cite-(\d+)-(\d+)$/.exec(a.getAttribute('href') || '') : null;
+    if (m) {
+      e.preventDefault();
+      e.stopPropagation();
+      if (a.closest('#chat')) lastMarker = a;
+      document.body.classList.add('side-open');
+      window.__assistantCite('cite', {turn: Number(m[1]), n: Number(m[2])});
+      return;
+    }
+    if (t.closest('#back-to-answer')) {
+      e.preventDefault();
+      document.body.classList.remove('side-open');
+      const back = lastMarker && lastMarker.isConnected ? lastMarker : document.querySelector('#chat');
+      if (back) back.scrollIntoView({block: 'center'});
+      return;
+    }
+    if (t.closest('#open-side')) {
+      e.preventDefault();
+      document.body.classList.add('side-open');
+      const side = document.querySelector('#side');
+      if (side) side.scrollTop = 0;  // the sources first
+      return;
+    }
+    const copy = t.closest('#chat button[aria-label="Copy message"]');
+    if (copy) {
+      e.preventDefault();
+      e.stopPropagation();
+      copyText(copy);
+    }
+  }, true);
+}

@@ -1,0 +1,63 @@
+"""The web app's HTML: which markers become links, what the sources panel says, library and status rows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.library import Status
+from assistant.render import (
+    RANK_HELP,
+    render_answer,
+    render_chips,
+    render_library,
+    render_sources,
+    render_status,
+)
+from assistant.store import DocRecord
+from assistant.types import Answer, AnswerSentence, Citation
+
+QUOTE = "Members adopted the plan (annex [2]) and the budget."
+
+
+def _answer() -> Answer:
+    c1 = Citation(1, "a", "/x/a.txt", "Plan of the council", "en", QUOTE, 0, len(QUOTE), 1.02)
+    c2 = Citation(2, "a", "/x/a.txt", "Plan of the council", "en", "The budget was 3 million.", 60, 85, 0.97)
+    return Answer("q", f"{QUOTE} [1] The budget was 3 million. [2]", True, (c1, c2),
+                  (AnswerSentence(f"{QUOTE} [1]", (1,), 1.0), AnswerSentence("The budget was 3 million. [2]", (2,), 1.0)))
+
+
+def test_only_the_answerers_markers_become_links():
+    out = render_answer(_answer(), 0)
+    links = re.findall(r'<a class="cite" href="#cite-0-(\d+)">', out)
+    assert links == ["1", "2"]  # the quoted "(annex [2])" is not a third link
+    assert "annex &#91;2&#93;" in out
+
+
+def test_sources_show_each_snippet_title_and_a_rank_explained_on_hover():
+    out = render_sources(_answer(), 0)
+    assert out.count('class="snippet"') == 2
+    assert "annex [2]" in out and "The budget was 3 million." in out
+    assert re.findall(r"match (\d) of 2", out) == ["1", "2"]  # by score: 1.02 first, 0.97 second
+    assert out.count(f'title="{RANK_HELP}"') == 2
+    assert "1.02" not in out and "score 1" not in out
+
+
+def test_chips_name_active_filters():
+    assert "Searching every report" in render_chips((), ())
+    chips = render_chips(("en", "ru"), ("002_x",))
+    assert chips.count("class=\"chip\"") == 3 and "English" in chips and "Russian" in chips and "002_x" in chips
+
+
+def test_library_table_and_plain_status(tmp_path):
+    lib = tmp_path / "home" / "library"
+    lib.mkdir(parents=True)
+    rec = DocRecord("up", str(lib / "up.txt"), "A <b>title</b>", "sr", "Cyrillic", "2020-01-02", "h", "complete", 3, 9)
+    other = DocRecord("s", str(tmp_path / "seeds" / "s.txt"), "Seed", "en", "Latin", "", "h2", "complete", 1, 2)
+    table = render_library([rec, other], lib)
+    assert "A &lt;b&gt;title&lt;/b&gt;" in table and "Serbian" in table and "Cyrillic" in table
+    assert "2020-01-02" in table and "no date" in table and "library" in table and str(Path(tmp_path / "seeds")) in table
+    assert "upload a report or run `assistant ingest`" in render_library([], lib)
+    status = render_status(Status(busy=True, label="embedding up.txt", done=16, total=40,
+                                  messages=(("b.pdf was not added: it is not a readable PDF", True),)))
+    assert "<progress max='40' value='16'>" in status and "16/40" in status and "still answered" in status
