@@ -120,6 +120,8 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
 def render_sources(answer: Answer | None, turn: int, active: int | None = None) -> str:
     """Return the sources panel: per citation its [n], its report's title, language, date, file, rank by
     match (explained on hover) and its own passage."""
+    if answer is not None and not answer.found and answer.related:
+        return render_related(answer)
     if answer is None or not answer.citations:
         return "<h4>Sources</h4><p class='src-meta'>The sources of an answer appear here.</p>"
     weak = {n for s in answer.sentences if s.flagged or s.support < WEAK for n in s.citations}
@@ -136,6 +138,17 @@ def render_sources(answer: Answer | None, turn: int, active: int | None = None) 
         for c in answer.citations
     ]
     return f"<h4>Sources</h4><ul class='src-list'>{''.join(items)}</ul>"
+
+
+def render_related(answer: Answer) -> str:
+    """Return the passages closest to a question the reports do not answer, apart from the answer: reading
+    that may help, never presented as the answer."""
+    items = [f'<li><span class="src-title">{esc(p.title)}</span>'
+             f'<div class="src-meta">{esc(language_name(p.language))} · {esc(p.date or "no date")} · '
+             f'{esc(Path(p.source).name)}</div><div class="snippet">{esc(snippet(p.text))}</div></li>'
+             for p in answer.related]
+    return ("<h4>Related reading</h4><p class='src-meta'>No passage answers the question; these come closest. "
+            f"They are not an answer.</p><ul class='src-list related'>{''.join(items)}</ul>")
 
 
 def render_document(text: str, c: Citation, weak: bool) -> str:

@@ -61,3 +61,15 @@ def test_library_table_and_plain_status(tmp_path):
     status = render_status(Status(busy=True, label="embedding up.txt", done=16, total=40,
                                   messages=(("b.pdf was not added: it is not a readable PDF", True),)))
     assert "<progress max='40' value='16'>" in status and "16/40" in status and "still answered" in status
+
+
+def test_a_refusal_lists_related_reading_apart_never_as_sources():
+    from assistant.render import render_sources
+    from assistant.types import Answer, Passage
+
+    near = Passage("c:1", "d", "seeds/d.txt", "A <b>report</b>", "sr", "2021-10-19", 0, 20, "Blizu pitanja, ali ne.", 0.3)
+    refused = Answer("q", "I cannot find the answer to this question in the reports.", False, related=(near,))
+    html = render_sources(refused, 1)
+    assert "Related reading" in html and "They are not an answer" in html and "Blizu pitanja" in html
+    assert "&lt;b&gt;report" in html and "<b>report" not in html and "cite" not in html
+    assert "Related reading" not in render_sources(Answer("q", "x", False), 1)
