@@ -26,9 +26,10 @@ from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, embed_query, get_embedder
 from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
+from .inputs import worth_searching
 from .keyword import KeywordIndex
 from .retrieval import Filters, Hit, Retriever, query_tokens
-from .store import DocRecord, Store
+from .store import DocRecord, Store, forget_client
 from .text import content_words, detect_language, script_variants
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
@@ -40,6 +41,10 @@ class QuestionError(ValueError):
 
 class EmptyIndexError(RuntimeError):
     """Nothing is indexed yet."""
+
+
+class StoreError(RuntimeError):
+    """The store could not be read (a Chroma server that stopped, damaged files); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,56 @@ class Assistant:
                     Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records)
                     self.keyword = KeywordIndex(self.settings.keyword_path)
                     self.retriever = Retriever(self.store, self.keyword, self.records)
+            self._stamp = self._store_stamp()
+
+    def _store_stamp(self) -> tuple:
+        """Return what every ingest that changed something rewrites last, in any process: the keyword index
+        and the twins signature (two stat calls; a question costs no more)."""
+        out = []
+        for path in (self.settings.keyword_path / "chunks.json", self.settings.home / "twins.sig"):
+            try:
+                st = path.stat()
+                out.append((st.st_ino, st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    def _fresh(self) -> None:
+        """Read the store anew when another process (an `assistant ingest` beside a server) changed it."""
+        if self._store_stamp() != self._stamp:
+            self._reopen()
+
+    def _reopen(self) -> None:
+        with self._lock:
+            forget_client(self.settings)
+            self.store = Store(self.settings)
+            self._reload()
+
+    def _search(self, *args) -> list[Hit]:
+        """Return retrieval's hits. A store changed under this process mid-question (hits whose chunk is
+        gone, Chroma failing) is read anew and searched once more; a store that still fails is a StoreError."""
+        for attempt in (0, 1):
+            try:
+                hits = self.retriever.search(*args)
+            except Exception as e:  # Chroma's errors have no common base; each means the same to a reader
+                if attempt:
+                    raise StoreError(self._store_failure(e)) from None
+                try:
+                    self._reopen()
+                except Exception as again:
+                    raise StoreError(self._store_failure(again)) from None
+                continue
+            if attempt or all(h.meta is not None for h in hits):
+                return [h for h in hits if h.meta is not None]
+            self._reopen()
+        return []
+
+    def _store_failure(self, e: Exception) -> str:
+        detail = " ".join(str(e).split())[:200] or type(e).__name__
+        if self.settings.chroma_url:
+            return (f"the Chroma server at {self.settings.chroma_url} is not answering ({detail}): start it "
+                    "again, then ask again")
+        return f"the store in {self.settings.chroma_path} could not be read ({detail}): run `assistant doctor`"
 
     @property
     def answerer_name(self) -> str:
@@ -92,6 +147,7 @@ class Assistant:
 
     def documents(self) -> list[DocRecord]:
         """Return the indexed documents, sorted by id."""
+        self._fresh()
         return sorted(self.records.values(), key=lambda r: r.doc_id)
 
     def document_text(self, doc_id: str) -> str | None:
@@ -124,9 +180,20 @@ class Assistant:
             )
         return question
 
+    def refusal(self, question) -> Answer | None:
+        """Return the no-answer Answer for a question with nothing to search ("...", "???"), None for one
+        worth searching; raise QuestionError for one the assistant will not take at all."""
+        question = self.check(question)
+        if worth_searching(question):
+            return None
+        return compose(question, detect_language(question), [], self.answerer_name, standalone=question)
+
     def ask(self, question: str, history: Iterable = (), filters: Filters | None = None,
             top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the cited answer to question, reading history for follow-ups."""
+        refused = self.refusal(question)
+        if refused is not None:
+            return refused
         question, language, messages, turn, passages, candidates, qvec = self._prepare(
             question, history, filters, top_k, last)
         if self._llm is not None:
@@ -138,7 +205,7 @@ class Assistant:
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the same as ask(), without blocking the event loop."""
-        if self._llm is None:
+        if self._llm is None or self.refusal(question) is not None:
             return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
         question, language, messages, turn, passages, _c, _v = await asyncio.to_thread(
             self._prepare, question, history, filters, top_k, last)
@@ -148,13 +215,15 @@ class Assistant:
     def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
                  k: int | None = None, last: Answer | None = None) -> list[Passage]:
         """Return the k passages retrieval ranks highest for question (what an answer reads from)."""
+        if self.refusal(question) is not None:
+            return []
         return self._prepare(question, history, filters, k, last)[4]
 
     def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
         """Yield the answer as it grows (the LLM's words as it writes them; the extractive answer sentence
         by sentence); the last one yielded is complete and checked."""
-        if self._llm is not None and hasattr(self._llm, "stream"):
+        if self._llm is not None and hasattr(self._llm, "stream") and self.refusal(question) is None:
             question, language, messages, turn, passages, _c, _v = self._prepare(question, history, filters, top_k, last)
             for answer in self._llm.stream(question, passages, messages, language):
                 yield replace(answer, standalone_question=turn.search_text)
@@ -167,6 +236,9 @@ class Assistant:
 
     def _prepare(self, question, history, filters, top_k, last):
         question = self.check(question)
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+            raise QuestionError(f"top_k must be a whole number of at least 1, not {top_k!r}")
+        self._fresh()
         if not self.records:
             raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
         language = detect_language(question)
@@ -175,16 +247,15 @@ class Assistant:
         if turn.follow_up and not turn.carried_docs:
             # Without the previous Answer (a CLI --history), find the reports of the topic again.
             previous = topic(messages)
-            prev_hits = self.retriever.search(embed_query(self.embedder, previous),
-                                              query_tokens(previous, detect_language(previous)), 2, filters)
+            prev_hits = self._search(embed_query(self.embedder, previous),
+                                     query_tokens(previous, detect_language(previous)), 2, filters)
             turn = replace(turn, carried_docs=tuple(dict.fromkeys(h.meta["doc_id"] for h in prev_hits)))
         if self._llm is not None and turn.search_text != question:
             turn = replace(turn, search_text=self._llm.condense(question, messages))
         turn = replace(turn, search_text=expand(turn.search_text, self.settings.home))
         qvec = embed_queries(self.embedder, script_variants(turn.search_text, language))
         tokens = query_tokens(turn.search_text, language)
-        hits = self.retriever.search(qvec, tokens, top_k or self.settings.top_k, filters,
-                                     self._with_twins(turn.carried_docs))
+        hits = self._search(qvec, tokens, top_k or self.settings.top_k, filters, self._with_twins(turn.carried_docs))
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []
         return question, language, messages, turn, passages, candidates, qvec
@@ -231,7 +302,8 @@ class Assistant:
             return None
         doc = spans[0][0]
         start, end = min(s for d, s, _ in spans if d == doc), max(e for d, _, e in spans if d == doc)
-        return Twin(doc, self.records[doc].language, start, end, self.document_text(doc)[start:end])
+        text = self.document_text(doc)
+        return Twin(doc, self.records[doc].language, start, end, text[start:end]) if text is not None else None
 
     def _doc_sentences(self, doc_id: str) -> _DocSentences:
         cached = self._sentences.get(doc_id)
@@ -258,6 +330,8 @@ class Assistant:
             doc_id = m["doc_id"]
             sents = self._doc_sentences(doc_id)
             text = self.document_text(doc_id)
+            if text is None:  # removed by another process since it was retrieved
+                continue
             inside = np.nonzero((sents.starts >= m["start"]) & (sents.ends <= m["end"]))[0]
             for i in inside:
                 sid = sents.ids[i]
@@ -266,7 +340,7 @@ class Assistant:
                 seen.add(sid)
                 start, end = int(sents.starts[i]), int(sents.ends[i])
                 twin = None
-                if sents.twins[i] and sents.twins[i][0] in self.records:
+                if sents.twins[i] and sents.twins[i][0] in self.records and self.document_text(sents.twins[i][0]):
                     t_doc, t_start, t_end = sents.twins[i]
                     twin = Twin(t_doc, self.records[t_doc].language, t_start, t_end,
                                 self.document_text(t_doc)[t_start:t_end])
