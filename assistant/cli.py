@@ -187,10 +187,26 @@ def _print_answer(answer, as_json: bool) -> None:
         echo(f"  [{c.n}] {c.title} — {c.source} [{c.start}:{c.end}] ({c.language})")
 
 
+def _top_k(ctx, param, value) -> int | None:
+    """Return --top-k (or ASSISTANT_TOP_K) as a number of passages, naming whichever of the two is wrong."""
+    if value is None:
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_TOP_K:
+        source = ctx.get_parameter_source(param.name)
+        name = "ASSISTANT_TOP_K" if source == click.core.ParameterSource.ENVIRONMENT else "--top-k"
+        raise click.UsageError(f"{name}={for_terminal(str(value))!r} is not a number of passages: use a whole "
+                               f"number from 1 to {MAX_TOP_K}")
+    return number
+
+
 def _ask_options(f):
     for option in reversed([
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object: answer, citations, sentences."),
-        click.option("--top-k", type=click.IntRange(1, MAX_TOP_K), envvar="ASSISTANT_TOP_K",
+        click.option("--top-k", envvar="ASSISTANT_TOP_K", callback=_top_k,
                      help=f"Passages to read, 1 to {MAX_TOP_K} (default 5)."),
         click.option("--lang", multiple=True, help="Only reports in this language (sr, en, ru); repeatable."),
         click.option("--doc", multiple=True, help="Only this document id; repeatable."),

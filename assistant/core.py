@@ -107,10 +107,18 @@ class Assistant:
             self._reopen()
 
     def _reopen(self) -> None:
+        """Open the store again (a new Chroma client) and reload what is served from it, or raise StoreError."""
+        from .doctor import StoreDamaged
+
         with self._lock:
-            forget_client(self.settings)
-            self.store = Store(self.settings)
-            self._reload()
+            try:
+                forget_client(self.settings)
+                self.store = Store(self.settings)
+                self._reload()
+            except StoreDamaged as e:
+                raise StoreError(str(e)) from None
+            except (Exception, SystemExit) as e:  # the store's open exits when a server is unreachable
+                raise StoreError(self._store_failure(e)) from None
 
     def _search(self, *args) -> list[Hit]:
         """Return retrieval's hits. A store changed under this process mid-question (hits whose chunk is
@@ -121,10 +129,7 @@ class Assistant:
             except Exception as e:  # Chroma's errors have no common base; each means the same to a reader
                 if attempt:
                     raise StoreError(self._store_failure(e)) from None
-                try:
-                    self._reopen()
-                except Exception as again:
-                    raise StoreError(self._store_failure(again)) from None
+                self._reopen()
                 continue
             if attempt or all(h.meta is not None for h in hits):
                 return [h for h in hits if h.meta is not None]
@@ -170,6 +175,8 @@ class Assistant:
 
     def check(self, question) -> str:
         """Return the question stripped, or raise QuestionError saying what is wrong with it."""
+        if question is not None and not isinstance(question, str):
+            raise QuestionError(f"the question must be text, not {type(question).__name__}")
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty: type a question about the reports")
         question = " ".join(question.split())

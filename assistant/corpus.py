@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .inputs import plain_name
 from .readers import MB, READERS, SUPPORTED, ReadError
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
@@ -141,9 +142,10 @@ def find_date(text: str) -> str | None:
 
 def make_title(text: str, hint: str | None) -> str:
     """Return a short title: the file's own title, a short first line, or the first words."""
-    if hint and hint.strip():
-        return " ".join(hint.split())[:160]
-    first = text.strip().split("\n", 1)[0].strip()
+    hint = plain_name(hint or "")  # a title may hold escape sequences meant for whoever prints it
+    if hint:
+        return hint[:160]
+    first = plain_name(text.strip().split("\n", 1)[0])
     if 0 < len(first) <= 120 and not first.endswith("."):
         return first
     # Only the start is needed; the whole text may be megabytes of one sentence, or one word.

@@ -14,7 +14,7 @@ import gradio as gr
 
 from .chat import as_messages
 from .config import Settings, setup_offline_env
-from .core import Assistant, EmptyIndexError, QuestionError, history_from_json
+from .core import Assistant, EmptyIndexError, QuestionError, StoreError, history_from_json
 from .retrieval import Filters
 from .types import Answer, Citation
 
@@ -187,6 +187,23 @@ def place_upload(upload: Path, folder: Path) -> tuple[Path, bool]:
     return target, True
 
 
+def api_history(history_json) -> list:
+    """Return the conversation an /ask call sends (a JSON string, or the list itself), or raise QuestionError
+    saying what it must be."""
+    if history_json is None or history_json == "":
+        return []
+    if isinstance(history_json, str):
+        try:
+            history_json = json.loads(history_json)
+        except json.JSONDecodeError as e:
+            raise QuestionError(f"history_json is not valid JSON ({e.msg}): send a JSON list of "
+                                '{"role": "user"|"assistant", "content": "..."}') from None
+        except RecursionError:
+            raise QuestionError("history_json is nested too deeply: send a flat JSON list of "
+                                '{"role": "user"|"assistant", "content": "..."}') from None
+    return history_from_json(history_json)
+
+
 def _choices(assistant: Assistant) -> tuple[list[str], list[tuple[str, str]]]:
     docs = assistant.documents()
     return (sorted({d.language for d in docs}),
@@ -222,7 +239,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 now = replace(session, turns=session.turns + (Turn(answer.question, answer),))
                 yield render_chat(now), "", render_sources(answer, turn), now, busy
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), idle  # Send comes back when the answer is whole
-        except (QuestionError, EmptyIndexError) as e:
+        except (QuestionError, EmptyIndexError, StoreError) as e:
             now = replace(session, turns=session.turns + (Turn(str(question or ""), error=f"⚠ {e}"),))
             yield render_chat(now), question, gr.skip(), now, idle
 
@@ -241,7 +258,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return render_sources(answer, turn, n), render_document(text, c, weak)
 
     def add(files, progress=gr.Progress()):  # noqa: B008 (how Gradio asks for a progress bar)
-        placed = [place_upload(Path(f), assistant.settings.seeds) for f in files or []]
+        try:
+            placed = [place_upload(Path(f), assistant.settings.seeds) for f in files or []]
+        finally:  # the copy in seeds/ is what counts; Gradio's temporary one would stay until shutdown
+            for f in files or []:
+                Path(f).unlink(missing_ok=True)
         if not placed:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), None
         report = assistant.ingest([p for p, _ in placed], progress=lambda label, done, total: progress(
@@ -259,14 +280,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         """Return the cited answer to question as the CLI's --json object; history_json is a JSON list of
         {"role", "content"} turns."""
         try:
-            history = history_from_json(json.loads(history_json or "[]"))
-            return assistant.ask(question, history).to_json()
-        except json.JSONDecodeError as e:
-            raise gr.Error(f"history_json is not valid JSON: {e}") from None
-        except (QuestionError, EmptyIndexError) as e:
+            return assistant.ask(question, api_history(history_json)).to_json()
+        except (QuestionError, EmptyIndexError, StoreError) as e:
             raise gr.Error(str(e)) from None
 
-    with gr.Blocks(title="Reports assistant", analytics_enabled=False) as app:
+    # delete_cache: whatever Gradio keeps of uploads is removed when the server stops.
+    with gr.Blocks(title="Reports assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         header = gr.HTML(_header(assistant), elem_id="header")
         session = gr.State(Session())
         with gr.Row():
@@ -333,5 +352,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
     app = build_app(assistant)
     app.queue(default_concurrency_limit=1)
     app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=False,
-               prevent_thread_lock=not block, quiet=not block)
+               prevent_thread_lock=not block, quiet=not block,
+               max_file_size=int(settings.max_file_mb * 1024 * 1024))  # larger uploads are refused in transit
     return app
