@@ -26,7 +26,7 @@ from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, embed_query, get_embedder
 from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
-from .inputs import worth_searching
+from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex
 from .retrieval import Filters, Hit, Retriever, query_tokens
 from .store import DocRecord, Store, forget_client
@@ -179,7 +179,7 @@ class Assistant:
             raise QuestionError(f"the question must be text, not {type(question).__name__}")
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty: type a question about the reports")
-        question = " ".join(question.split())
+        question = valid_text(" ".join(question.split()))
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise QuestionError(
@@ -249,7 +249,8 @@ class Assistant:
         if not self.records:
             raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
         language = detect_language(question)
-        messages = trim(as_messages(history), self.settings.history_tokens)
+        messages = trim([replace(m, content=valid_text(m.content)) for m in as_messages(history)],
+                        self.settings.history_tokens)
         turn = contextualise(question, messages, last)
         if turn.follow_up and not turn.carried_docs:
             # Without the previous Answer (a CLI --history), find the reports of the topic again.

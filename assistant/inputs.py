@@ -45,6 +45,11 @@ def date_range(since: str | None, until: str | None) -> tuple[str | None, str | 
     return start, stop
 
 
+def valid_text(text: str) -> str:
+    """Return text with lone surrogates (valid in JSON, "\\ud800", but not Unicode text) replaced by "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def worth_searching(question: str) -> bool:
     """Return whether a question has letters or digits to search with (two in a row, in any script)."""
     return bool(_SEARCHABLE.search(question))
@@ -52,17 +57,19 @@ def worth_searching(question: str) -> bool:
 
 def plain_name(text: str) -> str:
     """Return a title or name on one line with no control characters, bidi overrides or runs of spaces."""
-    kept = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text if c not in _BIDI)
+    kept = "".join(" " if unicodedata.category(c) == "Cc" else c for c in valid_text(text) if c not in _BIDI)
     return " ".join(kept.split())
 
 
 def for_terminal(text: str) -> str:
     """Return text that cannot drive a terminal: control characters (escape sequences, bell, C1 codes) and
     bidi overrides removed; newlines and tabs kept."""
-    return "".join(c for c in str(text) if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI))
+    text = valid_text(str(text))
+    return "".join(c for c in text if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI))
 
 
 def json_for_terminal(text: str) -> str:
-    """Return JSON text with C1 control characters and bidi overrides written as \\u escapes (json.dumps
-    escapes only C0 ones); the value it encodes is unchanged."""
-    return "".join(f"\\u{ord(c):04x}" if ("\x7f" <= c <= "\x9f" or c in _BIDI) else c for c in text)
+    """Return JSON text with C1 control characters, bidi overrides and lone surrogates written as \\u escapes
+    (json.dumps escapes only C0 ones); the value it encodes is unchanged."""
+    return "".join(f"\\u{ord(c):04x}" if ("\x7f" <= c <= "\x9f" or c in _BIDI or "\ud800" <= c <= "\udfff") else c
+                   for c in text)
