@@ -127,7 +127,7 @@ def test_cli_fuzz_through_the_real_binary(seeded, tmp_path):
     bad_history.write_bytes(b"[" * 50000)
     runs = [
         (["ask", "\x1b]0;pwned\x07What did DPNSEE say?\x1b[2J", "--json"], {}),
-        (["ask", garbage(rng), "--since", "yesterday"], {}),
+        (["ask", garbage(rng).replace("\x00", ""), "--since", "yesterday"], {}),  # argv holds no NUL
         (["ask", "What?", "--history", str(bad_history)], {}),
         (["ask", "What?"], {"ASSISTANT_TOP_K": "many"}),
         (["ingest", str(tmp_path / "nowhere")], {"ASSISTANT_MAX_FILE_MB": "-5"}),
