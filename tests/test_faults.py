@@ -360,3 +360,64 @@ def test_stopped_chroma_server_is_named_and_recovered_from(tmp_path, corpus):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+# --- 8. uploads ---------------------------------------------------------------------------------------
+
+
+def _in_gradio_cache(name: str) -> list[Path]:
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder())
+    return [p for p in root.rglob(name)] if root.exists() else []
+
+
+def test_uploads_over_the_size_limit_are_refused_in_transit(tmp_path, corpus):
+    import uuid
+
+    import httpx
+
+    from assistant.web import serve
+
+    settings = Settings(home=tmp_path / "home", seeds=corpus, max_file_mb=0.5)
+    port = free_port()
+    app = serve(settings, port=port, ingest_first=False, block=False)
+    try:
+        name = f"big-{uuid.uuid4().hex}.txt"
+        big = ("Police seized heroin in Bar. " * 40000).encode()  # 1.1 MB
+        r = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload", files={"files": (name, big)}, timeout=60)
+        assert r.status_code == 413, r.text[:300]
+        assert _in_gradio_cache(name) == []
+        small = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload",
+                           files={"files": ("small.txt", b"Police seized heroin in Bar.")}, timeout=60)
+        assert small.status_code == 200
+    finally:
+        app.close()
+
+
+@pytest.mark.browser
+def test_an_uploaded_file_leaves_no_temporary_copy(tmp_path, corpus):
+    import uuid
+
+    from playwright.sync_api import sync_playwright
+    from test_web import CHROMIUM, CHROMIUM_ARGS
+
+    from assistant.web import serve
+
+    settings = Settings(home=tmp_path / "home", seeds=corpus)
+    port = free_port()
+    app = serve(settings, port=port, ingest_first=True, block=False)
+    name = f"kotor-{uuid.uuid4().hex[:8]}.txt"
+    (tmp_path / name).write_text("Police in Kotor seized 93 kilograms of heroin hidden in a yacht in 2022.\n", "utf-8")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+            page.wait_for_selector("#upload input[type=file]", state="attached")
+            page.set_input_files("#upload input[type=file]", [str(tmp_path / name)])
+            page.locator("#upload-status").get_by_text("Added 1 file").wait_for(timeout=120000)
+            browser.close()
+        assert (corpus / name).exists() and _in_gradio_cache(name) == []
+    finally:
+        app.close()
