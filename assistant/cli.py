@@ -227,7 +227,8 @@ def _ask_options(f):
 @pass_ctx
 def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until, answerer):
     """Answer QUESTION from the reports, citing every sentence; says so when they hold no answer."""
-    from .core import EmptyIndexError, QuestionError
+    from .core import EmptyIndexError, QuestionError, StoreError
+    from .doctor import StoreDamaged
 
     def fail(message: str, code: int):
         if as_json:  # a script reading stdout gets an object either way
@@ -243,15 +244,15 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
         messages = _read_history(history) if history else []
     except click.UsageError as e:
         fail(e.message, 2)
-    assistant = _assistant(settings)
     try:
+        assistant = _assistant(settings)
         _check_filters(assistant, filters)
         answer = assistant.ask(question, messages, filters, top_k)
     except click.UsageError as e:
         fail(e.message, 2)
     except QuestionError as e:
         fail(str(e), 2)
-    except EmptyIndexError as e:
+    except (EmptyIndexError, StoreError, StoreDamaged) as e:
         fail(str(e), 1)
     _print_answer(answer, as_json)
 
