@@ -19,6 +19,7 @@ from assistant.ingest import ingest
 from assistant.store import Store
 
 BIN = Path(sys.executable).parent / "assistant"
+pytestmark = pytest.mark.slow  # each test runs the CLI a few times; the repairs re-ingest three reports
 # Chroma keeps a small collection's vectors in its log and rebuilds them on open; past ~1000 records it
 # reads them from its HNSW files, which is where damage crashes it. Repeated sentences make such a
 # collection cheaply: identical texts are embedded once.

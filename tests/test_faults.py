@@ -421,3 +421,18 @@ def test_an_uploaded_file_leaves_no_temporary_copy(tmp_path, corpus):
         assert (corpus / name).exists() and _in_gradio_cache(name) == []
     finally:
         app.close()
+
+
+def test_ask_api_history_of_any_shape_gets_a_message():
+    from assistant.core import QuestionError
+    from assistant.web import api_history
+
+    turns = [{"role": "user", "content": "What did DPNSEE say?"}, {"role": "assistant", "content": "They spoke."}]
+    assert [m.content for m in api_history(json.dumps(turns))] == [t["content"] for t in turns]
+    assert [m.content for m in api_history(turns)] == [t["content"] for t in turns]  # the list itself is fine
+    assert api_history("") == [] and api_history(None) == []
+    for bad, words in [(5, "history must be a JSON list"), ("5", "history must be a JSON list"),
+                       ([1, 2], "history must be a JSON list"), ("[" * 100000, "nested too deeply"),
+                       ("[{]", "not valid JSON"), ({"role": "user"}, "history must be a JSON list")]:
+        with pytest.raises(QuestionError, match=words):
+            api_history(bad)

@@ -87,6 +87,7 @@ def check_cli(result, what) -> None:
         assert result.output.strip(), what  # a failure always says something
 
 
+@pytest.mark.slow
 def test_cli_fuzz(seeded, tmp_path):
     rng = random.Random(SEED)
     runner = CliRunner()
@@ -176,6 +177,7 @@ def payloads(rng: random.Random) -> list[tuple[object, object]]:
     return out
 
 
+@pytest.mark.slow
 def test_api_fuzz(served):
     import httpx
     from gradio_client import Client
