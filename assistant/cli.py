@@ -115,7 +115,7 @@ def ingest(ctx: Context, paths, as_json, rebuild):
         )
         for item in report.skipped:
             echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
-                       f"skipped: {item['path']}: {item['reason']}", err=True)
+                 f"skipped: {item['path']}: {item['reason']}", err=True)
     sys.exit(1 if report.skipped else 0)
 
 
