@@ -90,15 +90,15 @@ def ingest(ctx: Context, paths, as_json, rebuild):
     """Index report files (txt, md, html, pdf, docx) under PATHS (default: seeds/).
 
     Only new and changed files are embedded; files that are gone are removed. Exit code 0 when every
-    file went in, 1 when some were skipped (each is named with the reason), 2 on a usage error (a path
-    that does not exist).
+    file went in, 1 when some were skipped (each is named with the reason, a path that does not exist
+    too), 2 on a usage error (no given path exists).
     """
     from .ingest import ingest as run
 
     settings = ctx.settings()
     paths = list(paths) or [settings.seeds]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
-    if missing:
+    if len(missing) == len(paths):  # nothing to do; when some exist, the missing ones are named as skipped
         raise click.UsageError(f"{for_terminal(str(missing[0]))} does not exist: give a file or folder of reports")
     if rebuild:
         from .doctor import repair
