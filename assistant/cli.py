@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from .config import Settings, setup_offline_env
+from .inputs import date_range, for_terminal, json_for_terminal
+
+MAX_TOP_K = 100
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """Print text from reports, files or questions with nothing a terminal would run (escape sequences)."""
+    click.echo(for_terminal(text), err=err)
+
+
+def echo_json(value) -> None:
+    """Print one JSON object on stdout, with no raw character a terminal would act on."""
+    click.echo(json_for_terminal(json.dumps(value, ensure_ascii=False)))
 
 
 class Context:
@@ -19,7 +33,10 @@ class Context:
 
     def settings(self, **more) -> Settings:
         """Return settings from the environment, the group's flags and the command's own flags."""
-        return Settings.from_env(**(self.flags | more))
+        try:
+            return Settings.from_env(**(self.flags | more))
+        except ValueError as e:  # a setting that is not a number, or out of range: named with what to set
+            raise click.UsageError(str(e)) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -35,6 +52,7 @@ pass_ctx = click.make_pass_decorator(Context)
 def cli(ctx, home, chroma_url, embedder):
     """Chat with a collection of reports; every answer cites the passages it came from."""
     setup_offline_env()
+    _HOME[0] = home or os.environ.get("ASSISTANT_HOME")
     ctx.obj = Context(home=home, chroma_url=chroma_url, embedder=embedder)
 
 
@@ -43,35 +61,46 @@ def cli(ctx, home, chroma_url, embedder):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with what was done.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars per file and per embedding batch on stderr (default: when it is a terminal).")
+@click.option("--rebuild", is_flag=True, help="Set the store aside and index every file again (what "
+              "`assistant doctor --repair` does), then ingest PATHS.")
 @pass_ctx
-def ingest(ctx: Context, paths, as_json, progress):
+def ingest(ctx: Context, paths, as_json, progress, rebuild):
     """Index report files (txt, md, html, pdf, docx) under PATHS (default: seeds/).
 
     Only new and changed files are embedded; files that are gone are removed. Exit code 0 when every
-    file went in, 1 when some were skipped (each is named with the reason).
+    file went in, 1 when some were skipped (each is named with the reason, a path that does not exist
+    too), 2 on a usage error (no given path exists).
     """
     from .ingest import ingest as run
     from .progress import IngestBars
     from .writelock import write_lock
 
     settings = ctx.settings()
+    paths = list(paths) or [settings.seeds]
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    if len(missing) == len(paths):  # nothing to do; when some exist, the missing ones are named as skipped
+        raise click.UsageError(f"{for_terminal(str(missing[0]))} does not exist: give a file or folder of reports")
+    if rebuild:
+        from .doctor import repair
+
+        repair(settings, log=lambda line: echo(line, err=True))
     bars = IngestBars() if (progress if progress is not None else not as_json and sys.stderr.isatty()) else None
     with write_lock(settings.home, waiting=lambda: click.echo(
             f"waiting: another ingest is writing to {settings.home}", err=True)):
-        report = run(settings, list(paths) or [settings.seeds], progress=bars)
+        report = run(settings, paths, progress=bars)
     if bars is not None:
         bars.close()
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        echo_json(report.to_json())
     else:
-        click.echo(
+        echo(
             f"{report.documents} documents indexed ({report.chunks} chunks): {report.new} new, {report.changed} "
             f"changed, {report.renamed} renamed, {report.removed} removed, {report.unchanged} unchanged; "
             f"{report.chunks_embedded} chunks embedded"
         )
         for item in report.skipped:
-            click.echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
-                       f"skipped: {item['path']}: {item['reason']}", err=True)
+            echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
+                 f"skipped: {item['path']}: {item['reason']}", err=True)
     sys.exit(1 if report.skipped else 0)
 
 
@@ -85,7 +114,7 @@ def status(ctx: Context, as_json):
 
     records = sorted(dated_by_twins(Store(ctx.settings()).records()).values(), key=lambda r: r.doc_id)
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in records], ensure_ascii=False))
+        echo_json([r.__dict__ for r in records])
         return
     if not records:
         click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
@@ -93,8 +122,8 @@ def status(ctx: Context, as_json):
     click.echo(f"{'document':<28} {'lang':<4} {'script':<8} {'date':<10} {'chunks':>6}  title")
     for r in records:
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
-        click.echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
-                   f"{r.title[:60]}{twin}")
+        echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
+             f"{r.title[:60]}{twin}")
 
 
 def _assistant(settings):
@@ -108,28 +137,66 @@ def _assistant(settings):
 
 
 def _filters(lang, doc, since, until):
+    """Return the Filters of the ask options, or raise a usage error naming the accepted date forms."""
     from .retrieval import Filters
 
-    return Filters(languages=tuple(lang), doc_ids=tuple(doc), date_from=since, date_to=until)
+    try:
+        date_from, date_to = date_range(since, until)
+    except ValueError as e:
+        raise click.UsageError(f"--since/--until: {for_terminal(str(e))}") from None
+    return Filters(languages=tuple(lang), doc_ids=tuple(doc), date_from=date_from, date_to=date_to)
+
+
+def _check_filters(assistant, filters) -> None:
+    """Raise a usage error for a --lang or --doc that matches nothing indexed (it would only say "not found")."""
+    docs = assistant.documents()
+    if not docs:
+        return  # asking will say that nothing is indexed
+    languages, ids = sorted({d.language for d in docs}), {d.doc_id for d in docs}
+    bad_lang = [x for x in filters.languages if x not in languages]
+    if bad_lang:
+        raise click.UsageError(f"--lang {for_terminal(bad_lang[0])}: no indexed report is in that language; "
+                               f"choose from {', '.join(languages)}")
+    bad_doc = [x for x in filters.doc_ids if x not in ids]
+    if bad_doc:
+        raise click.UsageError(f"--doc {for_terminal(bad_doc[0])}: no such document is indexed; "
+                               "`assistant status` lists the document ids")
 
 
 def _print_answer(answer, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        echo_json(answer.to_json())
         return
-    click.echo(answer.answer)
+    echo(answer.answer)
     for c in answer.citations:
-        click.echo(f"  [{c.n}] {c.title} — {c.source} [{c.start}:{c.end}] ({c.language})", err=False)
+        echo(f"  [{c.n}] {c.title} — {c.source} [{c.start}:{c.end}] ({c.language})")
+
+
+def _top_k(ctx, param, value) -> int | None:
+    """Return --top-k (or ASSISTANT_TOP_K) as a number of passages, naming whichever of the two is wrong."""
+    if value is None:
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_TOP_K:
+        source = ctx.get_parameter_source(param.name)
+        name = "ASSISTANT_TOP_K" if source == click.core.ParameterSource.ENVIRONMENT else "--top-k"
+        raise click.UsageError(f"{name}={for_terminal(str(value))!r} is not a number of passages: use a whole "
+                               f"number from 1 to {MAX_TOP_K}")
+    return number
 
 
 def _ask_options(f):
     for option in reversed([
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object: answer, citations, sentences."),
-        click.option("--top-k", type=int, envvar="ASSISTANT_TOP_K", help="Passages to read (default 5)."),
+        click.option("--top-k", envvar="ASSISTANT_TOP_K", callback=_top_k,
+                     help=f"Passages to read, 1 to {MAX_TOP_K} (default 5)."),
         click.option("--lang", multiple=True, help="Only reports in this language (sr, en, ru); repeatable."),
         click.option("--doc", multiple=True, help="Only this document id; repeatable."),
-        click.option("--since", help="Only reports dated on or after YYYY-MM-DD."),
-        click.option("--until", help="Only reports dated on or before YYYY-MM-DD."),
+        click.option("--since", help="Only reports dated on or after this: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--until", help="Only reports dated on or before this (a year or month up to its end)."),
         click.option("--answerer", envvar="ASSISTANT_LLM", help="extractive (default), openai or ollama."),
     ]):
         f = option(f)
@@ -138,30 +205,62 @@ def _ask_options(f):
 
 @cli.command()
 @click.argument("question")
-@click.option("--history", type=click.File("r", encoding="utf-8"),
-              help='JSON list of {"role": "user"|"assistant", "content": str}, for a follow-up question.')
+@click.option("--history", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help='JSON list of {"role": "user"|"assistant", "content": str}, for a follow-up question '
+                   "(UTF-8, UTF-16 or another common encoding; - reads stdin).")
 @_ask_options
 @pass_ctx
 def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until, answerer):
     """Answer QUESTION from the reports, citing every sentence; says so when they hold no answer."""
-    from .core import EmptyIndexError, QuestionError, history_from_json
+    from .core import EmptyIndexError, QuestionError, StoreError
+    from .doctor import StoreDamaged
+
+    def fail(message: str, code: int):
+        if as_json:  # a script reading stdout gets an object either way
+            echo_json({"question": question, "error": message, "found": False})
+        if code == 2:
+            raise click.UsageError(message)
+        echo(f"error: {message}", err=True)
+        sys.exit(code)
 
     settings = ctx.settings(answerer=answerer)
+    filters = _filters(lang, doc, since, until)
     try:
-        messages = history_from_json(json.load(history)) if history else []
-    except json.JSONDecodeError as e:
-        raise click.UsageError(f"--history is not valid JSON: {e}") from None
-    except QuestionError as e:
-        raise click.UsageError(str(e)) from None
-    assistant = _assistant(settings)
+        messages = _read_history(history) if history else []
+    except click.UsageError as e:
+        fail(e.message, 2)
     try:
-        answer = assistant.ask(question, messages, _filters(lang, doc, since, until), top_k)
+        assistant = _assistant(settings)
+        _check_filters(assistant, filters)
+        answer = assistant.ask(question, messages, filters, top_k)
+    except click.UsageError as e:
+        fail(e.message, 2)
     except QuestionError as e:
-        raise click.UsageError(str(e)) from None
-    except EmptyIndexError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        fail(str(e), 2)
+    except (EmptyIndexError, StoreError, StoreDamaged) as e:
+        fail(str(e), 1)
     _print_answer(answer, as_json)
+
+
+def _read_history(path: Path) -> list:
+    """Return the conversation in a --history file, or raise a usage error saying what is wrong with it."""
+    from .core import QuestionError, history_from_json
+    from .readers import ReadError, decode
+
+    name = "stdin" if str(path) == "-" else for_terminal(str(path))
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        return history_from_json(json.loads(decode(data, name) if data else ""))
+    except OSError as e:
+        raise click.UsageError(f"--history {name} cannot be read ({e.strerror or e})") from None
+    except ReadError as e:
+        raise click.UsageError(f"--history: {e}; save it as UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError) as e:
+        detail = e.msg if isinstance(e, json.JSONDecodeError) else "nested too deeply"
+        raise click.UsageError(f"--history {name} is not valid JSON ({detail}): it must be a JSON list of "
+                               '{"role": "user"|"assistant", "content": "..."}') from None
+    except QuestionError as e:
+        raise click.UsageError(f"--history {name}: {e}") from None
 
 
 @cli.command()
@@ -171,8 +270,9 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
     """Talk with the reports in the terminal; follow-up questions use the conversation. Ctrl-D ends."""
     from .core import EmptyIndexError, QuestionError
 
-    assistant = _assistant(ctx.settings(answerer=answerer))
     filters = _filters(lang, doc, since, until)
+    assistant = _assistant(ctx.settings(answerer=answerer))
+    _check_filters(assistant, filters)
     history: list[dict] = []
     last = None
     click.echo(f"Ask about the reports ({assistant.answerer_name} answers). Empty line or Ctrl-D to quit.")
@@ -187,7 +287,7 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
         try:
             last = assistant.ask(question, history, filters, top_k, last)
         except (QuestionError, EmptyIndexError) as e:
-            click.echo(f"error: {e}", err=True)
+            echo(f"error: {e}", err=True)
             continue
         _print_answer(last, as_json)
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
@@ -295,7 +395,7 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; loopback by default (0.0.0.0 opens it to the network).")
-@click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
 @click.option("--no-ingest", is_flag=True, help="Serve the index as it is, without ingesting seeds/ first.")
 @pass_ctx
 def serve(ctx: Context, host, port, no_ingest):
@@ -333,9 +433,78 @@ def bench(ctx: Context, paths, as_json, scale, questions, evals_dir):
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else table(result))
 
 
+@cli.command()
+@click.option("--repair", is_flag=True, help="Rebuild what is broken: set the store aside and index every "
+              "recorded report file again.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: healthy, problems, counts.")
+@pass_ctx
+def doctor(ctx: Context, repair, as_json):
+    """Check the data directory: every document's chunks and sentences present and searchable, vector counts,
+    the keyword index. Exit code 0 when healthy (or repaired), 1 when something is wrong."""
+    from .doctor import diagnose
+    from .doctor import repair as rebuild
+
+    settings = ctx.settings()
+    found = diagnose(settings)
+    if found.problems and repair:
+        for problem in found.problems:
+            echo(f"found: {problem}", err=True)
+        report = rebuild(settings, log=lambda line: echo(line, err=True))
+        for item in report.skipped:
+            echo(f"skipped: {item['path']}: {item['reason']}", err=True)
+        found = diagnose(settings)
+    if as_json:
+        echo_json(found.to_json())
+    elif found.problems:
+        for problem in found.problems:
+            echo(f"problem: {problem}")
+        if not repair:
+            echo("run `assistant doctor --repair` to rebuild the store from the report files")
+    else:
+        echo(f"healthy: {found.documents} documents, {found.chunks} chunks, {found.sentences} sentences; "
+             "every one present and searchable, the keyword index agrees")
+    sys.exit(1 if found.problems else 0)
+
+
+def _failure(e: BaseException) -> str:
+    """Return the one line a person can act on for an error nothing closer to it handled."""
+    import errno
+
+    text = " ".join(str(e).split())[:300]
+    full = isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) or any(
+        s in text.lower() for s in ("no space left", "disk is full", "database or disk is full"))
+    home = Path(_HOME[0]) if _HOME[0] else Path(".assistant")
+    try:
+        import shutil
+
+        full = full or shutil.disk_usage(home if home.exists() else ".").free < 1024 * 1024
+    except OSError:
+        pass
+    if full:
+        return (f"the disk holding {home} is full: free some space, then run the command again (an interrupted "
+                "ingest is repaired by the next one; nothing indexed before is lost)")
+    from .core import StoreError
+    from .doctor import StoreDamaged
+
+    if isinstance(e, StoreDamaged | StoreError):
+        return str(e)
+    if type(e).__module__.startswith("chromadb"):
+        return f"the store failed ({text}): run `assistant doctor` to check it"
+    return f"{type(e).__name__}: {text} (set ASSISTANT_DEBUG=1 to see where)"
+
+
+_HOME: list = [None]
+
+
 def main() -> None:
-    """Run the command line."""
-    cli(prog_name="assistant")
+    """Run the command line; an error that reaches here is one line on stderr, never a traceback."""
+    try:
+        cli(prog_name="assistant")
+    except Exception as e:
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        echo(f"error: {_failure(e)}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,26 @@ def setup_offline_env() -> None:
             os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
 
 
+# The least each number may be: a zero or negative value would fail later, far from the setting that caused it.
+_MINIMUM = {"chunk_tokens": 16, "chunk_overlap": 0, "top_k": 1, "max_question_chars": 1, "max_file_mb": 0.001,
+            "history_tokens": 0, "llm_timeout": 0.1}
+
+
+def _number(name: str, raw: str, kind: type) -> int | float:
+    """Return ASSISTANT_<NAME> as a number, or raise ValueError saying what value it needs."""
+    var, least = f"ASSISTANT_{name.upper()}", _MINIMUM.get(name, 0)
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        raise ValueError(f"{var}={raw!r} is not {what}: set it to {what} of at least {least:g}, or unset it") from None
+    if not value >= least:  # also refuses nan
+        raise ValueError(f"{var}={raw!r} is too small: set it to {what} of at least {least:g}, or unset it")
+    if kind is float and value == float("inf"):
+        raise ValueError(f"{var}={raw!r} is not a finite number: set it to {what}, or unset it")
+    return value
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"ASSISTANT_{name}")
     return value if value not in (None, "") else default
@@ -68,10 +88,8 @@ class Settings:
                 values[f.name] = Path(raw)
             elif isinstance(current, bool):
                 values[f.name] = raw.lower() in ("1", "true", "yes", "on")
-            elif isinstance(current, int):
-                values[f.name] = int(raw)
-            elif isinstance(current, float):
-                values[f.name] = float(raw)
+            elif isinstance(current, int | float):
+                values[f.name] = _number(f.name, raw, type(current))
             else:
                 values[f.name] = raw
         # ASSISTANT_LLM=openai|ollama switches the answerer, as the README documents.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import Candidate
+from .answer import Candidate, compose
 from .answer import answer as extractive_answer
 from .chat import as_messages, contextualise, topic, trim
 from .config import Settings, setup_offline_env
@@ -19,11 +19,12 @@ from .embedding import embed_passages, embed_queries, get_embedder
 from .facts import Facts, sentence_facts
 from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
+from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex
 from .query import Query, parse
 from .retrieval import Filters, Hit, Retriever
-from .store import DocRecord, Store
-from .text import content_words, script_variants
+from .store import DocRecord, Store, forget_client
+from .text import content_words, detect_language, script_variants
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
@@ -34,6 +35,10 @@ class QuestionError(ValueError):
 
 class EmptyIndexError(RuntimeError):
     """Nothing is indexed yet."""
+
+
+class StoreError(RuntimeError):
+    """The store could not be read (a Chroma server that stopped, damaged files); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,61 @@ class Assistant:
                     Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records)
                     self.keyword = KeywordIndex(self.settings.keyword_path)
                     self.retriever = Retriever(self.store, self.keyword, self.records)
+            self._stamp = self._store_stamp()
+
+    def _store_stamp(self) -> tuple:
+        """Return what every ingest that changed something rewrites last, in any process: the keyword index
+        and the twins signature (two stat calls; a question costs no more)."""
+        out = []
+        for path in (self.settings.keyword_path / "chunks.json", self.settings.home / "twins.sig"):
+            try:
+                st = path.stat()
+                out.append((st.st_ino, st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    def _fresh(self) -> None:
+        """Read the store anew when another process (an `assistant ingest` beside a server) changed it."""
+        if self._store_stamp() != self._stamp:
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Open the store again (a new Chroma client) and reload what is served from it, or raise StoreError."""
+        from .doctor import StoreDamaged
+
+        with self._lock:
+            try:
+                forget_client(self.settings)
+                self.store = Store(self.settings)
+                self._reload()
+            except StoreDamaged as e:
+                raise StoreError(str(e)) from None
+            except (Exception, SystemExit) as e:  # the store's open exits when a server is unreachable
+                raise StoreError(self._store_failure(e)) from None
+
+    def _search(self, *args) -> list[Hit]:
+        """Return retrieval's hits. A store changed under this process mid-question (hits whose chunk is
+        gone, Chroma failing) is read anew and searched once more; a store that still fails is a StoreError."""
+        for attempt in (0, 1):
+            try:
+                hits = self.retriever.search(*args)
+            except Exception as e:  # Chroma's errors have no common base; each means the same to a reader
+                if attempt:
+                    raise StoreError(self._store_failure(e)) from None
+                self._reopen()
+                continue
+            if attempt or all(h.meta is not None for h in hits):
+                return [h for h in hits if h.meta is not None]
+            self._reopen()
+        return []
+
+    def _store_failure(self, e: Exception) -> str:
+        detail = " ".join(str(e).split())[:200] or type(e).__name__
+        if self.settings.chroma_url:
+            return (f"the Chroma server at {self.settings.chroma_url} is not answering ({detail}): start it "
+                    "again, then ask again")
+        return f"the store in {self.settings.chroma_path} could not be read ({detail}): run `assistant doctor`"
 
     @property
     def answerer_name(self) -> str:
@@ -91,6 +151,7 @@ class Assistant:
 
     def documents(self) -> list[DocRecord]:
         """Return the indexed documents, sorted by id."""
+        self._fresh()
         return sorted(self.records.values(), key=lambda r: r.doc_id)
 
     def document_text(self, doc_id: str) -> str | None:
@@ -113,9 +174,11 @@ class Assistant:
 
     def check(self, question) -> str:
         """Return the question stripped, or raise QuestionError saying what is wrong with it."""
+        if question is not None and not isinstance(question, str):
+            raise QuestionError(f"the question must be text, not {type(question).__name__}")
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty: type a question about the reports")
-        question = " ".join(question.split())
+        question = valid_text(" ".join(question.split()))
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise QuestionError(
@@ -123,9 +186,20 @@ class Assistant:
             )
         return question
 
+    def refusal(self, question) -> Answer | None:
+        """Return the no-answer Answer for a question with nothing to search ("...", "???"), None for one
+        worth searching; raise QuestionError for one the assistant will not take at all."""
+        question = self.check(question)
+        if worth_searching(question):
+            return None
+        return compose(question, detect_language(question), [], self.answerer_name, standalone=question)
+
     def ask(self, question: str, history: Iterable = (), filters: Filters | None = None,
             top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the cited answer to question, reading history for follow-ups."""
+        refused = self.refusal(question)
+        if refused is not None:
+            return refused
         query, messages, passages, candidates = self._prepare(question, history, filters, top_k, last)
         if self._llm is not None:
             answer = self._llm.answer(query.text, passages, messages, query.language)
@@ -135,7 +209,7 @@ class Assistant:
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the same as ask(), without blocking the event loop."""
-        if self._llm is None:
+        if self._llm is None or self.refusal(question) is not None:
             return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
         query, messages, passages, _c = await asyncio.to_thread(self._prepare, question, history, filters, top_k, last)
         answer = await self._llm.aanswer(query.text, passages, messages, query.language)
@@ -144,13 +218,15 @@ class Assistant:
     def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
                  k: int | None = None, last: Answer | None = None) -> list[Passage]:
         """Return the k passages retrieval ranks highest for question (what an answer reads from)."""
+        if self.refusal(question) is not None:
+            return []
         return self._prepare(question, history, filters, k, last)[2]
 
     def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
         """Yield the answer as it grows (the LLM's words as it writes them; the extractive answer sentence
         by sentence); the last one yielded is complete and checked."""
-        if self._llm is not None and hasattr(self._llm, "stream"):
+        if self._llm is not None and hasattr(self._llm, "stream") and self.refusal(question) is None:
             query, messages, passages, _c = self._prepare(question, history, filters, top_k, last)
             for answer in self._llm.stream(query.text, passages, messages, query.language):
                 yield replace(answer, standalone_question=query.standalone)
@@ -188,21 +264,25 @@ class Assistant:
 
     def _prepare(self, question, history, filters, top_k, last):
         question = self.check(question)
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+            raise QuestionError(f"top_k must be a whole number of at least 1, not {top_k!r}")
+        self._fresh()
         if not self.records:
             raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
-        messages = trim(as_messages(history), self.settings.history_tokens)
+        messages = trim([replace(m, content=valid_text(m.content)) for m in as_messages(history)],
+                        self.settings.history_tokens)
         turn = contextualise(question, messages, last)
         carried = turn.carried_docs
         if turn.follow_up and not carried:
             # Without the previous Answer (a CLI --history), find the reports of the topic again.
             previous = self.parse(topic(messages))
-            carried = tuple(dict.fromkeys(h.meta["doc_id"] for h in self.retriever.search(
+            carried = tuple(dict.fromkeys(h.meta["doc_id"] for h in self._search(
                 previous.vectors, list(previous.tokens), 2, filters)))
         standalone = turn.search_text
         if self._llm is not None and turn.follow_up:
             standalone = self._llm.condense(question, messages)
         query = self.parse(question, expand(standalone, self.settings.home), self._with_twins(carried))
-        hits = self.retriever.search(query.vectors, list(query.tokens), top_k or self.settings.top_k, filters,
+        hits = self._search(query.vectors, list(query.tokens), top_k or self.settings.top_k, filters,
                                      query.carried_docs)
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []
@@ -242,7 +322,8 @@ class Assistant:
             return None
         doc = spans[0][0]
         start, end = min(s for d, s, _ in spans if d == doc), max(e for d, _, e in spans if d == doc)
-        return Twin(doc, self.records[doc].language, start, end, self.document_text(doc)[start:end])
+        text = self.document_text(doc)
+        return Twin(doc, self.records[doc].language, start, end, text[start:end]) if text is not None else None
 
     def _doc_sentences(self, doc_id: str) -> _DocSentences:
         cached = self._sentences.get(doc_id)
@@ -284,6 +365,8 @@ class Assistant:
             doc_id = m["doc_id"]
             sents = self._doc_sentences(doc_id)
             text = self.document_text(doc_id)
+            if text is None:  # removed by another process since it was retrieved
+                continue
             inside = np.nonzero((sents.starts >= m["start"]) & (sents.ends <= m["end"]))[0]
             for i in inside:
                 sid = sents.ids[i]
@@ -292,7 +375,7 @@ class Assistant:
                 seen.add(sid)
                 start, end = int(sents.starts[i]), int(sents.ends[i])
                 twin = None
-                if sents.twins[i] and sents.twins[i][0] in self.records:
+                if sents.twins[i] and sents.twins[i][0] in self.records and self.document_text(sents.twins[i][0]):
                     t_doc, t_start, t_end = sents.twins[i]
                     twin = Twin(t_doc, self.records[t_doc].language, t_start, t_end,
                                 self.document_text(t_doc)[t_start:t_end])

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .inputs import plain_name
 from .readers import MB, READERS, SUPPORTED, ReadError
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
@@ -154,25 +155,27 @@ _DATELINE = re.compile(
 
 def make_title(text: str, hint: str | None) -> str:
     """Return a short title: the file's own title, its first heading, a short first line, or the first
-    sentence's first words; never the dateline a report opens with."""
-    if hint and hint.strip():
+    sentence's first words; never the dateline a report opens with, and never a control character (a title
+    may hold escape sequences meant for whoever prints it)."""
+    hint = plain_name(hint or "")
+    if hint:
         return _shorten(" ".join(hint.split()))
     head = text[:4000]  # only the start is needed; the whole text may be megabytes of one sentence
     heading = _HEADING.search(head)
     if heading and heading.start() < 1000:
-        return _shorten(heading.group(1))
+        return _shorten(plain_name(heading.group(1)))
     for _ in range(3):  # "date 2021-01-01" may stand on its own line, before another dateline
         stripped = _DATELINE.sub("", head, count=1).lstrip()
         if stripped == head.lstrip() or not stripped:
             break
         head = stripped
     head = head.lstrip()
-    first = head.split("\n", 1)[0].strip()
+    first = plain_name(head.split("\n", 1)[0].strip())
     if 0 < len(first) <= 120 and not first.endswith("."):
         return first
     spans = sentence_spans(head, 0, len(head))
     sentence = head[spans[0][0] : spans[0][1]] if spans else first
-    words = sentence.split()
+    words = plain_name(sentence).split()
     return _shorten(" ".join(words[:12]) + ("…" if len(words) > 12 else ""))
 
 

@@ -61,11 +61,16 @@ def date_number(date: str | None) -> int:
     return int(date.replace("-", "")) if date else 0
 
 
+def _real(path: str | Path) -> str:
+    """Return the one name of a file however it was reached (relative, absolute, through a symlink)."""
+    return os.path.realpath(path)
+
+
 def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str]) -> str:
     """Return a stable id: the file stem, made unique by a short hash of the path on a clash."""
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.stem)[:80] or "document"
     rec = records.get(stem)
-    clash = stem in taken or (rec is not None and rec.source != str(path) and Path(rec.source).exists())
+    clash = stem in taken or (rec is not None and _real(rec.source) != _real(path) and Path(rec.source).exists())
     if not clash:
         return stem
     return f"{stem}-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
@@ -73,10 +78,10 @@ def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str]) -> str:
 
 def _covers(source: str, roots: list[Path], files: set[str]) -> bool:
     """Return whether a recorded source lies under what this run was asked to ingest."""
-    if source in files:
+    if source in files or _real(source) in files:
         return True
-    path = Path(source)
-    return any(root in path.parents for root in roots)
+    path = Path(_real(source))
+    return any(Path(_real(root)) in path.parents for root in roots)
 
 
 class Ingestor:
@@ -99,20 +104,22 @@ class Ingestor:
         candidates, problems = find_files(paths)
         report.skipped += [{"path": p, "reason": r} for p, r in problems]
         roots = [p for p in paths if p.is_dir()]
-        seen_sources: set[str] = set()
+        seen_sources: set[str] = set()  # real paths: a folder named two ways is one set of documents
         by_hash = {r.content_hash: r for r in records.values() if r.state == "complete"}
         taken: set[str] = set()
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         for n, cand in enumerate(candidates, 1):
             self.progress(f"reading {cand.path.name}", n - 1, len(candidates))
             source = str(cand.path)
-            seen_sources.add(source)
+            if _real(source) in seen_sources:
+                continue  # the same file reached a second way in this run (seeds and $PWD/seeds)
+            seen_sources.add(_real(source))
             doc_id = _doc_id(cand.path, records, taken)
             taken.add(doc_id)
             try:
                 data_hash = self._hash(cand, max_bytes)
                 rec = records.get(doc_id)
-                if rec and rec.state == "complete" and rec.content_hash == data_hash and rec.source == source:
+                if rec and rec.state == "complete" and rec.content_hash == data_hash and _real(rec.source) == _real(source):
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
@@ -134,9 +141,9 @@ class Ingestor:
                 report.new += 1
             else:
                 report.changed += 1
-        files = {str(c.path) for c in candidates} | {str(p) for p in paths if not p.is_dir()}
+        files = {_real(c.path) for c in candidates} | {_real(p) for p in paths if not p.is_dir()}
         for rec in self.store.records().values():
-            if rec.source not in seen_sources and _covers(rec.source, roots, files) and not Path(rec.source).exists():
+            if _real(rec.source) not in seen_sources and _covers(rec.source, roots, files) and not Path(rec.source).exists():
                 self.store.delete_document(rec.doc_id)
                 report.removed += 1
         final = self.store.records()

@@ -29,10 +29,14 @@ class KeywordIndex:
             return
         try:
             data = json.loads(meta.read_text("utf-8"))
+            if not _well_formed(data):
+                return  # an index of the wrong shape counts as none: the signature check rebuilds it
             import bm25s
 
             bm25 = bm25s.BM25.load(str(self.path / "bm25")) if data["ids"] else None
-        except (OSError, ValueError, KeyError):
+            if bm25 is not None and int(bm25.scores["num_docs"]) != len(data["ids"]):
+                return
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return  # a damaged index is rebuilt by the next ingest, which notices the signature
         self.ids, self.fields, self.signature = data["ids"], data["fields"], data["signature"]
         self._bm25 = bm25
@@ -106,3 +110,13 @@ class KeywordIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def _well_formed(data) -> bool:
+    """Return whether chunks.json holds what build() writes: ids, per-chunk fields, a signature."""
+    if not (isinstance(data, dict) and isinstance(data.get("ids"), list) and isinstance(data.get("fields"), dict)
+            and isinstance(data.get("signature"), str)):
+        return False
+    n = len(data["ids"])
+    return all(isinstance(i, str) for i in data["ids"]) and all(
+        isinstance(v, list) and len(v) == n for v in data["fields"].values())

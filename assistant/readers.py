@@ -3,8 +3,11 @@ encodings detected and hostile inputs (zip bombs, script-stuffed or deeply neste
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import unicodedata
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -113,6 +116,26 @@ def _html_fallback(raw: str) -> str:
 
 
 def _read_pdf(path: Path) -> tuple[str, str | None]:
+    with _quiet_pypdf():
+        return _read_pdf_text(path)
+
+
+@contextlib.contextmanager
+def _quiet_pypdf():
+    """Keep pypdf's repair notes ("incorrect startxref pointer") off stderr: a PDF it can read is fine, and
+    one it cannot gets the skip message ingest prints."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _read_pdf_text(path: Path) -> tuple[str, str | None]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

@@ -53,8 +53,23 @@ def _client(settings: Settings):
                 f"error: cannot reach the Chroma server at {settings.chroma_url} ({e}); start it "
                 "(chroma run --path DIR --port PORT) or unset ASSISTANT_CHROMA_URL to use the embedded store"
             ) from None
+    from .doctor import precheck
+
+    precheck(settings)  # Chroma's native code crashes on damaged files; they are checked before it reads them
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def forget_client(settings: Settings) -> None:
+    """Drop Chroma's per-path client cache for this store, so that the next open reads its files again.
+
+    An embedded client keeps the vector index in memory: after another process wrote to the same store it
+    answers with chunks that are gone. Chroma offers no reload, so a new client is made."""
+    if settings.chroma_url:
+        return
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(settings.chroma_path), None)
 
 
 def shard_name(language: str) -> str:

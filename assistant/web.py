@@ -12,7 +12,7 @@ import gradio as gr
 
 from .chat import as_messages
 from .config import Settings, setup_offline_env
-from .core import Assistant, EmptyIndexError, QuestionError, history_from_json
+from .core import Assistant, EmptyIndexError, QuestionError, StoreError, history_from_json
 from .library import Worker, library_dir, place_upload  # noqa: F401 (place_upload: part of this module's API)
 from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
 from .render import (  # noqa: F401 (chat_text, render_answer: part of this module's API)
@@ -105,6 +105,23 @@ def render_chat(session: Session) -> list[dict]:
     return out
 
 
+def api_history(history_json) -> list:
+    """Return the conversation an /ask call sends (a JSON string, or the list itself), or raise QuestionError
+    saying what it must be."""
+    if history_json is None or history_json == "":
+        return []
+    if isinstance(history_json, str):
+        try:
+            history_json = json.loads(history_json)
+        except json.JSONDecodeError as e:
+            raise QuestionError(f"history_json is not valid JSON ({e.msg}): send a JSON list of "
+                                '{"role": "user"|"assistant", "content": "..."}') from None
+        except RecursionError:
+            raise QuestionError("history_json is nested too deeply: send a flat JSON list of "
+                                '{"role": "user"|"assistant", "content": "..."}') from None
+    return history_from_json(history_json)
+
+
 def _choices(assistant: Assistant) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     docs = assistant.documents()
     from .render import language_name
@@ -156,7 +173,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                     now = replace(session, turns=session.turns + (Turn(answer.question, answer, note=note),))
                     yield render_chat(now), "", render_sources(answer, turn), now, *busy, ""
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, ""  # Send comes back when the answer is whole
-        except (QuestionError, EmptyIndexError) as e:
+        except (QuestionError, EmptyIndexError, StoreError) as e:
             message = EMPTY_LIBRARY if isinstance(e, EmptyIndexError) else str(e)
             now = replace(session, turns=session.turns + (Turn(str(question), error=f"⚠ {message}"),))
             yield render_chat(now), question, gr.skip(), now, *idle, ""
@@ -186,7 +203,11 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         return render_sources(answer, turn, n), render_document(text, c, weak)
 
     def add(files):
-        placed = [place_upload(Path(f), folder) for f in files or []]
+        try:
+            placed = [place_upload(Path(f), folder) for f in files or []]
+        finally:  # the copy in the library is what counts; Gradio's temporary one would stay until shutdown
+            for f in files or []:
+                Path(f).unlink(missing_ok=True)
         if not placed:
             return gr.skip(), None, gr.skip()
         worker.add(placed)
@@ -212,15 +233,14 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         """Return the cited answer to question as the CLI's --json object; history_json is a JSON list of
         {"role", "content"} turns."""
         try:
-            history = history_from_json(json.loads(history_json or "[]"))
+            history = api_history(history_json)
             with worker.question():
                 return assistant.ask(question, history).to_json()
-        except json.JSONDecodeError as e:
-            raise gr.Error(f"history_json is not valid JSON: {e}") from None
-        except (QuestionError, EmptyIndexError) as e:
+        except (QuestionError, EmptyIndexError, StoreError) as e:
             raise gr.Error(str(e)) from None
 
-    with gr.Blocks(title="Reports assistant", analytics_enabled=False) as app:
+    # delete_cache: whatever Gradio keeps of uploads is removed when the server stops.
+    with gr.Blocks(title="Reports assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         header = gr.HTML(_header(assistant), elem_id="header")
         session = gr.State(Session())
         seen = gr.State(0)
@@ -317,7 +337,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
     app.queue(default_concurrency_limit=1)
     # quiet: Gradio's own banner suggests share=True, which this app never uses (nothing leaves the machine).
     app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=False,
-               prevent_thread_lock=True, quiet=True)
+               prevent_thread_lock=True, quiet=True,
+               max_file_size=int(settings.max_file_mb * 1024 * 1024))  # larger uploads are refused in transit
     print(f"Serving on http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
     if block:
         try:

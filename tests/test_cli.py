@@ -43,8 +43,8 @@ def test_ingest_exit_codes(tmp_path, corpus):
     out = json.loads(proc.stdout)
     assert out["documents"] == 2 and [s["path"].endswith("empty.txt") for s in out["skipped"]] == [True]
     assert run("ingest", "--no-such-flag", home=home, check_code=2).stderr
-    human = run("ingest", str(tmp_path / "nowhere"), home=home, check_code=1)
-    assert "no such file or directory" in human.stderr
+    human = run("ingest", str(tmp_path / "nowhere"), home=home, check_code=2)  # a usage error (issue 15)
+    assert "does not exist" in human.stderr
 
 
 def test_default_path_is_seeds(tmp_path):

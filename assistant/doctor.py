@@ -1,0 +1,322 @@
+"""Doctor: is the data directory whole (store files, records, vectors, keyword index), and rebuild it if not.
+
+Chroma's native code trusts its files: garbage in a vector file crashes the process (SIGSEGV) and a
+truncated database ends in a raw error. So the files are checked here, in Python, before Chroma opens
+them (`precheck`, on every open; milliseconds), and the deep check that asks Chroma itself runs in a
+child process (`diagnose`), where a crash is a finding instead of the end of the program.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import struct
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import Settings
+
+REPAIR_HINT = "run `assistant doctor --repair` to rebuild it from the report files"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# hnswlib's header as Chroma persists it: version, offsetLevel0, max_elements, cur_element_count,
+# size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM, maxM0, M, mult, ef_construction.
+_HNSW_HEADER = struct.Struct("<IQQQQQQiIQQQdQ")
+
+
+class StoreDamaged(RuntimeError):
+    """The store's files are damaged; the message says what and how to rebuild."""
+
+
+@dataclass
+class Diagnosis:
+    """What `assistant doctor` found: plain-words problems (none when healthy) and what it counted."""
+
+    problems: list[str] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    sentences: int = 0
+
+    def to_json(self) -> dict:
+        """Return the diagnosis as the `doctor --json` object."""
+        return {"healthy": not self.problems, "problems": self.problems, "documents": self.documents,
+                "chunks": self.chunks, "sentences": self.sentences}
+
+
+# --- the quick check, before Chroma opens anything ------------------------------------------------------
+
+
+def precheck(settings: Settings) -> None:
+    """Raise StoreDamaged when the embedded store's files would crash or confuse Chroma; a fresh or
+    healthy store passes in milliseconds."""
+    problems = file_problems(settings.chroma_path)
+    if problems:
+        raise StoreDamaged(f"the store in {settings.chroma_path} is damaged: {problems[0]}; {REPAIR_HINT}")
+
+
+def file_problems(chroma_dir: Path) -> list[str]:
+    """Return what is wrong with the files of an embedded Chroma store, in plain words."""
+    db = Path(chroma_dir) / "chroma.sqlite3"
+    if not db.exists():
+        return []  # a new store
+    problem = _sqlite_problem(db)
+    if problem:
+        return [problem]
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            segments = _vector_segments(con)
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        return [f"chroma.sqlite3 cannot be read ({e})"]
+    problems = []
+    for seg_id, name, records, logged in segments:
+        if records <= logged:
+            continue  # Chroma rebuilds this collection's vectors from its log; it never reads the files
+        problem = hnsw_problem(Path(chroma_dir) / seg_id)
+        if problem:
+            problems.append(f"the vectors of {name} ({records} records) {problem}")
+    return problems
+
+
+def _sqlite_problem(db: Path) -> str | None:
+    """Return what makes a SQLite file unusable (not SQLite, truncated), or None."""
+    size = db.stat().st_size
+    with open(db, "rb") as f:
+        header = f.read(100)
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return "chroma.sqlite3 is not a SQLite database (empty or overwritten)"
+    page = int.from_bytes(header[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages, counter, valid_for = (int.from_bytes(header[a:a + 4], "big") for a in (28, 24, 92))
+    if size % page or (pages and counter == valid_for and pages * page > size):
+        return f"chroma.sqlite3 is truncated ({size:,} bytes where its header says {pages * page:,})"
+    return None
+
+
+def _vector_segments(con: sqlite3.Connection) -> list[tuple[str, str, int, int]]:
+    """Return (vector segment id, collection name, records in its metadata, records still in its log)."""
+    rows = con.execute(
+        "SELECT v.id, c.name, c.id, m.id FROM segments v JOIN collections c ON v.collection = c.id "
+        "JOIN segments m ON m.collection = c.id AND m.scope = 'METADATA' WHERE v.scope = 'VECTOR'").fetchall()
+    out = []
+    for seg_id, name, coll_id, meta_id in rows:
+        records = con.execute("SELECT count(*) FROM embeddings WHERE segment_id = ?", (meta_id,)).fetchone()[0]
+        logged = con.execute("SELECT count(*) FROM embeddings_queue WHERE topic LIKE ?",
+                             (f"%/{coll_id}",)).fetchone()[0]
+        out.append((seg_id, name, records, logged))
+    return out
+
+
+def hnsw_problem(folder: Path) -> str | None:
+    """Return what is wrong with a persisted HNSW index folder (missing, truncated, garbage), or None.
+
+    Checks the header's own arithmetic, the file sizes it implies, and that every bottom-layer neighbour
+    link points at an element that exists: a link past the end is what makes the native code read wild
+    memory. (The upper layers, link_lists.bin, are few and their layout is Chroma's own: not checked.)"""
+    if not folder.is_dir():
+        return "are missing (their folder was deleted)"
+    try:
+        raw = (folder / "header.bin").read_bytes()
+        if len(raw) != _HNSW_HEADER.size:
+            return "have a damaged header"
+        (version, offset0, max_elements, count, per_element, label_offset, offset_data, max_level, entry,
+         max_m, max_m0, m, _mult, _ef) = _HNSW_HEADER.unpack(raw)
+        dim_bytes = per_element - offset_data - 8
+        if not (version == 1 and offset0 == 0 and 0 < m == max_m and max_m0 == 2 * m and offset_data == 4 + 4 * max_m0
+                and label_offset == per_element - 8 and dim_bytes > 0 and dim_bytes % 4 == 0
+                and count <= max_elements and -1 <= max_level < 64 and (count == 0 or entry < count)):
+            return "have a damaged header"
+        level0, norms = folder / "data_level0.bin", folder / "length.bin"  # length.bin: one float per vector
+        if level0.stat().st_size < count * per_element or norms.stat().st_size < count * 4:
+            return "are truncated"
+        if count == 0:
+            return None
+        rows = np.memmap(level0, dtype=np.uint8, mode="r", shape=(count, per_element))
+        if _bad_links(np.ascontiguousarray(rows[:, :offset_data]).view("<u4"), max_m0, count):
+            return "hold garbage (links to elements that do not exist)"
+    except (OSError, ValueError) as e:
+        return f"cannot be read ({e})"
+    return None
+
+
+def _bad_links(lists: np.ndarray, most: int, count: int) -> bool:
+    """Return whether any link list (count word, then ids) is longer than allowed or points past the end."""
+    sizes = lists[:, 0] & 0xFFFF
+    if (sizes > most).any():
+        return True
+    used = np.arange(most)[None, :] < sizes[:, None]
+    return bool((lists[:, 1:][used] >= count).any())
+
+
+# --- the deep check, in a child process ------------------------------------------------------------------
+
+
+def diagnose(settings: Settings, timeout: float = 900) -> Diagnosis:
+    """Return what is wrong with the data directory: files, records, chunks, sentences, vectors, keyword index.
+    Chroma is asked in a child process, so a damaged file that crashes it is reported, not fatal."""
+    if not settings.chroma_url:
+        problems = file_problems(settings.chroma_path)
+        if problems:
+            return Diagnosis(problems)
+    env = os.environ | {"ASSISTANT_HOME": str(settings.home), "ASSISTANT_COLLECTION": settings.collection,
+                        "ASSISTANT_CHROMA_URL": settings.chroma_url or ""}
+    try:
+        proc = subprocess.run([sys.executable, "-m", "assistant.doctor"], capture_output=True, text=True,
+                              env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Diagnosis([f"reading the store took over {timeout:.0f} s; it may be damaged or locked"])
+    if proc.returncode < 0:
+        return Diagnosis([f"Chroma crashed reading the store (signal {-proc.returncode}): its files are damaged"])
+    try:
+        found = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return Diagnosis([f"the store cannot be read ({last[:300]})"])
+    return Diagnosis(found["problems"], found["documents"], found["chunks"], found["sentences"])
+
+
+def _probe(settings: Settings) -> Diagnosis:
+    """Ask Chroma about every record, chunk, sentence and vector; run in the child process."""
+    from .ingest import keyword_signature
+    from .keyword import KeywordIndex
+    from .store import Store
+
+    store = Store(settings)
+    records = store.records()
+    found = Diagnosis(documents=len(records))
+    for rec in records.values():
+        if rec.state != "complete":
+            found.problems.append(f"{rec.doc_id} was being written when an ingest stopped")
+    for shards, kind in ((store.chunks, "chunks"), (store.sentences, "sentences")):
+        metas = shards.get(include=["metadatas"])["metadatas"]
+        have = Counter(m.get("doc_id") for m in metas)
+        setattr(found, kind, len(metas))
+        for rec in records.values():
+            want = getattr(rec, kind)
+            if have[rec.doc_id] != want:
+                found.problems.append(f"{rec.doc_id} ({rec.source}) should have {want} {kind}; the store holds "
+                                      f"{have[rec.doc_id]}")
+        strays = sorted(set(have) - set(records))
+        if strays:
+            found.problems.append(f"{sum(have[d] for d in strays)} {kind} belong to no indexed document "
+                                  f"({', '.join(map(str, strays[:3]))})")
+        for language in shards.languages():
+            found.problems += _collection_problems(shards.collection(language), f"{kind} in {language}")
+    keyword = KeywordIndex(settings.keyword_path)
+    chunk_ids = set(store.chunks.get(include=[])["ids"])
+    if keyword.signature != keyword_signature(records) or set(keyword.ids) != chunk_ids:
+        found.problems.append("the keyword index does not match the store's chunks")
+    return found
+
+
+def _collection_problems(collection, what: str) -> list[str]:
+    """Return problems of one collection: records without a vector, or vectors that cannot be searched."""
+    ids = collection.get(include=[])["ids"]
+    if not ids:
+        return []
+    try:
+        vectors = 0
+        first = None
+        for i in range(0, len(ids), 1000):
+            got = collection.get(ids=ids[i:i + 1000], include=["embeddings"])
+            vectors += sum(v is not None for v in got["embeddings"])
+            first = got["embeddings"][0] if first is None else first
+        if vectors != len(ids):
+            return [f"{len(ids) - vectors} of {len(ids)} {what} have no vector"]
+        hits = collection.query(query_embeddings=[first], n_results=min(10, len(ids)), include=["distances"])
+        if len(hits["ids"][0]) != min(10, len(ids)):
+            return [f"a search of the {what} finds {len(hits['ids'][0])} of {min(10, len(ids))} records"]
+    except Exception as e:  # Chroma's own error on a damaged segment is the finding
+        return [f"the {what} cannot be searched ({type(e).__name__}: {str(e)[:200]})"]
+    return []
+
+
+# --- repair --------------------------------------------------------------------------------------------
+
+
+def recorded_sources(settings: Settings) -> list[str]:
+    """Return the source files the store's records name, read with plain SQLite (the store may be too
+    damaged for Chroma); [] when even that fails."""
+    db = settings.chroma_path / "chroma.sqlite3"
+    if settings.chroma_url or not db.exists() or _sqlite_problem(db):
+        return []
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            rows = con.execute(
+                "SELECT m.string_value FROM embedding_metadata m JOIN embeddings e ON m.id = e.id "
+                "JOIN segments s ON e.segment_id = s.id JOIN collections c ON s.collection = c.id "
+                "WHERE c.name = ? AND m.key = 'source'", (f"{settings.collection}-documents",)).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+    return sorted({r[0] for r in rows if r[0]})
+
+
+def repair(settings: Settings, log: Callable[[str], None] = lambda line: None):
+    """Set the store and keyword index aside, ingest every recorded source file (or the seeds folder when
+    the records cannot be read) into a new store, and return the IngestReport; the old store is deleted
+    only once the new one is complete."""
+    from .ingest import ingest
+
+    sources = recorded_sources(settings)
+    present = [Path(s) for s in sources if Path(s).exists()]
+    if len(present) < len(sources):
+        log(f"doctor: {len(sources) - len(present)} recorded file(s) no longer exist and are left out")
+    if not present:
+        log(f"doctor: the store's records cannot be read; re-indexing {settings.seeds}")
+        present = [settings.seeds] if settings.seeds.exists() else []
+    aside = []
+    if settings.chroma_url:
+        _drop_server_collections(settings)
+    elif settings.chroma_path.exists():
+        moved = settings.chroma_path.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(settings.chroma_path, moved)
+        aside.append(moved)
+    for name in ("keyword", "twins.sig"):
+        path = settings.home / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    _forget_client(settings)
+    log(f"doctor: rebuilding from {len(present)} path(s)")
+    report = ingest(settings, present)
+    for path in aside:
+        shutil.rmtree(path, ignore_errors=True)
+    return report
+
+
+def _drop_server_collections(settings: Settings) -> None:
+    from .store import _client
+
+    client = _client(settings)
+    for c in client.list_collections():
+        name = getattr(c, "name", c)
+        if name.startswith(f"{settings.collection}-"):
+            client.delete_collection(name)
+
+
+def _forget_client(settings: Settings) -> None:
+    """Drop Chroma's cached client of this path, so that the next open reads the files anew."""
+    from .store import forget_client
+
+    forget_client(settings)
+
+
+if __name__ == "__main__":  # the child process of diagnose()
+    from .config import setup_offline_env
+
+    setup_offline_env()
+    print(json.dumps(_probe(Settings.from_env()).to_json()))

@@ -1,0 +1,131 @@
+"""`assistant doctor`: a damaged store is found before Chroma reads it (no segfault, no raw traceback),
+described in plain words, and rebuilt from the report files by `doctor --repair`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+from assistant.config import Settings
+from assistant.doctor import _HNSW_HEADER, diagnose, file_problems
+from assistant.ingest import ingest
+from assistant.store import Store
+
+BIN = Path(sys.executable).parent / "assistant"
+pytestmark = pytest.mark.slow  # each test runs the CLI a few times; the repairs re-ingest three reports
+# Chroma keeps a small collection's vectors in its log and rebuilds them on open; past ~1000 records it
+# reads them from its HNSW files, which is where damage crashes it. Repeated sentences make such a
+# collection cheaply: identical texts are embedded once.
+LINES = [f"Customs officers in {city} seized {n} kilograms of {drug} in a truck from {origin}."
+         for city, n, drug, origin in [("Horgos", 12, "heroin", "Turkey"), ("Batrovci", 40, "cannabis", "Albania"),
+                                       ("Presevo", 7, "cocaine", "Greece"), ("Vrska Cuka", 3, "amphetamine", "Bulgaria")]]
+
+
+def run(*args, home: Path, seeds: Path | None = None, code: int | None = None) -> subprocess.CompletedProcess:
+    env = os.environ | {"ASSISTANT_HOME": str(home)} | ({"ASSISTANT_SEEDS": str(seeds)} if seeds else {})
+    proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {proc.stderr[-2000:]}"
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    if code is not None:
+        assert proc.returncode == code, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
+    return proc
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    """(home, reports): two seed reports and one of 1,100 sentences, ingested; copied by each test."""
+    base = tmp_path_factory.mktemp("doctor")
+    reports = base / "reports"
+    reports.mkdir()
+    for name in ("001_23abd807676cf300.txt", "002_c41756f9194e43e0.txt"):
+        shutil.copy(SEEDS / name, reports / name)
+    (reports / "customs.txt").write_text("Customs seizures at the border in 2022\n\n" + " ".join(LINES * 275), "utf-8")
+    settings = Settings(home=base / "home", seeds=reports)
+    report = ingest(settings, [reports])
+    assert report.documents == 3 and not report.skipped
+    return settings.home, reports
+
+
+@pytest.fixture
+def home(built, tmp_path) -> Path:
+    copy = tmp_path / "home"
+    shutil.copytree(built[0], copy)
+    return copy
+
+
+def persisted_segments(home: Path) -> list[Path]:
+    """Return the HNSW folders whose vectors Chroma reads from disk (element count above zero)."""
+    out = []
+    for folder in sorted((home / "chroma").iterdir()):
+        header = folder / "header.bin"
+        if header.is_file() and _HNSW_HEADER.unpack(header.read_bytes())[3] > 0:
+            out.append(folder)
+    return out
+
+
+def test_healthy_store(home):
+    assert persisted_segments(home), "the big report's sentences should be in an HNSW file"
+    proc = run("doctor", home=home, code=0)
+    assert proc.stdout.startswith("healthy: 3 documents")
+    found = json.loads(run("doctor", "--json", home=home, code=0).stdout)
+    assert found["healthy"] and found["problems"] == [] and found["sentences"] > 1100
+
+
+def test_garbage_in_vector_files_is_found_before_chroma_reads_it(home, built):
+    folder = persisted_segments(home)[0]
+    data = folder / "data_level0.bin"
+    data.write_bytes(os.urandom(data.stat().st_size))
+    for args in (("status",), ("ask", "How much heroin was seized in Horgos?"), ("ingest", str(built[1]))):
+        proc = run(*args, home=home, code=1)  # used to be: status fine, ingest "unchanged", ask SIGSEGV
+        assert "damaged" in proc.stderr and "doctor --repair" in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    found = run("doctor", home=home, code=1)
+    assert "garbage" in found.stdout and "doctor --repair" in found.stdout
+    repaired = run("doctor", "--repair", home=home, code=0)
+    assert "healthy: 3 documents" in repaired.stdout
+    answer = json.loads(run("ask", "How much heroin was seized in Horgos?", "--json", home=home, code=0).stdout)
+    assert answer["found"] and "12 kilograms" in answer["answer"]
+    assert not list(home.glob("chroma.broken-*"))
+
+
+def test_deleted_segment_folders(home, built):
+    for folder in persisted_segments(home):
+        shutil.rmtree(folder)
+    proc = run("ask", "How much heroin was seized in Horgos?", home=home, code=1)  # was: InternalError
+    assert "missing" in proc.stderr and "doctor --repair" in proc.stderr
+    run("ingest", "--rebuild", str(built[1]), home=home, code=0)
+    assert run("doctor", home=home, code=0).stdout.startswith("healthy: 3 documents")
+
+
+def test_truncated_database_is_a_message(home, built):
+    db = home / "chroma" / "chroma.sqlite3"
+    with open(db, "r+b") as f:
+        f.truncate(db.stat().st_size // 3)
+    for args in (("status",), ("ask", "What did DPNSEE say?")):
+        proc = run(*args, home=home, code=1)
+        assert "truncated" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert file_problems(home / "chroma") and "truncated" in file_problems(home / "chroma")[0]
+    # The records cannot be read, so the rebuild reads the seeds folder.
+    repaired = run("doctor", "--repair", home=home, seeds=built[1], code=0)
+    assert "healthy: 3 documents" in repaired.stdout
+
+
+def test_missing_sentences_and_a_stale_keyword_index_are_named(home, built):
+    settings = Settings(home=home)
+    store = Store(settings)
+    store.sentences.delete(where={"doc_id": "002_c41756f9194e43e0"})
+    meta = home / "keyword" / "chunks.json"
+    index = json.loads(meta.read_text("utf-8"))
+    index["ids"] = index["ids"][:-1] + ["001_23abd807676cf300:gone:0"]
+    meta.write_text(json.dumps(index), "utf-8")
+    found = diagnose(settings)
+    assert any("002_c41756f9194e43e0" in p and "sentences" in p for p in found.problems), found.problems
+    assert any("keyword index" in p for p in found.problems), found.problems
+    assert run("doctor", "--repair", home=home, code=0).stdout.startswith("healthy: 3 documents")
