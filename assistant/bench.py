@@ -53,7 +53,8 @@ def load_questions(path: Path, n: int) -> list[str]:
 
 
 def pipeline_texts(settings: Settings, paths: list[Path]) -> list[list[str]]:
-    """Return, per document, the unique chunk and sentence texts ingest embeds for it."""
+    """Return, per document, the unique texts ingest embeds for it (its sentences, and its chunks when
+    settings.chunk_vectors is "embed")."""
     from .chunking import chunk_document
     from .corpus import ReadError, find_files, read_document
 
@@ -65,7 +66,8 @@ def pipeline_texts(settings: Settings, paths: list[Path]) -> list[list[str]]:
         except ReadError:
             continue
         chunks, sents = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap)
-        out.append(list(dict.fromkeys([c.text for c in chunks] + [s.text for s in sents])))
+        whole = [c.text for c in chunks] if settings.chunk_vectors == "embed" else []
+        out.append(list(dict.fromkeys(whole + [s.text for s in sents])))
     return out
 
 
@@ -117,8 +119,9 @@ def bench_ingest(settings: Settings, paths: list[Path], work: Path, runs: int = 
     last = reports[-1]
     return {"ingest_s": round(best_ingest, 3), "raw_embed_s": round(best_raw, 3), "store_open_s": round(min(open_times), 3),
             "ingest_vs_raw": round(best_raw / best_ingest, 3), "texts_embedded": sum(map(len, per_doc)),
-            "pipeline_embedded": last.chunks_embedded + last.sentences_embedded, "documents": last.documents,
-            "chunks": last.chunks, "home": fresh}
+            "pipeline_embedded": last.texts_embedded, "documents": last.documents,
+            "chunks": last.chunks, "sentences": sum(r.sentences for r in ingestor.store.records().values()),
+            "home": fresh}
 
 
 def bench_reingest(home: Settings, paths: list[Path]) -> dict:
@@ -126,7 +129,7 @@ def bench_reingest(home: Settings, paths: list[Path]) -> dict:
     from .ingest import ingest
 
     seconds, report = _timed(lambda: ingest(home, paths))
-    return {"reingest_s": round(seconds, 3), "reingest_embedded": report.chunks_embedded + report.sentences_embedded}
+    return {"reingest_s": round(seconds, 3), "reingest_embedded": report.texts_embedded}
 
 
 def bench_questions(home: Settings, paths: list[Path], questions: list[str]) -> dict:
@@ -168,14 +171,16 @@ def bench_questions(home: Settings, paths: list[Path], questions: list[str]) -> 
     return out
 
 
-def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed: int = 0,
+def bench_scale(settings: Settings, n: int, work: Path, ratio: float = 2.5, queries: int = 50, seed: int = 0,
                 progress: Progress | None = None) -> dict:
-    """Return write time and Retriever.search latency over n synthetic chunks (random unit vectors,
-    Zipf-distributed tokens), stored and indexed through the project's own Store and keyword index."""
+    """Return write time and Retriever.search latency over a real-shaped synthetic store: n chunks (Zipf-
+    distributed tokens, 50 chunks per document, three languages), `ratio` sentences per chunk on average,
+    random unit vectors for the sentences and their mean for each chunk (as ingest makes them), the keyword
+    index rebuilt the way ingest rebuilds it. Written a batch at a time: nothing holds the whole store."""
     from .ingest import Ingestor
     from .keyword import KeywordIndex
     from .retrieval import Retriever
-    from .store import BATCH, DocRecord, Store
+    from .store import BATCH, DocRecord, Store, sentence_id
 
     say = progress or (lambda message: None)
     rng = np.random.default_rng(seed)
@@ -194,19 +199,50 @@ def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed:
     def tokens(rows: int, count: int) -> list[list[str]]:
         return vocab[rng.choice(VOCABULARY, size=(rows, count), p=weights)].tolist()
 
+    # Sentences per chunk: floor or ceil of the ratio, mixed so the mean is the ratio, at most one per 4 tokens.
+    low = max(1, int(ratio))
+    sentences_per_chunk = np.minimum(low + (rng.random(n) < ratio - low), TOKENS_PER_CHUNK // 4)
     start = time.perf_counter()
+    sentences = 0
     for lo in range(0, n, BATCH):
         rows = range(lo, min(n, lo + BATCH))
-        kws = [" ".join(t) for t in tokens(len(rows), TOKENS_PER_CHUNK)]
-        metas = []
-        for i, kw in zip(rows, kws, strict=True):
-            d = i // CHUNKS_PER_DOC
-            metas.append({"doc_id": f"doc{d}", "source": f"synthetic/doc{d}.txt", "title": f"Synthetic report {d}",
-                          "language": languages[d % 3], "script": "Latin", "date": "2021-01-01",
-                          "index": i % CHUNKS_PER_DOC, "start": 0, "end": len(kw), "kw": kw})
-        store.chunks.add([f"doc{i // CHUNKS_PER_DOC}:{i}" for i in rows], unit(len(rows)), kws, metas)
-        if (lo // BATCH) % 10 == 9:
-            say(f"scale: {rows.stop:,} of {n:,} chunks written ({time.perf_counter() - start:.0f} s)")
+        chunk_rows: list[tuple[str, str, dict]] = []
+        sent_rows: list[tuple[str, str, dict]] = []
+        chunk_vecs = []
+        texts = tokens(len(rows), TOKENS_PER_CHUNK)
+        for i, words in zip(rows, texts, strict=True):
+            d, index = divmod(i, CHUNKS_PER_DOC)
+            if index == 0:
+                offset, sent_index = 0, 0
+            prefix, language = f"doc{d}:synthetic", languages[d % 3]
+            cuts = np.linspace(0, len(words), sentences_per_chunk[i] + 1).astype(int)
+            chunk_start, first = offset, sent_index
+            for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+                text = " ".join(words[a:b])
+                sent_rows.append((sentence_id(prefix, sent_index), text,
+                                  {"doc_id": f"doc{d}", "language": language, "index": sent_index,
+                                   "start": offset, "end": offset + len(text), "twin": ""}))
+                offset += len(text) + 1
+                sent_index += 1
+            text = " ".join(words)
+            chunk_rows.append((f"{prefix}:{index}", text,
+                               {"doc_id": f"doc{d}", "source": f"synthetic/doc{d}.txt", "title": f"Synthetic report {d}",
+                                "language": language, "script": "Latin", "date": "2021-01-01", "index": index,
+                                "start": chunk_start, "end": chunk_start + len(text), "first_sentence": first,
+                                "last_sentence": sent_index - 1, "kw": text}))
+        sent_vecs = unit(len(sent_rows))
+        at = 0
+        for i in rows:
+            v = sent_vecs[at : at + sentences_per_chunk[i]].mean(axis=0)
+            chunk_vecs.append(v / np.linalg.norm(v))
+            at += sentences_per_chunk[i]
+        store.chunks.add([r[0] for r in chunk_rows], np.stack(chunk_vecs), [r[1] for r in chunk_rows],
+                         [r[2] for r in chunk_rows])
+        store.sentences.add([r[0] for r in sent_rows], sent_vecs, [r[1] for r in sent_rows], [r[2] for r in sent_rows])
+        sentences += len(sent_rows)
+        if (lo // BATCH) % 5 == 4:
+            say(f"scale: {rows.stop:,} of {n:,} chunks and {sentences:,} sentences written "
+                f"({time.perf_counter() - start:.0f} s)")
     write_s = time.perf_counter() - start
     # The real path: ingest rebuilds the keyword index from the chunk metadata in Chroma.
     keyword_s, _ = _timed(lambda: Ingestor(home, store=store).refresh_keyword_index({}))
@@ -217,9 +253,9 @@ def bench_scale(settings: Settings, n: int, work: Path, queries: int = 50, seed:
     for vec, toks in asks[:3]:
         retriever.search(vec, toks, home.top_k)
     ms = [_timed(lambda v=vec, t=toks: retriever.search(v, t, home.top_k))[0] * 1000 for vec, toks in asks[3:]]
-    return {"scale_chunks": store.chunks.count(), "scale_write_s": round(write_s, 1),
-            "scale_keyword_s": round(keyword_s, 1), "scale_p50_ms": round(percentile(ms, 50), 2),
-            "scale_p95_ms": round(percentile(ms, 95), 2)}
+    return {"scale_chunks": store.chunks.count(), "scale_sentences": store.sentences.count(),
+            "scale_write_s": round(write_s, 1), "scale_keyword_s": round(keyword_s, 1),
+            "scale_p50_ms": round(percentile(ms, 50), 2), "scale_p95_ms": round(percentile(ms, 95), 2)}
 
 
 def run(settings: Settings, paths: list[Path], qa_path: Path, scale: int = 100_000, questions: int = 40,
@@ -242,7 +278,8 @@ def run(settings: Settings, paths: list[Path], qa_path: Path, scale: int = 100_0
         result |= bench_questions(home, paths, asked)
         say(f"scale: {scale:,} synthetic chunks")
         result["rss_before_scale_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
-        result |= bench_scale(settings, scale, work, progress=say)
+        ratio = result["sentences"] / result["chunks"] if result["chunks"] else 2.5
+        result |= bench_scale(settings, scale, work, ratio=ratio, progress=say)
         result["peak_rss_mb"] = peak_rss_mb()
         result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     finally:

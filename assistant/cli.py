@@ -82,7 +82,9 @@ def ingest(ctx: Context, paths, as_json):
         click.echo(
             f"{report.documents} documents indexed ({report.chunks} chunks): {report.new} new, {report.changed} "
             f"changed, {report.renamed} renamed, {report.removed} removed, {report.unchanged} unchanged; "
-            f"{report.chunks_embedded} chunks embedded"
+            f"{report.chunks_embedded} chunks indexed, {report.texts_embedded} texts embedded"
+            + (f"; {report.revectored} embedded again (their vectors were made the older way)"
+               if report.revectored else "")
         )
         for item in report.skipped:
             click.echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
