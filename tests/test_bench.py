@@ -52,7 +52,9 @@ def test_invariants_that_hold_at_any_speed(result):
     assert result["ask_vs_raw"] == pytest.approx(result["ask_p50_ms"] / result["raw_p50_ms"], rel=0.01)
     assert result["ask_vs_plain"] == pytest.approx(result["ask_p50_ms"] / result["plain_p50_ms"], rel=0.01)
     assert result["ask_p95_ms"] >= result["ask_p50_ms"] and result["scale_p95_ms"] >= result["scale_p50_ms"]
-    assert result["peak_rss_mb"] > 100  # the model and Chroma alone are more
+    # The scale store is served in a process of its own (model, Chroma, keyword index); the model and Chroma
+    # alone are more than 100 MB in either process.
+    assert result["peak_rss_mb"] == result["scale_peak_rss_mb"] > 100 and result["bench_peak_rss_mb"] > 100
     assert result["ingest_vs_once"] == pytest.approx(result["once_embed_s"] / result["ingest_s"], rel=0.01)
     # Embedding the text once takes each character once; the pipeline embeds at least that much.
     assert 0 < result["chars_once"] <= result["chars_embedded"]
