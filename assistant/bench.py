@@ -49,6 +49,10 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def _rss_mb() -> float:
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
 def load_questions(path: Path, n: int) -> list[str]:
     """Return n questions spread evenly over an eval qa.jsonl (every language form and type)."""
     items = [json.loads(line)["question"] for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
@@ -149,13 +153,18 @@ def bench_cli(home: Settings, question: str, runs: int = 3) -> dict:
     command = [str(script)] if script.exists() else [sys.executable, "-m", "assistant"]
     env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_CHROMA_URL"} | {"ASSISTANT_HOME": str(home.home)}
     times = []
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for _ in range(runs):
         seconds, proc = _timed(lambda: subprocess.run([*command, "ask", "--json", question], env=env,
                                                       capture_output=True, text=True, timeout=120))
         if proc.returncode != 0:
             raise RuntimeError(f"assistant ask failed: {proc.stderr.strip()[-500:]}")
         times.append(seconds)
-    return {"cli_ask_s": round(float(np.median(times)), 3), "cli_ask_runs": runs}
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time moves far less with the machine's load than wall time: on a loaded machine it says what the
+    # command costs, the wall time what a user waits.
+    used = (cpu.ru_utime - cpu_before.ru_utime) + (cpu.ru_stime - cpu_before.ru_stime)
+    return {"cli_ask_s": round(float(np.median(times)), 3), "cli_ask_cpu_s": round(used / runs, 3), "cli_ask_runs": runs}
 
 
 def bench_questions(home: Settings, paths: list[Path], questions: list[str]) -> dict:
@@ -270,8 +279,10 @@ def bench_scale(settings: Settings, n: int, work: Path, ratio: float = 2.5, quer
             say(f"scale: {rows.stop:,} of {n:,} chunks and {sentences:,} sentences written "
                 f"({time.perf_counter() - start:.0f} s)")
     write_s = time.perf_counter() - start
+    rss = {"scale_rss_after_write_mb": _rss_mb()}
     # The real path: ingest rebuilds the keyword index from the chunk metadata in Chroma.
     keyword_s, _ = _timed(lambda: Ingestor(home, store=store).refresh_keyword_index({}))
+    rss["scale_rss_after_keyword_mb"] = _rss_mb()
     records = {f"doc{d}": DocRecord(f"doc{d}", "", "", languages[d % 3], "Latin", "2021-01-01", "", "complete", 0, 0)
                for d in range(-(-n // CHUNKS_PER_DOC))}
     retriever = Retriever(store, KeywordIndex(home.keyword_path), records)
@@ -279,7 +290,8 @@ def bench_scale(settings: Settings, n: int, work: Path, ratio: float = 2.5, quer
     for vec, toks in asks[:3]:
         retriever.search(vec, toks, home.top_k)
     ms = [_timed(lambda v=vec, t=toks: retriever.search(v, t, home.top_k))[0] * 1000 for vec, toks in asks[3:]]
-    return {"scale_chunks": store.chunks.count(), "scale_sentences": store.sentences.count(),
+    rss["scale_rss_after_search_mb"] = _rss_mb()
+    return rss | {"scale_chunks": store.chunks.count(), "scale_sentences": store.sentences.count(),
             "scale_write_s": round(write_s, 1), "scale_keyword_s": round(keyword_s, 1),
             "scale_p50_ms": round(percentile(ms, 50), 2), "scale_p95_ms": round(percentile(ms, 95), 2)}
 
@@ -321,7 +333,7 @@ def run(settings: Settings, paths: list[Path], qa_path: Path, scale: int = 100_0
         say(f"questions: {len(asked)} × raw, ask, plain")
         result |= bench_questions(home, paths, asked)
         say(f"scale: {scale:,} synthetic chunks")
-        result["rss_before_scale_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        result["rss_before_scale_mb"] = _rss_mb()
         ratio = result["sentences"] / result["chunks"] if result["chunks"] else 2.5
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             result |= pool.submit(scale_process, settings, scale, work, ratio).result()
