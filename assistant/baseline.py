@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config import Settings, setup_offline_env
 from .corpus import ReadError, find_files, read_document
-from .embedding import get_embedder
+from .embedding import as_llama, get_embedder
 from .ingest import _doc_id, date_number
 from .retrieval import Filters
 from .text import detect_language
@@ -80,7 +80,7 @@ class PlainPipeline:
         nodes = [n for n in splitter.get_nodes_from_documents(llama_docs) if _anchor(n, docs[n.ref_doc_id].text)]
         # In memory (llama-index's default SimpleVectorStore): the reference is rebuilt from the seeds
         # for every comparison, so it needs no persistence, and it keeps Chroma's settings out of it.
-        index = VectorStoreIndex(nodes, embed_model=get_embedder(settings), show_progress=False)
+        index = VectorStoreIndex(nodes, embed_model=as_llama(get_embedder(settings)), show_progress=False)
         return cls(settings, index, docs, nodes, skipped)
 
     def document_text(self, doc_id: str) -> str | None:

@@ -96,7 +96,9 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
         echo(
             f"{report.documents} documents indexed ({report.chunks} chunks): {report.new} new, {report.changed} "
             f"changed, {report.renamed} renamed, {report.removed} removed, {report.unchanged} unchanged; "
-            f"{report.chunks_embedded} chunks embedded"
+            f"{report.chunks_embedded} chunks indexed, {report.texts_embedded} texts embedded"
+            + (f"; {report.revectored} embedded again (their vectors were made the older way)"
+               if report.revectored else "")
         )
         for item in report.skipped:
             echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
@@ -361,7 +363,8 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
             rec = assistant.records.get(doc_id)
             return rec.twin if rec else None
 
-        held, weights, examples = held_out.evaluate(results, assistant.document_text, twin_of)
+        held, weights, examples = held_out.evaluate(results, assistant.document_text, twin_of,
+                                                     assistant.settings.top_k)
         summary["median_answer_words"] = held_out.median_answer_words(results)
         if heldout:
             held_summary = evaluation.summary(held)

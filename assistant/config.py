@@ -64,6 +64,10 @@ class Settings:
     collection: str = "reports"
     chunk_tokens: int = 200
     chunk_overlap: int = 1
+    # How a chunk gets its vector: "embed" (the chunk embedded whole, as well as its sentences) or "mean" of
+    # its sentences' vectors (each text embedded once: ~half the embedding, ~1 point less key-fact recall on
+    # evals/). See README "Performance".
+    chunk_vectors: str = "embed"
     top_k: int = 5
     max_question_chars: int = 4000
     max_file_mb: float = 20.0

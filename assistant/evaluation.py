@@ -105,17 +105,22 @@ def _relevant(p: Passage, spans: list[tuple[str, int, int]]) -> set[int]:
     return {i for i, (doc, s, e) in enumerate(spans) for d, ps, pe in places if d == doc and ps < e and s < pe}
 
 
-def retrieval_scores(passages: list[Passage], spans: list[tuple[str, int, int]]) -> dict[str, float]:
-    """Return recall@5/@10, hit@5, MRR@10 and nDCG@10 of ranked passages against gold spans."""
+def retrieval_scores(passages: list[Passage], spans: list[tuple[str, int, int]], depth: int = 10) -> dict[str, float]:
+    """Return recall@5, hit@5 and, when `depth` (how many passages the system was asked for) reaches 10,
+    recall@10, MRR@10 and nDCG@10 of ranked passages against gold spans: a cut-off deeper than what was
+    asked for would only repeat the shallower one."""
     if not spans:
         return {}
     hits = [_relevant(p, spans) for p in passages[:10]]
-    out = {}
-    for k in (5, 10):
-        covered = set().union(*hits[:k]) if hits[:k] else set()
-        out[f"recall@{k}"] = len(covered) / len(spans)
-    out["hit@5"] = float(any(hits[:5]))
+
+    def recall(k: int) -> float:
+        return len(set().union(*hits[:k])) / len(spans)
+
+    out = {"recall@5": recall(5), "hit@5": float(any(hits[:5]))}
+    if depth < 10:
+        return out
     first = next((r for r, h in enumerate(hits) if h), None)
+    out["recall@10"] = recall(10)
     out["mrr@10"] = 0.0 if first is None else 1.0 / (first + 1)
     dcg = sum(1.0 / math.log2(r + 2) for r, h in enumerate(hits) if h)
     ideal = sum(1.0 / math.log2(r + 2) for r in range(min(10, len(spans))))
@@ -182,12 +187,13 @@ def language_match(answer: Answer, language: str) -> float:
     return sum(ok) / len(ok) if ok else 0.0
 
 
-def score_result(result: Result, passages: list[Passage], text_of: Callable[[str], str | None]) -> None:
-    """Fill result.scores with every metric that applies to its item."""
+def score_result(result: Result, passages: list[Passage], text_of: Callable[[str], str | None],
+                 depth: int = 10) -> None:
+    """Fill result.scores with every metric that applies to its item (retrieval over `depth` passages)."""
     item, answer = result.item, result.answer
     s: dict[str, float | None] = {"language_match": language_match(answer, item.language)}
     if item.answerable:
-        s |= retrieval_scores(passages, gold_spans(item, text_of))
+        s |= retrieval_scores(passages, gold_spans(item, text_of), depth)
         s["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
         s["false_refusal"] = float(not answer.found)
         s |= citation_scores(answer)
@@ -216,8 +222,11 @@ def aggregate(results: list[Result], key: Callable[[Result], str] | None = None)
 
 async def run(assistant, items: list[Item], conversations: list[list[Item]], concurrency: int = 4,
               progress: Callable[[int, int], None] | None = None, judge=None) -> list[Result]:
-    """Ask every item (conversations turn by turn, with their history) and score the answers; with a
-    judge (judge.Judge), also the LLM-judged faithfulness of each answer's claims."""
+    """Ask every item once (conversations turn by turn, with their history) and score the answers, the
+    retrieval metrics on the passages each answer read (Answer.retrieved: the assistant's top_k, so the
+    @10 cut-offs only when top_k ≥ 10); with a judge (judge.Judge), also the LLM-judged faithfulness of
+    each answer's claims."""
+    depth = assistant.settings.top_k
     semaphore = asyncio.Semaphore(concurrency)
     total = len(items) + sum(len(c) for c in conversations)
     done = 0
@@ -232,10 +241,9 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
     async def one(item: Item, history=(), last=None) -> Result:
         async with semaphore:
             answer = await assistant.aask(item.question, list(history), last=last)
-            passages = await asyncio.to_thread(assistant.retrieve, item.question, list(history), None, 10, last)
             faithful = await judge.afaithfulness(answer) if judge is not None else None
-        result = Result(item, answer, passages=passages)
-        score_result(result, passages, assistant.document_text)
+        result = Result(item, answer, passages=list(answer.retrieved))
+        score_result(result, list(answer.retrieved), assistant.document_text, depth)
         if faithful is not None:
             result.scores["faithfulness"] = faithful
         tick()

@@ -57,7 +57,7 @@ def examples(results: list[Result], text_of: Callable[[str], str | None],
 
 
 def rerun(results: list[Result], weights_of: Callable[[str], Weights],
-          text_of: Callable[[str], str | None]) -> list[Result]:
+          text_of: Callable[[str], str | None], depth: int = 5) -> list[Result]:
     """Return the results answered again, each item under weights_of(its id), and scored."""
     out = []
     for r in results:
@@ -67,17 +67,18 @@ def rerun(results: list[Result], weights_of: Callable[[str], Weights],
         again = r.answer.evidence.decide(weights_of(r.item.id))
         again = replace(again, retrieved=r.answer.retrieved)
         result = Result(r.item, again)
-        score_result(result, list(r.passages or r.answer.retrieved), text_of)
+        score_result(result, list(r.passages or r.answer.retrieved), text_of, depth)
         out.append(result)
     return out
 
 
-def evaluate(results: list[Result], text_of, twin_of) -> tuple[list[Result], Weights, list[Example]]:
-    """Return the held-out results, the weights fitted on everything (to ship), and the examples."""
+def evaluate(results: list[Result], text_of, twin_of, depth: int = 5) -> tuple[list[Result], Weights, list[Example]]:
+    """Return the held-out results, the weights fitted on everything (to ship), and the examples; depth is
+    how many passages each answer read (what retrieval is scored over)."""
     groups = report_groups(results, twin_of)
     found = examples(results, text_of, groups)
     folds = heldout(found)
-    held = rerun(results, lambda item_id: folds[groups[item_id]], text_of)
+    held = rerun(results, lambda item_id: folds[groups[item_id]], text_of, depth)
     return held, fit_calibrated(found), found
 
 

@@ -15,12 +15,13 @@ from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts
-from .keyword import KeywordIndex
+from .keyword import KeywordIndex, token_ids
 from .store import DocRecord, Store, sentence_id
 from .text import keyword_tokens
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
+CHUNK_VECTORS = ("mean", "embed")  # see Settings.chunk_vectors
 
 
 @dataclass
@@ -34,8 +35,10 @@ class IngestReport:
     unchanged: int = 0
     renamed: int = 0
     chunks: int = 0
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # chunks given new vectors (embedded whole, or the mean of their sentences)
     sentences_embedded: int = 0
+    texts_embedded: int = 0  # what went through the embedder
+    revectored: int = 0  # unchanged documents embedded again: their vectors were made another way
     repaired: int = 0
     skipped: list[dict] = field(default_factory=list)
 
@@ -51,6 +54,8 @@ class IngestReport:
             "chunks": self.chunks,
             "chunks_embedded": self.chunks_embedded,
             "sentences_embedded": self.sentences_embedded,
+            "texts_embedded": self.texts_embedded,
+            "revectored": self.revectored,
             "repaired": self.repaired,
             "skipped": self.skipped,
         }
@@ -88,6 +93,9 @@ class Ingestor:
     """Runs ingest against one store, embedder and keyword index."""
 
     def __init__(self, settings: Settings, store: Store | None = None, progress: Progress | None = None):
+        if settings.chunk_vectors not in CHUNK_VECTORS:
+            raise SystemExit(f"error: chunk vectors {settings.chunk_vectors!r} (ASSISTANT_CHUNK_VECTORS) is not "
+                             f"one of {', '.join(CHUNK_VECTORS)}")
         self.settings = settings
         self.store = store or Store(settings)
         self.embedder = get_embedder(settings)
@@ -119,11 +127,14 @@ class Ingestor:
             try:
                 data_hash = self._hash(cand, max_bytes)
                 rec = records.get(doc_id)
-                if rec and rec.state == "complete" and rec.content_hash == data_hash and _real(rec.source) == _real(source):
+                same = (rec and rec.state == "complete" and rec.content_hash == data_hash
+                        and _real(rec.source) == _real(source))
+                if same and rec.vectors == self.settings.chunk_vectors:
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
-                if old and old.doc_id != doc_id and not Path(old.source).exists():
+                if old and old.doc_id != doc_id and not Path(old.source).exists() and \
+                        old.vectors == self.settings.chunk_vectors:
                     self._rename(old, doc_id, source)
                     report.renamed += 1
                     continue
@@ -134,10 +145,13 @@ class Ingestor:
             except Exception as e:  # a parser's own failure on a hostile file costs that file, not the run
                 report.skipped.append({"path": source, "reason": f"{source} could not be read ({type(e).__name__})"})
                 continue
-            chunks, sents = self._replace(doc, existed=rec is not None)
+            chunks, sents, texts = self._replace(doc, existed=rec is not None)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
-            if rec is None:
+            report.texts_embedded += texts
+            if same:  # a store made with another Settings.chunk_vectors: embedded again, not changed
+                report.revectored += 1
+            elif rec is None:
                 report.new += 1
             else:
                 report.changed += 1
@@ -194,10 +208,12 @@ class Ingestor:
             self.store.delete_document(rec.doc_id)
         return len(broken)
 
-    def _replace(self, doc: Document, existed: bool = True) -> tuple[int, int]:
-        """Embed a document and swap it in; the record says "pending" until every part is written."""
+    def _replace(self, doc: Document, existed: bool = True) -> tuple[int, int, int]:
+        """Embed a document and swap it in; the record says "pending" until every part is written. Return
+        how many chunks and sentences got vectors, and how many texts the embedder embedded."""
         chunks, sents = chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
-        texts = list(dict.fromkeys([c.text for c in chunks] + [s.text for s in sents]))
+        whole = self.settings.chunk_vectors == "embed"
+        texts = list(dict.fromkeys(([c.text for c in chunks] if whole else []) + [s.text for s in sents]))
         self.progress(f"embedding {Path(doc.source).name}", 0, len(texts))
         vectors = {}
         step = 16
@@ -206,10 +222,13 @@ class Ingestor:
             for text, vec in zip(batch, embed_passages(self.embedder, batch), strict=True):
                 vectors[text] = vec
             self.progress(f"embedding {Path(doc.source).name}", min(i + step, len(texts)), len(texts))
-        chunk_vecs = np.stack([vectors[c.text] for c in chunks])
+        sent_vecs = np.stack([vectors[s.text] for s in sents])
+        ranges = sentence_ranges(chunks, sents)
+        chunk_vecs = np.stack([vectors[c.text] for c in chunks]) if whole else mean_vectors(ranges, sent_vecs)
         doc_vec = chunk_vecs.mean(axis=0)
         doc_vec = doc_vec / (np.linalg.norm(doc_vec) or 1.0)
-        self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents))
+        layout = self.settings.chunk_vectors
+        self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents), vectors=layout)
         if existed:
             # A document with no record has no chunks: records are written ("pending") before any chunk
             # and removed after all of them, and a run's end removes orphans. Skipping saves two deletes.
@@ -220,19 +239,20 @@ class Ingestor:
             [c.chunk_id for c in chunks],
             chunk_vecs,
             [c.text for c in chunks],
-            [base | {"index": c.index, "start": c.start, "end": c.end,
-                     "kw": " ".join(keyword_tokens(c.text, doc.language))} for c in chunks],
+            [base | {"index": c.index, "start": c.start, "end": c.end, "first_sentence": first, "last_sentence": last,
+                     "kw": " ".join(keyword_tokens(c.text, doc.language))} for c, (first, last) in zip(chunks, ranges,
+                                                                                                     strict=True)],
         )
         prefix = chunks[0].chunk_id.rsplit(":", 1)[0]
         self.store.sentences.add(
             [sentence_id(prefix, i) for i in range(len(sents))],
-            np.stack([vectors[s.text] for s in sents]),
+            sent_vecs,
             [s.text for s in sents],
             [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": "",
               "facts": sentence_facts(s.text, doc.language, i).to_json()} for i, s in enumerate(sents)],
         )
-        self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents))
-        return len(chunks), len(texts) - len({c.text for c in chunks})  # texts are deduplicated
+        self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout)
+        return len(chunks), len({s.text for s in sents}), len(texts)  # texts are deduplicated
 
     def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
         """Move a document whose file was renamed to its new id and path, reusing its vectors."""
@@ -243,7 +263,7 @@ class Ingestor:
             name: self.store.get_document_parts(col, old.doc_id, language=old.language)
             for name, col in (("chunks", self.store.chunks), ("sentences", self.store.sentences))
         }
-        self.store.mark(doc, "pending", vec, old.chunks, old.sentences)
+        self.store.mark(doc, "pending", vec, old.chunks, old.sentences, vectors=old.vectors)
         self.store.delete_document(doc_id, keep_record=True)
         from .chunking import chunk_id
 
@@ -255,7 +275,7 @@ class Ingestor:
                 prefix = chunk_id(doc, 0).rsplit(":", 1)[0]
                 ids = [sentence_id(prefix, m["index"]) for m in metas]
             getattr(self.store, name).add(ids, got["embeddings"], got["documents"], metas)
-        self.store.mark(doc, "complete", vec, old.chunks, old.sentences)
+        self.store.mark(doc, "complete", vec, old.chunks, old.sentences, vectors=old.vectors)
         self.store.delete_document(old.doc_id)
 
     def refresh_keyword_index(self, records: dict[str, DocRecord] | None = None) -> None:
@@ -264,12 +284,42 @@ class Ingestor:
         signature = keyword_signature(records)
         if self.keyword.signature == signature:
             return
-        ids, metas = self.store.all_chunk_metadata()
-        fields = {
-            "doc_id": [m["doc_id"] for m in metas],
-            "language": [m.get("language", "") for m in metas],
-        }
-        self.keyword.build(ids, [m.get("kw", "").split() for m in metas], fields, signature)
+        # Page by page, tokens turned into ids as they come: holding every chunk's metadata and token strings
+        # at once was most of the memory of a big store's rebuild.
+        ids: list[str] = []
+        corpus: list[list[int]] = []
+        vocab: dict[str, int] = {}
+        fields: dict[str, list] = {"doc_id": [], "language": [], "first_sentence": [], "last_sentence": []}
+        for page_ids, metas in self.store.chunk_metadata_pages():
+            ids += page_ids
+            for m in metas:
+                corpus.append(token_ids(m.get("kw", "").split(), vocab))
+                fields["doc_id"].append(m["doc_id"])
+                fields["language"].append(m.get("language", ""))
+                # -1: a chunk written before chunks knew their sentences (retrieval then asks the store)
+                fields["first_sentence"].append(m.get("first_sentence", -1))
+                fields["last_sentence"].append(m.get("last_sentence", -1))
+        self.keyword.build_ids(ids, corpus, vocab, fields, signature)
+
+
+def sentence_ranges(chunks: list, sents: list) -> list[tuple[int, int]]:
+    """Return, for each chunk, the index of its first and of its last sentence (chunks are runs of them)."""
+    starts = np.array([s.start for s in sents])
+    ends = np.array([s.end for s in sents])
+    out = []
+    for c in chunks:
+        inside = np.nonzero((starts >= c.start) & (ends <= c.end))[0]
+        out.append((int(inside[0]), int(inside[-1])))
+    return out
+
+
+def mean_vectors(ranges: list[tuple[int, int]], sent_vecs: np.ndarray) -> np.ndarray:
+    """Return each chunk's vector: the L2-normalised mean of the vectors of its sentences (first to last)."""
+    out = np.empty((len(ranges), sent_vecs.shape[1]), dtype=np.float32)
+    for n, (first, last) in enumerate(ranges):
+        v = sent_vecs[first : last + 1].mean(axis=0)
+        out[n] = v / (np.linalg.norm(v) or 1.0)
+    return out
 
 
 def keyword_signature(records: dict[str, DocRecord]) -> str:

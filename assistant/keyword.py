@@ -10,6 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
+EMPTY = "\u2205"  # stands in for a chunk without tokens: bm25s would drop an empty row and shift positions
+
+
+def token_ids(tokens: list[str], vocab: dict[str, int]) -> list[int]:
+    """Return the ids of tokens in vocab, adding new tokens. The ids are vocab's own int objects, so a
+    big corpus holds each distinct token string once, not one string per occurrence."""
+    return [vocab.setdefault(t, len(vocab)) for t in tokens or [EMPTY]]
+
 
 class KeywordIndex:
     """BM25 over chunk tokens; built by ingest, loaded once per process, searched per question."""
@@ -21,6 +29,7 @@ class KeywordIndex:
         self.signature = ""
         self._bm25 = None
         self._pos: dict[str, int] = {}
+        self._rows: dict[str, list[int]] | None = None  # each document's chunk positions, made when first asked
         self._load()
 
     def _load(self) -> None:
@@ -40,10 +49,17 @@ class KeywordIndex:
             return  # a damaged index is rebuilt by the next ingest, which notices the signature
         self.ids, self.fields, self.signature = data["ids"], data["fields"], data["signature"]
         self._bm25 = bm25
+        self._rows = None
         self._pos = {i: n for n, i in enumerate(self.ids)}
 
     def build(self, ids: list[str], tokens: list[list[str]], fields: dict[str, list], signature: str) -> None:
         """Replace the index with one over the given chunks, written atomically."""
+        vocab: dict[str, int] = {}
+        self.build_ids(ids, [token_ids(t, vocab) for t in tokens], vocab, fields, signature)
+
+    def build_ids(self, ids: list[str], corpus: list[list[int]], vocab: dict[str, int], fields: dict[str, list],
+                  signature: str) -> None:
+        """Replace the index with one over chunks given as token ids (see token_ids), written atomically."""
         import bm25s
 
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -51,9 +67,8 @@ class KeywordIndex:
         tmp.mkdir(parents=True)
         bm25 = None
         if ids:
-            # An empty token list would make bm25s drop the row; keep positions aligned with ids.
             bm25 = bm25s.BM25()
-            bm25.index([t or ["\u2205"] for t in tokens], show_progress=False)
+            bm25.index((corpus, vocab), show_progress=False)
             bm25.save(str(tmp / "bm25"), show_progress=False)
         (tmp / "chunks.json").write_text(
             json.dumps({"ids": ids, "fields": fields, "signature": signature}, ensure_ascii=False), "utf-8"
@@ -66,6 +81,7 @@ class KeywordIndex:
         shutil.rmtree(old, ignore_errors=True)
         self.ids, self.fields, self.signature, self._bm25 = ids, fields, signature, bm25
         self._pos = {i: n for n, i in enumerate(ids)}
+        self._rows = None
 
     def mask(self, where: dict[str, set] | None) -> np.ndarray | None:
         """Return a 0/1 weight per chunk for field filters like {"language": {"sr"}}, None for no filter."""
@@ -92,6 +108,26 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def sentence_chunks(self, doc_id: str) -> dict[int, tuple[str, ...]] | None:
+        """Return, for each sentence index of a document, the chunks that hold it, from the chunks' sentence
+        ranges; None when the index has no ranges for that document (built from an older store)."""
+        first, last = self.fields.get("first_sentence"), self.fields.get("last_sentence")
+        if first is None or last is None:
+            return None
+        if self._rows is None:
+            rows: dict[str, list[int]] = {}
+            for n, d in enumerate(self.fields.get("doc_id", [])):
+                rows.setdefault(d, []).append(n)
+            self._rows = rows
+        mine = self._rows.get(doc_id, [])
+        if not mine or any(first[n] < 0 for n in mine):
+            return None
+        out: dict[int, list[str]] = {}
+        for n in mine:
+            for i in range(first[n], last[n] + 1):
+                out.setdefault(i, []).append(self.ids[n])
+        return {i: tuple(chunks) for i, chunks in out.items()}
 
     def document_frequency(self, token: str) -> int:
         """Return in how many chunks a token occurs (0 for an unknown token)."""

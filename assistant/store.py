@@ -32,6 +32,7 @@ class DocRecord:
     sentences: int
     twin: str = ""
     date_from: str = ""  # the twin whose date this undated document shows (see twins.dated_by_twins)
+    vectors: str = "embed"  # how its chunk vectors were made (Settings.chunk_vectors); stores before it: embed
 
 
 def _client(settings: Settings):
@@ -144,18 +145,24 @@ class Shards:
             include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None) -> dict:
         """Return matching records of every language (or of one) as Chroma's get does, lists merged."""
         out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+        for got in self.pages(where, ids, include, language):
+            out["ids"] += got["ids"]
+            for k in include:
+                out[k] += list(got[k]) if got[k] is not None else []
+        return out
+
+    def pages(self, where: dict | None = None, ids: list[str] | None = None,
+              include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None):
+        """Yield matching records page by page (Chroma's get results), so a caller need not hold them all."""
         for collection in self._scope(language):
             offset = 0
             while True:  # in pages: Chroma caps how many records one call returns
                 page = {"limit": BATCH, "offset": offset} if ids is None else {}
                 got = collection.get(where=where, ids=ids, include=list(include), **page)
-                out["ids"] += got["ids"]
-                for k in include:
-                    out[k] += list(got[k]) if got[k] is not None else []
+                yield got
                 if ids is not None or len(got["ids"]) < BATCH:
                     break
                 offset += BATCH
-        return out
 
     def delete(self, where: dict | None = None, ids: list[str] | None = None, language: str | None = None) -> None:
         """Delete matching records in every language's collection (or in one)."""
@@ -230,9 +237,12 @@ class Store:
         got = self.documents.get(include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=False)}
 
-    def mark(self, doc: Document, state: str, vector: np.ndarray, chunks: int, sentences: int, twin: str = "") -> None:
-        """Write a document's record: "pending" before its chunks change, "complete" after."""
-        meta = doc.metadata() | {"state": state, "chunks": chunks, "sentences": sentences, "twin": twin}
+    def mark(self, doc: Document, state: str, vector: np.ndarray, chunks: int, sentences: int, twin: str = "",
+             vectors: str = "embed") -> None:
+        """Write a document's record: "pending" before its chunks change, "complete" after; vectors says how
+        its chunk vectors were made."""
+        meta = doc.metadata() | {"state": state, "chunks": chunks, "sentences": sentences, "twin": twin,
+                                 "vectors": vectors}
         self.documents.upsert(ids=[doc.doc_id], embeddings=[vector], documents=[doc.text], metadatas=[meta])
 
     def set_twin(self, doc_id: str, twin: str) -> None:
@@ -268,10 +278,10 @@ class Store:
         include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
         return shards.get(where={"doc_id": doc_id}, include=include, language=language)
 
-    def all_chunk_metadata(self) -> tuple[list[str], list[dict]]:
-        """Return every chunk's id and metadata (for rebuilding the keyword index)."""
-        got = self.chunks.get(include=["metadatas"])
-        return got["ids"], got["metadatas"]
+    def chunk_metadata_pages(self):
+        """Yield (ids, metadatas) of every chunk, a page at a time (for rebuilding the keyword index)."""
+        for got in self.chunks.pages(include=["metadatas"]):
+            yield got["ids"], got["metadatas"]
 
     def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None,
                      language: str) -> list[tuple[str, float, str, dict]]:
@@ -329,6 +339,7 @@ def _record(doc_id: str, m: dict) -> DocRecord:
         chunks=int(m.get("chunks", 0)),
         sentences=int(m.get("sentences", 0)),
         twin=m.get("twin", ""),
+        vectors=m.get("vectors", "embed"),
     )
 
 

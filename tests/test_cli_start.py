@@ -1,0 +1,29 @@
+"""A command-line question loads only what answering needs: no llama-index (about a second to import)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+HEAVY = ("llama_index.core", "gradio", "tiktoken")  # the reference pipeline, the web app, chunking
+ASK = """
+import json, sys
+from assistant.cli import cli
+cli(["ask", "--json", {question!r}], standalone_mode=False)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith({heavy!r}))))
+"""
+
+
+def test_ask_path_does_not_import_llama_index(seeded):
+    code = ASK.format(question="What did DPNSEE say?", heavy=HEAVY)
+    env = os.environ | {"ASSISTANT_HOME": str(seeded.home)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    answer, loaded = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
+    assert answer["found"] and answer["citations"], answer  # it really answered, from the store
+    assert loaded == [], f"the ask path imported {loaded}"
