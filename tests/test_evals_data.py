@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -103,10 +104,10 @@ def _load(paths: tuple[Path, ...]) -> tuple[list[dict], list[str]]:
     return rows, broken
 
 
-def _report_files() -> dict[str, Path]:
+def _report_files(folders: tuple[Path, ...] = REPORT_DIRS) -> dict[str, Path]:
     """Return every report a gold quote may cite, by file stem."""
     found: dict[str, Path] = {}
-    for folder in REPORT_DIRS:
+    for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.is_file() and path.suffix != ".jsonl" and path.name != "README.md":
@@ -174,6 +175,22 @@ def _gold(units) -> list[tuple[str, dict, dict]]:
 def test_seed_files_present():
     missing = [d for d in SEED_DOCS if not (SEEDS / f"{d}.txt").is_file()]
     assert not missing, f"seed reports missing: {missing}"
+
+
+def test_loading_finds_the_corpus_files_and_names_broken_lines(tmp_path, monkeypatch):
+    """What the checks below read: every file that exists (a missing one is fine), every report in seeds/ or
+    evals/corpus/, and a line that is not a JSON object named with its file and line number."""
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    seeds, corpus = tmp_path / "seeds", tmp_path / "evals" / "corpus"
+    corpus.mkdir(parents=True)
+    seeds.mkdir()
+    (seeds / "000_a.txt").write_text("x", "utf-8")
+    (corpus / "c01_b.txt").write_text("y", "utf-8")
+    (corpus / "qa.jsonl").write_text('{"id": "qa-c001"}\n\n[1, 2]\n{broken\n', "utf-8")
+    assert set(_report_files((seeds, corpus))) == {"000_a", "c01_b"}
+    rows, broken = _load((tmp_path / "evals" / "qa.jsonl", corpus / "qa.jsonl"))
+    assert rows == [{"id": "qa-c001", "_file": "evals/corpus/qa.jsonl"}]
+    assert [b.split(" ")[0] for b in broken] == ["evals/corpus/qa.jsonl:3", "evals/corpus/qa.jsonl:4"]
 
 
 def test_every_line_is_a_json_object():
