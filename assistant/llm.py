@@ -151,7 +151,8 @@ class LLMAnswerer:
         text, done = "", 0
 
         def shown() -> Answer | None:
-            sentences, _ = cite(_THINK.sub("", text).split("<think>")[0], len(passages))
+            sentences, used = cite(_THINK.sub("", text).split("<think>")[0], len(passages))
+            sentences, _ = _without_refusals(sentences, used)
             if not sentences:
                 return None
             return Answer(question=question, answer=" ".join(s for s, _ in sentences), found=True,
@@ -264,16 +265,20 @@ class LLMAnswerer:
 
     def _build(self, question: str, passages: list[Passage], language: str, reply: str) -> Answer:
         sentences, used = cite(reply, len(passages))
-        if not sentences or not used:
+        # "Not in the sources" first is the model abstaining, whatever it rambles on with.
+        if not sentences or is_no_answer(sentences[0][0]):
+            return self._abstain(question, passages, language)
+        kept, used = _without_refusals(sentences, used)
+        if not kept or not used:
             return self._abstain(question, passages, language)
         cited = [passages[old - 1] for old in used]  # cited[k] is the passage now numbered k + 1
-        claims = [clean_claim(text) for text, _ in sentences]
+        claims = [clean_claim(text) for text, _ in kept]
         claim_vecs = passage_vecs = None
         if self.embed is not None:
             claim_vecs = self.embed(claims)
             passage_vecs = self.embed([p.text for p in cited])
         out = []
-        for i, (text, ns) in enumerate(sentences):
+        for i, (text, ns) in enumerate(kept):
             texts = [cited[n - 1].text for n in ns]
             vecs = [passage_vecs[n - 1] for n in ns] if passage_vecs is not None else None
             score = support(text, texts, claim_vecs[i] if claim_vecs is not None else None, vecs)
@@ -283,21 +288,9 @@ class LLMAnswerer:
             if missing:
                 score = min(score, MIN_SUPPORT * (1 - len(missing) / len(named(text))))
             out.append(AnswerSentence(text, tuple(ns), score, flagged=not ns or score < MIN_SUPPORT))
-        refusals = [is_no_answer(s.text) for s in out]
-        kept = [s for s, refused in zip(out, refusals, strict=True) if not refused]
-        # "Not in the sources" first, or with nothing supported beside it, is the model abstaining.
-        if refusals[0] or (any(refusals) and all(s.flagged for s in kept)):
+        # "Not in the sources" beside nothing supported is an abstention too.
+        if len(kept) < len(sentences) and all(s.flagged for s in out):
             return self._abstain(question, passages, language)
-        if any(refusals):
-            out, sentences = kept, [s for s, refused in zip(sentences, refusals, strict=True) if not refused]
-            still = sorted({n for s in out for n in s.citations})
-            renumber = {old: new for new, old in enumerate(still, 1)}
-            cited = [cited[n - 1] for n in still]
-            out = [
-                AnswerSentence(re.sub(r"\]\s+\[", "][", MARKER.sub(lambda m: f" [{renumber[int(m.group(1))]}]", s.text)),
-                               tuple(renumber[n] for n in s.citations), s.support, s.flagged)
-                for s in out
-            ]
         citations = tuple(_citation(n, p) for n, p in enumerate(cited, 1))
         return Answer(
             question=question,
@@ -309,6 +302,21 @@ class LLMAnswerer:
             language=language,
             retrieved=tuple(passages),
         )
+
+
+def _without_refusals(sentences: list[tuple[str, list[int]]], used: list[int]):
+    """Return the sentences that are not the abstention sentence, markers renumbered 1..m in order of first
+    use among them, and the old numbers (as cite returns them) in that order."""
+    kept = [(t, ns) for t, ns in sentences if not is_no_answer(t)]
+    if len(kept) == len(sentences):
+        return sentences, used
+    order = list(dict.fromkeys(n for _, ns in kept for n in ns))
+    new = {old: i for i, old in enumerate(order, 1)}
+    renumbered = [
+        (re.sub(r"\]\s+\[", "][", MARKER.sub(lambda m: f" [{new[int(m.group(1))]}]", t)), [new[n] for n in ns])
+        for t, ns in kept
+    ]
+    return renumbered, [used[n - 1] for n in order]
 
 
 def _refs(group: str, count: int) -> list[int]:

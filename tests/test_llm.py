@@ -436,10 +436,12 @@ def test_a_huge_reply_is_handled_in_time(passages):
 
 
 def test_the_stream_ends_on_the_final_answer(passages):
-    reply = "The meeting took place from 19-21 October 2021 [3][1]. It was held by John Smith [8]. Cybercrime was on October 21 [3]."
+    reply = ("The meeting took place from 19-21 October 2021 [3][1]. I cannot find the answer to this question in "
+             "the reports [2]. It was held by John Smith [8]. Cybercrime was on October 21 [3].")
     with serve([reply]) as server:
         parts = list(LLMAnswerer(settings_for(server.url)).stream(QUESTION, passages, [], "en"))
     *partials, final = parts
     assert len(partials) >= 5
     assert final.found and final.answer == partials[-1].answer
     assert "[8]" not in final.answer and [c.start for c in final.citations] == [passages[2].start, passages[0].start]
+    assert "cannot find" not in final.answer  # the refusal went, and never showed once it was whole
