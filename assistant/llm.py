@@ -32,6 +32,8 @@ _REF = r"\^?\s*(?:(?:sources?|src|refs?)\.?\s*:?\s*)?\d+(?:\s*(?:,|;|-|–|&|and
 _GROUP = re.compile(r"(?<!\s)\s*\[\s*(" + _REF + r")\s*\]", re.I)
 # "… 2021.[1] Next" cites the sentence before the stop: move the marker inside so splitting keeps it there.
 _AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\s*" + _REF + r"\s*\])+)", re.I)
+# Any other bracket holding a number ("[Report 2021, p. 5]", "[10:30]") is a source the model made up.
+_BRACKET = re.compile(r"(?<!\s)\s*\[([^\[\]\n]{1,80})\]")
 _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)|(\d+)")
 MAX_RANGE = 20
 _THINK = re.compile(r"<think>.*?</think>", re.S)
@@ -337,7 +339,12 @@ def _refs(group: str, count: int) -> list[int]:
 def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]]:
     """Return the reply's sentences with markers renumbered 1..m in order of first use (markers outside
     1..count dropped) and their new numbers, and the old numbers in that order."""
-    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), reply.strip())
+    def made_up(m: re.Match) -> str:
+        inside = m.group(1)
+        marker = re.fullmatch(r"\s*(?:" + _REF + r")\s*", inside, re.I)
+        return m.group(0) if marker or not any(c.isdigit() for c in inside) else ""
+
+    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), _BRACKET.sub(made_up, reply.strip()))
     used: list[int] = []
     for m in _GROUP.finditer(reply):
         for n in _refs(m.group(1), count):

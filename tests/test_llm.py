@@ -372,12 +372,13 @@ def test_stream_yields_words_as_written_then_the_checked_answer(passages):
         ("The meeting took place from 19-21 October 2021.[^1]", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [1, 99999999999999999999999].", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [1-100000].", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [Report 2021, p. 5] [sic] [2].", [(1,)]),
     ],
 )
 def test_marker_spellings_resolve_or_go(passages, reply, sentences):
     answer, _ = ask(reply, passages)
     assert [s.citations for s in answer.sentences] == sentences
-    for marker in re.findall(r"\[[^\]]*\]", answer.answer):
+    for marker in re.findall(r"\[[^\]]*\d[^\]]*\]", answer.answer):  # "[sic]" is the writer's, not a source
         assert re.fullmatch(r"\[\d+\]", marker) and 1 <= int(marker[1:-1]) <= len(answer.citations), marker
 
 
