@@ -33,7 +33,10 @@ _GROUP = re.compile(r"(?<!\s)\s*\[\s*(" + _REF + r")\s*\]", re.I)
 # "… 2021.[1] Next" cites the sentence before the stop: move the marker inside so splitting keeps it there.
 _AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\s*" + _REF + r"\s*\])+)", re.I)
 # Any other bracket holding a number ("[Report 2021, p. 5]", "[10:30]") is a source the model made up.
-_BRACKET = re.compile(r"(?<!\s)\s*\[([^\[\]\n]{1,80})\]")
+_BRACKET = re.compile(r"(?<!\s)\s*\[([^\[\]]*)\]")
+# "[[1]]" is "[1]"; a "[" never closed before the next one (or the end) opens nothing.
+_DOUBLE = re.compile(r"\[(?:\s*\[)+|\](?:\s*\])+")
+_UNCLOSED = re.compile(r"\[(?=[^\[\]]*(?:\[|$))")
 _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)|(\d+)")
 MAX_RANGE = 20
 _THINK = re.compile(r"<think>.*?</think>", re.S)
@@ -344,7 +347,8 @@ def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]
         marker = re.fullmatch(r"\s*(?:" + _REF + r")\s*", inside, re.I)
         return m.group(0) if marker or not any(c.isdigit() for c in inside) else ""
 
-    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), _BRACKET.sub(made_up, reply.strip()))
+    reply = _UNCLOSED.sub("", _DOUBLE.sub(lambda m: m.group(0)[0], reply.strip()))
+    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), _BRACKET.sub(made_up, reply))
     used: list[int] = []
     for m in _GROUP.finditer(reply):
         for n in _refs(m.group(1), count):

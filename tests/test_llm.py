@@ -373,6 +373,8 @@ def test_stream_yields_words_as_written_then_the_checked_answer(passages):
         ("The meeting took place from 19-21 October 2021 [1, 99999999999999999999999].", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [1-100000].", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [Report 2021, p. 5] [sic] [2].", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [[2]]. It was in [3 and [1] in 2021 [", [(1,), (2,)]),
+        ("The meeting took place from 19-21 October 2021 [" + "see " * 200 + "page 4] [1].", [(1,)]),
     ],
 )
 def test_marker_spellings_resolve_or_go(passages, reply, sentences):
