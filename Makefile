@@ -24,7 +24,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # llama.cpp from source the first time (several minutes on 2 idle cores); pip keeps the built wheel in its
 # cache and this stamp keeps a second `make test` from even asking. Not -march=native: built that way here,
 # libggml-cpu died on its first request with an invalid opcode (instructions the CPU reports but traps).
-# No multimodal library (LLAVA): nothing here uses it, and it is a fifth of the build.
+# No multimodal library (LLAVA): nothing here uses it, and it is over a quarter of the files compiled.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 $(VENV)/.installed-llm-test: pyproject.toml | $(VENV)/.installed-test
 	@echo "installing llama-cpp-python (compiled from source the first time: several minutes) and Gemma 3 270M"
