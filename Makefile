@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: run test lint install install-test browser bench eval screenshot clean
+.PHONY: run test check lint install install-test install-llm-test browser bench eval screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -22,8 +22,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --progress-bar on -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The real local model the LLM answerer is tested against (tests/test_llm_real.py). llama-cpp-python compiles
+# llama.cpp from source the first time (several minutes on 2 idle cores); pip keeps the built wheel in its
+# cache and this stamp keeps a second `make test` from even asking. Not -march=native: built that way here,
+# libggml-cpu died on its first request with an invalid opcode (instructions the CPU reports but traps).
+# No multimodal library (LLAVA): nothing here uses it, and it is over a quarter of the files compiled.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
+$(VENV)/.installed-llm-test: pyproject.toml | $(VENV)/.installed-test
+	@echo "installing llama-cpp-python (compiled from source the first time: several minutes) and Gemma 3 270M"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet -e '.[test,llm-test]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-llm-test: $(VENV)/.installed-llm-test
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:
@@ -35,9 +47,14 @@ browser:
 run: install
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
-test: install-test browser
+test: install-test install-llm-test browser
 	$(BIN)/ruff check assistant tests
 	$(BIN)/python -m pytest -q
+
+# The quick inner loop: lint and every test not marked slow or browser (no model server, no Chromium).
+check: install-test
+	$(BIN)/ruff check assistant tests
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 # The eval suite and the speed bench (see README "Evaluation" and "Performance").
 eval: install

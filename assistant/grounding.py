@@ -10,13 +10,17 @@ import numpy as np
 from .messages import ORIGINAL
 from .text import fold
 
-MARKER = re.compile(r"\s*\[(\d+)\]")
+# (?<!\s): leading spaces are matched from the first one only, so a long run of them stays linear.
+MARKER = re.compile(r"(?<!\s)\s*\[(\d+)\]")
 # The "(Serbian original)" labels answers put before a quote in another language.
 LABEL = re.compile(
     r"^\s*(?:" + "|".join(re.escape(v) for labels in ORIGINAL.values() for v in labels.values()) + r")\s*"
 )
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+# An inflected name keeps its start: "Sarajevo", "Sarajevu", "Сараеве" share at least this many letters.
+NAME_PREFIX = 4
 
 # Cosine similarities of multilingual-e5 sit in a narrow band: ~0.75 for unrelated text, ~0.9 for a
 # paraphrase or translation. Rescale that band to 0..1 so it can be read next to the lexical score.
@@ -80,3 +84,36 @@ def number_fidelity(claim: str, passages: Sequence[str]) -> float | None:
     for p in passages:
         pool |= numbers(p)
     return sum(n in pool or n.replace(".", "") in pool for n in found) / len(found)
+
+
+def names(claim: str) -> list[str]:
+    """Return what a claim names: its numbers, acronyms and capitalised words past the first (the facts a
+    reader checks first, and those a small model makes up)."""
+    text = clean_claim(claim)
+    words = _LETTERS.findall(text)
+    found = [w for i, w in enumerate(words) if len(w) >= 2 and (w.isupper() or (i > 0 and w[0].isupper()))]
+    return found + _NUMBER.findall(text)
+
+
+def missing_names(claim: str, passages: Sequence[str]) -> list[str]:
+    """Return the names and numbers of claim that none of the passages contain, in any script.
+
+    A word counts as present when a passage word starts with its first letters (all but three, at least
+    NAME_PREFIX), after folding to Latin: inflection changes the ending of a name, not its start. A number
+    must be one of the passages' numbers, decimal commas and thousands separators aside.
+    """
+    pool = numbers(" ".join(passages))
+    prefixes: set[str] = set()
+    for word in set(_LETTERS.findall(fold(" ".join(passages)))):
+        prefixes.update(word[:k] for k in range(1, len(word) + 1))
+    out = []
+    for name in names(claim):
+        if name[0].isdigit():
+            n = name.replace(",", ".").rstrip(".")
+            if n not in pool and n.replace(".", "") not in pool:
+                out.append(name)
+            continue
+        folded = fold(name)
+        if folded[: min(len(folded), max(NAME_PREFIX, len(folded) - 3))] not in prefixes:
+            out.append(name)
+    return out

@@ -12,7 +12,8 @@ import numpy as np
 
 from .chat import trim
 from .config import Settings
-from .grounding import MARKER, clean_claim, support
+from .grounding import MARKER, clean_claim, lexical_support, missing_names, support
+from .grounding import names as named
 from .messages import NO_ANSWER, language_name, no_answer
 from .prompts import render
 from .text import detect_language, sentence_spans
@@ -20,10 +21,24 @@ from .types import Answer, AnswerSentence, Citation, Message, Passage
 
 INSTALL_HINT = "pip install 'assistant[llm]'"
 MIN_SUPPORT = 0.5
+# An answer is a few sentences; a model that rambles on is cut here rather than at its context's end.
+MAX_ANSWER_TOKENS = 512
+# How close a reply sentence must be to the abstention sentence (both ways, character 4-grams) to be one.
+NO_ANSWER_LIKENESS = 0.75
 
-_GROUP = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+# What models write for "source 1": [1], [1, 3], [1-3], [^2], [Source 2], [source: 1; 4].
+_REF = r"\^?\s*(?:(?:sources?|src|refs?)\.?\s*:?\s*)?\d+(?:\s*(?:,|;|-|–|&|and)\s*(?:(?:sources?|src|refs?)\.?\s*:?\s*)?\d+)*"
+# (?<!\s): a marker's leading spaces are matched from the first, which keeps long runs of spaces linear.
+_GROUP = re.compile(r"(?<!\s)\s*\[\s*(" + _REF + r")\s*\]", re.I)
 # "… 2021.[1] Next" cites the sentence before the stop: move the marker inside so splitting keeps it there.
-_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\s*" + _REF + r"\s*\])+)", re.I)
+# Any other bracket holding a number ("[Report 2021, p. 5]", "[10:30]") is a source the model made up.
+_BRACKET = re.compile(r"(?<!\s)\s*\[([^\[\]]*)\]")
+# "[[1]]" is "[1]"; a "[" never closed before the next one (or the end) opens nothing.
+_DOUBLE = re.compile(r"\[(?:\s*\[)+|\](?:\s*\])+")
+_UNCLOSED = re.compile(r"\[(?=[^\[\]]*(?:\[|$))")
+_RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)|(\d+)")
+MAX_RANGE = 20
 _THINK = re.compile(r"<think>.*?</think>", re.S)
 _SOURCE_TAG = re.compile(r"<(?=\s*/?\s*sources?\b)", re.I)
 _LABEL = re.compile(r"^(?:standalone |rewritten )?question\s*:\s*", re.I)
@@ -60,6 +75,7 @@ def _openai(settings: Settings):
         api_base=base_url,
         api_key=settings.llm_api_key or "not-needed",
         is_chat_model=True,
+        max_tokens=MAX_ANSWER_TOKENS,
         timeout=settings.llm_timeout,
         max_retries=1,
     )
@@ -72,6 +88,7 @@ def _ollama(settings: Settings):
         model=model,
         base_url=settings.llm_base_url or "http://localhost:11434",
         request_timeout=settings.llm_timeout,
+        additional_kwargs={"num_predict": MAX_ANSWER_TOKENS},
     )
 
 
@@ -131,20 +148,33 @@ class LLMAnswerer:
         return self._build(question, passages, language, reply)
 
     def stream(self, question: str, passages: list[Passage], history: list[Message], language: str) -> Iterator[Answer]:
-        """Yield the reply as the model writes it (text only, nothing checked yet), then the checked Answer
-        with its markers resolved, renumbered and support-scored."""
+        """Yield the reply as the model writes it, with its markers already resolved and renumbered (support
+        not checked yet), then the checked Answer, whose text is the last of those unless it abstains."""
         if not passages:
             yield self._abstain(question, passages, language)
             return
-        text = ""
+        text, done = "", 0
+
+        def shown() -> Answer | None:
+            sentences, used = cite(_THINK.sub("", text).split("<think>")[0], len(passages))
+            sentences, _ = _without_refusals(sentences, used)
+            if not sentences:
+                return None
+            return Answer(question=question, answer=" ".join(s for s, _ in sentences), found=True,
+                          answerer=self.name, language=language)
+
         try:
             for part in self.llm.stream_chat(self._answer_messages(question, passages, history, language)):
                 text += part.delta or ""
-                visible = _THINK.sub("", text).split("<think>")[0].strip()
-                if visible:
-                    yield Answer(question=question, answer=visible, found=True, answerer=self.name, language=language)
+                # Re-read the reply when it has grown by a twentieth: every few words for an answer, and
+                # linear time for a model that rambles on.
+                if len(text) - done >= max(1, done // 20) and (partial := shown()):
+                    done = len(text)
+                    yield partial
         except _network_errors() as e:
             raise self._error(e) from e
+        if done < len(text) and (partial := shown()):
+            yield partial
         yield self._build(question, passages, language, _THINK.sub("", text).strip())
 
     async def aanswer(
@@ -240,20 +270,32 @@ class LLMAnswerer:
 
     def _build(self, question: str, passages: list[Passage], language: str, reply: str) -> Answer:
         sentences, used = cite(reply, len(passages))
-        if not used or is_no_answer(reply):
+        # "Not in the sources" first is the model abstaining, whatever it rambles on with.
+        if not sentences or is_no_answer(sentences[0][0]):
+            return self._abstain(question, passages, language)
+        kept, used = _without_refusals(sentences, used)
+        if not kept or not used:
             return self._abstain(question, passages, language)
         cited = [passages[old - 1] for old in used]  # cited[k] is the passage now numbered k + 1
-        claims = [clean_claim(text) for text, _ in sentences]
+        claims = [clean_claim(text) for text, _ in kept]
         claim_vecs = passage_vecs = None
         if self.embed is not None:
             claim_vecs = self.embed(claims)
             passage_vecs = self.embed([p.text for p in cited])
         out = []
-        for i, (text, ns) in enumerate(sentences):
+        for i, (text, ns) in enumerate(kept):
             texts = [cited[n - 1].text for n in ns]
             vecs = [passage_vecs[n - 1] for n in ns] if passage_vecs is not None else None
             score = support(text, texts, claim_vecs[i] if claim_vecs is not None else None, vecs)
+            # A sentence is no better supported than what it names: a name or a number its passages do not
+            # hold was made up, however closely the rest of the sentence follows them.
+            missing = missing_names(text, texts)
+            if missing:
+                score = min(score, MIN_SUPPORT * (1 - len(missing) / len(named(text))))
             out.append(AnswerSentence(text, tuple(ns), score, flagged=not ns or score < MIN_SUPPORT))
+        # "Not in the sources" beside nothing supported is an abstention too.
+        if len(kept) < len(sentences) and all(s.flagged for s in out):
+            return self._abstain(question, passages, language)
         citations = tuple(_citation(n, p) for n, p in enumerate(cited, 1))
         return Answer(
             question=question,
@@ -267,14 +309,50 @@ class LLMAnswerer:
         )
 
 
+def _without_refusals(sentences: list[tuple[str, list[int]]], used: list[int]):
+    """Return the sentences that are not the abstention sentence, markers renumbered 1..m in order of first
+    use among them, and the old numbers (as cite returns them) in that order."""
+    kept = [(t, ns) for t, ns in sentences if not is_no_answer(t)]
+    if len(kept) == len(sentences):
+        return sentences, used
+    order = list(dict.fromkeys(n for _, ns in kept for n in ns))
+    new = {old: i for i, old in enumerate(order, 1)}
+    renumbered = [
+        (re.sub(r"\]\s+\[", "][", MARKER.sub(lambda m: f" [{new[int(m.group(1))]}]", t)), [new[n] for n in ns])
+        for t, ns in kept
+    ]
+    return renumbered, [used[n - 1] for n in order]
+
+
+def _refs(group: str, count: int) -> list[int]:
+    """Return the source numbers a marker's inside names ("1, 3", "2-4", "Source 2"), those outside
+    1..count left out; a range counts only when it is short."""
+    out: list[int] = []
+    for a, b, single in _RANGE.findall(group):
+        if single:
+            nums = [int(single)] if len(single) <= 6 else []
+        elif len(a) <= 6 and len(b) <= 6 and 0 <= int(b) - int(a) < MAX_RANGE:
+            nums = list(range(int(a), int(b) + 1))
+        else:
+            nums = [int(x) for x in (a, b) if len(x) <= 6]
+        out += [n for n in nums if 1 <= n <= count]
+    return out
+
+
 def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]]:
     """Return the reply's sentences with markers renumbered 1..m in order of first use (markers outside
     1..count dropped) and their new numbers, and the old numbers in that order."""
-    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), reply.strip())
+    def made_up(m: re.Match) -> str:
+        inside = m.group(1)
+        marker = re.fullmatch(r"\s*(?:" + _REF + r")\s*", inside, re.I)
+        return m.group(0) if marker or not any(c.isdigit() for c in inside) else ""
+
+    reply = _UNCLOSED.sub("", _DOUBLE.sub(lambda m: m.group(0)[0], reply.strip()))
+    reply = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), _BRACKET.sub(made_up, reply))
     used: list[int] = []
     for m in _GROUP.finditer(reply):
-        for n in map(int, m.group(1).split(",")):
-            if 1 <= n <= count and n not in used:
+        for n in _refs(m.group(1), count):
+            if n not in used:
                 used.append(n)
     new = {old: i for i, old in enumerate(used, 1)}
     sentences: list[tuple[str, list[int]]] = []
@@ -282,26 +360,31 @@ def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]
         ns: list[int] = []
 
         def rewrite(m: re.Match, ns: list[int] = ns) -> str:
-            fresh = [new[n] for n in map(int, m.group(1).split(",")) if n in new and new[n] not in ns]
+            fresh = [new[n] for n in _refs(m.group(1), count) if new[n] not in ns]
             ns.extend(dict.fromkeys(fresh))
             return " " + "".join(f"[{n}]" for n in dict.fromkeys(fresh)) if fresh else ""
 
-        text = re.sub(r"\]\s+\[", "][", _GROUP.sub(rewrite, reply[s:e])).strip()
-        if not clean_claim(text) and sentences:  # a marker left on its own cites the sentence before
+        text = re.sub(r"\]\s+\[", "][", " ".join(_GROUP.sub(rewrite, reply[s:e]).split()))
+        says = any(c.isalnum() for c in clean_claim(text))  # not just markers and punctuation
+        if not says and sentences:  # a marker left on its own cites the sentence before
             prev, prev_ns = sentences[-1]
             extra = [n for n in ns if n not in prev_ns]
             sentences[-1] = (prev + "".join(f"[{n}]" for n in extra), prev_ns + extra)
-        elif clean_claim(text):
+        elif says:
             sentences.append((text, ns))
     return sentences, used
 
 
 def is_no_answer(reply: str) -> bool:
-    """Return whether reply is one of the abstention sentences (markers and final stop ignored)."""
-    def norm(s: str) -> str:
-        return " ".join(clean_claim(s).rstrip(".!").split()).casefold()
-
-    return norm(reply) in {norm(s) for s in NO_ANSWER.values()}
+    """Return whether reply is the abstention sentence of any language, give or take a few characters
+    (markers, a final stop, "can't" for "cannot")."""
+    text = clean_claim(reply)
+    if not text:
+        return False
+    return any(
+        lexical_support(text, [s]) >= NO_ANSWER_LIKENESS and lexical_support(s, [text]) >= NO_ANSWER_LIKENESS
+        for s in NO_ANSWER.values()
+    )
 
 
 def _citation(n: int, p: Passage) -> Citation:

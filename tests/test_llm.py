@@ -131,7 +131,7 @@ def test_unsupported_sentence_is_flagged_and_kept(passages):
 
 
 def test_embedder_lets_meaning_support_a_paraphrase(passages):
-    reply = "It was chaired by the Secretary General of NATO, who opened it in Brussels [1]."
+    reply = "On Colombia's Pacific coast the growing of coca almost doubled within a decade [2]."
     with serve([reply, reply]) as server:
         lexical = LLMAnswerer(settings_for(server.url)).answer(QUESTION, passages, [], "en")
 
@@ -359,3 +359,92 @@ def test_stream_yields_words_as_written_then_the_checked_answer(passages):
     final = parts[-1]
     assert final.found and [c.n for c in final.citations] == [1] and "[7]" not in final.answer
     assert final.citations[0].text.startswith("The first intersessional meeting")
+
+
+# --- what small models write -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "sentences"),
+    [
+        ("The meeting took place from 19-21 October 2021 [1-2].", [(1, 2)]),
+        ("The meeting took place from 19-21 October 2021 [Source 2]. It did [source: 1; 3].", [(1,), (2, 3)]),
+        ("The meeting took place from 19-21 October 2021.[^1]", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [1, 99999999999999999999999].", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [1-100000].", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [Report 2021, p. 5] [sic] [2].", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [[2]]. It was in [3 and [1] in 2021 [", [(1,), (2,)]),
+        ("The meeting took place from 19-21 October 2021 [" + "see " * 200 + "page 4] [1].", [(1,)]),
+    ],
+)
+def test_marker_spellings_resolve_or_go(passages, reply, sentences):
+    answer, _ = ask(reply, passages)
+    assert [s.citations for s in answer.sentences] == sentences
+    for marker in re.findall(r"\[[^\]]*\d[^\]]*\]", answer.answer):  # "[sic]" is the writer's, not a source
+        assert re.fullmatch(r"\[\d+\]", marker) and 1 <= int(marker[1:-1]) <= len(answer.citations), marker
+
+
+@pytest.mark.parametrize("reply", ["", "   \n ", "[1]", "[1][2] [3]", "[9]. [1]", "<think>only thinking</think>"])
+def test_a_reply_with_nothing_to_say_abstains(passages, reply):
+    answer, _ = ask(reply, passages)
+    assert answer.found is False and answer.answer == NO_ANSWER["en"] and answer.citations == ()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I can't find the answer to this question in the report.",
+        "I cannot find the answer to this question in the reports. The meeting was held in Geneva by John Smith [1].",
+        "The meeting was chaired by John Smith [1]. I cannot find the answer to this question in the reports.",
+        "U izvestajima nema odgovora na ovo pitanje [2].",
+    ],
+)
+def test_a_not_found_reply_becomes_found_false(passages, reply):
+    answer, _ = ask(reply, passages)
+    assert answer.found is False and answer.citations == ()
+
+
+def test_a_refusal_after_a_supported_answer_is_dropped_and_the_answer_kept(passages):
+    reply = ("Coca cultivation in the Pacific region of Colombia has increased by 97.4% [2]. "
+             "I cannot find the answer to this question in the reports.")
+    answer, _ = ask(reply, passages)
+    assert answer.found is True
+    assert answer.answer == "Coca cultivation in the Pacific region of Colombia has increased by 97.4% [1]."
+    assert [c.text for c in answer.citations] == [passages[1].text]
+
+
+def test_a_made_up_name_or_number_is_flagged_even_in_a_close_copy(passages):
+    reply = (
+        "The first intersessional meeting of the 64th session of the Commission on Narcotic Drugs took place "
+        "from 19-21 October 2021, opened by John Smith [1]. "
+        "In the Pacific region of Colombia, coca cultivation has increased by 45.2% in the past ten years [2]. "
+        "In the Pacific region of Colombia, coca cultivation has increased by 97,4% in the past ten years [2]."
+    )
+    answer, _ = ask(reply, passages)
+    name, number, fine = answer.sentences
+    assert name.flagged and name.support < 0.5
+    assert number.flagged and number.support < 0.5
+    assert not fine.flagged and fine.support >= 0.5
+
+
+def test_a_huge_reply_is_handled_in_time(passages):
+    reply = " ".join(["The meeting took place from 19-21 October 2021 [1]. John Smith said so [7]."] * 2000)
+    reply += " " * 200_000 + "[" * 5000 + "1" * 5000 + "]" * 5000
+    began = time.monotonic()
+    answer, _ = ask(reply, passages)
+    assert time.monotonic() - began < 60
+    assert answer.found and [c.n for c in answer.citations] == [1]
+    assert all(s.flagged for s in answer.sentences if "John Smith" in s.text)
+    assert "[7]" not in answer.answer
+
+
+def test_the_stream_ends_on_the_final_answer(passages):
+    reply = ("The meeting took place from 19-21 October 2021 [3][1]. I cannot find the answer to this question in "
+             "the reports [2]. It was held by John Smith [8]. Cybercrime was on October 21 [3].")
+    with serve([reply]) as server:
+        parts = list(LLMAnswerer(settings_for(server.url)).stream(QUESTION, passages, [], "en"))
+    *partials, final = parts
+    assert len(partials) >= 5
+    assert final.found and final.answer == partials[-1].answer
+    assert "[8]" not in final.answer and [c.start for c in final.citations] == [passages[2].start, passages[0].start]
+    assert "cannot find" not in final.answer  # the refusal went, and never showed once it was whole

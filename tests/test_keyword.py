@@ -1,0 +1,74 @@
+"""keyword: BM25 over folded, stemmed tokens, saved in the data directory and loaded back."""
+
+from __future__ import annotations
+
+from assistant.keyword import KeywordIndex
+from assistant.text import keyword_tokens
+
+CHUNKS = {
+    "a:0": ("The meeting discussed drug trafficking routes through the Balkans and their control.", "en"),
+    "b:0": ("Milan Pekić from Belgrade spoke about drug trafficking and cannabis policy.", "en"),
+    "c:0": ("Састанак о трговини дрогом одржан је у Сарајеву; говорили су представници полиције.", "sr"),
+    "d:0": ("The drug control service reported on drug trafficking and the meeting schedule.", "en"),
+}
+
+
+def build(path) -> KeywordIndex:
+    index = KeywordIndex(path)
+    ids = list(CHUNKS)
+    tokens = [keyword_tokens(text, lang) for text, lang in CHUNKS.values()]
+    index.build(ids, tokens, {"language": [lang for _, lang in CHUNKS.values()], "doc_id": [i[0] for i in ids]},
+                "sig-1")
+    return index
+
+
+def test_a_rare_name_ranks_its_chunk_first_in_any_script(tmp_path):
+    index = build(tmp_path / "kw")
+    for question, language in (("What did Pekić say?", "en"), ("Šta je rekao Pekic?", "sr"), ("Шта је рекао Пекић?", "sr")):
+        hits = index.search(keyword_tokens(question, language, query=True), 3)
+        assert hits and hits[0][0] == "b:0", (question, hits)
+        assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+        assert all(s > 0 for _, s in hits)
+
+
+def test_rare_tokens_are_rarer_than_common_ones(tmp_path):
+    index = build(tmp_path / "kw")
+    [pekic] = keyword_tokens("Pekić", "en")[:1]
+    [drug] = keyword_tokens("drug", "en")
+    assert index.document_frequency(pekic) == 1
+    assert index.document_frequency(drug) == 3
+    assert index.document_frequency("no-such-token") == 0
+    assert index.idf(pekic) > index.idf(drug) > 0
+
+
+def test_search_respects_field_filters(tmp_path):
+    index = build(tmp_path / "kw")
+    tokens = keyword_tokens("drug trafficking meeting", "en", query=True)
+    everything = {cid for cid, _ in index.search(tokens, 10)}
+    only_c = {cid for cid, _ in index.search(tokens, 10, index.mask({"doc_id": {"c"}}))}
+    assert {"a:0", "b:0", "d:0"} <= everything
+    assert only_c <= {"c:0"}
+    assert index.mask(None) is None
+    assert list(index.mask({"language": {"sr"}})) == [0, 0, 1, 0]
+
+
+def test_the_index_survives_a_restart(tmp_path):
+    built = build(tmp_path / "kw")
+    loaded = KeywordIndex(tmp_path / "kw")
+    tokens = keyword_tokens("Pekić drug", "en", query=True)
+    assert loaded.signature == "sig-1" and len(loaded) == 4
+    assert loaded.search(tokens, 4) == built.search(tokens, 4)
+
+
+def test_nothing_to_find_gives_nothing(tmp_path):
+    empty = KeywordIndex(tmp_path / "none")
+    assert len(empty) == 0 and empty.search(["drug"], 5) == []
+    index = build(tmp_path / "kw")
+    assert index.search([], 5) == [] and index.search(["zzzz"], 5) == []
+
+
+def test_a_damaged_index_loads_empty_instead_of_failing(tmp_path):
+    build(tmp_path / "kw")
+    (tmp_path / "kw" / "chunks.json").write_text("{not json", "utf-8")
+    damaged = KeywordIndex(tmp_path / "kw")
+    assert len(damaged) == 0 and damaged.signature == "" and damaged.search(["drug"], 5) == []

@@ -1,0 +1,107 @@
+"""text: script and language detection, Cyrillic↔Latin folding, sentence offsets, keyword tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text import (
+    CYRILLIC,
+    LATIN,
+    detect_language,
+    detect_script,
+    fold,
+    keyword_tokens,
+    letters,
+    script_variants,
+    sentence_spans,
+    skeleton,
+    split_long,
+    strip_accents,
+    to_latin,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "script", "language"),
+    [
+        ("Представник Републике Србије је истакао да је питање од великог значаја.", CYRILLIC, "sr"),
+        ("Представитель Российской Федерации подчеркнул, что этот вопрос очень важен.", CYRILLIC, "ru"),
+        ("Predstavnik Republike Srbije je istakao da je pitanje od velikog značaja.", LATIN, "sr"),
+        ("The representative of Serbia pointed out that the issue is of great importance.", LATIN, "en"),
+        ("Ko je predstavljao Srbiju u Sarajevu?", LATIN, "sr"),
+        ("Кто представлял Сербию в Сараеве?", CYRILLIC, "ru"),
+    ],
+)
+def test_script_and_language(text, script, language):
+    assert detect_script(text) == script
+    assert detect_language(text) == language
+
+
+def test_letters_counts_each_script():
+    assert letters("Пекић Pekić 2021") == (5, 5)
+    assert detect_script("OEBS у Сарајеву") == CYRILLIC  # more Cyrillic letters than Latin ones
+
+
+def test_serbian_cyrillic_and_latin_meet():
+    assert to_latin("Милан Пекић у Сарајеву", "sr") == "Milan Pekić u Sarajevu"
+    assert to_latin("Latin stays as it is", "sr") == "Latin stays as it is"
+    assert script_variants("Пекић у Сарајеву", "sr") == ["Пекић у Сарајеву", "Pekić u Sarajevu"]
+    assert script_variants("Pekić u Sarajevu", "sr") == ["Pekić u Sarajevu", "Пекић у Сарајеву"]
+    assert script_variants("Пекић", "ru") == ["Пекић"]  # only Serbian is written in both scripts
+
+
+def test_fold_makes_every_spelling_of_a_name_one_string():
+    spellings = ["Пекић", "Pekić", "Pekic", "PEKIĆ"]
+    assert {fold(s) for s in spellings} == {"pekic"}
+    assert fold("Ђорђе") == fold("Đorđe") == "djordje"
+    assert strip_accents("čćšž đ") == "ccsz dj"
+    assert fold("Жуков", "ru") == "zhukov" and fold("Жуков", "sr") == "zukov"  # each language its own table
+
+
+def test_sentence_spans_are_offsets_into_the_text():
+    text = (
+        "  Састанак је одржан 19. октобра 2021. године у Бечу. Говорио је в. д. директора Пекић!\n"
+        "Dr. Smith met Mr. Jones on Oct. 5. Was it useful? Yes…\n\nA new paragraph"
+    )
+    spans = sentence_spans(text)
+    got = [text[s:e] for s, e in spans]
+    assert got == [
+        "Састанак је одржан 19. октобра 2021. године у Бечу.",
+        "Говорио је в. д. директора Пекић!",
+        "Dr. Smith met Mr. Jones on Oct. 5.",
+        "Was it useful?",
+        "Yes…",
+        "A new paragraph",
+    ]
+    assert all(s < e for s, e in spans) and spans == sorted(spans)
+
+
+def test_sentence_spans_of_a_slice_keep_document_offsets():
+    text = "Intro sentence. First one here. Second one here. Tail."
+    start, end = text.index("First"), text.index("Tail") - 1
+    spans = sentence_spans(text, start, end)
+    assert [text[s:e] for s, e in spans] == ["First one here.", "Second one here."]
+    assert spans[0][0] == start
+
+
+def test_split_long_cuts_at_clause_boundaries_within_the_limit():
+    text = "alpha beta gamma; delta epsilon zeta, eta theta iota kappa lambda mu nu xi omicron pi rho sigma"
+    pieces = split_long(text, 0, len(text), 30)
+    assert all(e - s <= 30 for s, e in pieces)
+    assert text[pieces[0][0] : pieces[0][1]] == "alpha beta gamma;"
+    # together the pieces cover every word, in order, with nothing but spaces between them
+    assert " ".join(text[s:e] for s, e in pieces).split() == text.split()
+
+
+def test_keyword_tokens_match_a_name_in_any_script_and_drop_stop_words():
+    cyr = keyword_tokens("Пекић", "sr")
+    assert cyr == keyword_tokens("Pekić", "sr") == keyword_tokens("Pekic", "sr")
+    assert keyword_tokens("the of and", "en") == []
+    assert "2021" in keyword_tokens("in 2021", "en")
+    # a query gives the name prefix and skeleton of long words even in lower case
+    assert "^sarajevo"[:7] in keyword_tokens("sarajevo", "sr", query=True)
+
+
+def test_skeleton_is_the_same_across_scripts():
+    assert skeleton("Coordinating") == skeleton("Координационог") == skeleton("Koordinacionog") == "krdn"
+    assert skeleton("ab") == ""  # too few consonants to say anything
