@@ -57,7 +57,7 @@ check: install-test
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 # The eval suite and the speed bench (see README "Evaluation" and "Performance").
-eval: install
+eval: install-test
 	$(BIN)/assistant eval --report eval-report
 
 bench: install
