@@ -10,6 +10,7 @@ Installed by `make test` (the `llm-test` extra); `make check` leaves these out.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -39,8 +40,10 @@ QUESTIONS = [
     "How much did coca cultivation increase in the Pacific region of Colombia?",  # answerable, English
     "Ко је представљао Србију на радионици у Сарајеву?",  # answerable, Serbian Cyrillic
     "What is the capital of Australia?",  # nothing in the reports
-    "Сколько людей было арестовано после встречи в Москве?",  # a near miss, Russian
 ]
+# Enough to ramble past the answer (a reply up to the answerer's own cap is scripted in test_llm.py), and
+# it keeps each call to seconds on two shared cores.
+TEST_MAX_TOKENS = 160
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +72,9 @@ def server_url(model_path, tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", MODEL_ALIAS,
          "--chat_format", "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-         "--n_threads", "2", "--verbose", "False"],
-        stdout=log, stderr=subprocess.STDOUT,
+         "--n_threads", "1", "--verbose", "False"],
+        # OpenMP threads that spin while waiting starve each other on shared cores (see README "Performance").
+        stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"OMP_WAIT_POLICY": "PASSIVE"},
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -129,7 +133,9 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def recorder(llm_settings) -> Recorder:
-    return Recorder(get_llm(llm_settings))
+    llm = get_llm(llm_settings)
+    llm.max_tokens = TEST_MAX_TOKENS
+    return Recorder(llm)
 
 
 @pytest.fixture(scope="module")
@@ -215,11 +221,14 @@ def not_found_reply(reply: str) -> bool:
 # --- the tests --------------------------------------------------------------------------------------
 
 
+ANSWERS: dict[str, object] = {}  # question → Answer, so later tests reuse the model's work
+
+
 def test_answers_keep_the_contract_whatever_the_model_says(assistant, recorder, texts):
     bad, seen = [], []
     for question in QUESTIONS:
         before = len(recorder.replies)
-        answer = assistant.ask(question)
+        answer = ANSWERS[question] = assistant.ask(question)
         reply = recorder.replies[before] if len(recorder.replies) > before else ""
         seen.append(f"{question}\n  model: {reply[:300]!r}\n  answer: {answer.answer[:300]!r} found={answer.found}")
         bad += [f"{question}: {p}" for p in problems(answer, question, texts)]
@@ -230,7 +239,7 @@ def test_answers_keep_the_contract_whatever_the_model_says(assistant, recorder, 
 
 
 def test_a_follow_up_keeps_the_contract(assistant, recorder, texts):
-    first = assistant.ask(QUESTIONS[0])
+    first = ANSWERS.get(QUESTIONS[0]) or assistant.ask(QUESTIONS[0])
     history = [{"role": "user", "content": QUESTIONS[0]}, {"role": "assistant", "content": first.answer}]
     calls = len(recorder.replies)
     follow = assistant.ask("And in the rest of the country?", history=history, last=first)
@@ -255,7 +264,7 @@ def test_the_stream_grows_and_ends_on_the_final_answer(assistant, texts):
 
 
 def test_the_json_contract_holds(assistant):
-    answer = assistant.ask(QUESTIONS[1])
+    answer = ANSWERS.get(QUESTIONS[1]) or assistant.ask(QUESTIONS[1])
     data = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
     assert data["answerer"] == f"llm:openai/{MODEL_ALIAS}"
     assert data["found"] is bool(data["citations"])
