@@ -25,7 +25,7 @@ EVALS = ROOT / "evals"
 CORPUS = EVALS / "corpus"
 QA_FILES = (EVALS / "qa.jsonl", CORPUS / "qa.jsonl")
 CONV_FILES = (EVALS / "conversations.jsonl", CORPUS / "conversations.jsonl")
-REPORT_DIRS = (SEEDS, CORPUS)
+REPORT_DIRS = (SEEDS, CORPUS / "reports", CORPUS)
 TEXT_SUFFIXES = {".txt", ".md"}
 
 SEED_DOCS = (
@@ -334,8 +334,8 @@ def test_question_and_answer_scripts_fit_the_form():
         script = FORMS[form][1]
         for field in ("question", "answer"):
             text = item.get(field)
-            if not isinstance(text, str) or not text:
-                continue  # unanswerable items have no answer; a missing question is a field error
+            if not isinstance(text, str) or not text or not (_cyr(text) or _lat(text)):
+                continue  # unanswerable items have no answer, "..." no script; a missing question is a field error
             if script == "Latin" and _cyr(text):
                 bad.append(f"{label}: Cyrillic in a {form} {field}: {text!r}")
             if script == "Cyrillic" and _cyr(text) <= _lat(text):
