@@ -363,9 +363,15 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
             rec = assistant.records.get(doc_id)
             return rec.twin if rec else None
 
-        held, weights, examples = held_out.evaluate(results, assistant.document_text, twin_of,
-                                                     assistant.settings.top_k)
         summary["median_answer_words"] = held_out.median_answer_words(results)
+        try:
+            held, weights, examples = held_out.evaluate(results, assistant.document_text, twin_of,
+                                                         assistant.settings.top_k)
+        except ValueError:  # too few items (one report, or no gold sentence among the candidates) to fit on
+            if fit_weights:
+                raise click.UsageError("fitting needs answerable items about at least two reports") from None
+            click.echo("note: no held-out figures: they need answerable items about at least two reports", err=True)
+            heldout = False
         if heldout:
             held_summary = evaluation.summary(held)
             summary["heldout"] = held_summary["metrics"] | {
