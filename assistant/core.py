@@ -28,6 +28,9 @@ from .text import content_words, detect_language, script_variants
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
+MIN_SENTENCES_FOR_CENTRE = 3
+TYPICAL_CENTRALITY = 0.92
+
 
 class QuestionError(ValueError):
     """A question the assistant will not take (empty, too long); the message says what to do."""
@@ -340,6 +343,10 @@ class Assistant:
                      sentence_facts(text[m["start"]:m["end"]], language, i) for i, m in enumerate(metas)]
             centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
             centre = centre / (np.linalg.norm(centre) or 1.0)
+            # A report of one or two sentences has no centre to be generic about: its sentences get the
+            # typical closeness of a sentence to its report (the median over evals/), so the feature is neutral.
+            centrality = vectors @ centre if len(vectors) >= MIN_SENTENCES_FOR_CENTRE else np.full(
+                len(vectors), TYPICAL_CENTRALITY)
             cached = _DocSentences(
                 ids=[got["ids"][i] for i in order],
                 starts=np.array([m["start"] for m in metas]),
@@ -348,7 +355,7 @@ class Assistant:
                 twins=[tuple(json.loads(m["twin"])) if m.get("twin") else None for m in metas],
                 words=words,
                 facts=facts,
-                centrality=vectors @ centre if len(vectors) else np.zeros(0),
+                centrality=centrality,
                 report_words=frozenset().union(*words) if words else frozenset(),
                 report_countries=frozenset(c for f in facts for c in f.countries),
                 report_lead=frozenset().union(*words[:2]) if words else frozenset(),
