@@ -402,6 +402,7 @@ def test_an_uploaded_file_leaves_no_temporary_copy(tmp_path, corpus):
     from playwright.sync_api import sync_playwright
     from test_web import CHROMIUM, CHROMIUM_ARGS
 
+    from assistant.library import library_dir
     from assistant.web import serve
 
     settings = Settings(home=tmp_path / "home", seeds=corpus)
@@ -414,11 +415,12 @@ def test_an_uploaded_file_leaves_no_temporary_copy(tmp_path, corpus):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+            page.get_by_role("tab", name="Library").click()
             page.wait_for_selector("#upload input[type=file]", state="attached")
             page.set_input_files("#upload input[type=file]", [str(tmp_path / name)])
-            page.locator("#upload-status").get_by_text("Added 1 file").wait_for(timeout=120000)
+            page.locator("#upload-status", has_text=f"Added {name}").wait_for(timeout=120000)
             browser.close()
-        assert (corpus / name).exists() and _in_gradio_cache(name) == []
+        assert (library_dir(settings) / name).exists() and _in_gradio_cache(name) == []
     finally:
         app.close()
 
