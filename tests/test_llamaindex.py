@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from typing import Any
 
@@ -258,7 +259,8 @@ async def test_query_engine_streams_the_llm_answer_and_ends_with_the_checked_one
     response = llm.as_query_engine(streaming=True).query(DPNSEE)
     parts = list(response.response_gen)
     # The words as the model wrote them, the invented source included; the final text is the checked one.
-    assert len(parts) > 5 and "".join(parts).endswith("The King of Mars opened the meeting [9].")
+    # The stream is checked as it goes: the invented [9] never reaches the reader.
+    assert len(parts) > 5 and "".join(parts).endswith("The King of Mars opened the meeting.")
     final = response.get_response()
     cites(final, checked)
     assert str(response) == checked.answer
@@ -350,7 +352,9 @@ def expected_ids(span: tuple[str, int, int], nodes: list[TextNode]) -> list[str]
 
 async def test_retriever_evaluator_agrees_with_assistant_eval(assistant):
     items = [i for i in evaluation.load_items(ROOT / "evals" / "qa.jsonl") if i.answerable][5::6]
-    results = {r.item.id: r for r in await evaluation.run(assistant, items, [])}
+    # assistant eval scores @10 cut-offs when it reads ten passages (ASSISTANT_TOP_K=10).
+    deep = Assistant(dataclasses.replace(assistant.settings, top_k=10))
+    results = {r.item.id: r for r in await evaluation.run(deep, items, [])}
     nodes = assistant.as_retriever().nodes()
     spans = {i.id: evaluation.gold_spans(i, assistant.document_text) for i in items}
     assert all(spans.values()) and any(len(s) > 1 for s in spans.values())
