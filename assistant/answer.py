@@ -111,7 +111,7 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     return replace(result, evidence=Evidence(query, tuple(candidates), x, twin_meta))
 
 
-_CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+|\s+\(")
+_CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
@@ -131,7 +131,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
     for a, b in spans:
         piece = text[a:b]
         a += len(piece) - len(piece.lstrip())
-        b -= len(piece) - len(piece.rstrip(" ,;:–—-("))
+        b -= len(piece) - len(piece.rstrip(" ,;:–—-"))
         out.append((a, b))
     return out
 
