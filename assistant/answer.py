@@ -150,20 +150,26 @@ def focus(s: Scored, query: Query) -> Scored:
     # question's names outweigh the one holding the fact.
     asked = {w for w in (query.words - c.report_lead or query.words) if w[:1] not in "^~"}
 
-    def worth(span: tuple[int, int]) -> float:
+    rare = {w for w in query.rare if w[:1] not in "^~"}
+
+    def worth(span: tuple[int, int]) -> tuple[float, float]:
+        """Return what a clause holds of the question beyond the names it gives (its own words, the kind of
+        fact and unit asked for), and that plus its rare words: a clause that only names the question's
+        subject ("from the Republic of Serbia (DPNSEE)") does not say what was asked about it."""
         text = c.text[span[0]:span[1]]
         words = {w for w in content_words(text, c.language) if w[:1] not in "^~"}
-        value = sum(query.weights.get(w, 1.0) for w in asked & words) + 2.0 * len(query.rare & words)
+        value = sum(query.weights.get(w, 1.0) for w in (asked - rare) & words)
         facts = sentence_facts(text, c.language)
         if query.kind in ("who", "when", "where", "how_much") and type_new(query, facts):
             value += 3.0
         if query.unit and query.unit in facts.units:
             value += 3.0
-        return value
+        return value, value + 0.5 * len(rare & words)
 
     values = [worth(p) for p in pieces]
-    best = max(range(len(pieces)), key=lambda i: values[i])
-    if values[best] <= 0 or sorted(values)[-2] == values[best]:
+    best = max(range(len(pieces)), key=lambda i: values[i][1])
+    totals = sorted(v[1] for v in values)
+    if values[best][0] <= 0 or totals[-2] == totals[-1]:
         return s
     a, b = pieces[best]
     narrowed = replace(c, start=c.start + a, end=c.start + b, text=c.text[a:b])
