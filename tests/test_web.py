@@ -193,8 +193,6 @@ def test_answer_cites_and_opens_highlighted_source(seeded_app, page):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=True, reason="the fitted scorer answers 'When was it held?' after DPNSEE with the "
-                   "DPNSEE clause, not the session's date (issue 12)")
 def test_follow_up_uses_the_conversation(seeded_app, page):
     url, _ = seeded_app
     open_app(page, url)
