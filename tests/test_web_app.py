@@ -137,7 +137,8 @@ def test_phone_width_opens_sources_beside_the_answer_with_a_way_back(seeded_app,
         && r.right > 0 && r.left < innerWidth; }"""
     try:
         open_app(page, url)
-        assert not page.locator("#side").evaluate(in_view)  # the drawer is closed at first
+        # The drawer is closed at first (once the page's styles have settled; it can show for a frame on load).
+        page.wait_for_function(f"() => !({in_view})(document.querySelector('#side'))", timeout=10000)
         answer = ask(page, "what did DPNSEE say?", 1)
         answer.locator("a.cite").first.tap()
         mark = page.locator("#document mark")
