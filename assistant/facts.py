@@ -9,7 +9,7 @@ are Unicode classes of the `regex` module, so a name in any script counts.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import regex
@@ -138,11 +138,10 @@ class Facts:
     dateline: bool = False  # opens its report with a date or place, or is a title line
     announces: bool = False  # ends with a colon: the next sentence carries what it announces
     words: int = 0
-    extra: dict = field(default_factory=dict, compare=False)
 
     def to_json(self) -> str:
         """Return the facts as a compact JSON string (Chroma metadata holds flat values)."""
-        data = {k: v for k, v in asdict(self).items() if v and k != "extra"}
+        data = {k: v for k, v in asdict(self).items() if v}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .facts import UNITS, Facts, sentence_facts
+from .inputs import worth_searching
 from .text import content_words, detect_language, detect_script, fold, keyword_tokens
 
 # Interrogatives of the three languages (folded, Latin script). The first that matches names the kind of
@@ -37,8 +38,6 @@ _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|num
                             r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
                          r"cena|cene|cenu|czen\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
-# A question with no letter or digit (".", "???", "…") asks nothing the reports could answer.
-_SEARCHABLE = re.compile(r"[^\W_]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         words=words,
         rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
         facts=sentence_facts(standalone, language),
-        searchable=_SEARCHABLE.search(text) is not None,
+        searchable=worth_searching(text),
         carried_docs=tuple(carried_docs),
         weights={w: (idf(w) if idf else 1.0) for w in words},
     )
