@@ -134,9 +134,9 @@ class KeywordIndex:
         if self._bm25 is None:
             return 0
         column = self._bm25.vocab_dict.get(token)
-        if column is None:
-            return 0
         indptr = self._bm25.scores["indptr"]
+        if column is None or column + 1 >= len(indptr):  # bm25s keeps a column-less "" in its vocabulary
+            return 0
         return int(indptr[column + 1] - indptr[column])
 
     def idf(self, token: str) -> float:

@@ -38,6 +38,7 @@ def test_rare_tokens_are_rarer_than_common_ones(tmp_path):
     assert index.document_frequency(pekic) == 1
     assert index.document_frequency(drug) == 3
     assert index.document_frequency("no-such-token") == 0
+    assert index.document_frequency("") == 0  # bm25s keeps "" in its vocabulary without a column
     assert index.idf(pekic) > index.idf(drug) > 0
 
 
