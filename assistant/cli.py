@@ -376,7 +376,8 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
             held_summary = evaluation.summary(held)
             summary["heldout"] = held_summary["metrics"] | {
                 "median_answer_words": held_out.median_answer_words(held),
-                "by_language": held_summary["by_language"], "by_set": held_summary["by_set"]}
+                "by_language": held_summary["by_language"], "by_set": held_summary["by_set"],
+                "by_turn": held_summary["by_turn"]}
         if fit_weights:
             click.echo(f"wrote {fit.save(weights, examples)}", err=True)
     if reference == "plain":

@@ -22,7 +22,9 @@ from .types import Answer, Passage
 SUPPORT_THRESHOLD = 0.6
 METRICS = ("recall@5", "recall@10", "hit@5", "mrr@10", "ndcg@10", "key_fact_recall", "citation_validity",
            "citation_coverage", "citation_recall", "citation_precision", "number_fidelity", "name_fidelity",
-           "no_answer_hallucination", "false_refusal", "language_match", "faithfulness")
+           "no_answer_hallucination", "false_refusal", "language_match", "faithfulness", "on_topic")
+# How a conversation turn relates to the one before it (evals/README.md): scored apart, per language form.
+TURN_KINDS = ("first", "follow_up", "topic_switch", "unrelated")
 _NAME = re.compile(r"\b[A-ZА-ЯЂЈЉЊЋЏ][\w-]{2,}(?:\s+[A-ZА-ЯЂЈЉЊЋЏ][\w-]{2,})*")
 
 
@@ -41,6 +43,7 @@ class Item:
     near_miss: bool = False
     conversation: str = ""
     turn: int = 0
+    kind: str = ""  # a conversation turn's kind (TURN_KINDS); "" for a single question
 
 
 @dataclass
@@ -76,7 +79,7 @@ def _item(d: dict, conversation: str = "", turn: int = 0) -> Item:
         id=d["id"], question=d["question"], form=form, language=d.get("language", form.split("-")[0]),
         type=d.get("type", "what"), answerable=d["answerable"], key_facts=tuple(d.get("key_facts", ())),
         gold=tuple((g["doc"], g["quote"]) for g in d.get("gold", ())), near_miss=d.get("near_miss", False),
-        conversation=conversation, turn=turn,
+        conversation=conversation, turn=turn, kind=d.get("kind", "") if conversation else "",
     )
 
 
@@ -187,6 +190,14 @@ def language_match(answer: Answer, language: str) -> float:
     return sum(ok) / len(ok) if ok else 0.0
 
 
+def on_topic(answer: Answer, item: Item) -> float:
+    """Return 1 when the answer cites a report the item's gold passages are in (a translation counts
+    through its aligned span), else 0: after a topic switch, was the new topic answered?"""
+    gold = {doc for doc, _quote in item.gold}
+    cited = {c.doc_id for c in answer.citations} | {c.twin.doc_id for c in answer.citations if c.twin}
+    return float(answer.found and bool(gold & cited))
+
+
 def score_result(result: Result, passages: list[Passage], text_of: Callable[[str], str | None],
                  depth: int = 10) -> None:
     """Fill result.scores with every metric that applies to its item (retrieval over `depth` passages)."""
@@ -197,6 +208,8 @@ def score_result(result: Result, passages: list[Passage], text_of: Callable[[str
         s["key_fact_recall"] = key_fact_recall(answer, item.key_facts)
         s["false_refusal"] = float(not answer.found)
         s |= citation_scores(answer)
+        if item.conversation and item.gold:
+            s["on_topic"] = on_topic(answer, item)
     else:
         s["no_answer_hallucination"] = float(answer.found)
     result.scores = s
@@ -287,4 +300,15 @@ def summary(results: list[Result]) -> dict:
         "by_language": aggregate(results, key=lambda r: r.item.form),
         "by_type": aggregate(results, key=lambda r: r.item.type if r.item.answerable else "unanswerable"),
         "by_set": aggregate(results, key=lambda r: "conversations" if r.item.conversation else "qa"),
+        "by_turn": by_turn(results),
     }
+
+
+def by_turn(results: list[Result]) -> dict:
+    """Return the conversation turns' metrics per turn kind, overall and per language form."""
+    turns = [r for r in results if r.item.conversation and r.item.kind in TURN_KINDS]
+    out = aggregate(turns, key=lambda r: r.item.kind)
+    for kind, forms in aggregate(turns, key=lambda r: f"{r.item.kind}/{r.item.form}").items():
+        name, form = kind.split("/")
+        out[name].setdefault("by_language", {})[form] = forms
+    return out

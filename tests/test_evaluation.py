@@ -84,6 +84,32 @@ def test_support_threshold_separates_labelled_quotes():
     assert false_support / len(unrelated) < 0.02
 
 
+def test_turns_are_scored_by_kind_and_language_form():
+    from assistant.evaluation import Result, by_turn, score_result
+
+    def turn(kind, form, answerable=True, conversation="c1"):
+        gold = (("new-doc", "the quote"),) if answerable else ()
+        return Item(f"{kind}-{form}", "q", form, form[:2], "who", answerable, ("Ana",), gold,
+                    conversation=conversation, turn=1, kind=kind)
+
+    def answered(doc):
+        c = Citation(1, doc, "s", "t", "en", "Ana chaired it.", 0, 15, 1.0)
+        return Answer("q", "Ana chaired it. [1]", True, (c,), (AnswerSentence("Ana chaired it. [1]", (1,), 1.0),))
+
+    refused = Answer("q", "The reports do not say.", False)
+    results = [Result(turn("topic_switch", "en"), answered("new-doc")),
+               Result(turn("topic_switch", "ru"), answered("old-doc")),
+               Result(turn("unrelated", "en", answerable=False), refused),
+               Result(turn("follow_up", "en", conversation=""), answered("new-doc"))]  # not a conversation turn
+    for r in results:
+        score_result(r, [], lambda doc: "the quote")
+    out = by_turn(results)
+    assert set(out) == {"topic_switch", "unrelated"}
+    assert out["topic_switch"]["on_topic"] == 0.5  # answered from the new topic's report once of twice
+    assert out["topic_switch"]["by_language"]["ru"]["on_topic"] == 0.0
+    assert out["unrelated"]["no_answer_hallucination"] == 0.0
+
+
 def test_report_files(tmp_path):
     from assistant.report import write
 
