@@ -1,25 +1,44 @@
-"""Conversations: history kept within a token budget, and follow-up questions made standalone."""
+"""Conversations: history kept within a token budget, and each new question read either on its own or
+with the conversation, decided from what the question itself names.
+
+A question that names its own subject (a body, person, place or rare term the conversation has not
+mentioned yet) starts a new topic; one that points back ("he", "there", "it") or names nothing new ("when?",
+"who chaired it?", "what else?") is read with the conversation. An elliptical "and the workshop?" that names
+a new subject keeps the previous question's ask ("When was the CND meeting?" → "When was the workshop?").
+The decision reads the words the index knows, never how long the question is.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import regex
+
 from .chunking import count_tokens
+from .facts import sentence_facts
 from .grounding import MARKER
-from .text import content_words, detect_language
+from .query import ASKS
+from .text import detect_language, fold, keyword_tokens
 from .types import Answer, Message
 
-# Words that point back into the conversation ("they", "there", "and …?") in the three languages.
-_ANAPHORA = re.compile(
-    r"^(and|also|what about|how about|then|а|и|а что|и что|a|i)\b|"
-    r"\b(they|them|their|it|its|there|that|this|those|he|she|his|her|the meeting|the event|"
-    r"они|њих|их|њихов|тамо|там|он|она|оно|то|тај|та|он|его|её|этот|эта|этом|тој|"
-    r"oni|njih|njihov|tamo|on|ona|ono|taj|ta|tom)\b",
-    re.IGNORECASE,
-)
-FOLLOW_UP_MAX_WORDS = 4
+# Pronouns and demonstratives that point back at the last turn, in the three languages and both scripts.
+# Grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
+_WHO = r"he|she|him|her|his|hers|they|them|their|он|она|они|њега|ње|њих|његов\w*|њен\w*|њихов\w*|его|её|ее|их|" \
+       r"ему|ей|им|оно|нём|нем|ней|них|нему|му|га|јој|on|ona|oni|njega|nje|njih|njegov\w*|njen\w*|njihov\w*|mu|ga|joj"
+_WHERE = r"there|тамо|там|tamo"
+_WHAT = r"it|its|то|тај|тог|тога|этот|этом|этого|tog|toga|taj"
+POINTER = re.compile(rf"\b(?:(?P<who>{_WHO})|(?P<where>{_WHERE})|(?P<what>{_WHAT}))\b", re.IGNORECASE)
+# An opening that continues the conversation with a new subject or an addition ("and the workshop?").
+_LEAD = re.compile(r"^\W*(?:and|also|what about|how about|what else|а|и|а што|а шта|и шта|а что|и что|а как|"
+                   r"a|i|a sta|a što|i sta|i šta)\b", re.IGNORECASE)
+# A word typed in lower case names something (a body, a person, an event) when it is in this few chunks.
+RARE_DF = 3
+# Words that join two clauses: a pronoun after one may refer to a name before it in the same question.
+_JOIN = re.compile(r",|;|\b(?:and|but|then|и|а|али|па|i|a|ali|pa|но|затем)\b", re.IGNORECASE)
+MAX_CHAIN = 3
+_CAPITALISED = regex.compile(r"\b\p{Lu}[\p{L}\p{N}-]+")
 
 
 def as_messages(history: Iterable) -> list[Message]:
@@ -46,50 +65,198 @@ def trim(history: list[Message], budget: int) -> list[Message]:
     return kept[::-1]
 
 
-def is_follow_up(question: str, history: list[Message]) -> bool:
-    """Return whether a question leans on the conversation: it is short or points back with a pronoun."""
-    if not any(m.role == "user" for m in history):
-        return False
-    words = content_words(question, detect_language(question))
-    return len(words) <= FOLLOW_UP_MAX_WORDS or bool(_ANAPHORA.search(question.strip()))
+@dataclass(frozen=True)
+class IndexView:
+    """What the reading of a turn may ask of the index: in how many chunks a word occurs, and which
+    reports a text retrieves on its own (translation twins included)."""
+
+    document_frequency: Callable[[str], int] = lambda token: 0
+    chunks: int = 0
+    reports_of: Callable[[str], frozenset[str]] = lambda text: frozenset()
+
+    def rare(self, token: str) -> bool:
+        """Return whether a token is in the index and rare enough to name something."""
+        df = self.document_frequency(token)
+        return 0 < df <= RARE_DF
+
+    def unknown(self, token: str) -> bool:
+        return self.document_frequency(token) == 0
 
 
 @dataclass(frozen=True)
 class Turn:
-    """What retrieval needs of a question in a conversation."""
+    """How a question is read in its conversation, and what retrieval needs of it."""
 
     question: str
     search_text: str
     carried_docs: tuple[str, ...] = ()
+    reading: str = "first"  # first | new_topic | follow_up | ellipsis
 
     @property
     def follow_up(self) -> bool:
-        """Return whether the conversation's topic was carried into the search."""
+        """Return whether the conversation was carried into the search."""
         return self.search_text != self.question
 
 
-MAX_CHAIN = 3
+def _tokens(text: str) -> set[str]:
+    """Return the plain keyword tokens of text (no name prefixes), for comparing what two texts name."""
+    return {t for t in keyword_tokens(MARKER.sub("", text)) if t[0] not in "^~"}
 
 
-def topic(history: list[Message]) -> str:
-    """Return the conversation's topic: the latest user questions back to the last one that stands on
-    its own ("what did DPNSEE say?" → "and Pakistan?" → "when was it held?" keeps DPNSEE)."""
+def new_subject(question: str, said: str, view: IndexView) -> list[str]:
+    """Return the words by which a question names something the conversation (said) has not: names and
+    acronyms as capitalised, countries in any language, and words so rare in the index that they name
+    something even in lower case."""
+    before = _tokens(said)
+    language = detect_language(question)
+    named = [t for t in keyword_tokens(question, language) if t[0] not in "^~" and t not in before and view.rare(t)]
+    body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
+    said_folded = fold(MARKER.sub("", said))
+    for word in _CAPITALISED.findall(body):
+        stem = fold(word)[:5]
+        if len(stem) >= 3 and stem not in said_folded and stem not in named:
+            named.append(stem)
+    codes_before = set(sentence_facts(said).countries)
+    named += [c for c in sentence_facts(question, language).countries if c not in codes_before]
+    return list(dict.fromkeys(named))
+
+
+def points_back(question: str, said: str = "", view: IndexView | None = None) -> re.Match | None:
+    """Return the first pronoun of a question that points back into the conversation: not one in a
+    clause after a clause that names its own subject ("who chaired the Council, and what did it
+    decide?" points nowhere)."""
+    m = POINTER.search(question)
+    if m is None:
+        return None
+    joins = [j for j in _JOIN.finditer(question, 0, m.start())]
+    if joins and new_subject(question[:joins[-1].start()], said, view or IndexView()):
+        return None
+    return m
+
+
+def _foreign(question: str, said: str, view: IndexView) -> bool:
+    """Return whether most of a question's words, and at least two, are unknown to the index (as a stem,
+    a name prefix or a consonant skeleton) and to the conversation: it is about something else altogether
+    (an unrelated question mid-conversation)."""
+    before = _tokens(said)
+    language = detect_language(question)
+    words = [tokens for w in re.findall(r"\w+", question) if not w.isdigit()
+             and (tokens := keyword_tokens(w, language, query=True))]
+    unknown = [tokens for tokens in words if not set(tokens) & before and all(view.unknown(t) for t in tokens)]
+    return len(unknown) >= 2 and len(unknown) * 2 > len(words)
+
+
+def elliptical(question: str) -> bool:
+    """Return whether a question continues the last one without an interrogative of its own ("and the
+    workshop?", "а последњег дана?")."""
+    rest = _LEAD.sub("", question)
+    return rest != question and not ASKS.search(rest)
+
+
+def read_turn(question: str, history: list[Message], view: IndexView,
+              conversation_docs: frozenset[str] = frozenset()) -> str:
+    """Return how a question is read after history: first, new_topic, follow_up or ellipsis.
+    conversation_docs are the reports the conversation is about: a question whose new names retrieve
+    another report has left them."""
+    if not any(m.role == "user" for m in history):
+        return "first"
+    said = " ".join(MARKER.sub("", m.content) for m in history[-4:])
+    named = new_subject(question, said, view)
+    if named and elliptical(question):
+        return "ellipsis"
+    pointer = points_back(question, said, view)
+    if named and pointer is None and not (conversation_docs & view.reports_of(question)):
+        return "new_topic"
+    if pointer is None and _foreign(question, said, view):
+        return "new_topic"
+    return "follow_up"
+
+
+def topic(history: list[Message], view: IndexView | None = None, depth: int = MAX_CHAIN) -> str:
+    """Return the conversation's topic: the last user question as it was searched — on its own, with
+    the topic before it (a follow-up: "what did DPNSEE say?" → "when?" keeps DPNSEE), or as the ask of
+    the question before it (an ellipsis) — reaching back at most depth questions."""
+    view = view or IndexView()
     users = [i for i, m in enumerate(history) if m.role == "user"]
-    chain: list[str] = []
-    for i in reversed(users[-MAX_CHAIN:]):
-        chain.append(MARKER.sub("", history[i].content))
-        if not is_follow_up(history[i].content, history[:i]):
+    if not users or depth <= 0:
+        return ""
+    i = users[-1]
+    question = MARKER.sub("", history[i].content)
+    reading = read_turn(question, history[:i], view)
+    if reading in ("first", "new_topic"):
+        return question
+    before = topic(history[:i], view, depth - 1)
+    if reading == "ellipsis":
+        return _elliptical_text(question, before, view)
+    return f"{question} {before}".strip()
+
+
+def _elliptical_text(question: str, previous: str, view: IndexView) -> str:
+    """Return an elliptical question asked the way the previous question asked ("And the TAIEX
+    workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
+    subject = _LEAD.sub("", question).strip(" ?.!")
+    return f"{_ask_of(previous, view)} {subject}?".strip()
+
+
+_NAME_RUN = regex.compile(r"(?:\p{Lu}[\p{L}-]+\s+)+\p{Lu}[\p{L}-]+|\b\p{Lu}{2,}\b")
+
+
+def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
+    """Return what the pronoun groups stand for after the last answer: the first name it states (who:
+    a run of capitalised words or an acronym) and its first country (where)."""
+    text = last.answer if last is not None and last.found else \
+        next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    text = MARKER.sub("", text)
+    out = {}
+    for m in _NAME_RUN.finditer(text):
+        if not sentence_facts(m.group()).countries:
+            out["who"] = m.group()
             break
-    return " ".join(reversed(chain))
+    places = [w for w in _CAPITALISED.findall(text) if sentence_facts(w).countries]
+    if places:
+        out["where"] = places[0]
+    return out
 
 
-def contextualise(question: str, history: list[Message], last: Answer | None = None) -> Turn:
-    """Return the question with the previous turn's topic carried in when it is a follow-up: the last
-    user question joins the search text and the documents the last answer cited (when known) get a
-    boost."""
-    if not is_follow_up(question, history):
-        return Turn(question, question)
-    previous = topic(history)
-    docs = tuple(dict.fromkeys(c.doc_id for c in last.citations)) if last and last.found else ()
-    return Turn(question, f"{question} {previous}".strip(), docs)
+def _ask_of(previous: str, view: IndexView) -> str:
+    """Return the part of a question that says what it asks, before its first specific word ("When was
+    the CND meeting?" → "When was the")."""
+    words = previous.split()
+    for i, word in enumerate(words):
+        if i and (view.rare(next(iter(keyword_tokens(word)), "")) or _CAPITALISED.match(word)):
+            return _without_article(" ".join(words[:i]))
+    m = ASKS.search(previous)
+    return m.group() if m else ""
 
+
+def _without_article(ask: str) -> str:
+    return regex.sub(r"\s+(?:the|a|an)$", "", ask, flags=regex.IGNORECASE)
+
+
+def contextualise(question: str, history: list[Message], last: Answer | None = None,
+                  view: IndexView | None = None) -> Turn:
+    """Return how a question is searched in its conversation: on its own (a first question or a new
+    topic), with the conversation's topic and the reports it is about (a follow-up; pronouns replaced by
+    what they stand for), or as the previous question's ask of a new subject (an ellipsis). The reports
+    are those the last answer cited or, without one (a refusal, a CLI --history), those its topic retrieves."""
+    view = view or IndexView()
+    if not any(m.role == "user" for m in history):
+        return Turn(question, question, (), "first")
+    previous = topic(history, view)
+    cited = frozenset(c.doc_id for c in last.citations) if last is not None and last.found else frozenset()
+    docs = cited or view.reports_of(previous)
+    reading = read_turn(question, history, view, docs)
+    if reading == "new_topic":
+        return Turn(question, question, (), reading)
+    if reading == "ellipsis":
+        # The same report may hold the new subject too: keep its boost only then.
+        kept = docs & view.reports_of(question)
+        return Turn(question, _elliptical_text(question, previous, view), tuple(sorted(kept)), reading)
+    resolved = question
+    said = " ".join(MARKER.sub("", m.content) for m in history[-4:])
+    pointer = points_back(question, said, view)
+    if pointer is not None:
+        stands_for = referents(last, history).get(pointer.lastgroup or "")
+        if stands_for:
+            resolved = question[:pointer.start()] + stands_for + question[pointer.end():]
+    return Turn(question, f"{resolved} {previous}".strip(), tuple(sorted(docs)), reading)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .answer import Candidate, compose
 from .answer import answer as extractive_answer
-from .chat import as_messages, contextualise, topic, trim
+from .chat import IndexView, as_messages, contextualise, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
 from .facts import Facts, sentence_facts
@@ -274,13 +274,8 @@ class Assistant:
             raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
         messages = trim([replace(m, content=valid_text(m.content)) for m in as_messages(history)],
                         self.settings.history_tokens)
-        turn = contextualise(question, messages, last)
+        turn = contextualise(question, messages, last, self._index_view(filters))
         carried = turn.carried_docs
-        if turn.follow_up and not carried:
-            # Without the previous Answer (a CLI --history), find the reports of the topic again.
-            previous = self.parse(topic(messages))
-            carried = tuple(dict.fromkeys(h.meta["doc_id"] for h in self._search(
-                previous.vectors, list(previous.tokens), 2, filters)))
         standalone = turn.search_text
         if self._llm is not None and turn.follow_up:
             standalone = self._llm.condense(question, messages)
@@ -290,6 +285,16 @@ class Assistant:
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []
         return query, messages, passages, candidates
+
+    def _index_view(self, filters: Filters | None) -> IndexView:
+        """Return what reading a turn of a conversation may ask of the index (under the filters)."""
+        def reports_of(text: str) -> frozenset[str]:
+            if not text.strip():
+                return frozenset()
+            q = self.parse(text)
+            return self._with_twins({h.meta["doc_id"] for h in self._search(q.vectors, list(q.tokens), 1, filters)})
+
+        return IndexView(self.keyword.document_frequency, len(self.keyword), reports_of)
 
     def _with_twins(self, doc_ids) -> frozenset[str]:
         """Return the documents and their translation twins."""

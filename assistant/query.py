@@ -26,6 +26,14 @@ QUESTION_TYPES = {
     "where": r"\b(?:where|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
     "why": r"\b(?:why|for what reason|zasto|zbog cega|poch?emu|zach?em)\b",
 }
+# Any interrogative, as typed (either script): a question without one ("and the workshop?") keeps the
+# ask of the question it continues.
+ASKS = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|name|"
+                  r"ко|кога|коме|ком|шта|што|чега|чему|кој\w*|када|кад|где|зашто|како|кол\w*|чиј\w*|"
+                  r"ko|koga|kome|kom|sta|šta|sto|što|cega|čega|cemu|čemu|koj\w*|kada|kad|gde|gdje|zasto|zašto|"
+                  r"kako|kol\w*|cij\w*|čij\w*|"
+                  r"кто|кого|кому|что|чего|чему|как\w*|когда|где|почему|зачем|скольк\w*|сколько|чей|чья|чьи|"
+                  r"котор\w*|куда|откуда)\b", re.IGNORECASE)
 # A question about plans, aims or duties is answered by a sentence stating one; other questions ask what
 # is or was, which a plan alone does not say. Feature input for the scorer, not a veto.
 _ASKS_PLAN = re.compile(
@@ -57,6 +65,7 @@ class Query:
     rare: frozenset[str]  # its tokens that name something: in few chunks of the index
     facts: Facts  # the dates, figures, names and countries the question states itself
     searchable: bool
+    known: float = 1.0  # share of the question's own words the index holds (any script, as stem or name)
     carried_docs: tuple[str, ...] = ()  # the reports the conversation is about (follow-ups)
     weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # idf of its words
     vectors: np.ndarray | None = field(default=None, compare=False, repr=False)  # one row per phrasing
@@ -88,6 +97,15 @@ def asked_unit(folded: str) -> str | None:
     return next((unit for unit, pattern in UNITS.items() if re.fullmatch(f"(?:{pattern})", word)), None)
 
 
+def known_share(text: str, language: str, document_frequency: Callable[[str], int]) -> float:
+    """Return the share of a text's content words the index holds, as a stem or, for a name written in
+    another script or case ending, as its prefix or consonant skeleton."""
+    words = [tokens for w in re.findall(r"\w+", text) if (tokens := keyword_tokens(w, language, query=True))]
+    if not words:
+        return 1.0
+    return sum(any(document_frequency(t) > 0 for t in tokens) for tokens in words) / len(words)
+
+
 def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...] = (),
           document_frequency: Callable[[str], int] | None = None,
           idf: Callable[[str], float] | None = None, rare_df: int = 2) -> Query:
@@ -97,6 +115,9 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     standalone = " ".join((standalone or text).split())
     language = detect_language(text)
     folded = fold(text, language)
+    if standalone != text and not ASKS.search(text):
+        # An elliptical follow-up ("and the workshop?") asks what the question it continues asked.
+        folded = fold(standalone, language)
     tokens = tuple(keyword_tokens(standalone, language, query=True))
     df = document_frequency or (lambda token: 0)
     words = frozenset(content_words(standalone, language))
@@ -114,6 +135,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
         facts=sentence_facts(standalone, language),
         searchable=worth_searching(text),
+        known=known_share(text, language, df) if document_frequency else 1.0,
         carried_docs=tuple(carried_docs),
         weights={w: (idf(w) if idf else 1.0) for w in words},
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.chat import as_messages, contextualise, is_follow_up, topic, trim
+from dataclasses import replace
+
+from assistant.chat import IndexView, as_messages, contextualise, read_turn, topic, trim
 from assistant.chunking import count_tokens
+from assistant.query import parse
 from assistant.types import Answer, Citation, Message
 
 
@@ -49,29 +52,80 @@ def test_as_messages_reads_dicts_gradio_blocks_and_drops_the_rest():
     assert got == [Message("user", "Who spoke?"), Message("assistant", "DPNSEE [1]."), Message("user", "And when?")]
 
 
-def test_follow_ups_need_a_conversation_and_lean_on_it():
-    history = [Message("user", "What did DPNSEE say about money laundering?"), Message("assistant", "…")]
-    assert not is_follow_up("When?", [])
-    assert is_follow_up("When?", history)
-    assert is_follow_up("Who represented them there at the conference in Vienna last autumn?", history)
-    assert not is_follow_up("How much did coca cultivation increase in the Pacific region of Colombia?", history)
+# A toy index: the rare words name things (one chunk each), the common ones are everywhere.
+RARE = {"dpnsee", "taiex", "coordin", "council", "workshop", "albania", "launder", "sarajevo", "^dpnsee"}
+VOCAB = IndexView(lambda t: 1 if t in RARE else (0 if t in {"bread", "bake", "recip", "oven"} else 40), 100)
+DPNSEE = [Message("user", "What did DPNSEE say about money laundering?"), Message("assistant", "It said… [1]")]
 
 
-def test_contextualise_carries_the_topic_and_the_cited_reports():
-    history = [Message("user", "What did DPNSEE say about money laundering?"), Message("assistant", "It said… [1]")]
+def test_a_first_question_stands_alone_and_a_bare_ask_follows_the_conversation():
+    assert read_turn("When?", [], VOCAB) == "first"
+    assert read_turn("When?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("who represented them there?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("А ко је председавао?", DPNSEE, VOCAB) == "follow_up"
+
+
+def test_a_question_naming_its_own_subject_starts_a_new_topic_whatever_its_length():
+    assert read_turn("Who chaired the Coordinating Council?", DPNSEE, VOCAB) == "new_topic"
+    assert read_turn("who chaired the coordinating council meeting", DPNSEE, VOCAB) == "new_topic"
+    assert read_turn("TAIEX?", DPNSEE, VOCAB) == "new_topic"
+    # A name the conversation already holds is no new subject.
+    assert read_turn("When did DPNSEE speak?", DPNSEE, VOCAB) == "follow_up"
+
+
+def test_an_unrelated_question_is_read_on_its_own():
+    assert read_turn("how do I bake bread in an oven?", DPNSEE, VOCAB) == "new_topic"
+
+
+def test_a_pronoun_reads_with_the_conversation_unless_the_question_names_its_antecedent():
+    assert read_turn("What did he say about Albania?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("Шта је он рекао о Албанији?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("Who chaired the Coordinating Council and what did it decide?", DPNSEE, VOCAB) == "new_topic"
+
+
+def test_an_ellipsis_with_a_new_subject_keeps_the_previous_ask():
+    history = [Message("user", "When was the DPNSEE meeting?"), Message("assistant", "In May [1].")]
+    turn = contextualise("And the TAIEX workshop?", history, None, VOCAB)
+    assert turn.reading == "ellipsis" and turn.carried_docs == ()
+    assert turn.search_text == "When was the TAIEX workshop?"
+    assert parse(turn.question, turn.search_text).kind == "when"
+    assert read_turn("what about the workshop in Sarajevo?", history, VOCAB) == "ellipsis"
+
+
+def test_after_a_refusal_the_topic_still_finds_its_reports():
+    refused = Answer(question=DPNSEE[0].content, answer="The reports do not say.", found=False)
+    view = replace(VOCAB, reports_of=lambda text: frozenset({"dpnsee_doc"} if "DPNSEE" in text else ()))
+    turn = contextualise("When was the meeting?", DPNSEE, refused, view)
+    assert turn.reading == "follow_up" and turn.carried_docs == ("dpnsee_doc",)
+
+
+def test_a_new_name_that_retrieves_the_conversations_reports_continues_it():
+    view = replace(VOCAB, reports_of=lambda text: frozenset({"dpnsee_doc"}))
+    assert read_turn("Did Albania speak too?", DPNSEE, view, frozenset({"dpnsee_doc"})) == "follow_up"
+    assert read_turn("Did Albania speak too?", DPNSEE, view, frozenset({"other_doc"})) == "new_topic"
+
+
+def test_contextualise_carries_the_topic_and_the_cited_reports_and_resolves_pronouns():
     citation = Citation(n=1, doc_id="001_x", source="s", title="t", language="en", text="x", start=0, end=1,
                         score=1.0)
-    last = Answer(question=history[0].content, answer="It said… [1]", found=True, citations=(citation,))
-    turn = contextualise("When?", history, last)
-    assert turn.follow_up and turn.search_text == "When? What did DPNSEE say about money laundering?"
-    assert turn.carried_docs == ("001_x",)
-    standalone = contextualise("How much did coca cultivation increase in Colombia's Pacific region?", history, last)
-    assert not standalone.follow_up and standalone.carried_docs == ()
+    history = [Message("user", "Who chaired the DPNSEE session?"), Message("assistant", "Milan Pekić chaired it [1].")]
+    last = Answer(question=history[0].content, answer="Milan Pekić chaired it [1].", found=True, citations=(citation,))
+    turn = contextualise("What did he say about Albania?", history, last, VOCAB)
+    assert turn.follow_up and turn.carried_docs == ("001_x",)
+    assert turn.search_text == "What did Milan Pekić say about Albania? Who chaired the DPNSEE session?"
+    new = contextualise("How much did coca cultivation increase in the Coordinating Council's region?", history,
+                        last, VOCAB)
+    assert not new.follow_up and new.carried_docs == ()
 
 
 def test_topic_reaches_back_to_the_last_standalone_question():
     history = [
         Message("user", "What did DPNSEE say about money laundering?"), Message("assistant", "… [1]"),
-        Message("user", "And Pakistan?"), Message("assistant", "… [2]"),
+        Message("user", "And when?"), Message("assistant", "… [2]"),
     ]
-    assert topic(history) == "What did DPNSEE say about money laundering? And Pakistan?"
+    assert topic(history, VOCAB) == "And when? What did DPNSEE say about money laundering?"
+    # An ellipsis in the chain stands for the question it made.
+    chain = [Message("user", "When was the DPNSEE meeting?"), Message("assistant", "In May [1]."),
+             Message("user", "And the TAIEX workshop?"), Message("assistant", "In June [1]."),
+             Message("user", "And who chaired it?"), Message("assistant", "Ana [1].")]
+    assert topic(chain, VOCAB) == "And who chaired it? When was the TAIEX workshop?"

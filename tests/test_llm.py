@@ -448,3 +448,34 @@ def test_the_stream_ends_on_the_final_answer(passages):
     assert final.found and final.answer == partials[-1].answer
     assert "[8]" not in final.answer and [c.start for c in final.citations] == [passages[2].start, passages[0].start]
     assert "cannot find" not in final.answer  # the refusal went, and never showed once it was whole
+
+
+# --- the conversation decision on the LLM path ---------------------------------------------------
+
+
+def _llm_assistant(seeded, url: str):
+    from dataclasses import replace as _replace
+
+    from assistant.core import Assistant
+
+    return Assistant(_replace(seeded, answerer="openai", llm_model="fake-model", llm_base_url=url, llm_timeout=10))
+
+
+def test_a_new_topic_is_not_condensed_and_a_follow_up_is(seeded):
+    """The LLM path reads a question in its conversation with the same decision as the extractive one:
+    a question naming its own subject goes to the model as it is (no condense call); one that leans on
+    the conversation is condensed first."""
+    history = [Message("user", "What did DPNSEE say about money laundering?"),
+               Message("assistant", "It spoke about money laundering [1].")]
+    condensed = "When did DPNSEE speak about money laundering?"
+    reply = "The reports do not say."
+    with serve([reply]) as server:
+        _llm_assistant(seeded, server.url).ask(
+            "Who chaired the first intersessional meeting of the Commission on Narcotic Drugs in Vienna?", history)
+    assert len(server.requests) == 1  # the answer only
+    assert "Rewrite the user's last question" not in server.requests[0]["messages"][-1]["content"]
+    with serve([f"Standalone question: {condensed}", reply]) as server:
+        answer = _llm_assistant(seeded, server.url).ask("When did they say it?", history)
+    assert len(server.requests) == 2  # condensed, then answered
+    assert "What did DPNSEE say about money laundering?" in server.requests[0]["messages"][-1]["content"]
+    assert answer.standalone_question == condensed

@@ -43,7 +43,10 @@ def test_plans_lists_and_the_standalone_text_of_a_follow_up():
     assert parse("List the priorities of the meeting").wants_list
     q = parse("And in Russia?", standalone="And in Russia? How many people were arrested?", carried_docs=("d1",))
     assert q.follow_up and q.carried_docs == ("d1",) and q.text == "And in Russia?"
-    assert "RU" in q.facts.countries and q.unit is None  # the unit is the question's own, not the topic's
+    assert "RU" in q.facts.countries
+    assert q.kind == "how_much"  # an ellipsis without an interrogative keeps the ask it continues
+    own = parse("When was it?", standalone="When was it? How many people were arrested?")
+    assert own.kind == "when" and own.unit is None  # one with its own interrogative asks its own
     assert any(t.startswith("arrest") for t in q.tokens)  # the search reads the standalone text
 
 
@@ -51,3 +54,14 @@ def test_rare_tokens_come_from_the_index_frequencies():
     df = {"^pekic": 1, "pekic": 1, "meet": 40}.get
     q = parse("Where did Pekic meet them?", document_frequency=lambda t: df(t, 0), idf=lambda t: 2.0)
     assert "pekic" in q.rare and "meet" not in q.rare and set(q.weights.values()) == {2.0}
+
+
+def test_known_share_counts_the_words_the_index_holds_in_any_script():
+    from assistant.text import keyword_tokens
+
+    held = set(keyword_tokens("Pekić chaired the Coordinating Council", "en", query=True))
+    df = lambda token: 3 if token in held else 0  # noqa: E731
+    assert parse("Who chaired the council?", document_frequency=df).known == 1.0
+    assert parse("Ко је Пекић?", document_frequency=df).known == 1.0  # the name, in another script
+    assert parse("How do I bake sourdough bread?", document_frequency=df).known == 0.0
+    assert parse("Did Pekić bake bread?", document_frequency=df).known == 1 / 3
