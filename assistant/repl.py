@@ -130,14 +130,14 @@ class LineEditor:
         self.loaded = rl.get_current_history_length()
 
     def remember(self, line: str) -> None:
-        """Add a line to the history unless it is blank or repeats the one before."""
-        rl = self.readline
-        if rl is None or not line.strip():
+        """Add a line (stripped) to the history unless it is blank or repeats the one before."""
+        rl, text = self.readline, line.strip()
+        if rl is None or not text:
             return
         length = rl.get_current_history_length()
-        if length and rl.get_history_item(length) == line:
+        if length and rl.get_history_item(length) == text:
             return
-        rl.add_history(line)
+        rl.add_history(text)
 
     def typed(self) -> str:
         """Return what is on the line being edited (after Ctrl-C)."""

@@ -150,9 +150,14 @@ def test_chat_in_a_terminal_edits_recalls_keeps_and_resets_the_conversation(seed
     term.prompt()
     term.send(UP * 6 + b"\r")
     _answered(term.answer(), FIRST)
+    term.send(b"/he")
+    term.send(b"\t")  # Tab completes the command
+    term.send(b"\r")
+    term.wait_for(r"^  /new ")
+    term.prompt(timeout=30)
     term.send(CTRL_C)
     assert term.exit_code() == 0 and "Traceback" not in term.text()
-    assert (home / HISTORY_FILE).read_text("utf-8").splitlines() == kept + [FIRST]
+    assert (home / HISTORY_FILE).read_text("utf-8").splitlines() == kept + [FIRST, "/help"]
 
 
 @pytest.mark.slow
