@@ -12,6 +12,7 @@ from .types import Answer
 
 HISTORY_FILE = "chat_history"
 HISTORY_LENGTH = 1000
+MAX_REMEMBERED = 4000  # characters; the default question limit: a longer paste is refused, so not worth recalling
 COMMANDS = {
     "/new": "start a new conversation (follow-up questions no longer read the earlier ones)",
     "/help": "list these commands",
@@ -99,6 +100,9 @@ def run(chat: Chat, read: Callable[[str], str] = input, prompt: str = "> ",
             if typed():
                 continue
             return
+        except UnicodeDecodeError:  # a terminal not set to UTF-8 (or a stray byte) must not end the conversation
+            chat.warn("that line is not UTF-8 text: set the terminal to UTF-8 and type it again")
+            continue
         if not chat.handle(line):
             return
 
@@ -130,9 +134,10 @@ class LineEditor:
         self.loaded = rl.get_current_history_length()
 
     def remember(self, line: str) -> None:
-        """Add a line (stripped) to the history unless it is blank or repeats the one before."""
+        """Add a line (stripped) to the history unless it is blank, a paste too long to be a question, or
+        repeats the one before."""
         rl, text = self.readline, line.strip()
-        if rl is None or not text:
+        if rl is None or not text or len(text) > MAX_REMEMBERED:
             return
         length = rl.get_current_history_length()
         if length and rl.get_history_item(length) == text:

@@ -201,20 +201,23 @@ def test_chat_core_runs_commands_keeps_the_conversation_and_survives_bad_questio
 def test_end_of_input_leaves_and_ctrl_c_drops_a_typed_line_first(seeded):
     said = []
     chat = _chat(Assistant(seeded), [], said)
-    keys = iter([KeyboardInterrupt, "/help", EOFError])
+    keys = iter([KeyboardInterrupt, UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), "/help",
+                 EOFError])
     typed = iter(["half a question"])
 
     def read(prompt):
         key = next(keys)
-        if isinstance(key, type):
+        if isinstance(key, type | BaseException):
             raise key
         return key
 
     run(chat, read=read, prompt="> ", typed=lambda: next(typed, ""))
-    assert said == [help_text()]  # Ctrl-C with text on the line went on to the next line; EOF left
+    # Ctrl-C with text on the line and a line that is not UTF-8 went on to the next line; EOF left.
+    assert said[0].startswith("that line is not UTF-8 text") and said[1:] == [help_text()]
+    said.clear()
     keys = iter([KeyboardInterrupt, "/help"])
     run(chat, read=read, prompt="> ", typed=lambda: "")
-    assert said == [help_text()] and next(keys) == "/help"  # Ctrl-C on an empty line left at once
+    assert said == [] and next(keys) == "/help"  # Ctrl-C on an empty line left at once
 
 
 def test_question_history_survives_sessions_and_never_crashes_on_a_bad_file(tmp_path):
@@ -225,7 +228,7 @@ def test_question_history_survives_sessions_and_never_crashes_on_a_bad_file(tmp_
     readline.clear_history()
     editor = LineEditor(path, warned.append, readline)
     editor.start()
-    for line in [FIRST, "", "   ", FIRST, "/new", FOLLOW]:
+    for line in [FIRST, "", "   ", FIRST + " ", "/new", "x" * 5000, FOLLOW]:
         editor.remember(line)
     editor.stop()
     assert path.read_text("utf-8").splitlines() == [FIRST, "/new", FOLLOW] and not warned
