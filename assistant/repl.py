@@ -16,9 +16,9 @@ MAX_REMEMBERED = 4000  # characters; the default question limit: a longer paste 
 COMMANDS = {
     "/new": "start a new conversation (follow-up questions no longer read the earlier ones)",
     "/help": "list these commands",
-    "/quit": "leave the chat (so do Ctrl-D and Ctrl-C on an empty line)",
+    "/quit": "leave the chat (so do /exit, Ctrl-D and Ctrl-C on an empty line)",
 }
-ALIASES = {"/exit": "/quit", "/q": "/quit", "/?": "/help", "/reset": "/new"}
+ALIASES = {"/exit": "/quit"}
 
 
 @dataclass
@@ -80,7 +80,8 @@ class Chat:
 def help_text() -> str:
     """Return the commands and keys, one per line."""
     lines = [f"  {name:<7} {what}" for name, what in COMMANDS.items()]
-    lines.append("  Up/Down recall earlier questions (also from earlier sessions); Left/Right edit the line.")
+    lines.append("  Up/Down recall earlier questions (also from earlier sessions), Left/Right edit the line, Tab "
+                 "completes a command.")
     return "\n".join(lines)
 
 
