@@ -269,30 +269,35 @@ def _read_history(path: Path) -> list:
 @_ask_options
 @pass_ctx
 def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
-    """Talk with the reports in the terminal; follow-up questions use the conversation. Ctrl-D ends."""
+    """Talk with the reports in the terminal; follow-up questions use the conversation. /help lists the
+    commands (/new starts over); Up/Down recall earlier questions; Ctrl-D or /quit ends."""
     from .core import EmptyIndexError, QuestionError
+    from .repl import HISTORY_FILE, Chat, LineEditor, run
 
     filters = _filters(lang, doc, since, until)
-    assistant = _assistant(ctx.settings(answerer=answerer))
+    settings = ctx.settings(answerer=answerer)
+    assistant = _assistant(settings)
     _check_filters(assistant, filters)
-    history: list[dict] = []
-    last = None
-    click.echo(f"Ask about the reports ({assistant.answerer_name} answers). Empty line or Ctrl-D to quit.")
-    while True:
-        try:
-            question = input("> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            click.echo()
-            break
-        if not question:
-            break
-        try:
-            last = assistant.ask(question, history, filters, top_k, last)
-        except (QuestionError, EmptyIndexError) as e:
-            echo(f"error: {e}", err=True)
-            continue
-        _print_answer(last, as_json)
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
+
+    def say(text: str) -> None:
+        echo(text, err=as_json)  # under --json stdout holds only the answers' objects
+
+    def warn(text: str) -> None:
+        echo(text, err=True)
+
+    chat = Chat(lambda question, history, last: assistant.ask(question, history, filters, top_k, last),
+                lambda answer: _print_answer(answer, as_json), say, warn, (QuestionError, EmptyIndexError))
+    if not sys.stdin.isatty():  # piped questions: no prompt, so stdout holds only the answers
+        run(chat, prompt="")
+        return
+    editor = LineEditor(settings.home / HISTORY_FILE, warn)
+    editor.start()
+    say(f"Ask about the reports ({assistant.answerer_name} answers). /help lists the commands, /new starts "
+        "a new conversation, Ctrl-D leaves.")
+    try:
+        run(chat, editor.read, "> ", editor.typed)
+    finally:
+        editor.stop()
 
 
 @cli.command("eval")
