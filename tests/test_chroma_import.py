@@ -1,0 +1,67 @@
+"""Chroma imported the lighter way (assistant/chroma_import.py) is the same Chroma: it stores and finds, its
+deferred OTLP exporter is the real one when called, and the `overrides` checks are back for everyone else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+SCRIPT = """
+import json, sys, types
+from assistant.chroma_import import OTLP_EXPORTER, import_chromadb
+
+chromadb = import_chromadb()
+from chromadb.config import Settings
+
+out = {"grpc_at_import": "grpc" in sys.modules}
+client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
+c = client.get_or_create_collection("things", embedding_function=None, metadata={"hnsw:space": "cosine"})
+c.add(ids=["a", "b"], embeddings=[[1.0, 0.0], [0.0, 1.0]], documents=["first", "second"])
+got = c.query(query_embeddings=[[0.1, 1.0]], n_results=1, include=["documents", "distances"])
+out["nearest"] = [got["ids"][0][0], got["documents"][0][0]]
+out["grpc_after_open"] = "grpc" in sys.modules
+
+from overrides import override  # the real decorator again: a wrong override is refused when its class is made
+
+class Base:
+    def f(self, x: int) -> int:
+        return x
+
+try:
+    class Wrong(Base):
+        @override
+        def f(self, x: int, y: int) -> int:
+            return x + y
+    out["override_checked"] = False
+except TypeError:
+    out["override_checked"] = True
+
+from chromadb.telemetry.opentelemetry import OTLPSpanExporter  # what Chroma calls with a collector set
+exporter = OTLPSpanExporter(endpoint="localhost:4317", insecure=True)
+real = sys.modules[OTLP_EXPORTER]
+out["exporter_real"] = isinstance(exporter, real.OTLPSpanExporter) and type(real) is types.ModuleType
+exporter.shutdown()
+print(json.dumps(out))
+"""
+
+
+def test_lighter_import_is_the_same_chroma(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "chroma")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["nearest"] == ["b", "second"]
+    assert not out["grpc_at_import"] and not out["grpc_after_open"]  # the exporter's gRPC stack waited
+    assert out["override_checked"]
+    assert out["exporter_real"]
+
+
+def test_already_imported_chroma_is_returned_as_is():
+    code = ("import chromadb, sys; from assistant.chroma_import import import_chromadb; "
+            "print(import_chromadb() is chromadb, 'grpc' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True"]  # a plain import loads the exporter, as before
