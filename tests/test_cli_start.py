@@ -1,4 +1,5 @@
-"""A command-line question loads only what answering needs: no llama-index (about a second to import)."""
+"""A command-line question loads only what answering needs: no llama-index (about a second to import), no
+Babel (month and country names come from the data directory), no gRPC (Chroma's OTLP exporter waits)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 
 from conftest import ROOT
 
-HEAVY = ("llama_index.core", "gradio", "tiktoken")  # the reference pipeline, the web app, chunking
+# the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter
+HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc")
 ASK = """
 import json, sys
 from assistant.cli import cli
