@@ -1,5 +1,6 @@
 """A command-line question loads only what answering needs: no llama-index (about a second to import), no
-Babel (month and country names come from the data directory), no gRPC (Chroma's OTLP exporter waits)."""
+Babel (month and country names come from the data directory), no gRPC (Chroma's OTLP exporter waits), no
+bm25s or scipy (the saved keyword index is read with numpy)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import sys
 
 from conftest import ROOT
 
-# the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter
-HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc")
+# the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter, the keyword index builder
+HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc", "bm25s", "scipy")
 ASK = """
 import json, sys
 from assistant.cli import cli
