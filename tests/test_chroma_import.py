@@ -1,5 +1,6 @@
 """Chroma imported the lighter way (assistant/chroma_import.py) is the same Chroma: it stores and finds, its
-deferred OTLP exporter is the real one when called, and the `overrides` checks are back for everyone else."""
+deferred OTLP exporter and httpx command line are the real ones when used, and the `overrides` checks are
+back for everyone else."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ c = client.get_or_create_collection("things", embedding_function=None, metadata=
 c.add(ids=["a", "b"], embeddings=[[1.0, 0.0], [0.0, 1.0]], documents=["first", "second"])
 got = c.query(query_embeddings=[[0.1, 1.0]], n_results=1, include=["documents", "distances"])
 out["nearest"] = [got["ids"][0][0], got["documents"][0][0]]
-out["grpc_after_open"] = "grpc" in sys.modules
+out["deferred_after_open"] = sorted(m for m in ("grpc", "rich", "pygments") if m in sys.modules)
 
 from overrides import override  # the real decorator again: a wrong override is refused when its class is made
 
@@ -44,6 +45,8 @@ exporter = OTLPSpanExporter(endpoint="localhost:4317", insecure=True)
 real = sys.modules[OTLP_EXPORTER]
 out["exporter_real"] = isinstance(exporter, real.OTLPSpanExporter) and type(real) is types.ModuleType
 exporter.shutdown()
+import httpx._main  # httpx's command line, imported for real by whoever asks for it
+out["httpx_main_real"] = type(sys.modules["httpx._main"]) is types.ModuleType and hasattr(httpx._main, "print_help")
 print(json.dumps(out))
 """
 
@@ -54,9 +57,9 @@ def test_lighter_import_is_the_same_chroma(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["nearest"] == ["b", "second"]
-    assert not out["grpc_at_import"] and not out["grpc_after_open"]  # the exporter's gRPC stack waited
+    assert not out["grpc_at_import"] and out["deferred_after_open"] == []  # gRPC, rich, pygments waited
     assert out["override_checked"]
-    assert out["exporter_real"]
+    assert out["exporter_real"] and out["httpx_main_real"]
 
 
 def test_already_imported_chroma_is_returned_as_is():
