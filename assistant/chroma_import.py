@@ -14,7 +14,7 @@ nothing for an embedded store opened with telemetry off:
   itself is left for anyone else to import.
 
 Everything Chroma does at run time is unchanged. If the library is already imported, or a newer `overrides`
-or Chroma no longer has these names, this is a plain `import chromadb`.
+or Chroma no longer has these names, or the lighter import fails, this is a plain `import chromadb`.
 """
 
 from __future__ import annotations
@@ -37,17 +37,21 @@ def import_chromadb() -> types.ModuleType:
     """Return the chromadb module, importing it (and what an embedded client opens) the lighter way."""
     if "chromadb" in sys.modules:
         return sys.modules["chromadb"]
-    with ExitStack() as stack:
-        stack.enter_context(_override_marks_only())
-        for module, calls in DEFERRED.items():
-            stack.enter_context(_deferred(module, calls))
-        import chromadb
+    before = set(sys.modules)
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(_override_marks_only())
+            for module, calls in DEFERRED.items():
+                stack.enter_context(_deferred(module, calls))
+            import chromadb
 
-        for name in LOCAL_CLIENT:
-            try:
+            for name in LOCAL_CLIENT:
                 importlib.import_module(name)
-            except ImportError:  # another Chroma version: the client imports what it needs when it opens
-                pass
+    except ImportError:  # another Chroma imports a stand-in's submodule, or has moved its client: start over
+        # Chroma's own modules only: the libraries it imported are whole (and numpy cannot load twice).
+        for name in [n for n in sys.modules if n not in before and (n == "chromadb" or n.startswith("chromadb."))]:
+            del sys.modules[name]
+        import chromadb
     return chromadb
 
 

@@ -68,3 +68,17 @@ def test_already_imported_chroma_is_returned_as_is():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "True"]  # a plain import loads the exporter, as before
+
+
+def test_a_chroma_the_lighter_import_does_not_fit_is_imported_plainly(tmp_path):
+    # A stand-in for a package Chroma imports a submodule of fails the lighter import: it starts over plainly.
+    code = ("import sys; from assistant import chroma_import as ci; "
+            "ci.DEFERRED['chromadb.utils.embedding_functions.schemas'] = ('validate_config_schema',); "
+            "chromadb = ci.import_chromadb(); "
+            "from chromadb.config import Settings; "
+            f"c = chromadb.PersistentClient(path={str(tmp_path / 'chroma')!r}, settings=Settings(anonymized_telemetry=False)); "
+            "print(c.get_or_create_collection('things', embedding_function=None).count(), 'jsonschema' in sys.modules, "
+            "type(sys.modules['chromadb.utils.embedding_functions.schemas']).__name__)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "True", "module"]
