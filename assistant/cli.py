@@ -242,6 +242,7 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     except (EmptyIndexError, StoreError, StoreDamaged) as e:
         fail(str(e), 1)
     _print_answer(answer, as_json)
+    _ANSWERED[0] = True  # main() may end the process at once (fastexit)
 
 
 def _read_history(path: Path) -> list:
@@ -509,12 +510,19 @@ def _failure(e: BaseException) -> str:
 
 
 _HOME: list = [None]
+_ANSWERED: list = [False]  # an `ask` printed its answer
 
 
 def main() -> None:
     """Run the command line; an error that reaches here is one line on stderr, never a traceback."""
     try:
         cli(prog_name="assistant")
+    except SystemExit as e:
+        if _ANSWERED[0] and e.code in (0, None):  # a question answered: skip the interpreter's teardown
+            from .fastexit import hard_exit
+
+            hard_exit(0)
+        raise
     except Exception as e:
         if os.environ.get("ASSISTANT_DEBUG"):
             raise

@@ -120,3 +120,8 @@ class Settings:
     def keyword_path(self) -> Path:
         """Return the directory of the persisted keyword index."""
         return self.home / "keyword"
+
+    @property
+    def names_path(self) -> Path:
+        """Return the file of month and country names made from CLDR (see facts.use_saved_names)."""
+        return self.home / "cldr_names.json"

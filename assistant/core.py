@@ -16,7 +16,7 @@ from .answer import answer as extractive_answer
 from .chat import IndexView, as_messages, contextualise, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
-from .facts import Facts, sentence_facts
+from .facts import Facts, sentence_facts, use_saved_names
 from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
 from .inputs import valid_text, worth_searching
@@ -66,6 +66,7 @@ class Assistant:
         setup_offline_env()
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings)
+        use_saved_names(self.settings.names_path)
         self.embedder = get_embedder(self.settings)
         self._lock = threading.RLock()
         self._llm = answerer

@@ -8,20 +8,77 @@ are Unicode classes of the `regex` module, so a name in any script counts.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import regex
 
+from . import text
 from .text import fold
 
 LOCALES = ("en", "sr", "sr_Latn", "ru")
+_SAVED_NAMES: list[Path] = []  # where the data directory keeps the names (see use_saved_names)
+
+
+def use_saved_names(path: Path) -> None:
+    """Read month and country names from path, when it holds the ones this code makes from the installed
+    Babel, instead of from Babel's CLDR data (a tenth of a second of a cold question); otherwise make them
+    once and save them there."""
+    _SAVED_NAMES[:] = [Path(path)]
+    if _names.cache_info().currsize:  # made before this data directory was known: kept for the next process
+        key = _names_key()
+        if _saved_names(Path(path), key) is None:
+            _save_names(Path(path), key, _names())
+
+
+def _names_key() -> str:
+    """Return what the names are made from: Babel's and regex's versions and this code (facts, text)."""
+    from importlib.metadata import version
+
+    code = hashlib.sha1(Path(__file__).read_bytes() + Path(text.__file__).read_bytes()).hexdigest()
+    return f"babel {version('babel')}, regex {version('regex')}, code {code}"
+
+
+def _saved_names(path: Path, key: str) -> dict | None:
+    """Return the names saved in path if they were made under key, else None."""
+    try:
+        saved = json.loads(path.read_text("utf-8"))
+        if saved.get("key") == key:
+            return {"months": list(saved["months"]), "countries": dict(saved["countries"])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # missing or damaged: made again
+    return None
+
+
+def _save_names(path: Path, key: str, names: dict) -> None:
+    try:  # atomic: a reader in another process sees the old file or the new one
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, **names}, ensure_ascii=False), "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or not yet made data directory: the names are made again next time
 
 
 @lru_cache(maxsize=1)
-def _month_pattern() -> str:
-    """Return an alternation of every month name (wide and abbreviated, both grammatical forms), folded."""
+def _names() -> dict:
+    """Return {"months": month stems, "countries": country stems → codes}: saved, or made from CLDR."""
+    path = _SAVED_NAMES[0] if _SAVED_NAMES else None
+    key = _names_key() if path else ""
+    names = _saved_names(path, key) if path else None
+    if names is None:
+        names = {"months": _month_stems(), "countries": _cldr_countries()}
+        if path:
+            _save_names(path, key, names)
+    return names
+
+
+def _month_stems() -> list[str]:
+    """Return the stems of every month name (wide and abbreviated, both grammatical forms), folded, longest
+    first."""
     from babel import Locale
 
     names: set[str] = set()
@@ -31,8 +88,13 @@ def _month_pattern() -> str:
             for width in ("wide", "abbreviated"):
                 names |= {fold(n, code[:2]).rstrip(".") for n in months[context][width].values()}
     # Inflected forms ("октобра" of "октобар", "марта", "maju") keep a name's first four letters.
-    stems = sorted({n[:4] for n in names if len(n) >= 3}, key=len, reverse=True)
-    return r"(?:" + "|".join(regex.escape(s) for s in stems) + r")\w{0,6}"
+    return sorted({n[:4] for n in names if len(n) >= 3}, key=len, reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _month_pattern() -> str:
+    """Return an alternation of every month name's stem with room for its endings."""
+    return r"(?:" + "|".join(regex.escape(s) for s in _names()["months"]) + r")\w{0,6}"
 
 
 def _stem(name: str) -> str:
@@ -50,6 +112,11 @@ _QUALIFIERS = {"north", "south", "east", "west", "central", "united", "saint", "
 
 @lru_cache(maxsize=1)
 def _countries() -> dict[str, str]:
+    """Return folded country-name stems mapped to territory codes (see _cldr_countries)."""
+    return _names()["countries"]
+
+
+def _cldr_countries() -> dict[str, str]:
     """Return folded country-name stems (CLDR territories, four locales) mapped to territory codes; a
     name of several words is also keyed on each word of it no other country's name uses."""
     from babel import Locale

@@ -14,7 +14,7 @@ from .chunking import chunk_document
 from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
-from .facts import sentence_facts
+from .facts import sentence_facts, use_saved_names
 from .keyword import KeywordIndex, token_ids
 from .store import DocRecord, Store, sentence_id
 from .text import keyword_tokens
@@ -98,6 +98,7 @@ class Ingestor:
                              f"one of {', '.join(CHUNK_VECTORS)}")
         self.settings = settings
         self.store = store or Store(settings)
+        use_saved_names(settings.names_path)  # the data directory exists now
         self.embedder = get_embedder(settings)
         self.keyword = KeywordIndex(settings.keyword_path)
         self.progress = progress or (lambda label, done, total: None)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .bm25file import SavedBM25
+
 EMPTY = "\u2205"  # stands in for a chunk without tokens: bm25s would drop an empty row and shift positions
 
 
@@ -40,10 +42,9 @@ class KeywordIndex:
             data = json.loads(meta.read_text("utf-8"))
             if not _well_formed(data):
                 return  # an index of the wrong shape counts as none: the signature check rebuilds it
-            import bm25s
-
-            bm25 = bm25s.BM25.load(str(self.path / "bm25")) if data["ids"] else None
-            if bm25 is not None and int(bm25.scores["num_docs"]) != len(data["ids"]):
+            # Read without bm25s, whose import of scipy is a tenth of a second of a cold question (bm25file).
+            bm25 = SavedBM25(self.path / "bm25") if data["ids"] else None
+            if bm25 is not None and bm25.num_docs != len(data["ids"]):
                 return
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return  # a damaged index is rebuilt by the next ingest, which notices the signature
@@ -79,7 +80,9 @@ class KeywordIndex:
             os.replace(self.path, old)
         os.replace(tmp, self.path)
         shutil.rmtree(old, ignore_errors=True)
-        self.ids, self.fields, self.signature, self._bm25 = ids, fields, signature, bm25
+        # Searched as a loaded index is (the same scores, one code path), not through the bm25s object.
+        self.ids, self.fields, self.signature = ids, fields, signature
+        self._bm25 = SavedBM25(self.path / "bm25") if bm25 is not None else None
         self._pos = {i: n for n, i in enumerate(ids)}
         self._rows = None
 
@@ -131,13 +134,7 @@ class KeywordIndex:
 
     def document_frequency(self, token: str) -> int:
         """Return in how many chunks a token occurs (0 for an unknown token)."""
-        if self._bm25 is None:
-            return 0
-        column = self._bm25.vocab_dict.get(token)
-        indptr = self._bm25.scores["indptr"]
-        if column is None or column + 1 >= len(indptr):  # bm25s keeps a column-less "" in its vocabulary
-            return 0
-        return int(indptr[column + 1] - indptr[column])
+        return self._bm25.document_frequency(token) if self._bm25 is not None else 0
 
     def idf(self, token: str) -> float:
         """Return how rare a token is across chunks, log(1 + N/df); an unknown token counts as rarest."""

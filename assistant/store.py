@@ -36,7 +36,9 @@ class DocRecord:
 
 
 def _client(settings: Settings):
-    import chromadb
+    from .chroma_import import import_chromadb
+
+    chromadb = import_chromadb()  # a cold question's biggest cost: see chroma_import
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)

@@ -1,4 +1,6 @@
-"""A command-line question loads only what answering needs: no llama-index (about a second to import)."""
+"""A command-line question loads only what answering needs: no llama-index (about a second to import), no
+Babel (month and country names come from the data directory), no gRPC (Chroma's OTLP exporter waits), no
+bm25s or scipy (the saved keyword index is read with numpy)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import sys
 
 from conftest import ROOT
 
-HEAVY = ("llama_index.core", "gradio", "tiktoken")  # the reference pipeline, the web app, chunking
+# the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter, the keyword index builder
+HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc", "bm25s", "scipy")
 ASK = """
 import json, sys
 from assistant.cli import cli
@@ -27,3 +30,21 @@ def test_ask_path_does_not_import_llama_index(seeded):
     answer, loaded = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
     assert answer["found"] and answer["citations"], answer  # it really answered, from the store
     assert loaded == [], f"the ask path imported {loaded}"
+
+
+def test_an_answered_question_ends_at_once_with_all_its_output(seeded):
+    # The real entry point skips the interpreter's teardown after an answer (fastexit): the JSON it prints is
+    # whole and the same as the command's run in-process; a refused question still exits the usual way.
+    env = os.environ | {"ASSISTANT_HOME": str(seeded.home)}
+    question = "Koliko je kilograma heroina zaplenjeno u Srbiji 2016. godine?"
+    code = ASK.format(question=question, heavy=HEAVY)
+    inside = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=120)
+    assert inside.returncode == 0, inside.stderr
+    entry = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", question], capture_output=True,
+                           text=True, env=env, cwd=ROOT, timeout=120)
+    assert entry.returncode == 0, entry.stderr
+    assert json.loads(entry.stdout) == json.loads(inside.stdout.strip().splitlines()[-2])
+    refused = subprocess.run([sys.executable, "-m", "assistant", "ask", "  "], capture_output=True, text=True,
+                             env=env, cwd=ROOT, timeout=120)
+    assert refused.returncode == 2 and "question is empty" in refused.stderr

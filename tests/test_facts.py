@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
+from conftest import ROOT
 
 from assistant.facts import Facts, countries_in, sentence_facts
 from assistant.text import fold
@@ -53,3 +58,37 @@ def test_names_plans_datelines_and_lists():
 def test_facts_survive_their_json_round_trip():
     f = sentence_facts("Police seized 12 kilograms in Albania on 3 March 2024.", "en", 2)
     assert Facts.from_json(f.to_json()) == f and Facts.from_json("") == Facts()
+
+
+NAMES_SCRIPT = """
+import json, sys
+from assistant.facts import sentence_facts, use_saved_names
+use_saved_names(sys.argv[1])
+texts = [("The meeting in Albania was held on October 20, 2021.", "en"), ("Састанак у Босни одржан је 19. октобра.", "sr"),
+         ("Встреча прошла 19 октября в Албании.", "ru"), ("Sastanak u Severnoj Makedoniji održan je 3. maja.", "sr")]
+facts = [sentence_facts(t, lang).to_json() for t, lang in texts]
+print(json.dumps({"facts": facts, "babel": "babel" in sys.modules}))
+"""
+
+
+def _facts_run(path):
+    """Return the facts of four sentences, found in a new process with the names file at path."""
+    proc = subprocess.run([sys.executable, "-c", NAMES_SCRIPT, str(path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_saved_month_and_country_names_give_the_same_facts_without_babel(tmp_path):
+    path = tmp_path / "cldr_names.json"
+    made = _facts_run(path)  # no file yet: made from Babel's CLDR data, then saved
+    assert made["babel"] and path.exists()
+    assert any('"countries":["AL"]' in f for f in made["facts"]) and all('"dates"' in f for f in made["facts"])
+    saved = _facts_run(path)
+    assert saved == {"facts": made["facts"], "babel": False}
+    data = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps(data | {"key": "made by other code", "countries": {"alban": "ZZ"}}), "utf-8")
+    assert _facts_run(path) == made  # names another version made are not used, and are made again
+    assert json.loads(path.read_text("utf-8"))["key"] == data["key"]
+    path.write_text("{not json", "utf-8")
+    assert _facts_run(path) == made
