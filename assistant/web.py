@@ -293,10 +293,14 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         retry = {"fn": regenerate, "inputs": [session, langs, doc_ids], "outputs": outputs, **private, **ASK_GROUP}
         asks += [again.click(**retry), chat.retry(**retry)]
         stop.click(lambda: idle, None, [send, stop], cancels=asks, **private)
-        reset = {"fn": lambda: ([], "", render_sources(None, 0), DOC_PLACEHOLDER, Session(), ""),
-                 "outputs": [chat, question, sources, document, session, hint], **private}
-        clear.click(**reset)
-        chat.clear(**reset)  # the chat's own trash button must forget the conversation too
+        # New conversation empties the page in the browser at the click, so nothing typed after it is wiped by
+        # a late reply; the server forgets the conversation in the ask group, so a question sent right after
+        # the click is answered after the reset, never inside the old conversation.
+        blank = json.dumps([[], "", render_sources(None, 0), DOC_PLACEHOLDER, ""])
+        for event in (clear.click, chat.clear):  # the chat's own trash button must forget the conversation too
+            event(None, None, [chat, question, sources, document, hint], js=f"() => {blank}")
+            event(lambda: ([], render_sources(None, 0), DOC_PLACEHOLDER, Session()), None,
+                  [chat, sources, document, session], **private, **ASK_GROUP)
         sources.cite(show, session, [sources, document], **private)
         for box in (langs, doc_ids):
             box.change(render_chips, [langs, doc_ids], chips, **private)
