@@ -142,5 +142,6 @@ def read(value) -> Shelf:
             seen.add(cid)
             conversations.append(Conversation(cid, title_of(turns[0]["question"]), float(updated), tuple(turns)))
     conversations.sort(key=lambda c: -c.updated)
-    current = value.get("current") if value.get("current") in seen else ""
+    current = value.get("current")
+    current = current if isinstance(current, str) and current in seen else ""
     return Shelf(tuple(conversations[:MAX_CONVERSATIONS]), current)
