@@ -227,7 +227,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         yield from saving(answer_turns(last.question, replace(session, turns=session.turns[:-1]), langs, doc_ids),
                           session, stored)
 
-    def restore(stored):
+    def restore(stored, session: Session):
+        if session.turns:  # a question asked before the page finished loading started a new conversation
+            return (gr.skip(),) * 5
         shelf = read(stored)
         session = reopened(shelf, shelf.current) or Session()
         last = len(session.turns) - 1
@@ -369,9 +371,12 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         retry = {"fn": regenerate, "inputs": [session, langs, doc_ids, stored], "outputs": outputs, **private,
                  **ASK_GROUP}
         asks += [again.click(**retry), chat.retry(**retry)]
-        # A stopped answer is saved as far as it got.
+        # A stopped answer is saved as far as it got. That step runs once the answer has let go of the ask
+        # group, after its last step, so it also gives Send back for good: a step written just before the
+        # cancel could otherwise leave Stop lit.
         stop.click(lambda: idle, None, [send, stop], cancels=asks, **private).then(
-            remember, [session, stored], [session, stored, past], **private, **ASK_GROUP)
+            lambda now, saved: (*remember(now, saved), *idle), [session, stored], [session, stored, past, send, stop],
+            **private, **ASK_GROUP)
         # New conversation empties the page in the browser at the click, so nothing typed after it is wiped by
         # a late reply; the server forgets the conversation in the ask group, so a question sent right after
         # the click is answered after the reset, never inside the old conversation.
@@ -393,7 +398,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         refreshed = [header, langs, doc_ids, library, to_delete]
         tick.tick(poll, seen, [added, tick, seen, *refreshed], **private, concurrency_limit=None)
         app.load(lambda: _refresh(assistant, folder), None, refreshed, **private)
-        app.load(restore, stored, [chat, sources, session, stored, past], **private, **ASK_GROUP)
+        app.load(restore, [stored, session], [chat, sources, session, stored, past], **private, **ASK_GROUP)
         gr.api(api_ask, api_name="ask", **ASK_GROUP)
     app.library_worker = worker  # for tests and tools that wait for uploads to finish
     return app
