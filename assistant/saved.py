@@ -122,7 +122,9 @@ def _size(conversations: list[Conversation]) -> int:
 def read(value) -> Shelf:
     """Return the shelf a browser sent: malformed conversations and turns are left out; anything that is no
     saved shelf at all (an older format, a stranger's value) reads as an empty one."""
-    if not isinstance(value, dict) or value.get("version") != VERSION or not isinstance(value.get("conversations"), list):
+    if not isinstance(value, dict) or value.get("version") != VERSION:
+        return Shelf()
+    if not isinstance(value.get("conversations"), list):
         return Shelf()
     conversations, seen = [], set()
     for data in value["conversations"]:

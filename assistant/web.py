@@ -338,7 +338,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                             again = gr.Button("Regenerate", size="sm", elem_id="regenerate")
                             clear = gr.Button("New conversation", size="sm", elem_id="new-conversation")
                         with gr.Accordion("Saved conversations", open=True, elem_id="saved"):
-                            past = gr.Radio([], label="Saved conversations", show_label=False, elem_id="saved-list", container=False)
+                            past = gr.Radio([], label="Saved conversations", show_label=False, container=False,
+                                            elem_id="saved-list")
                             with gr.Row():
                                 gr.HTML(f"<p class='src-meta'>Kept in this browser only (the {MAX_CONVERSATIONS} "
                                         "most recent); choose one to open it.</p>")
