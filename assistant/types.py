@@ -158,6 +158,54 @@ class Answer:
         return data
 
 
+    @classmethod
+    def from_json(cls, data) -> Answer:
+        """Return the answer a to_json object describes (a saved chat); raise ValueError when data is not one,
+        so stored or hand-edited JSON never reaches the renderer half-typed."""
+        d = _typed(data, question=str, answer=str, found=bool, answerer=str, language=str)
+        cites = []
+        for c in _list(data, "citations"):
+            twin = c.get("twin") if isinstance(c, dict) else None
+            cites.append(Citation(**_typed(c, n=int, doc_id=str, source=str, title=str, language=str, text=str,
+                                           start=int, end=int, score=float, date=str),
+                                  twin=Twin(**_typed(twin, doc_id=str, language=str, start=int, end=int,
+                                                     text=str)) if twin is not None else None))
+        sentences = [AnswerSentence(**_typed(s, text=str, support=float, flagged=bool),
+                                    citations=tuple(_ints(s.get("citations"))))
+                     for s in _list(data, "sentences")]
+        related = [Passage(chunk_id="", score=0.0, **_typed(p, doc_id=str, source=str, title=str, language=str,
+                                                          text=str, start=int, end=int),
+                           date=str(p.get("date") or "")) for p in _list(data, "related")]
+        return cls(**d, citations=tuple(cites), sentences=tuple(sentences), related=tuple(related))
+
+
+def _typed(data, **kinds) -> dict:
+    """Return data's fields named in kinds, or raise ValueError when data is no dict or one has another type."""
+    if not isinstance(data, dict):
+        raise ValueError(f"expected an object, not {type(data).__name__}")
+    out = {}
+    for name, kind in kinds.items():
+        value = data.get(name)
+        ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
+        if not ok or (kind in (int, float) and isinstance(value, bool)):
+            raise ValueError(f"{name} is not a {kind.__name__}")
+        out[name] = float(value) if kind is float else value
+    return out
+
+
+def _list(data: dict, name: str) -> list:
+    value = data.get(name, [])
+    if not isinstance(value, list):
+        raise ValueError(f"{name} is not a list")
+    return value
+
+
+def _ints(value) -> list[int]:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ValueError("citations is not a list of numbers")
+    return value
+
+
 @dataclass(frozen=True)
 class Message:
     """One turn of a conversation."""

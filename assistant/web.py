@@ -30,6 +30,7 @@ from .render import (  # noqa: F401 (chat_text, render_answer: part of this modu
     render_status,
 )
 from .retrieval import Filters
+from .saved import EMPTY, MAX_CONVERSATIONS, Shelf, browser_keys, new_id, read, read_turn, turn_json
 from .types import Answer
 from .writelock import write_lock
 
@@ -80,6 +81,7 @@ class Session:
     """What a browser tab remembers: its turns; the last answer carries cited documents to follow-ups."""
 
     turns: tuple[Turn, ...] = field(default_factory=tuple)
+    id: str = ""  # of its saved copy in the browser; given when it is first saved
 
     @property
     def last(self) -> Answer | None:
@@ -103,6 +105,30 @@ def render_chat(session: Session) -> list[dict]:
             reply += f'<br><span class="notice filter-note">{chat_text(t.note)}</span>'
         out.append({"role": "assistant", "content": reply})
     return out
+
+
+def reopened(shelf: Shelf, conversation_id: str) -> Session | None:
+    """Return a saved conversation as a Session (its answers are `last` to a follow-up again), if saved."""
+    saved = shelf.get(conversation_id)
+    if saved is None:
+        return None
+    turns = [read_turn(t) for t in saved.turns]  # read() already checked each one
+    return Session(tuple(Turn(q, answer, note=note) for q, answer, note in turns), saved.id)
+
+
+def remember(session: Session, stored) -> tuple[Session, dict, dict]:
+    """Return the session (with its id), the browser's saved chats with it saved as the newest, and the
+    list's update; a turn that ended in an error message is not saved."""
+    turns = [turn_json(t.question, t.answer, t.note) for t in session.turns if t.answer]
+    if turns and not session.id:
+        session = replace(session, id=new_id())
+    shelf = read(stored).put(session.id, turns)
+    return session, shelf.to_json(), listing(shelf)
+
+
+def listing(shelf: Shelf) -> dict:
+    """Return the update of the saved-conversations list: newest first, the open one chosen."""
+    return gr.update(choices=shelf.choices(), value=shelf.current or None)
 
 
 def api_history(history_json) -> list:
@@ -178,15 +204,58 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             now = replace(session, turns=session.turns + (Turn(str(question), error=f"⚠ {message}"),))
             yield render_chat(now), question, gr.skip(), now, *idle, ""
 
-    def respond(question, session: Session, langs, doc_ids):
-        yield from answer_turns(question, session, langs, doc_ids)
+    def saving(steps, session: Session, stored):
+        """Yield the steps of an answer; the step that gives Send back (the answer is whole, or refused) also
+        saves the conversation in the browser, so a reload once Send is back finds it."""
+        now = session
+        for step in steps:
+            now = step[3] if isinstance(step[3], Session) else now
+            if step[4] is idle[0] and now is not session:
+                now, saved, shown = remember(now, stored)
+                yield *step[:3], now, *step[4:], saved, shown
+            else:
+                yield *step, gr.skip(), gr.skip()
 
-    def regenerate(session: Session, langs, doc_ids):
+    def respond(question, session: Session, langs, doc_ids, stored):
+        yield from saving(answer_turns(question, session, langs, doc_ids), session, stored)
+
+    def regenerate(session: Session, langs, doc_ids, stored):
         if not session.turns:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, ""
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, "", gr.skip(), gr.skip()
             return
         last = session.turns[-1]
-        yield from answer_turns(last.question, replace(session, turns=session.turns[:-1]), langs, doc_ids)
+        yield from saving(answer_turns(last.question, replace(session, turns=session.turns[:-1]), langs, doc_ids),
+                          session, stored)
+
+    def restore(stored, session: Session):
+        if session.turns:  # a question asked before the page finished loading started a new conversation
+            return (gr.skip(),) * 5
+        shelf = read(stored)
+        session = reopened(shelf, shelf.current) or Session()
+        last = len(session.turns) - 1
+        return (render_chat(session), render_sources(session.last, last), session, shelf.to_json(),
+                listing(shelf))
+
+    def reopen(conversation_id, stored):
+        shelf = read(stored)
+        session = reopened(shelf, conversation_id)
+        if session is None:
+            return (*[gr.skip()] * 4, shelf.to_json(), listing(shelf),
+                    "<p class='notice'>That conversation is no longer saved.</p>")
+        shelf = shelf.opened(session.id)
+        return (render_chat(session), render_sources(session.last, len(session.turns) - 1), DOC_PLACEHOLDER,
+                session, shelf.to_json(), listing(shelf), "")
+
+    def forget(conversation_id, stored, session: Session):
+        if conversation_id == "\0":  # the person said no when asked to confirm
+            return (*[gr.skip()] * 6, "")
+        if not conversation_id:
+            return (*[gr.skip()] * 6, "<p class='notice'>Choose a saved conversation to delete first.</p>")
+        shelf = read(stored).drop(conversation_id)
+        if session.id != conversation_id:
+            return (*[gr.skip()] * 4, shelf.to_json(), listing(shelf), "")
+        # The open conversation goes with it: a question after this starts a new one.
+        return [], render_sources(None, 0), DOC_PLACEHOLDER, Session(), shelf.to_json(), listing(shelf), ""
 
     def show(session: Session, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
@@ -243,6 +312,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
     with gr.Blocks(title="Reports assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         header = gr.HTML(_header(assistant), elem_id="header")
         session = gr.State(Session())
+        storage_key, secret = browser_keys(assistant.settings.home)
+        stored = gr.BrowserState(EMPTY, storage_key=storage_key, secret=secret)
         seen = gr.State(0)
         tick = gr.Timer(1.0, active=False)
         with gr.Tabs(elem_id="tabs"):
@@ -266,6 +337,14 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                         with gr.Row():
                             again = gr.Button("Regenerate", size="sm", elem_id="regenerate")
                             clear = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+                        with gr.Accordion("Saved conversations", open=True, elem_id="saved"):
+                            past = gr.Radio([], label="Saved conversations", show_label=False, container=False,
+                                            elem_id="saved-list")
+                            with gr.Row():
+                                gr.HTML(f"<p class='src-meta'>Kept in this browser only (the {MAX_CONVERSATIONS} "
+                                        "most recent); choose one to open it.</p>")
+                                forget_button = gr.Button("Delete conversation", size="sm", scale=0,
+                                                          elem_id="delete-conversation")
                         with gr.Accordion("Filters", open=True):
                             langs = gr.CheckboxGroup(languages, label="Languages", elem_id="languages")
                             doc_ids = gr.Dropdown(docs, multiselect=True, label="Documents", elem_id="documents")
@@ -284,19 +363,33 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                                             scale=4)
                     remove = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
 
-        outputs = [chat, question, sources, session, send, stop, hint]
-        ask = {"fn": respond, "inputs": [question, session, langs, doc_ids], "outputs": outputs, **private,
+        outputs = [chat, question, sources, session, send, stop, hint, stored, past]
+        ask = {"fn": respond, "inputs": [question, session, langs, doc_ids, stored], "outputs": outputs, **private,
                **ASK_GROUP}
         asks = [question.submit(**ask), send.click(**ask)]
         for button in examples:
             asks.append(button.click(lambda q: q, button, question, **private).then(**ask))
-        retry = {"fn": regenerate, "inputs": [session, langs, doc_ids], "outputs": outputs, **private, **ASK_GROUP}
+        retry = {"fn": regenerate, "inputs": [session, langs, doc_ids, stored], "outputs": outputs, **private,
+                 **ASK_GROUP}
         asks += [again.click(**retry), chat.retry(**retry)]
-        stop.click(lambda: idle, None, [send, stop], cancels=asks, **private)
-        reset = {"fn": lambda: ([], "", render_sources(None, 0), DOC_PLACEHOLDER, Session(), ""),
-                 "outputs": [chat, question, sources, document, session, hint], **private}
-        clear.click(**reset)
-        chat.clear(**reset)  # the chat's own trash button must forget the conversation too
+        # A stopped answer is saved as far as it got. That step runs once the answer has let go of the ask
+        # group, after its last step, so it also gives Send back for good: a step written just before the
+        # cancel could otherwise leave Stop lit.
+        stop.click(lambda: idle, None, [send, stop], cancels=asks, **private).then(
+            lambda now, saved: (*remember(now, saved), *idle), [session, stored], [session, stored, past, send, stop],
+            **private, **ASK_GROUP)
+        # New conversation empties the page in the browser at the click, so nothing typed after it is wiped by
+        # a late reply; the server forgets the conversation in the ask group, so a question sent right after
+        # the click is answered after the reset, never inside the old conversation.
+        blank = json.dumps([[], "", render_sources(None, 0), DOC_PLACEHOLDER, ""])
+        for event in (clear.click, chat.clear):  # the chat's own trash button must forget the conversation too
+            event(None, None, [chat, question, sources, document, hint], js=f"() => {blank}")
+            event(lambda s: ([], render_sources(None, 0), DOC_PLACEHOLDER, Session(), *remember(Session(), s)[1:]),
+                  stored, [chat, sources, document, session, stored, past], **private, **ASK_GROUP)
+        saved_outputs = [chat, sources, document, session, stored, past, hint]
+        past.input(reopen, [past, stored], saved_outputs, **private, **ASK_GROUP)
+        forget_button.click(forget, [past, stored, session], saved_outputs, js="(c, s, t) => [!c || confirm("
+                            "'Delete this saved conversation?') ? c : '\\0', s, t]", **private, **ASK_GROUP)
         sources.cite(show, session, [sources, document], **private)
         for box in (langs, doc_ids):
             box.change(render_chips, [langs, doc_ids], chips, **private)
@@ -306,6 +399,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         refreshed = [header, langs, doc_ids, library, to_delete]
         tick.tick(poll, seen, [added, tick, seen, *refreshed], **private, concurrency_limit=None)
         app.load(lambda: _refresh(assistant, folder), None, refreshed, **private)
+        app.load(restore, [stored, session], [chat, sources, session, stored, past], **private, **ASK_GROUP)
         gr.api(api_ask, api_name="ask", **ASK_GROUP)
     app.library_worker = worker  # for tests and tools that wait for uploads to finish
     return app

@@ -58,8 +58,6 @@ def test_cited_span_is_readable_in_both_themes(seeded_app, browser, scheme):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=False, reason="on the final build the second question, after New conversation, times "
-                   "out waiting for its reply; not diagnosed this session (issue 14 stays open)")
 def test_sources_show_own_snippets_real_titles_and_explained_ranks(seeded_app, page):
     url, assistant = seeded_app
     open_app(page, url)
