@@ -13,7 +13,7 @@ from .facts import Facts, sentence_facts
 from .grounding import lexical_support, support
 from .messages import no_answer, original_label
 from .query import Query
-from .scorer import Weights, features, load_weights, type_new
+from .scorer import Weights, features, load_weights, question_inputs, type_new
 from .text import content_words
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
@@ -101,7 +101,7 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     x = features(query, candidates) if x is None else x
     probs = weights.probabilities(x)
     scored = sorted((Scored(c, float(p)) for c, p in zip(candidates, probs, strict=True)), key=lambda s: -s.score)
-    confident = query.searchable and weights.confidence(x, probs, len(query.words)) >= weights.threshold
+    confident = query.searchable and weights.confidence(x, probs, question_inputs(query)) >= weights.threshold
     chosen = choose(scored, confident)
     quoted = [focus(in_question_language(s, query.language, twin_meta), query) for s in chosen]
     result = compose(query.text, query.language, quoted, standalone=query.standalone)

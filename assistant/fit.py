@@ -28,7 +28,7 @@ class Example:
     answerable: bool
     x: np.ndarray
     y: np.ndarray
-    question_words: int = 0
+    question: tuple[float, float] = (0.0, 1.0)  # scorer.question_inputs of its query
 
 
 def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], float]:
@@ -59,7 +59,7 @@ def fit(examples: Iterable[Example], threshold: float = 0.5) -> Weights:
     rows, right = [], []
     for e in examples:
         probs = ranking.probabilities(e.x)
-        rows.append(gate_features(e.x, probs, e.question_words))
+        rows.append(gate_features(e.x, probs, e.question))
         right.append(int(e.answerable and e.y.any()))
     if min(right) == max(right):
         return ranking
@@ -72,7 +72,7 @@ def _best(example: Example, weights: Weights) -> tuple[float, bool]:
     if not len(example.x):
         return 0.0, False
     probs = weights.probabilities(example.x)
-    return weights.confidence(example.x, probs, example.question_words), bool(example.y[int(np.argmax(probs))])
+    return weights.confidence(example.x, probs, example.question), bool(example.y[int(np.argmax(probs))])
 
 
 def utility(outcomes: list[tuple[bool, float, bool]], threshold: float) -> float:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .evaluation import Result, gold_spans, score_result
 from .fit import Example, fit_calibrated, heldout
-from .scorer import Weights
+from .scorer import Weights, question_inputs
 from .types import Answer
 
 
@@ -52,7 +52,7 @@ def examples(results: list[Result], text_of: Callable[[str], str | None],
             continue
         spans = gold_spans(r.item, text_of) if r.item.answerable else []
         out.append(Example(r.item.id, groups[r.item.id], r.item.answerable, ev.features, labels(r.answer, spans),
-                           len(ev.query.words)))
+                           question_inputs(ev.query)))
     return out
 
 

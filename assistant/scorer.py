@@ -132,12 +132,20 @@ GATE_FEATURES = (
     "type_missing",  # the question asks for a kind of fact the best sentence does not state
     "unit_missing",  # likewise for a unit
     "question_words",  # how many content words the question has ("ok thanks" has none)
+    "known_words",  # share of the question's own words the index holds: a question about something the
+    #                 reports never speak of has few
 )
 _COL = {name: i for i, name in enumerate(FEATURES)}
 
 
-def gate_features(x: np.ndarray, probs: np.ndarray, question_words: int) -> np.ndarray:
-    """Return the gate's feature row for a question whose candidates have rows x and ranking probs."""
+def question_inputs(query: Query) -> tuple[float, float]:
+    """Return what the gate reads of the question itself: its content words and the share of them known."""
+    return float(len(query.words)), float(query.known)
+
+
+def gate_features(x: np.ndarray, probs: np.ndarray, question: tuple[float, float]) -> np.ndarray:
+    """Return the gate's feature row for a question (question_inputs) whose candidates have rows x and
+    ranking probs."""
     if len(x) == 0:
         return np.zeros(len(GATE_FEATURES), dtype=np.float64)
     order = np.argsort(-probs)
@@ -146,7 +154,7 @@ def gate_features(x: np.ndarray, probs: np.ndarray, question_words: int) -> np.n
     row = [probs[order[0]], probs[order[0]] - second]
     row += [b[_COL[n]] for n in GATE_FEATURES[2:13]]
     row += [b[_COL["typed"]] * (1 - b[_COL["type_new"]]), b[_COL["unit_asked"]] * (1 - b[_COL["unit_given"]]),
-            math.log1p(question_words)]
+            math.log1p(question[0]), question[1]]
     return np.asarray(row, dtype=np.float64)
 
 
@@ -171,14 +179,14 @@ class Weights:
             return np.zeros(0)
         return _sigmoid(x @ np.asarray(self.coef, dtype=np.float64) + self.bias)
 
-    def confidence(self, x: np.ndarray, probs: np.ndarray, question_words: int) -> float:
+    def confidence(self, x: np.ndarray, probs: np.ndarray, question: tuple[float, float]) -> float:
         """Return the probability that the best of these candidates answers the question (the gate; the
         best ranking probability when no gate was fitted)."""
         if len(x) == 0:
             return 0.0
         if not self.gate_coef:
             return float(probs.max())
-        g = gate_features(x, probs, question_words)
+        g = gate_features(x, probs, question)
         return float(_sigmoid(g @ np.asarray(self.gate_coef) + self.gate_bias))
 
     def to_json(self) -> dict:
