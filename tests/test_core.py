@@ -255,7 +255,6 @@ def test_cli_ask_json_contract(seeded):
         assert isinstance(s["support"], float) and s["support"] >= 0.5
 
 
-@REFUSED
 def test_cli_ask_history_is_read_for_a_follow_up(seeded, tmp_path):
     history = tmp_path / "h.json"
     history.write_text(json.dumps([{"role": "user", "content": "Who chaired the XXIII CSTO coordinating council meeting?"},
