@@ -23,16 +23,24 @@ from .query import ASKS
 from .text import detect_language, fold, keyword_tokens
 from .types import Answer, Message
 
-# Pronouns and demonstratives that point back at the last turn, in the three languages and both scripts.
-# Grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
-_WHO = r"he|she|him|her|his|hers|they|them|their|он|она|они|њега|ње|њих|његов\w*|њен\w*|њихов\w*|его|её|ее|их|" \
-       r"ему|ей|им|оно|нём|нем|ней|них|нему|му|га|јој|on|ona|oni|njega|nje|njih|njegov\w*|njen\w*|njihov\w*|mu|ga|joj"
-_WHERE = r"there|тамо|там|tamo"
-_WHAT = r"it|its|то|тај|тог|тога|этот|этом|этого|tog|toga|taj"
-POINTER = re.compile(rf"\b(?:(?P<who>{_WHO})|(?P<where>{_WHERE})|(?P<what>{_WHAT}))\b", re.IGNORECASE)
+# Pronouns and demonstratives that point back at the last turn, per language (Serbian in both scripts),
+# grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
+# Per language because the lists clash across them: Serbian "on" (he) is English "on".
+_POINTERS = {
+    "en": (r"he|she|him|her|his|hers|they|them|their", r"there", r"it|its"),
+    "sr": (r"он|она|они|оно|њега|ње|њих|његов\w*|њен\w*|њихов\w*|му|га|јој|on|ona|oni|ono|njega|nje|njih|"
+           r"njegov\w*|njen\w*|njihov\w*|mu|ga|joj", r"тамо|tamo", r"то|тај|тог|тога|to|taj|tog|toga"),
+    "ru": (r"он|она|они|оно|его|её|ее|их|ему|ей|им|нём|нем|ней|них|нему", r"там|туда", r"этот|этом|этого"),
+}
+POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<where>{where})|(?P<what>{what}))\b", re.IGNORECASE)
+           for lang, (who, where, what) in _POINTERS.items()}
 # An opening that continues the conversation with a new subject or an addition ("and the workshop?").
-_LEAD = re.compile(r"^\W*(?:and|also|what about|how about|what else|а|и|а што|а шта|и шта|а что|и что|а как|"
-                   r"a|i|a sta|a što|i sta|i šta)\b", re.IGNORECASE)
+_LEADS = {
+    "en": r"and|also|what about|how about|what else",
+    "sr": r"а|и|а што|а шта|и шта|a|i|a sta|a šta|a što|i sta|i šta",
+    "ru": r"а|и|а что|и что|а как",
+}
+LEAD = {lang: re.compile(rf"^\W*(?:{words})\b", re.IGNORECASE) for lang, words in _LEADS.items()}
 # A word typed in lower case names something (a body, a person, an event) when it is in this few chunks.
 RARE_DF = 3
 # Words that join two clauses: a pronoun after one may refer to a name before it in the same question.
@@ -125,7 +133,7 @@ def points_back(question: str, said: str = "", view: IndexView | None = None) ->
     """Return the first pronoun of a question that points back into the conversation: not one in a
     clause after a clause that names its own subject ("who chaired the Council, and what did it
     decide?" points nowhere)."""
-    m = POINTER.search(question)
+    m = POINTER.get(detect_language(question), POINTER["en"]).search(question)
     if m is None:
         return None
     joins = [j for j in _JOIN.finditer(question, 0, m.start())]
@@ -146,10 +154,14 @@ def _foreign(question: str, said: str, view: IndexView) -> bool:
     return len(unknown) >= 2 and len(unknown) * 2 > len(words)
 
 
+def _lead(question: str) -> re.Pattern:
+    return LEAD.get(detect_language(question), LEAD["en"])
+
+
 def elliptical(question: str) -> bool:
     """Return whether a question continues the last one without an interrogative of its own ("and the
     workshop?", "а последњег дана?")."""
-    rest = _LEAD.sub("", question)
+    rest = _lead(question).sub("", question)
     return rest != question and not ASKS.search(rest)
 
 
@@ -194,7 +206,7 @@ def topic(history: list[Message], view: IndexView | None = None, depth: int = MA
 def _elliptical_text(question: str, previous: str, view: IndexView) -> str:
     """Return an elliptical question asked the way the previous question asked ("And the TAIEX
     workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
-    subject = _LEAD.sub("", question).strip(" ?.!")
+    subject = _lead(question).sub("", question).strip(" ?.!")
     return f"{_ask_of(previous, view)} {subject}?".strip()
 
 

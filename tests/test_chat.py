@@ -129,3 +129,11 @@ def test_topic_reaches_back_to_the_last_standalone_question():
              Message("user", "And the TAIEX workshop?"), Message("assistant", "In June [1]."),
              Message("user", "And who chaired it?"), Message("assistant", "Ana [1].")]
     assert topic(chain, VOCAB) == "And who chaired it? When was the TAIEX workshop?"
+
+
+def test_pronouns_are_those_of_the_questions_language():
+    from assistant.chat import points_back
+
+    assert points_back("When did the Commission on Narcotic Drugs meet?") is None  # English "on" is no pronoun
+    assert points_back("Šta je on rekao o Albaniji?").group() == "on"  # Serbian "on" is "he"
+    assert points_back("Что он сказал?").lastgroup == "who" and points_back("Who was there?").lastgroup == "where"

@@ -463,19 +463,19 @@ def _llm_assistant(seeded, url: str):
 
 def test_a_new_topic_is_not_condensed_and_a_follow_up_is(seeded):
     """The LLM path reads a question in its conversation with the same decision as the extractive one:
-    a question naming its own subject goes to the model as it is (no condense call); one that leans on
-    the conversation is condensed first."""
-    history = [Message("user", "What did DPNSEE say about money laundering?"),
-               Message("assistant", "It spoke about money laundering [1].")]
-    condensed = "When did DPNSEE speak about money laundering?"
+    a question naming its own subject, found in another report, goes to the model as it is (no condense
+    call); one that leans on the conversation is condensed first."""
+    history = [Message("user", "Who chaired the XXIII CSTO coordinating council meeting?"),
+               Message("assistant", "Igor Zubov chaired it [1].")]
+    condensed = "Who else attended the XXIII CSTO coordinating council meeting?"
     reply = "The reports do not say."
     with serve([reply]) as server:
         _llm_assistant(seeded, server.url).ask(
-            "Who chaired the first intersessional meeting of the Commission on Narcotic Drugs in Vienna?", history)
+            "When did the first intersessional meeting of the Commission on Narcotic Drugs take place?", history)
     assert len(server.requests) == 1  # the answer only
     assert "Rewrite the user's last question" not in server.requests[0]["messages"][-1]["content"]
     with serve([f"Standalone question: {condensed}", reply]) as server:
-        answer = _llm_assistant(seeded, server.url).ask("When did they say it?", history)
+        answer = _llm_assistant(seeded, server.url).ask("Who else was there?", history)
     assert len(server.requests) == 2  # condensed, then answered
-    assert "What did DPNSEE say about money laundering?" in server.requests[0]["messages"][-1]["content"]
-    assert answer.standalone_question == condensed
+    assert "Who chaired the XXIII CSTO coordinating council meeting?" in server.requests[0]["messages"][-1]["content"]
+    assert answer.standalone_question.startswith(condensed)  # the glossary may add an acronym's other names
