@@ -111,7 +111,7 @@ def test_unrelated_questions_abstain_in_their_language(assistant, question):
     [
         # The names are in the reports; what is asked about them is not.
         "What did Igor Zubov say about the Olympic Games?",
-        pytest.param("What did Milan Pekić say about heroin seizures?", marks=ANSWERED),
+        "What did Milan Pekić say about heroin seizures?",
         "Колико килограма хероина је заплењено у Србији?", "Koliki je bio budžet radionice u Sarajevu?",
         # Only plans for the Moscow meeting are reported, not what it decided; no count of people; no founding.
         pytest.param("What did the ministerial meeting in Moscow decide?", marks=ANSWERED),
