@@ -19,7 +19,7 @@ import regex
 from .chunking import count_tokens
 from .facts import sentence_facts
 from .grounding import MARKER
-from .query import ASKS
+from .query import ASKS, word_tokens
 from .text import detect_language, fold, keyword_tokens
 from .types import Answer, Message
 
@@ -148,8 +148,7 @@ def _foreign(question: str, said: str, view: IndexView) -> bool:
     (an unrelated question mid-conversation)."""
     before = _tokens(said)
     language = detect_language(question)
-    words = [tokens for w in re.findall(r"\w+", question) if not w.isdigit()
-             and (tokens := keyword_tokens(w, language, query=True))]
+    words = [tokens for tokens in word_tokens(question, language) if not tokens[0].isdigit()]
     unknown = [tokens for tokens in words if not set(tokens) & before and all(view.unknown(t) for t in tokens)]
     return len(unknown) >= 2 and len(unknown) * 2 > len(words)
 

@@ -97,10 +97,16 @@ def asked_unit(folded: str) -> str | None:
     return next((unit for unit, pattern in UNITS.items() if re.fullmatch(f"(?:{pattern})", word)), None)
 
 
+def word_tokens(text: str, language: str) -> list[list[str]]:
+    """Return each content word of text as its search tokens (stem, and for a long word its name prefix
+    and consonant skeleton); stop words are left out."""
+    return [tokens for w in re.findall(r"\w+", text) if (tokens := keyword_tokens(w, language, query=True))]
+
+
 def known_share(text: str, language: str, document_frequency: Callable[[str], int]) -> float:
     """Return the share of a text's content words the index holds, as a stem or, for a name written in
     another script or case ending, as its prefix or consonant skeleton."""
-    words = [tokens for w in re.findall(r"\w+", text) if (tokens := keyword_tokens(w, language, query=True))]
+    words = word_tokens(text, language)
     if not words:
         return 1.0
     return sum(any(document_frequency(t) > 0 for t in tokens) for tokens in words) / len(words)
