@@ -40,7 +40,7 @@ FORMS = {"en": ("en", "Latin"), "sr-Cyrl": ("sr", "Cyrillic"), "sr-Latn": ("sr",
 TYPES = {"who", "when", "where", "how_much", "what", "why"}
 KINDS = {"first", "follow_up", "topic_switch", "unrelated"}
 QA_ID = re.compile(r"qa-c?\d{3}")
-CONV_ID = re.compile(r"conv-c?\d{2}")
+CONV_ID = re.compile(r"conv-[bc]?\d{2}")
 QA_FIELDS = {"id", "question", "form", "language", "script", "type", "answerable", "answer", "key_facts", "gold"}
 TURN_FIELDS = {"question", "answerable", "type", "answer", "key_facts", "gold"}
 # lines the ingestion strips as site boilerplate; a gold quote must never point into them
@@ -314,7 +314,7 @@ def test_turn_kind_check_catches_bad_kinds():
 
 def test_ids_well_formed_and_unique():
     bad = [f"{_label(q)}: id is not qa-NNN or qa-cNNN" for q in QA if not QA_ID.fullmatch(str(q.get("id")))]
-    bad += [f"{_label(c)}: id is not conv-NN or conv-cNN" for c in CONVS if not CONV_ID.fullmatch(str(c.get("id")))]
+    bad += [f"{_label(c)}: id is not conv-NN, conv-bNN or conv-cNN" for c in CONVS if not CONV_ID.fullmatch(str(c.get("id")))]
     ids = Counter(str(r.get("id")) for r in QA + CONVS)
     bad += [f"id {i} used {n} times" for i, n in ids.items() if n > 1]
     assert not bad, "\n".join(bad)
