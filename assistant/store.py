@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .config import Settings
+from .memory import limit_arenas
 from .types import Document
 
 # Chroma caps how many records one call may carry; stay well below it.
@@ -42,6 +43,8 @@ def _client(settings: Settings):
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    # Before Chroma starts its worker threads: one malloc arena each kept what big writes freed (see memory).
+    limit_arenas()
     if settings.chroma_url:
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         try:
