@@ -26,7 +26,10 @@ class SavedBM25:
         self.dtype = np.dtype(params["dtype"])
         self.int_dtype = np.dtype(params["int_dtype"])
         self.num_docs = int(params["num_docs"])
-        self.data, self.indices, self.indptr = (np.load(path / f"{name}.csc.index.npy", allow_pickle=False)
+        # Mapped, not read: a question touches only its tokens' postings, so a big index costs resident memory
+        # for those alone (34 MB of postings at 100,000 chunks otherwise). The files never change under the map:
+        # KeywordIndex.build_ids writes a new directory and swaps it in whole.
+        self.data, self.indices, self.indptr = (_load(path / f"{name}.csc.index.npy")
                                                 for name in ("data", "indices", "indptr"))
         self.nonoccurrence = (np.load(path / "nonoccurrence_array.index.npy", allow_pickle=False)
                               if params.get("method") in NEEDS_NONOCCURRENCE else None)
@@ -52,3 +55,11 @@ class SavedBM25:
         if column is None or column + 1 >= len(self.indptr):  # bm25s keeps a column-less "" in its vocabulary
             return 0
         return int(self.indptr[column + 1] - self.indptr[column])
+
+
+def _load(file: Path) -> np.ndarray:
+    """Return a saved array memory-mapped read-only (read whole when it cannot be mapped: an empty array)."""
+    try:
+        return np.load(file, mmap_mode="r", allow_pickle=False)
+    except ValueError:
+        return np.load(file, allow_pickle=False)

@@ -16,6 +16,7 @@ from .corpus import Candidate, ReadError, content_hash, find_files, read_documen
 from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts, use_saved_names
 from .keyword import KeywordIndex, token_ids
+from .memory import release_memory
 from .store import DocRecord, Store, sentence_id
 from .text import keyword_tokens
 from .types import Document
@@ -285,6 +286,7 @@ class Ingestor:
         signature = keyword_signature(records)
         if self.keyword.signature == signature:
             return
+        release_memory()  # what writing the chunks freed, before reading them all back (see memory)
         # Page by page, tokens turned into ids as they come: holding every chunk's metadata and token strings
         # at once was most of the memory of a big store's rebuild.
         ids: list[str] = []
@@ -301,6 +303,8 @@ class Ingestor:
                 fields["first_sentence"].append(m.get("first_sentence", -1))
                 fields["last_sentence"].append(m.get("last_sentence", -1))
         self.keyword.build_ids(ids, corpus, vocab, fields, signature)
+        del ids, corpus, vocab, fields
+        release_memory()  # the pages read and bm25s's build arrays
 
 
 def sentence_ranges(chunks: list, sents: list) -> list[tuple[int, int]]:

@@ -61,16 +61,11 @@ class KeywordIndex:
     def build_ids(self, ids: list[str], corpus: list[list[int]], vocab: dict[str, int], fields: dict[str, list],
                   signature: str) -> None:
         """Replace the index with one over chunks given as token ids (see token_ids), written atomically."""
-        import bm25s
-
         tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        bm25 = None
         if ids:
-            bm25 = bm25s.BM25()
-            bm25.index((corpus, vocab), show_progress=False)
-            bm25.save(str(tmp / "bm25"), show_progress=False)
+            _save_bm25(corpus, vocab, tmp / "bm25")
         (tmp / "chunks.json").write_text(
             json.dumps({"ids": ids, "fields": fields, "signature": signature}, ensure_ascii=False), "utf-8"
         )
@@ -82,7 +77,7 @@ class KeywordIndex:
         shutil.rmtree(old, ignore_errors=True)
         # Searched as a loaded index is (the same scores, one code path), not through the bm25s object.
         self.ids, self.fields, self.signature = ids, fields, signature
-        self._bm25 = SavedBM25(self.path / "bm25") if bm25 is not None else None
+        self._bm25 = SavedBM25(self.path / "bm25") if ids else None
         self._pos = {i: n for n, i in enumerate(ids)}
         self._rows = None
 
@@ -143,6 +138,16 @@ class KeywordIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def _save_bm25(corpus: list[list[int]], vocab: dict[str, int], dest: Path) -> None:
+    """Build bm25s's index and save it to dest. The bm25s object and its build arrays (the biggest part of a
+    big rebuild's memory) are gone when this returns, before the saved index is opened."""
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index((corpus, vocab), show_progress=False)
+    bm25.save(str(dest), show_progress=False)
 
 
 def _well_formed(data) -> bool:

@@ -95,11 +95,7 @@ class Retriever:
             fields["doc_id"] = set(allowed)
         keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
         rankings: list[list[str]] = []
-        info: dict[str, tuple[str, dict]] = {}  # text and metadata of every chunk in a ranking
-        for job in chunk_jobs:
-            dense = job.result()
-            rankings.append([cid for cid, *_rest in dense])
-            info.update({cid: (text, meta) for cid, _sim, text, meta in dense})
+        rankings += [[cid for cid, _sim in job.result()] for job in chunk_jobs]
         rankings += [job.result() for job in sentence_jobs]
         rankings.append([cid for cid, _score in keyword])
         fused: dict[str, float] = {}
@@ -112,12 +108,13 @@ class Retriever:
                 if self._doc_of(cid) in boost:
                     fused[cid] += 1.0 / (RRF_K + 1)
         ranked = sorted(fused, key=lambda c: -fused[c])
-        # Texts of chunks found through a sentence or a keyword only, from their language's collection.
-        missing: dict[str, list[str]] = {}
+        # Texts and metadata of the chunks that may be kept, from their language's collection (a few spare: a
+        # chunk deleted since its ranking is skipped).
+        wanted: dict[str, list[str]] = {}
         for cid in ranked[: k + 5]:
-            if cid not in info:
-                missing.setdefault(self._language_of(cid), []).append(cid)
-        for lang, ids in missing.items():
+            wanted.setdefault(self._language_of(cid), []).append(cid)
+        info: dict[str, tuple[str, dict]] = {}
+        for lang, ids in wanted.items():
             info.update(self.store.get_chunks(ids, lang or None))
         ranked = [cid for cid in ranked if cid in info][:k]
         return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]

@@ -12,6 +12,7 @@ import numpy as np
 
 from .bench import Progress, _rss_mb, _timed, peak_rss_mb, percentile
 from .config import Settings, setup_offline_env
+from .memory import release_memory
 
 DIM = 384  # multilingual-e5-small
 CHUNKS_PER_DOC = 50
@@ -92,6 +93,7 @@ def bench_scale(settings: Settings, n: int, work: Path, ratio: float = 2.5, quer
             say(f"scale: {rows.stop:,} of {n:,} chunks and {sentences:,} sentences written "
                 f"({time.perf_counter() - start:.0f} s)")
     write_s = time.perf_counter() - start
+    release_memory()  # as ingest does once its writes are done, before the keyword index is rebuilt
     rss = {"scale_rss_after_write_mb": _rss_mb()}
     # The real path: ingest rebuilds the keyword index from the chunk metadata in Chroma.
     keyword_s, _ = _timed(lambda: Ingestor(home, store=store).refresh_keyword_index({}))

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .config import Settings
+from .memory import limit_arenas
 from .types import Document
 
 # Chroma caps how many records one call may carry; stay well below it.
@@ -42,6 +43,8 @@ def _client(settings: Settings):
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    # Before Chroma starts its worker threads: one malloc arena each kept what big writes freed (see memory).
+    limit_arenas()
     if settings.chroma_url:
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         try:
@@ -285,18 +288,16 @@ class Store:
         for got in self.chunks.pages(include=["metadatas"]):
             yield got["ids"], got["metadatas"]
 
-    def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None,
-                     language: str) -> list[tuple[str, float, str, dict]]:
-        """Return the k chunks of a language nearest to any of the query vectors as (id, best similarity,
-        text, metadata)."""
-        got = self.chunks.query(language, vectors, k, where, ["documents", "metadatas", "distances"])
-        best: dict[str, tuple[str, float, str, dict]] = {}
+    def query_chunks(self, vectors: np.ndarray, k: int, where: dict | None, language: str) -> list[tuple[str, float]]:
+        """Return the k chunks of a language nearest to any of the query vectors as (id, best similarity).
+        Their texts are fetched (get_chunks) for the few a search keeps: fetching every candidate's text and
+        metadata from SQLite doubled the cost of each Chroma search (3.0 against 1.4 ms at 100,000 chunks)."""
+        got = self.chunks.query(language, vectors, k, where, ["distances"])
+        best: dict[str, float] = {}
         for q in range(len(got["ids"]) if got else 0):
-            for i, d, t, m in zip(got["ids"][q], got["distances"][q], got["documents"][q], got["metadatas"][q],
-                                  strict=False):
-                if i not in best or 1.0 - float(d) > best[i][1]:
-                    best[i] = (i, 1.0 - float(d), t, m)
-        return sorted(best.values(), key=lambda r: -r[1])[:k]
+            for i, d in zip(got["ids"][q], got["distances"][q], strict=False):
+                best[i] = max(best.get(i, -1.0), 1.0 - float(d))
+        return sorted(best.items(), key=lambda r: -r[1])[:k]
 
     def query_sentences(self, vectors: np.ndarray, k: int, where: dict | None,
                         language: str) -> list[tuple[str, int, float]]:

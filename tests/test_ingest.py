@@ -176,7 +176,8 @@ def test_each_language_has_its_own_collections(seeded):
         assert len(sentences["ids"]) == sum(r.sentences for r in records.values() if r.language == language)
     # A search in one language never returns another's chunk, with no filter on language at all.
     vector = store.document_vectors()[next(d for d, r in records.items() if r.language == "sr")]
-    assert {m["language"] for *_rest, m in store.query_chunks(vector, 50, None, "en")} == {"en"}
+    found = [cid for cid, _sim in store.query_chunks(vector, 50, None, "en")]
+    assert {m["language"] for _text, m in store.get_chunks(found).values()} == {"en"}
 
 
 def test_store_made_before_sharding_is_moved_not_embedded_again(settings, corpus, embed_calls):

@@ -70,6 +70,22 @@ def test_the_index_survives_a_restart(tmp_path):
     assert loaded.search(tokens, 4) == built.search(tokens, 4)
 
 
+def test_postings_are_mapped_and_a_rebuild_leaves_a_loaded_index_answering(tmp_path):
+    build(tmp_path / "kw")
+    server = KeywordIndex(tmp_path / "kw")  # a running server's copy, as ingest rebuilds beside it
+    # Mapped from the files, not read into memory: a question touches only its tokens' postings.
+    assert all(isinstance(a, np.memmap) for a in (server._bm25.data, server._bm25.indices, server._bm25.indptr))
+    tokens = keyword_tokens("Pekić drug", "en", query=True)
+    before = server.search(tokens, 4)
+    assert before and before[0][0] == "b:0"
+    rebuilt = KeywordIndex(tmp_path / "kw")
+    rebuilt.build(["e:0", "f:0"], [keyword_tokens("Pekić again in Belgrade", "en"), keyword_tokens("Nothing", "en")],
+                  {"language": ["en", "en"], "doc_id": ["e", "f"]}, "sig-2")
+    # The swapped-in directory is new files: the old mapping still reads the index it was loaded from.
+    assert server.search(tokens, 4) == before
+    assert KeywordIndex(tmp_path / "kw").search(tokens, 4)[0][0] == "e:0" == rebuilt.search(tokens, 4)[0][0]
+
+
 def test_nothing_to_find_gives_nothing(tmp_path):
     empty = KeywordIndex(tmp_path / "none")
     assert len(empty) == 0 and empty.search(["drug"], 5) == []

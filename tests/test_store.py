@@ -65,7 +65,8 @@ def test_queries_find_the_nearest_chunk_and_sentence_of_a_language(tmp_path):
     add_document(store, SR, 20)
     best = store.query_chunks(unit(12)[None, :], 2, None, "en")
     assert best[0][0] == "en_report:h:1" and best[0][1] > 0.999
-    assert best[0][2] == EN.text[len(EN.text) // 2 :]
+    assert len(best[0]) == 2  # ids and similarities only: texts are fetched for the chunks a search keeps
+    assert store.get_chunks([best[0][0]], "en")[best[0][0]][0] == EN.text[len(EN.text) // 2 :]
     assert store.query_chunks(unit(12)[None, :], 2, None, "ru") == []  # no Russian collection at all
     doc_id, index, sim = store.query_sentences(unit(21)[None, :], 1, None, "sr")[0]
     assert (doc_id, index) == ("sr_report", 0) and sim > 0.999
