@@ -88,18 +88,13 @@ class Retriever:
         n = max(depth, k)
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
-        chunk_jobs = [_pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in languages]
+        chunk_jobs = [_pool().submit(self.store.rank_chunks, question_vec, n, where, lang) for lang in languages]
         sentence_jobs = [_pool().submit(self._sentence_ranking, question_vec, n, where, lang) for lang in languages]
         fields = {"language": set(filters.languages)} if filters.languages else {}
         if allowed is not None:
             fields["doc_id"] = set(allowed)
         keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
-        rankings: list[list[str]] = []
-        info: dict[str, tuple[str, dict]] = {}  # text and metadata of every chunk in a ranking
-        for job in chunk_jobs:
-            dense = job.result()
-            rankings.append([cid for cid, *_rest in dense])
-            info.update({cid: (text, meta) for cid, _sim, text, meta in dense})
+        rankings = [[cid for cid, _sim in job.result()] for job in chunk_jobs]
         rankings += [job.result() for job in sentence_jobs]
         rankings.append([cid for cid, _score in keyword])
         fused: dict[str, float] = {}
@@ -112,15 +107,22 @@ class Retriever:
                 if self._doc_of(cid) in boost:
                     fused[cid] += 1.0 / (RRF_K + 1)
         ranked = sorted(fused, key=lambda c: -fused[c])
-        # Texts of chunks found through a sentence or a keyword only, from their language's collection.
-        missing: dict[str, list[str]] = {}
-        for cid in ranked[: k + 5]:
-            if cid not in info:
-                missing.setdefault(self._language_of(cid), []).append(cid)
-        for lang, ids in missing.items():
-            info.update(self.store.get_chunks(ids, lang or None))
-        ranked = [cid for cid in ranked if cid in info][:k]
-        return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]
+        return [Hit(cid, text, meta, fused[cid]) for cid, (text, meta) in self._texts(ranked, k)]
+
+    def _texts(self, ranked: list[str], k: int) -> list[tuple[str, tuple[str, dict]]]:
+        """Return the first k chunks of ranked that the store still holds, with their text and metadata, read
+        in one get per language (a chunk deleted since it was ranked makes room for the next)."""
+        found: dict[str, tuple[str, dict]] = {}
+        start = 0
+        while start < len(ranked) and len(found) < k:
+            batch = ranked[start : start + k - len(found)]
+            start += len(batch)
+            by_language: dict[str, list[str]] = {}
+            for cid in batch:
+                by_language.setdefault(self._language_of(cid), []).append(cid)
+            for lang, ids in by_language.items():
+                found.update(self.store.get_chunks(ids, lang or None))
+        return [(cid, found[cid]) for cid in ranked[:start] if cid in found]
 
     def _allowed_docs(self, filters: Filters) -> list[str] | None:
         """Return the documents a date or document filter leaves, None for all."""

@@ -298,6 +298,18 @@ class Store:
                     best[i] = (i, 1.0 - float(d), t, m)
         return sorted(best.values(), key=lambda r: -r[1])[:k]
 
+    def rank_chunks(self, vectors: np.ndarray, k: int, where: dict | None, language: str) -> list[tuple[str, float]]:
+        """Return the k chunks of a language nearest to any of the query vectors as (id, best similarity),
+        in query_chunks' order. Chroma fetches no texts or metadata: a question reads those of its final
+        hits only (get_chunks), which costs less than fetching them for every ranked chunk."""
+        got = self.chunks.query(language, vectors, k, where, ["distances"])
+        best: dict[str, float] = {}
+        for q in range(len(got["ids"]) if got else 0):
+            for i, d in zip(got["ids"][q], got["distances"][q], strict=False):
+                if i not in best or 1.0 - float(d) > best[i]:
+                    best[i] = 1.0 - float(d)
+        return sorted(best.items(), key=lambda r: -r[1])[:k]
+
     def query_sentences(self, vectors: np.ndarray, k: int, where: dict | None,
                         language: str) -> list[tuple[str, int, float]]:
         """Return the k sentences of a language nearest to any query vector as (doc_id, sentence index, best

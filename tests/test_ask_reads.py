@@ -1,0 +1,44 @@
+"""What a question reads from the store: ranked chunk ids without their texts, then the texts of its final hits
+only (one get per language), with chunks deleted in between skipped."""
+
+from __future__ import annotations
+
+import numpy as np
+from test_store import EN, SR, add_document, unit
+
+from assistant.config import Settings
+from assistant.keyword import KeywordIndex
+from assistant.retrieval import Retriever
+from assistant.store import Store
+
+
+def test_rank_chunks_ranks_as_query_chunks_does_without_the_texts(tmp_path):
+    store = Store(Settings(home=tmp_path / "home"))
+    add_document(store, EN, 10)
+    add_document(store, SR, 20)
+    # Two phrasings of a question: each chunk counts with its best similarity to either.
+    vectors = np.stack([unit(11), unit(12) * 0.6 + unit(13) * 0.4])
+    for language in ("en", "sr", "ru"):
+        full = store.query_chunks(vectors, 2, None, language)
+        assert store.rank_chunks(vectors, 2, None, language) == [(cid, sim) for cid, sim, _text, _meta in full]
+    ranked = store.rank_chunks(vectors, 2, None, "en")
+    assert [cid for cid, _sim in ranked] == ["en_report:h:0", "en_report:h:1"] and ranked[0][1] > 0.999
+
+
+def test_final_hits_read_their_texts_and_skip_chunks_deleted_since_ranking(tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings)
+    add_document(store, EN, 10)
+    add_document(store, SR, 20)
+    retriever = Retriever(store, KeywordIndex(settings.keyword_path), store.records())
+    ranked = ["sr_report:h:1", "gone:h:0", "en_report:h:0", "en_report:gone:3", "en_report:h:1"]
+
+    got = retriever._texts(ranked, 2)
+    assert [cid for cid, _ in got] == ["sr_report:h:1", "en_report:h:0"]
+    text, meta = dict(got)["sr_report:h:1"]
+    assert text == SR.text[meta["start"] : meta["end"]] and meta["doc_id"] == "sr_report"
+
+    # Two of the first four are gone: the fifth fills the third place.
+    assert [cid for cid, _ in retriever._texts(ranked, 3)] == ["sr_report:h:1", "en_report:h:0", "en_report:h:1"]
+    assert [cid for cid, _ in retriever._texts(ranked, 10)] == ["sr_report:h:1", "en_report:h:0", "en_report:h:1"]
+    assert retriever._texts([], 5) == []
