@@ -16,6 +16,8 @@ from .text import keyword_tokens
 RRF_K = 60
 # A keyword that occurs in at most this many chunks names something (a person, body, figure).
 RARE_DF = 1
+# Chunks whose text and metadata a Retriever keeps once read (a few MB at most).
+CHUNK_CACHE = 2048
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Retriever:
         self.records = records  # the indexed documents by id: their languages and dates
         self.languages = sorted({r.language for r in records.values()})
         self._spans: dict[str, dict[int, tuple[str, ...]]] = {}
+        # Text and metadata of chunks already read, by id. A chunk id names one content (it changes with its
+        # document's), and a Retriever lives only as long as the store it was made for (Assistant._reload).
+        self._chunk_texts: dict[str, tuple[str, dict]] = {}
 
     def search(
         self,
@@ -107,7 +112,8 @@ class Retriever:
                 if self._doc_of(cid) in boost:
                     fused[cid] += 1.0 / (RRF_K + 1)
         ranked = sorted(fused, key=lambda c: -fused[c])
-        return [Hit(cid, text, meta, fused[cid]) for cid, (text, meta) in self._texts(ranked, k)]
+        # Each hit gets its own metadata dict: the kept one must not change with what a caller does to it.
+        return [Hit(cid, text, dict(meta), fused[cid]) for cid, (text, meta) in self._texts(ranked, k)]
 
     def _texts(self, ranked: list[str], k: int) -> list[tuple[str, tuple[str, dict]]]:
         """Return the first k chunks of ranked that the store still holds, with their text and metadata, read
@@ -119,10 +125,22 @@ class Retriever:
             start += len(batch)
             by_language: dict[str, list[str]] = {}
             for cid in batch:
-                by_language.setdefault(self._language_of(cid), []).append(cid)
+                if cid in self._chunk_texts:
+                    found[cid] = self._chunk_texts[cid]
+                else:
+                    by_language.setdefault(self._language_of(cid), []).append(cid)
             for lang, ids in by_language.items():
-                found.update(self.store.get_chunks(ids, lang or None))
+                got = self.store.get_chunks(ids, lang or None)
+                found.update(got)
+                self._remember(got)
         return [(cid, found[cid]) for cid in ranked[:start] if cid in found]
+
+    def _remember(self, texts: dict[str, tuple[str, dict]]) -> None:
+        """Keep chunks' texts and metadata for the next question, the oldest going past CHUNK_CACHE."""
+        self._chunk_texts.update(texts)
+        if len(self._chunk_texts) > CHUNK_CACHE:
+            for cid in list(self._chunk_texts)[: len(self._chunk_texts) - CHUNK_CACHE]:
+                del self._chunk_texts[cid]
 
     def _allowed_docs(self, filters: Filters) -> list[str] | None:
         """Return the documents a date or document filter leaves, None for all."""

@@ -42,3 +42,28 @@ def test_final_hits_read_their_texts_and_skip_chunks_deleted_since_ranking(tmp_p
     assert [cid for cid, _ in retriever._texts(ranked, 3)] == ["sr_report:h:1", "en_report:h:0", "en_report:h:1"]
     assert [cid for cid, _ in retriever._texts(ranked, 10)] == ["sr_report:h:1", "en_report:h:0", "en_report:h:1"]
     assert retriever._texts([], 5) == []
+
+
+def test_chunks_once_read_are_kept_for_the_next_question(tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings)
+    add_document(store, EN, 10)
+    retriever = Retriever(store, KeywordIndex(settings.keyword_path), store.records())
+    first = retriever._texts(["en_report:h:0", "en_report:h:1"], 2)
+    # Deleted from the store behind this Retriever's back (a new store is a new Retriever): still answered
+    # from what was read, so the second question made no store round trip for it.
+    store.chunks.delete(ids=["en_report:h:0"])
+    assert retriever._texts(["en_report:h:0"], 1) == first[:1]
+    assert Retriever(store, KeywordIndex(settings.keyword_path), store.records())._texts(["en_report:h:0"], 1) == []
+
+
+def test_the_kept_chunks_are_bounded(tmp_path, monkeypatch):
+    from assistant import retrieval
+
+    monkeypatch.setattr(retrieval, "CHUNK_CACHE", 1)
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings)
+    add_document(store, EN, 10)
+    retriever = Retriever(store, KeywordIndex(settings.keyword_path), store.records())
+    retriever._texts(["en_report:h:0", "en_report:h:1"], 2)
+    assert list(retriever._chunk_texts) == ["en_report:h:1"]  # the oldest went
