@@ -67,3 +67,30 @@ def test_the_kept_chunks_are_bounded(tmp_path, monkeypatch):
     retriever = Retriever(store, KeywordIndex(settings.keyword_path), store.records())
     retriever._texts(["en_report:h:0", "en_report:h:1"], 2)
     assert list(retriever._chunk_texts) == ["en_report:h:1"]  # the oldest went
+
+
+def test_keyword_tokens_read_each_word_by_its_language_and_use_whatever_was_asked_before():
+    from assistant.text import keyword_tokens
+
+    # The same word in another language, as a query or written as a name gives other tokens: each is its own
+    # entry of the per-word cache, asked in either order.
+    for _ in range(2):
+        assert keyword_tokens("sarajevu", "sr") == ["sarajev"]
+        assert keyword_tokens("sarajevu", "sr", query=True) == ["sarajev", "^saraje", "~srjf"]
+        assert keyword_tokens("Sarajevu", "sr") == ["sarajev", "^saraje", "~srjf"]
+        assert keyword_tokens("председатель", "ru") != keyword_tokens("председатель", "sr")
+    # A text's tokens are its words' tokens in order, stop words dropped.
+    assert keyword_tokens("the meeting in Sarajevu", "en") == keyword_tokens("meeting", "en") + keyword_tokens(
+        "Sarajevu", "en")
+
+
+def test_a_long_sentences_clause_reads_the_same_however_often_it_is_focused():
+    from assistant.answer import _clause_reading
+    from assistant.facts import sentence_facts
+    from assistant.text import content_words
+
+    clause = "coca cultivation in Colombia rose by 97.4 percent in 2020"
+    words, facts = _clause_reading(clause, "en")
+    assert _clause_reading(clause, "en") == (words, facts)
+    assert words == {w for w in content_words(clause, "en") if w[:1] not in "^~"} and "97.4" in facts.figures
+    assert facts == sentence_facts(clause, "en")
