@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -156,10 +157,8 @@ def focus(s: Scored, query: Query) -> Scored:
         """Return what a clause holds of the question beyond the names it gives (its own words, the kind of
         fact and unit asked for), and that plus its rare words: a clause that only names the question's
         subject ("from the Republic of Serbia (DPNSEE)") does not say what was asked about it."""
-        text = c.text[span[0]:span[1]]
-        words = {w for w in content_words(text, c.language) if w[:1] not in "^~"}
+        words, facts = _clause_reading(c.text[span[0]:span[1]], c.language)
         value = sum(query.weights.get(w, 1.0) for w in (asked - rare) & words)
-        facts = sentence_facts(text, c.language)
         if query.kind in ("who", "when", "where", "how_much") and type_new(query, facts):
             value += 3.0
         if query.unit and query.unit in facts.units:
@@ -174,6 +173,13 @@ def focus(s: Scored, query: Query) -> Scored:
     a, b = pieces[best]
     narrowed = replace(c, start=c.start + a, end=c.start + b, text=c.text[a:b])
     return replace(s, candidate=narrowed)
+
+
+@lru_cache(maxsize=4096)
+def _clause_reading(text: str, language: str) -> tuple[frozenset[str], Facts]:
+    """Return a clause's plain content words and its facts. Cached: they depend on the clause alone, and the
+    same long sentences of a report come up question after question."""
+    return frozenset(w for w in content_words(text, language) if w[:1] not in "^~"), sentence_facts(text, language)
 
 
 def _as_passage(c: Candidate) -> Passage:

@@ -16,6 +16,8 @@ from .text import keyword_tokens
 RRF_K = 60
 # A keyword that occurs in at most this many chunks names something (a person, body, figure).
 RARE_DF = 1
+# Chunks whose text and metadata a Retriever keeps once read (a few MB at most).
+CHUNK_CACHE = 2048
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Retriever:
         self.records = records  # the indexed documents by id: their languages and dates
         self.languages = sorted({r.language for r in records.values()})
         self._spans: dict[str, dict[int, tuple[str, ...]]] = {}
+        # Text and metadata of chunks already read, by id. A chunk id names one content (it changes with its
+        # document's), and a Retriever lives only as long as the store it was made for (Assistant._reload).
+        self._chunk_texts: dict[str, tuple[str, dict]] = {}
 
     def search(
         self,
@@ -94,8 +99,7 @@ class Retriever:
         if allowed is not None:
             fields["doc_id"] = set(allowed)
         keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
-        rankings: list[list[str]] = []
-        rankings += [[cid for cid, _sim in job.result()] for job in chunk_jobs]
+        rankings = [[cid for cid, _sim in job.result()] for job in chunk_jobs]
         rankings += [job.result() for job in sentence_jobs]
         rankings.append([cid for cid, _score in keyword])
         fused: dict[str, float] = {}
@@ -108,16 +112,35 @@ class Retriever:
                 if self._doc_of(cid) in boost:
                     fused[cid] += 1.0 / (RRF_K + 1)
         ranked = sorted(fused, key=lambda c: -fused[c])
-        # Texts and metadata of the chunks that may be kept, from their language's collection (a few spare: a
-        # chunk deleted since its ranking is skipped).
-        wanted: dict[str, list[str]] = {}
-        for cid in ranked[: k + 5]:
-            wanted.setdefault(self._language_of(cid), []).append(cid)
-        info: dict[str, tuple[str, dict]] = {}
-        for lang, ids in wanted.items():
-            info.update(self.store.get_chunks(ids, lang or None))
-        ranked = [cid for cid in ranked if cid in info][:k]
-        return [Hit(cid, info[cid][0], info[cid][1], fused[cid]) for cid in ranked]
+        # Each hit gets its own metadata dict: the kept one must not change with what a caller does to it.
+        return [Hit(cid, text, dict(meta), fused[cid]) for cid, (text, meta) in self._texts(ranked, k)]
+
+    def _texts(self, ranked: list[str], k: int) -> list[tuple[str, tuple[str, dict]]]:
+        """Return the first k chunks of ranked that the store still holds, with their text and metadata, read
+        in one get per language (a chunk deleted since it was ranked makes room for the next)."""
+        found: dict[str, tuple[str, dict]] = {}
+        start = 0
+        while start < len(ranked) and len(found) < k:
+            batch = ranked[start : start + k - len(found)]
+            start += len(batch)
+            by_language: dict[str, list[str]] = {}
+            for cid in batch:
+                if cid in self._chunk_texts:
+                    found[cid] = self._chunk_texts[cid]
+                else:
+                    by_language.setdefault(self._language_of(cid), []).append(cid)
+            for lang, ids in by_language.items():
+                got = self.store.get_chunks(ids, lang or None)
+                found.update(got)
+                self._remember(got)
+        return [(cid, found[cid]) for cid in ranked[:start] if cid in found]
+
+    def _remember(self, texts: dict[str, tuple[str, dict]]) -> None:
+        """Keep chunks' texts and metadata for the next question, the oldest going past CHUNK_CACHE."""
+        self._chunk_texts.update(texts)
+        if len(self._chunk_texts) > CHUNK_CACHE:
+            for cid in list(self._chunk_texts)[: len(self._chunk_texts) - CHUNK_CACHE]:
+                del self._chunk_texts[cid]
 
     def _allowed_docs(self, filters: Filters) -> list[str] | None:
         """Return the documents a date or document filter leaves, None for all."""

@@ -140,29 +140,33 @@ def keyword_tokens(text: str, language: str | None = None, query: bool = False) 
     text = unicodedata.normalize("NFKC", text)
     out: list[str] = []
     for word in _WORD.findall(text):
-        low = word.lower()
-        if low.isdigit():
-            out.append(low)
-            continue
-        if _CYR.search(low):
-            if language == "ru":
-                stem = _stemmer("ru").stemWord(low)
-                token = fold(stem, "ru")
-            else:
-                token = fold(_stemmer("sr").stemWord(cyrtranslit.to_latin(low, "sr")), "sr")
-        else:
-            stemmer = _stemmer("sr" if language == "sr" else "en")
-            token = strip_accents(stemmer.stemWord(low))
-        plain = fold(low, language)
-        if plain in _ALL_STOP or len(token) < 2 and not token.isdigit():
-            continue
-        out.append(token)
-        if len(plain) >= PREFIX and (query or word[0].isupper()):
-            out.append("^" + plain[:PREFIX])
-            bones = skeleton(word)
-            if bones:
-                out.append("~" + bones)
+        out += _word_tokens(word, language, query)
     return out
+
+
+@lru_cache(maxsize=1 << 15)
+def _word_tokens(word: str, language: str, query: bool) -> tuple[str, ...]:
+    """Return keyword_tokens of one word. Cached: a question's words and its candidate sentences' are
+    mostly words seen before, and stemming and folding each again was ~2 ms of every question."""
+    low = word.lower()
+    if low.isdigit():
+        return (low,)
+    if _CYR.search(low):
+        if language == "ru":
+            stem = _stemmer("ru").stemWord(low)
+            token = fold(stem, "ru")
+        else:
+            token = fold(_stemmer("sr").stemWord(cyrtranslit.to_latin(low, "sr")), "sr")
+    else:
+        stemmer = _stemmer("sr" if language == "sr" else "en")
+        token = strip_accents(stemmer.stemWord(low))
+    plain = fold(low, language)
+    if plain in _ALL_STOP or len(token) < 2 and not token.isdigit():
+        return ()
+    if len(plain) >= PREFIX and (query or word[0].isupper()):
+        bones = skeleton(word)
+        return (token, "^" + plain[:PREFIX]) + (("~" + bones,) if bones else ())
+    return (token,)
 
 
 def content_words(text: str, language: str | None = None) -> set[str]:
