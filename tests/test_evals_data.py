@@ -7,7 +7,8 @@ folding the scorer applies), and the sets cover every seed report in every quest
 Each property is one test over all items that names every offender, so a broken line shows up once with
 all its neighbours in the same state, and no test passes by having nothing to look at. Items live in
 evals/qa.jsonl and evals/conversations.jsonl, and, for the larger corpus, in evals/corpus/qa.jsonl and
-evals/corpus/conversations.jsonl; a gold `doc` names a report in seeds/ or in evals/corpus/.
+evals/corpus/conversations.jsonl (and the blind conversations, evals/blind/conversations.jsonl); a gold `doc`
+names a report in seeds/ or in evals/corpus/.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ SEEDS = ROOT / "seeds"
 EVALS = ROOT / "evals"
 CORPUS = EVALS / "corpus"
 QA_FILES = (EVALS / "qa.jsonl", CORPUS / "qa.jsonl")
-CONV_FILES = (EVALS / "conversations.jsonl", CORPUS / "conversations.jsonl")
+CONV_FILES = (EVALS / "conversations.jsonl", CORPUS / "conversations.jsonl", EVALS / "blind" / "conversations.jsonl")
 REPORT_DIRS = (SEEDS, CORPUS / "reports", CORPUS)
 TEXT_SUFFIXES = {".txt", ".md"}
 
