@@ -24,7 +24,7 @@ from .keyword import KeywordIndex
 from .query import Query, parse
 from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store, forget_client
-from .text import content_words, detect_language, script_variants
+from .text import cognate_keys, content_words, detect_language, script_variants
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
@@ -52,6 +52,7 @@ class _DocSentences:
     vectors: np.ndarray
     twins: list[tuple[str, int, int] | None]
     words: list[frozenset[str]]  # content words of each sentence
+    cognates: list[frozenset[str]]  # and their skeletons (text.cognate_keys)
     facts: list[Facts]
     centrality: np.ndarray  # each sentence's closeness to the report's mean sentence vector
     report_words: frozenset[str] = frozenset()
@@ -360,6 +361,7 @@ class Assistant:
                 vectors=vectors,
                 twins=[tuple(json.loads(m["twin"])) if m.get("twin") else None for m in metas],
                 words=words,
+                cognates=[cognate_keys(w) for w in words],
                 facts=facts,
                 centrality=centrality,
                 report_words=frozenset().union(*words) if words else frozenset(),
@@ -396,7 +398,7 @@ class Assistant:
                     chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"], language=m["language"],
                     date=self._date(m), start=start, end=end, text=text[start:end], score=0.0, twin=twin,
                     vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.fused / best, words=sents.words[i],
-                    facts=sents.facts[i], report_words=sents.report_words,
+                    cognates=sents.cognates[i], facts=sents.facts[i], report_words=sents.report_words,
                     report_countries=sents.report_countries, report_lead=sents.report_lead,
                     centrality=float(sents.centrality[i]), position=int(i)))
         return out

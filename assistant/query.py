@@ -11,7 +11,7 @@ import numpy as np
 
 from .facts import UNITS, Facts, sentence_facts
 from .inputs import worth_searching
-from .text import content_words, detect_language, detect_script, fold, keyword_tokens
+from .text import cognate, content_words, detect_language, detect_script, fold, keyword_tokens
 
 # Interrogatives of the three languages (folded, Latin script). The first that matches names the kind of
 # fact asked for; "what" is the default.
@@ -68,6 +68,7 @@ class Query:
     known: float = 1.0  # share of the question's own words the index holds (any script, as stem or name)
     carried_docs: tuple[str, ...] = ()  # the reports the conversation is about (follow-ups)
     weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # idf of its words
+    cognates: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # its words' skeletons
     vectors: np.ndarray | None = field(default=None, compare=False, repr=False)  # one row per phrasing
 
     @property
@@ -144,4 +145,5 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         known=known_share(text, language, df) if document_frequency else 1.0,
         carried_docs=tuple(carried_docs),
         weights={w: (idf(w) if idf else 1.0) for w in words},
+        cognates={w: k for w in words if (k := cognate(w)) and w[:1] not in "^~"},
     )

@@ -19,15 +19,18 @@ import numpy as np
 
 from .facts import Facts
 from .query import Query
+from .text import cognate_in
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 
-FEATURES = (
+_OWN = (
     "similarity",  # cosine of the question's best phrasing and the sentence
     "similarity_gap",  # how far below the best candidate's similarity
     "cross_lingual",  # the sentence is in another language than the question
     "similarity_cross",  # similarity when cross-lingual (lets each language pair have its own scale)
     "word_overlap",  # idf-weighted share of the question's words in the sentence
+    "cognate_overlap",  # the same, a word also counting when the sentence has a word of its consonant
+    #                     skeleton: a cognate in another language or script ("семинар", "seminaru")
     "focus_overlap",  # the same for the question's words its report's lead does not use: what it asks, not
     #                   which report it asks about
     "no_focus",  # every word of the question is in the report's lead
@@ -47,6 +50,12 @@ FEATURES = (
     "conversation",  # it is in a report the conversation is about
     "log_words",  # length: long sentences resemble more questions
 )
+# Every feature also weighs apart for a sentence in another language than the question: how far word
+# overlap, names or a report's lead count is not the same across languages as within one (the issue of
+# a single cross-lingual offset, for every feature). similarity_cross is already that for similarity.
+_CROSSED = tuple(n for n in _OWN if n not in ("similarity", "cross_lingual", "similarity_cross"))
+FEATURES = _OWN + tuple(f"cross:{n}" for n in _CROSSED)
+_COL = {name: i for i, name in enumerate(FEATURES)}
 
 
 def _new(found: tuple[str, ...], stated: tuple[str, ...]) -> bool:
@@ -86,11 +95,14 @@ def features(query: Query, sentences: list) -> np.ndarray:
     rare = query.rare
     countries = set(query.facts.countries)
     typed = query.kind in ("who", "when", "where", "how_much")
+    c_total = sum(weight.get(w, 1.0) for w in query.cognates)
     rows = []
     for s, sim in zip(sentences, sims, strict=True):
         sim = float(sim)
         cross = float(s.language != query.language)
         overlap = sum(weight.get(w, 1.0) for w in query.words & s.words) / q_total if q_total else 0.0
+        cognates = sum(weight.get(w, 1.0) for w, k in query.cognates.items()
+                       if w in s.words or cognate_in(k, s.cognates)) / c_total if c_total else 0.0
         focus = query.words - s.report_lead
         f_total = sum(weight.get(w, 1.0) for w in focus)
         focus_overlap = sum(weight.get(w, 1.0) for w in focus & s.words) / f_total if f_total else 0.0
@@ -100,6 +112,7 @@ def features(query: Query, sentences: list) -> np.ndarray:
             cross,
             sim * cross,
             overlap,
+            cognates,
             focus_overlap,
             float(not focus),
             len(rare & s.words) / len(rare) if rare else 1.0,
@@ -118,7 +131,9 @@ def features(query: Query, sentences: list) -> np.ndarray:
             float(s.doc_id in query.carried_docs),
             math.log1p(s.facts.words),
         ))
-    return np.asarray(rows, dtype=np.float32)
+    own = np.asarray(rows, dtype=np.float32)
+    crossed = own[:, [_COL[n] for n in _CROSSED]] * own[:, [_COL["cross_lingual"]]]
+    return np.hstack([own, crossed])
 
 
 # What decides "found" for a question, read off its best sentence (and the runner-up): the ranking model's
@@ -135,7 +150,6 @@ GATE_FEATURES = (
     "known_words",  # share of the question's own words the index holds: a question about something the
     #                 reports never speak of has few
 )
-_COL = {name: i for i, name in enumerate(FEATURES)}
 
 
 def question_inputs(query: Query) -> tuple[float, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import cyrtranslit
@@ -126,6 +127,37 @@ def skeleton(word: str) -> str:
     consonants = re.sub(r"[^a-z]|[aeiou]", "", w)
     consonants = re.sub(r"(.)\1+", r"\1", consonants)
     return consonants[:4] if len(consonants) >= 3 else ""
+
+
+def cognate(token: str) -> str:
+    """Return the consonant skeleton of a content word's stem ("" for a name prefix, a number or a word too
+    short): Russian "представлял", Serbian "представљао" and "predstavljao" all give "prds", as do
+    "seminar" and "семинару" ("smnr"); a word and its translation that share a root share it."""
+    if token[:1] == "~":
+        return token[1:]
+    if token[:1] == "^" or token.isdigit():
+        return ""
+    return skeleton(token)
+
+
+def cognate_keys(words: Iterable[str]) -> frozenset[str]:
+    """Return what cognate_in looks a question word's skeleton up in: each word's skeleton ("=prds") and,
+    for a full four-letter one, its first three letters ("3srb"), since inflection can add a consonant
+    ("Serbia" gives "srb", "Србију" "srbj")."""
+    keys = set()
+    for w in words:
+        k = cognate(w)
+        if k:
+            keys.add("=" + k)
+            if len(k) == 4:
+                keys.add("3" + k[:3])
+    return frozenset(keys)
+
+
+def cognate_in(key: str, keys: frozenset[str]) -> bool:
+    """Return whether a skeleton (cognate) matches one of keys (cognate_keys), one letter's inflection apart."""
+    return bool(key) and ("=" + key in keys or (len(key) == 3 and "3" + key in keys)
+                          or (len(key) == 4 and "=" + key[:3] in keys))
 
 
 def keyword_tokens(text: str, language: str | None = None, query: bool = False) -> list[str]:

@@ -19,11 +19,12 @@ from assistant.types import Answer
 
 
 def cand(text, doc="d", language="en", vec=(1.0, 0.0), position=5, lead=frozenset()):
-    from assistant.text import content_words
+    from assistant.text import cognate_keys, content_words
 
+    words = frozenset(content_words(text, language))
     return Candidate(chunk_id=f"{doc}:{position}", doc_id=doc, source="s", title="t", language=language, date="",
                      start=0, end=len(text), text=text, score=0.0, vector=np.asarray(vec, dtype=np.float32),
-                     words=frozenset(content_words(text, language)), facts=sentence_facts(text, language, position),
+                     words=words, cognates=cognate_keys(words), facts=sentence_facts(text, language, position),
                      report_lead=lead, position=position)
 
 
@@ -41,6 +42,19 @@ def test_features_read_the_kind_of_fact_unit_plan_and_language():
     assert list(column(x, "type_new")) == [1, 0, 1] and list(column(x, "unit_given")) == [1, 0, 1]
     assert list(column(x, "plan_for_fact")) == [0, 1, 0] and list(column(x, "cross_lingual")) == [0, 0, 1]
     assert column(x, "similarity_gap")[1] == pytest.approx(0.6 - 1.0)
+
+
+def test_cognates_count_across_languages_and_every_feature_weighs_apart_across_them():
+    q = parse("Кто представлял Сербию на семинаре?")  # Russian
+    q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
+    rows = [cand("Србију је на семинару представљао директор Канцеларије.", language="sr"),
+            cand("Радионица је трајала два дана.", language="sr")]
+    x = features(q, rows)
+    assert column(x, "word_overlap")[0] < 0.5  # few words share a stem across the two languages
+    assert column(x, "cognate_overlap")[0] > 0.9 and column(x, "cognate_overlap")[1] == 0.0
+    assert list(column(x, "cross:cognate_overlap")) == list(column(x, "cognate_overlap"))  # cross-lingual
+    same = features(q, [cand("Кто представлял Сербию?", language="ru")])
+    assert column(same, "cognate_overlap")[0] > 0 and column(same, "cross:cognate_overlap")[0] == 0.0
 
 
 def test_focus_words_leave_out_what_only_names_the_report():

@@ -102,6 +102,17 @@ def test_keyword_tokens_match_a_name_in_any_script_and_drop_stop_words():
     assert "^sarajevo"[:7] in keyword_tokens("sarajevo", "sr", query=True)
 
 
+def test_cognates_match_a_root_across_languages_one_inflection_apart():
+    from assistant.text import cognate, cognate_in, cognate_keys, content_words
+
+    serbian = cognate_keys(content_words("Србију је представљао в. д. директора на семинару.", "sr"))
+    for word, language in (("представлял", "ru"), ("seminar", "en"), ("Serbia", "en")):
+        key = cognate(next(iter(content_words(word, language))))
+        assert cognate_in(key, serbian), word
+    assert not cognate_in(cognate(next(iter(content_words("heroin", "en")))), serbian)
+    assert cognate("^saraje") == "" and cognate("2016") == "" and cognate("~srb") == "srb"
+
+
 def test_skeleton_is_the_same_across_scripts():
     assert skeleton("Coordinating") == skeleton("Координационог") == skeleton("Koordinacionog") == "krdn"
     assert skeleton("ab") == ""  # too few consonants to say anything
