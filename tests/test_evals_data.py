@@ -478,14 +478,15 @@ def _blind_report_forms() -> dict[str, str]:
 
 def test_blind_corpus_set():
     """The blind set covers every blind report in all four question forms, mostly across languages, with enough
-    unanswerable questions (half of them near misses); items cited from a translation pair use facts from both."""
+    unanswerable questions (half of them near misses); an item cited from several reports (a translation pair, or a
+    blind report and a corpus report stating the same fact) uses key facts found in each."""
     items = [q for q in QA if q["_file"] == "evals/blind/corpus/qa.jsonl"]
     forms = _blind_report_forms()
     reports = {p.stem for p in (BLIND_CORPUS / "reports").iterdir() if p.suffix in TEXT_SUFFIXES}
     assert len(items) >= 90 and set(forms) == reports, (len(items), sorted(set(forms) ^ reports))
     assert {q["form"] for q in items} == set(FORMS)
     answerable = [q for q in items if q["answerable"] is True]
-    assert {d for q in answerable for d in _docs(q)} == reports
+    assert reports <= {d for q in answerable for d in _docs(q)}, "a blind report without an answerable item"
     cross = [q for q in answerable if q["form"] not in {forms.get(d) for d in _docs(q)}]
     assert 2 * len(cross) >= len(items), f"only {len(cross)} cross-lingual items of {len(items)}"
     unanswerable = [q for q in items if q["answerable"] is False]
