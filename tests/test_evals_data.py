@@ -41,7 +41,7 @@ CND_SR, CND_EN = SEED_DOCS[0], SEED_DOCS[1]
 FORMS = {"en": ("en", "Latin"), "sr-Cyrl": ("sr", "Cyrillic"), "sr-Latn": ("sr", "Latin"), "ru": ("ru", "Cyrillic")}
 TYPES = {"who", "when", "where", "how_much", "what", "why"}
 KINDS = {"first", "follow_up", "topic_switch", "unrelated"}
-QA_ID = re.compile(r"qa-[bc]?\d{3}")
+QA_ID = re.compile(r"qa-[bcs]?\d{3}")
 CONV_ID = re.compile(r"conv-[bc]?\d{2}")
 QA_FIELDS = {"id", "question", "form", "language", "script", "type", "answerable", "answer", "key_facts", "gold"}
 TURN_FIELDS = {"question", "answerable", "type", "answer", "key_facts", "gold"}
@@ -315,7 +315,7 @@ def test_turn_kind_check_catches_bad_kinds():
 
 
 def test_ids_well_formed_and_unique():
-    bad = [f"{_label(q)}: id is not qa-NNN, qa-bNNN or qa-cNNN" for q in QA if not QA_ID.fullmatch(str(q.get("id")))]
+    bad = [f"{_label(q)}: id is not qa-NNN, qa-bNNN, qa-cNNN or qa-sNNN" for q in QA if not QA_ID.fullmatch(str(q.get("id")))]
     bad += [f"{_label(c)}: id is not conv-NN, conv-bNN or conv-cNN" for c in CONVS if not CONV_ID.fullmatch(str(c.get("id")))]
     ids = Counter(str(r.get("id")) for r in QA + CONVS)
     bad += [f"id {i} used {n} times" for i, n in ids.items() if n > 1]
