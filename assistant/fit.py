@@ -1,5 +1,6 @@
 """Fitting the scorer: a logistic model on (question, sentence) pairs labelled from the gold spans, folds
-that leave one report out, and the "not found" threshold calibrated on probabilities of held-out folds.
+that leave one report out, and the "not found" threshold calibrated (Platt scaling) on probabilities of
+held-out folds.
 
 Only `assistant eval` fits; answering reads the weights file. scikit-learn is therefore needed for
 evaluation, not to answer (`pip install -e '.[test]'`).
@@ -86,6 +87,26 @@ def utility(outcomes: list[tuple[bool, float, bool]], threshold: float) -> float
 
 
 def calibrate(outcomes: list[tuple[bool, float, bool]]) -> float:
+    """Return the confidence at which answering and refusing weigh the same: where a logistic curve fitted
+    to the outcomes (answerable or not, on the confidence's log-odds, each class weighing the same) crosses
+    one half (Platt scaling). A curve fitted to every outcome moves little when one of them changes; the best
+    cut of the step-shaped utility jumps between near-equal peaks when the utility is flat, and a threshold
+    that moves from fold to fold costs held-out answers and refusals alike."""
+    conf = np.clip(np.asarray([p for _, p, _ in outcomes], dtype=np.float64), 1e-6, 1 - 1e-6)
+    answerable = np.asarray([a for a, _, _ in outcomes], dtype=int)
+    if len(set(answerable.tolist())) < 2:
+        return best_cut(outcomes)
+    from sklearn.linear_model import LogisticRegression
+
+    logit = np.log(conf / (1 - conf))[:, None]
+    model = LogisticRegression(C=1e6, class_weight="balanced", max_iter=1000).fit(logit, answerable)
+    slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
+    if slope <= 0:  # confidence does not rise with answerability: no curve to read a threshold from
+        return best_cut(outcomes)
+    return float(1 / (1 + np.exp(intercept / slope)))
+
+
+def best_cut(outcomes: list[tuple[bool, float, bool]]) -> float:
     """Return the threshold of best utility (the middle of the best range, so that it is not set on one
     item's edge)."""
     points = sorted({p for _, p, _ in outcomes})

@@ -11,7 +11,7 @@ import pytest
 from assistant.answer import Candidate
 from assistant.evaluation import Item, Result
 from assistant.facts import sentence_facts
-from assistant.fit import Example, calibrate, fit, fit_calibrated, heldout, utility
+from assistant.fit import Example, best_cut, calibrate, fit, fit_calibrated, heldout, utility
 from assistant.heldout import report_groups
 from assistant.query import parse
 from assistant.scorer import FEATURES, WEIGHTS_FILE, Weights, features, load_weights
@@ -87,9 +87,41 @@ def test_fit_learns_the_separating_feature_and_folds_the_scaling_in():
 
 def test_the_threshold_is_where_answers_are_right_and_refusals_are_of_unanswerable_questions():
     outcomes = [(True, 0.9, True), (True, 0.8, False), (False, 0.3, False), (False, 0.2, False)]
-    t = calibrate(outcomes)
-    assert 0.3 < t < 0.8 and utility(outcomes, t) == 1.0
-    assert utility(outcomes, 0.0) < utility(outcomes, t) and utility(outcomes, 1.0) < utility(outcomes, t)
+    for t in (calibrate(outcomes), best_cut(outcomes)):
+        assert 0.3 < t < 0.8 and utility(outcomes, t) == 1.0
+        assert utility(outcomes, 0.0) < utility(outcomes, t) and utility(outcomes, 1.0) < utility(outcomes, t)
+
+
+def _overlapping_outcomes(seed=0, n=300):
+    """Answerable questions' confidences around 0.6, unanswerable ones' around 0.4 (mirror images on the
+    log-odds scale, so even odds fall at one half), overlapping as real ones do."""
+    rng = np.random.default_rng(seed)
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    return ([(True, float(sigmoid(z)), True) for z in rng.normal(0.4, 1.0, n)]
+            + [(False, float(sigmoid(z)), False) for z in rng.normal(-0.4, 1.0, n)])
+
+
+def test_the_calibrated_threshold_sits_where_the_classes_have_even_odds():
+    assert calibrate(_overlapping_outcomes()) == pytest.approx(0.5, abs=0.04)
+
+
+def test_the_calibrated_threshold_barely_moves_when_outcomes_do():
+    """Where the classes overlap, the best cut of the step-shaped utility jumps between near-equal peaks
+    when a few confidences move a little; the fitted curve's threshold stays put."""
+    base = _overlapping_outcomes()
+    rng = np.random.default_rng(1)
+    jittered = [[(a, min(max(p + rng.normal(0, 0.01), 0.0), 1.0), g) for a, p, g in base] for _ in range(10)]
+    fitted = [calibrate(o) for o in jittered]
+    cuts = [best_cut(o) for o in jittered]
+    assert max(fitted) - min(fitted) < 0.01
+    assert max(fitted) - min(fitted) < (max(cuts) - min(cuts)) / 3
+
+
+def test_calibration_falls_back_when_confidence_says_nothing():
+    only_answerable = [(True, 0.7, True), (True, 0.4, False)]
+    assert 0.0 <= calibrate(only_answerable) <= 1.0
+    backwards = [(True, 0.2, True), (True, 0.3, True), (False, 0.8, False), (False, 0.9, False)]
+    assert calibrate(backwards) == best_cut(backwards)
 
 
 def test_heldout_weights_never_see_their_own_group():
