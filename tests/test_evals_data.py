@@ -7,8 +7,8 @@ folding the scorer applies), and the sets cover every seed report in every quest
 Each property is one test over all items that names every offender, so a broken line shows up once with
 all its neighbours in the same state, and no test passes by having nothing to look at. Items live in
 evals/qa.jsonl and evals/conversations.jsonl, and, for the larger corpus, in evals/corpus/qa.jsonl and
-evals/corpus/conversations.jsonl (and the blind conversations, evals/blind/conversations.jsonl); a gold `doc`
-names a report in seeds/ or in evals/corpus/.
+evals/corpus/conversations.jsonl (and the blind sets: evals/blind/conversations.jsonl, evals/blind/qa.jsonl and
+evals/blind/corpus/qa.jsonl); a gold `doc` names a report in seeds/, evals/corpus/ or evals/blind/corpus/reports/.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "seeds"
 EVALS = ROOT / "evals"
 CORPUS = EVALS / "corpus"
-QA_FILES = (EVALS / "qa.jsonl", CORPUS / "qa.jsonl")
+BLIND_CORPUS = EVALS / "blind" / "corpus"
+QA_FILES = (EVALS / "qa.jsonl", CORPUS / "qa.jsonl", EVALS / "blind" / "qa.jsonl", BLIND_CORPUS / "qa.jsonl")
 CONV_FILES = (EVALS / "conversations.jsonl", CORPUS / "conversations.jsonl", EVALS / "blind" / "conversations.jsonl")
-REPORT_DIRS = (SEEDS, CORPUS / "reports", CORPUS)
+REPORT_DIRS = (SEEDS, CORPUS / "reports", CORPUS, BLIND_CORPUS / "reports")
 TEXT_SUFFIXES = {".txt", ".md"}
 
 SEED_DOCS = (
@@ -40,7 +41,7 @@ CND_SR, CND_EN = SEED_DOCS[0], SEED_DOCS[1]
 FORMS = {"en": ("en", "Latin"), "sr-Cyrl": ("sr", "Cyrillic"), "sr-Latn": ("sr", "Latin"), "ru": ("ru", "Cyrillic")}
 TYPES = {"who", "when", "where", "how_much", "what", "why"}
 KINDS = {"first", "follow_up", "topic_switch", "unrelated"}
-QA_ID = re.compile(r"qa-c?\d{3}")
+QA_ID = re.compile(r"qa-[bcs]?\d{3}")
 CONV_ID = re.compile(r"conv-[bc]?\d{2}")
 QA_FIELDS = {"id", "question", "form", "language", "script", "type", "answerable", "answer", "key_facts", "gold"}
 TURN_FIELDS = {"question", "answerable", "type", "answer", "key_facts", "gold"}
@@ -226,7 +227,7 @@ def _answer_field_problems(label: str, item: dict) -> list[str]:
         if not (isinstance(g, dict) and set(g) == {"doc", "quote"}):
             bad.append(f"{label}: gold entry is not {{doc, quote}}: {g!r}")
         elif g["doc"] not in REPORTS:
-            bad.append(f"{label}: gold doc {g['doc']!r} is in neither seeds/ nor evals/corpus/")
+            bad.append(f"{label}: gold doc {g['doc']!r} is not a report in seeds/, evals/corpus/ or evals/blind/corpus/")
         elif not (isinstance(g["quote"], str) and g["quote"].strip()):
             bad.append(f"{label}: empty gold quote")
     if item.get("answerable") is True:
@@ -314,7 +315,7 @@ def test_turn_kind_check_catches_bad_kinds():
 
 
 def test_ids_well_formed_and_unique():
-    bad = [f"{_label(q)}: id is not qa-NNN or qa-cNNN" for q in QA if not QA_ID.fullmatch(str(q.get("id")))]
+    bad = [f"{_label(q)}: id is not qa-NNN, qa-bNNN, qa-cNNN or qa-sNNN" for q in QA if not QA_ID.fullmatch(str(q.get("id")))]
     bad += [f"{_label(c)}: id is not conv-NN, conv-bNN or conv-cNN" for c in CONVS if not CONV_ID.fullmatch(str(c.get("id")))]
     ids = Counter(str(r.get("id")) for r in QA + CONVS)
     bad += [f"id {i} used {n} times" for i, n in ids.items() if n > 1]
@@ -463,3 +464,40 @@ def test_dpnsee_item():
     assert len(items) == 1, "the item 'What did DPNSEE say?' is required"
     assert items[0]["form"] == "en"
     assert {CND_SR, CND_EN} <= _docs(items[0])
+
+
+# --- the blind corpus (evals/blind/corpus/: new reports and single questions written without running the assistant)
+
+
+def _blind_report_forms() -> dict[str, str]:
+    """Return each blind report's form, from the table in evals/blind/corpus/SOURCES.md."""
+    table = re.findall(r"^\| `([^`]+)\.(?:txt|md)` \| (en|sr-Cyrl|sr-Latn|ru) \|", (BLIND_CORPUS / "SOURCES.md")
+                       .read_text(encoding="utf-8"), re.M)
+    return dict(table)
+
+
+def test_blind_corpus_set():
+    """The blind set covers every blind report in all four question forms, mostly across languages, with enough
+    unanswerable questions (half of them near misses); an item cited from several reports (a translation pair, or a
+    blind report and a corpus report stating the same fact) uses key facts found in each."""
+    items = [q for q in QA if q["_file"] == "evals/blind/corpus/qa.jsonl"]
+    forms = _blind_report_forms()
+    reports = {p.stem for p in (BLIND_CORPUS / "reports").iterdir() if p.suffix in TEXT_SUFFIXES}
+    assert len(items) >= 90 and set(forms) == reports, (len(items), sorted(set(forms) ^ reports))
+    assert {q["form"] for q in items} == set(FORMS)
+    answerable = [q for q in items if q["answerable"] is True]
+    assert reports <= {d for q in answerable for d in _docs(q)}, "a blind report without an answerable item"
+    cross = [q for q in answerable if q["form"] not in {forms.get(d) for d in _docs(q)}]
+    assert 2 * len(cross) >= len(items), f"only {len(cross)} cross-lingual items of {len(items)}"
+    unanswerable = [q for q in items if q["answerable"] is False]
+    near = [q for q in unanswerable if q.get("near_miss") is True]
+    assert len(unanswerable) >= 22 and 2 * len(near) >= len(unanswerable), (len(unanswerable), len(near))
+    bad = []
+    for q in answerable:
+        if len(_docs(q)) < 2:
+            continue
+        for doc in _docs(q):
+            quotes = normalize(" ".join(g["quote"] for g in q["gold"] if g["doc"] == doc))
+            bad += [f"{_label(q)}: key fact {k!r} missing from the {doc} quotes" for k in q["key_facts"]
+                    if normalize(k) not in quotes]
+    assert not bad, "\n".join(bad)
