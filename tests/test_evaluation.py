@@ -137,25 +137,23 @@ GATE = {
 HELDOUT_GATE = {
     "recall@5": (">=", 0.80),  # target 0.95
     "citation_precision": (">=", 1.0),  # target 1.0: met
-    # Key-fact recall and false refusals were gated at 0.48 / 0.18 until conversation turns were read by
-    # what they name (chat.py). The turns changed what the scorer is fitted on, and the held-out gate
-    # threshold moved along a trade-off curve that is better than the old one at every threshold (README
-    # "Evaluation"): fewer hallucinations, more refusals. Gated here at the measured values. Two fresh
-    # ingests of the same build differ by an item or two held out (no-answer hallucination 0.398 / 0.406,
-    # median 39 / 40 words): the bounds hold both.
-    "key_fact_recall": (">=", 0.46),  # target 0.90
-    "false_refusal": ("<=", 0.28),  # target 0.05
-    "no_answer_hallucination": ("<=", 0.41),  # target 0.05
-    "median_answer_words": ("<=", 40),  # target 35
+    # Gated at the measured values less a margin for fresh ingests of one build, which now differ by under
+    # 0.01 held out (key-fact recall 0.490 / 0.488, false refusals 0.239 / 0.241, hallucination 0.352 twice,
+    # median 38 / 37.5): the threshold is Platt-calibrated (fit.calibrate) instead of the best cut of a flat
+    # utility, which had jumped between peaks from one ingest to the next.
+    "key_fact_recall": (">=", 0.475),  # target 0.90
+    "false_refusal": ("<=", 0.26),  # target 0.05
+    "no_answer_hallucination": ("<=", 0.37),  # target 0.05
+    "median_answer_words": ("<=", 39),  # target 35
 }
 
 
 # Conversation turns by kind, held out (issue targets: topic switches answered from the new topic 0.95,
 # follow-ups' key-fact recall 0.90, unrelated questions refused 1.0). Measured values until met.
 TURN_GATE = {
-    "topic_switch": {"on_topic": (">=", 0.59)},  # target 0.95
-    "follow_up": {"key_fact_recall": (">=", 0.30)},  # target 0.90
-    "unrelated": {"no_answer_hallucination": ("<=", 0.30)},  # target 0.0
+    "topic_switch": {"on_topic": (">=", 0.62)},  # target 0.95 (measured 0.66)
+    "follow_up": {"key_fact_recall": (">=", 0.33)},  # target 0.90 (measured 0.35)
+    "unrelated": {"no_answer_hallucination": ("<=", 0.25)},  # target 0.0 (measured 0.21)
 }
 
 
