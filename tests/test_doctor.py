@@ -14,6 +14,7 @@ import pytest
 from conftest import SEEDS
 
 from assistant.config import Settings
+from assistant.core import Assistant
 from assistant.doctor import _HNSW_HEADER, diagnose, file_problems
 from assistant.ingest import ingest
 from assistant.store import Store
@@ -91,10 +92,12 @@ def test_garbage_in_vector_files_is_found_before_chroma_reads_it(home, built):
     repaired = run("doctor", "--repair", home=home, code=0)
     assert "healthy: 3 documents" in repaired.stdout
     answer = json.loads(run("ask", "How much heroin was seized in Horgos?", "--json", home=home, code=0).stdout)
-    # The repaired store serves the passage again (as the answer or, when the scorer's gate is unsure about
-    # this corpus of 1,100 repeated sentences, as related reading).
-    served = answer["answer"] + " ".join(r["text"] for r in answer.get("related", []))
-    assert "12 kilograms" in served, answer
+    assert set(answer) >= {"answer", "found", "citations"}
+    # The repaired store serves the passage again. Checked on what retrieval hands the answerer: whether the
+    # scorer then answers from a report of four sentences repeated 275 times (each as close to its report's
+    # centre as no real report's sentences are) is the scorer's business, not the store's.
+    passages = Assistant(Settings(home=home, seeds=built[1])).retrieve("How much heroin was seized in Horgos?")
+    assert any("Horgos seized 12 kilograms of heroin" in p.text for p in passages), passages
     assert not list(home.glob("chroma.broken-*"))
 
 
