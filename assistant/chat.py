@@ -43,8 +43,9 @@ _LEADS = {
 LEAD = {lang: re.compile(rf"^\W*(?:{words})\b", re.IGNORECASE) for lang, words in _LEADS.items()}
 # A word typed in lower case names something (a body, a person, an event) when it is in this few chunks.
 RARE_DF = 3
-# Words that join two clauses: a pronoun after one may refer to a name before it in the same question.
-_JOIN = re.compile(r",|;|\b(?:and|but|then|и|а|али|па|i|a|ali|pa|но|затем)\b", re.IGNORECASE)
+# Words and marks that join two clauses: a pronoun after one may refer to a name before it in the same
+# question ("who chaired the Council, and what did it decide?"; "the TAIEX workshop — who opened it?").
+_JOIN = re.compile(r",|;|:|\s[—–-]\s|\b(?:and|but|then|и|а|али|па|i|a|ali|pa|но|затем)\b", re.IGNORECASE)
 MAX_CHAIN = 3
 _CAPITALISED = regex.compile(r"\b\p{Lu}[\p{L}\p{N}-]+")
 
@@ -206,7 +207,11 @@ def _elliptical_text(question: str, previous: str, view: IndexView) -> str:
     """Return an elliptical question asked the way the previous question asked ("And the TAIEX
     workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
     subject = _lead(question).sub("", question).strip(" ?.!")
-    return f"{_ask_of(previous, view)} {subject}?".strip()
+    ask = _ask_of(previous, view)
+    # "what was said about Montenegro?" → "and about Bosnia?": the subject brings its own preposition.
+    if ask and subject and fold(ask.split()[-1]) == fold(subject.split()[0]):
+        ask = ask.rsplit(maxsplit=1)[0] if len(ask.split()) > 1 else ""
+    return f"{ask} {subject}?".strip()
 
 
 _NAME_RUN = regex.compile(r"(?:\p{Lu}[\p{L}-]+\s+)+\p{Lu}[\p{L}-]+|\b\p{Lu}{2,}\b")

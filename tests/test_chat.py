@@ -81,6 +81,10 @@ def test_a_pronoun_reads_with_the_conversation_unless_the_question_names_its_ant
     assert read_turn("What did he say about Albania?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("Шта је он рекао о Албанији?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("Who chaired the Coordinating Council and what did it decide?", DPNSEE, VOCAB) == "new_topic"
+    # A subject set apart before the question ("X — when was it…?") is the pronoun's antecedent.
+    assert read_turn("The TAIEX workshop — who opened it?", DPNSEE, VOCAB) == "new_topic"
+    assert read_turn("Про TAIEX: кто его открыл?", DPNSEE, VOCAB) == "new_topic"
+    assert read_turn("Who opened it?", DPNSEE, VOCAB) == "follow_up"
 
 
 def test_an_ellipsis_with_a_new_subject_keeps_the_previous_ask():
@@ -90,6 +94,10 @@ def test_an_ellipsis_with_a_new_subject_keeps_the_previous_ask():
     assert turn.search_text == "When was the TAIEX workshop?"
     assert parse(turn.question, turn.search_text).kind == "when"
     assert read_turn("what about the workshop in Sarajevo?", history, VOCAB) == "ellipsis"
+    # A subject that brings its own preposition does not repeat the ask's.
+    said = [Message("user", "What did they say about Albania?"), Message("assistant", "That… [1]")]
+    assert contextualise("And about the TAIEX workshop?", said, None, VOCAB).search_text == \
+        "What did they say about the TAIEX workshop?"
 
 
 def test_after_a_refusal_the_topic_still_finds_its_reports():
