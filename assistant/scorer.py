@@ -43,7 +43,9 @@ _OWN = (
     "unit_given",  # the sentence gives a figure in that unit
     "plan_for_fact",  # the sentence speaks of plans; the question asks what is or was
     "dateline",  # a title or dateline line: resembles every question about its report
-    "centrality",  # similarity of the sentence to its report's centre (generic, not specific)
+    "centrality",  # similarity of the sentence to its report's centre, above that of the report's other
+    #                candidates (generic, not specific; relative, so a report of near-identical sentences,
+    #                all of them central, is not read as all generic)
     "specificity",  # similarity minus the mean similarity of its report's candidate sentences
     "retrieval",  # its chunk's fused retrieval score, relative to the best chunk's
     "lead",  # one of its report's first two sentences
@@ -90,6 +92,10 @@ def features(query: Query, sentences: list) -> np.ndarray:
     for s, sim in zip(sentences, sims, strict=True):
         by_doc.setdefault(s.doc_id, []).append(float(sim))
     doc_mean = {d: sum(v) / len(v) for d, v in by_doc.items()}
+    central: dict[str, list[float]] = {}
+    for s in sentences:
+        central.setdefault(s.doc_id, []).append(s.centrality)
+    central_mean = {d: sum(v) / len(v) for d, v in central.items()}
     weight = query.weights
     q_total = sum(weight.get(w, 1.0) for w in query.words)
     rare = query.rare
@@ -124,7 +130,7 @@ def features(query: Query, sentences: list) -> np.ndarray:
             float(query.unit is not None and query.unit in s.facts.units),
             float(s.facts.plan and not query.asks_plan and query.kind not in ("when", "where")),
             float(s.facts.dateline),
-            s.centrality,
+            s.centrality - central_mean[s.doc_id],
             sim - doc_mean[s.doc_id],
             s.chunk_score,
             float(s.position < 2),

@@ -169,3 +169,18 @@ def test_weights_round_trip_and_the_shipped_file_is_complete(tmp_path):
     assert load_weights(path) == w
     shipped = json.loads(WEIGHTS_FILE.read_text("utf-8"))
     assert shipped["features"] == list(FEATURES) and 0.0 < shipped["threshold"] < 1.0
+
+
+def test_centrality_is_read_against_the_other_candidates_of_the_report():
+    """A report of near-identical sentences has every sentence close to its centre; none of them is more
+    generic than the others, so none is marked down for it."""
+    from dataclasses import replace
+
+    q = parse("How much heroin was seized?")
+    same = [replace(cand("Police seized 12 kilograms of heroin.", doc="a", position=i), centrality=0.97)
+            for i in range(3)]
+    mixed = [replace(cand("The report covers the year.", doc="b", position=0), centrality=0.95),
+             replace(cand("Police seized 5 kilograms of heroin.", doc="b", position=4), centrality=0.75)]
+    x = features(q, same + mixed)
+    assert list(column(x, "centrality")[:3]) == pytest.approx([0.0, 0.0, 0.0], abs=1e-6)
+    assert column(x, "centrality")[3] > 0 > column(x, "centrality")[4]
