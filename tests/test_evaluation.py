@@ -138,11 +138,11 @@ HELDOUT_GATE = {
     "recall@5": (">=", 0.80),  # target 0.95
     "citation_precision": (">=", 1.0),  # target 1.0: met
     # Gated at the measured values less a margin for fresh ingests of one build, which now differ by under
-    # 0.01 held out (key-fact recall 0.490 / 0.488, false refusals 0.239 / 0.241, hallucination 0.352 twice,
-    # median 38 / 37.5): the threshold is Platt-calibrated (fit.calibrate) instead of the best cut of a flat
+    # 0.005 held out (key-fact recall 0.501 / 0.501, false refusals 0.219 / 0.222, hallucination 0.359 twice,
+    # median 37.5 / 38): the threshold is Platt-calibrated (fit.calibrate) instead of the best cut of a flat
     # utility, which had jumped between peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.475),  # target 0.90
-    "false_refusal": ("<=", 0.26),  # target 0.05
+    "key_fact_recall": (">=", 0.49),  # target 0.90
+    "false_refusal": ("<=", 0.24),  # target 0.05
     "no_answer_hallucination": ("<=", 0.37),  # target 0.05
     "median_answer_words": ("<=", 39),  # target 35
 }
@@ -152,7 +152,7 @@ HELDOUT_GATE = {
 # follow-ups' key-fact recall 0.90, unrelated questions refused 1.0). Measured values until met.
 TURN_GATE = {
     "topic_switch": {"on_topic": (">=", 0.62)},  # target 0.95 (measured 0.66)
-    "follow_up": {"key_fact_recall": (">=", 0.33)},  # target 0.90 (measured 0.35)
+    "follow_up": {"key_fact_recall": (">=", 0.33)},  # target 0.90 (measured 0.36)
     "unrelated": {"no_answer_hallucination": ("<=", 0.25)},  # target 0.0 (measured 0.21)
 }
 
