@@ -60,7 +60,7 @@ def test_same_fact_in_four_language_forms(assistant, question, doc, fact):
 
 
 # Behaviour the rule-based answerer had on these seed phrasings and the fitted scorer does not yet have
-# (README "Evaluation": held-out false refusals 0.22, no-answer hallucination 0.44). Strict: a fix that makes
+# (README "Evaluation": held-out false refusals 0.22, no-answer hallucination 0.36). Strict: a fix that makes
 # one pass shows up as a failure here, and the mark comes off.
 REFUSED = pytest.mark.xfail(strict=True, reason="answerable, but the fitted scorer ranks a same-language "
                             "sentence first or its gate refuses (issue 12)")
