@@ -88,14 +88,11 @@ def features(query: Query, sentences: list) -> np.ndarray:
     vecs = np.stack([s.vector for s in sentences])
     sims = (np.atleast_2d(query.vectors) @ vecs.T).max(axis=0) if query.vectors is not None else np.zeros(len(sentences))
     best = float(sims.max())
-    by_doc: dict[str, list[float]] = {}
+    by_doc: dict[str, list[tuple[float, float]]] = {}  # each report's candidates: (similarity, centrality)
     for s, sim in zip(sentences, sims, strict=True):
-        by_doc.setdefault(s.doc_id, []).append(float(sim))
-    doc_mean = {d: sum(v) / len(v) for d, v in by_doc.items()}
-    central: dict[str, list[float]] = {}
-    for s in sentences:
-        central.setdefault(s.doc_id, []).append(s.centrality)
-    central_mean = {d: sum(v) / len(v) for d, v in central.items()}
+        by_doc.setdefault(s.doc_id, []).append((float(sim), s.centrality))
+    doc_mean = {d: sum(v for v, _ in rows) / len(rows) for d, rows in by_doc.items()}
+    central_mean = {d: sum(c for _, c in rows) / len(rows) for d, rows in by_doc.items()}
     weight = query.weights
     q_total = sum(weight.get(w, 1.0) for w in query.words)
     rare = query.rare
