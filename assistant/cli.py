@@ -319,9 +319,11 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
               help="Also have this LLM judge each answer's claims against its cited passages (faithfulness); "
                    "uses ASSISTANT_LLM_MODEL / _BASE_URL / _API_KEY.")
 @click.option("--fit", "fit_weights", is_flag=True,
-              help="Refit the answer scorer on every item and write assistant/scorer.json (needs scikit-learn).")
+              help="Refit the chunk ranker and the answer scorer on every item and write assistant/ranker.json and "
+                   "assistant/scorer.json (needs scikit-learn).")
 @click.option("--heldout/--no-heldout", default=True, show_default=True,
-              help="Also score every item under a scorer fitted without its report (needs scikit-learn).")
+              help="Also ask every item again under a chunk ranker and a scorer fitted without its report, and score "
+                   "those answers (needs scikit-learn).")
 @pass_ctx
 def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency, reference,
                  judge, fit_weights, heldout):
@@ -370,9 +372,13 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
             return rec.twin if rec else None
 
         summary["median_answer_words"] = held_out.median_answer_words(results)
+        def reask(ranker_of):
+            return asyncio.run(evaluation.run(assistant, items, convs, concurrency, ranker_of=ranker_of))
+
         try:
-            held, weights, examples = held_out.evaluate(results, assistant.document_text, twin_of,
-                                                         assistant.settings.top_k)
+            outcome = held_out.evaluate(results, assistant.document_text, twin_of, assistant.settings.top_k,
+                                        passages_of=assistant.passages, reask=reask)
+            held = outcome.results
         except ValueError:  # too few items (one report, or no gold sentence among the candidates) to fit on
             if fit_weights:
                 raise click.UsageError("fitting needs answerable items about at least two reports") from None
@@ -385,7 +391,9 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
                 "by_language": held_summary["by_language"], "by_set": held_summary["by_set"],
                 "by_turn": held_summary["by_turn"]}
         if fit_weights:
-            click.echo(f"wrote {fit.save(weights, examples)}", err=True)
+            click.echo(f"wrote {fit.save(outcome.weights, outcome.examples)}", err=True)
+            if outcome.ranker is not None:
+                click.echo(f"wrote {fit.save_ranker(outcome.ranker, outcome.ranker_examples)}", err=True)
     if reference == "plain":
         from .baseline import PlainPipeline
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import threading
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from .ingest import Ingestor, IngestReport, Progress
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex
 from .query import Query, parse
+from .ranking import Ranking, RankerWeights
 from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store, forget_client
 from .text import cognate_keys, content_words, detect_language, script_variants
@@ -70,6 +72,7 @@ class Assistant:
         use_saved_names(self.settings.names_path)
         self.embedder = get_embedder(self.settings)
         self._lock = threading.RLock()
+        self.ranker: RankerWeights | None | bool = True  # how chunks are ordered: True, ranker.json's weights
         self._llm = answerer
         if self._llm is None and self.settings.answerer != "extractive":
             from .llm import LLMAnswerer
@@ -124,21 +127,31 @@ class Assistant:
             except (Exception, SystemExit) as e:  # the store's open exits when a server is unreachable
                 raise StoreError(self._store_failure(e)) from None
 
-    def _search(self, *args) -> list[Hit]:
-        """Return retrieval's hits. A store changed under this process mid-question (hits whose chunk is
-        gone, Chroma failing) is read anew and searched once more; a store that still fails is a StoreError."""
+    def _search(self, query: Query, k: int, filters: Filters | None = None) -> tuple[list[Hit], Ranking | None]:
+        """Return retrieval's hits and the ranking of the candidates they were chosen from. A store changed
+        under this process mid-question (hits whose chunk is gone, Chroma failing) is read anew and searched
+        once more; a store that still fails is a StoreError."""
         for attempt in (0, 1):
             try:
-                hits = self.retriever.search(*args)
+                hits, ranked = self.retriever.rank(query.vectors, list(query.tokens), k, filters, query.carried_docs,
+                                                   language=query.language, weights=self.ranker)
             except Exception as e:  # Chroma's errors have no common base; each means the same to a reader
                 if attempt:
                     raise StoreError(self._store_failure(e)) from None
                 self._reopen()
                 continue
             if attempt or all(h.meta is not None for h in hits):
-                return [h for h in hits if h.meta is not None]
+                return [h for h in hits if h.meta is not None], ranked
             self._reopen()
-        return []
+        return [], None
+
+    def ranked_by(self, weights: RankerWeights | None | bool) -> Assistant:
+        """Return this assistant (sharing its store, caches and answerer) ordering chunks by other ranker
+        weights (None: reciprocal-rank fusion); held-out evaluation asks with weights fitted without a
+        question's report."""
+        other = copy.copy(self)
+        other.ranker = weights
+        return other
 
     def _store_failure(self, e: Exception) -> str:
         detail = " ".join(str(e).split())[:200] or type(e).__name__
@@ -205,20 +218,21 @@ class Assistant:
         refused = self.refusal(question)
         if refused is not None:
             return refused
-        query, messages, passages, candidates = self._prepare(question, history, filters, top_k, last)
+        query, messages, passages, candidates, ranked = self._prepare(question, history, filters, top_k, last)
         if self._llm is not None:
             answer = self._llm.answer(query.text, passages, messages, query.language)
-            return replace(answer, standalone_question=query.standalone)
-        return self._extract(query, candidates, passages, filters)
+            return replace(answer, standalone_question=query.standalone, ranking=ranked)
+        return replace(self._extract(query, candidates, passages, filters), ranking=ranked)
 
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the same as ask(), without blocking the event loop."""
         if self._llm is None or self.refusal(question) is not None:
             return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
-        query, messages, passages, _c = await asyncio.to_thread(self._prepare, question, history, filters, top_k, last)
+        query, messages, passages, _c, ranked = await asyncio.to_thread(self._prepare, question, history, filters,
+                                                                        top_k, last)
         answer = await self._llm.aanswer(query.text, passages, messages, query.language)
-        return replace(answer, standalone_question=query.standalone)
+        return replace(answer, standalone_question=query.standalone, ranking=ranked)
 
     def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
                  k: int | None = None, last: Answer | None = None) -> list[Passage]:
@@ -232,7 +246,7 @@ class Assistant:
         """Yield the answer as it grows (the LLM's words as it writes them; the extractive answer sentence
         by sentence); the last one yielded is complete and checked."""
         if self._llm is not None and hasattr(self._llm, "stream") and self.refusal(question) is None:
-            query, messages, passages, _c = self._prepare(question, history, filters, top_k, last)
+            query, messages, passages, _c, _r = self._prepare(question, history, filters, top_k, last)
             for answer in self._llm.stream(query.text, passages, messages, query.language):
                 yield replace(answer, standalone_question=query.standalone)
             return
@@ -282,11 +296,10 @@ class Assistant:
         if self._llm is not None and turn.follow_up:
             standalone = self._llm.condense(question, messages)
         query = self.parse(question, expand(standalone, self.settings.home), self._with_twins(carried))
-        hits = self._search(query.vectors, list(query.tokens), top_k or self.settings.top_k, filters,
-                                     query.carried_docs)
+        hits, ranked = self._search(query, top_k or self.settings.top_k, filters)
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []
-        return query, messages, passages, candidates
+        return query, messages, passages, candidates, ranked
 
     def _index_view(self, filters: Filters | None) -> IndexView:
         """Return what reading a turn of a conversation may ask of the index (under the filters)."""
@@ -294,7 +307,7 @@ class Assistant:
             if not text.strip():
                 return frozenset()
             q = self.parse(text)
-            return self._with_twins({h.meta["doc_id"] for h in self._search(q.vectors, list(q.tokens), 1, filters)})
+            return self._with_twins({h.meta["doc_id"] for h in self._search(q, 1, filters)[0]})
 
         return IndexView(self.keyword.document_frequency, len(self.keyword), reports_of)
 
@@ -311,6 +324,10 @@ class Assistant:
         return replace(extractive_answer(query, candidates, metas), retrieved=tuple(passages))
 
     # --- from hits to passages and sentences -----------------------------------------------------
+
+    def passages(self, chunk_ids: Iterable[str]) -> list[Passage]:
+        """Return the passages of chunk ids (those still in the store), as retrieval would give them."""
+        return [self._passage(h) for h in self.retriever.hits(list(chunk_ids))]
 
     def _passage(self, hit: Hit) -> Passage:
         m = hit.meta

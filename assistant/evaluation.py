@@ -102,7 +102,7 @@ def gold_spans(item: Item, text_of: Callable[[str], str | None]) -> list[tuple[s
     return spans
 
 
-def _relevant(p: Passage, spans: list[tuple[str, int, int]]) -> set[int]:
+def relevant(p: Passage, spans: list[tuple[str, int, int]]) -> set[int]:
     """Return the gold spans a passage covers, itself or through its aligned translation twin."""
     places = [(p.doc_id, p.start, p.end)] + ([(p.twin.doc_id, p.twin.start, p.twin.end)] if p.twin else [])
     return {i for i, (doc, s, e) in enumerate(spans) for d, ps, pe in places if d == doc and ps < e and s < pe}
@@ -114,7 +114,7 @@ def retrieval_scores(passages: list[Passage], spans: list[tuple[str, int, int]],
     asked for would only repeat the shallower one."""
     if not spans:
         return {}
-    hits = [_relevant(p, spans) for p in passages[:10]]
+    hits = [relevant(p, spans) for p in passages[:10]]
 
     def recall(k: int) -> float:
         return len(set().union(*hits[:k])) / len(spans)
@@ -234,11 +234,13 @@ def aggregate(results: list[Result], key: Callable[[Result], str] | None = None)
 
 
 async def run(assistant, items: list[Item], conversations: list[list[Item]], concurrency: int = 4,
-              progress: Callable[[int, int], None] | None = None, judge=None) -> list[Result]:
+              progress: Callable[[int, int], None] | None = None, judge=None,
+              ranker_of: Callable[[str], object] | None = None) -> list[Result]:
     """Ask every item once (conversations turn by turn, with their history) and score the answers, the
     retrieval metrics on the passages each answer read (Answer.retrieved: the assistant's top_k, so the
     @10 cut-offs only when top_k ≥ 10); with a judge (judge.Judge), also the LLM-judged faithfulness of
-    each answer's claims."""
+    each answer's claims. ranker_of(item id), when given, is the chunk ranker's weights to ask it with
+    (held-out evaluation: weights fitted without the item's report)."""
     depth = assistant.settings.top_k
     semaphore = asyncio.Semaphore(concurrency)
     total = len(items) + sum(len(c) for c in conversations)
@@ -253,7 +255,8 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
 
     async def one(item: Item, history=(), last=None) -> Result:
         async with semaphore:
-            answer = await assistant.aask(item.question, list(history), last=last)
+            asker = assistant.ranked_by(ranker_of(item.id)) if ranker_of is not None else assistant
+            answer = await asker.aask(item.question, list(history), last=last)
             faithful = await judge.afaithfulness(answer) if judge is not None else None
         result = Result(item, answer, passages=list(answer.retrieved))
         score_result(result, list(answer.retrieved), assistant.document_text, depth)

@@ -1,6 +1,6 @@
 """Fitting the scorer: a logistic model on (question, sentence) pairs labelled from the gold spans, folds
 that leave one report out, and the "not found" threshold calibrated (Platt scaling) on probabilities of
-held-out folds.
+held-out folds. The chunk ranker (ranking.py) is fitted the same way on (question, candidate chunk) pairs.
 
 Only `assistant eval` fits; answering reads the weights file. scikit-learn is therefore needed for
 evaluation, not to answer (`pip install -e '.[test]'`).
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ranking
+from .ranking import RankerWeights
 from .scorer import FEATURES, WEIGHTS_FILE, Weights, gate_features
 
 REGULARISATION = 1.0
@@ -151,4 +153,34 @@ def save(weights: Weights, examples: list[Example], path: Path = WEIGHTS_FILE) -
         "questions": len(examples), "sentences": int(sum(len(e.x) for e in examples)),
         "reports": len({e.group for e in examples if e.answerable}), "features": len(FEATURES)}}
     path.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    return path
+
+
+# --- the chunk ranker ----------------------------------------------------------------------------------
+
+
+def fit_ranker(examples: Iterable[Example]) -> RankerWeights:
+    """Return the chunk ranker fitted on the examples' candidate chunks (gold or not)."""
+    examples = [e for e in examples if len(e.x)]
+    y = np.concatenate([e.y for e in examples]) if examples else np.zeros(0)
+    if not len(y) or y.min() == y.max():
+        raise ValueError("the examples need both chunks that hold an answer and chunks that do not")
+    coef, bias = _logistic(np.vstack([e.x for e in examples]).astype(np.float64), y)
+    return RankerWeights(coef, bias)
+
+
+def heldout_rankers(examples: list[Example]) -> dict[str, RankerWeights]:
+    """Return, for each group, the chunk ranker fitted without it."""
+    return {group: fit_ranker([e for e in examples if e.group != group])
+            for group in sorted({e.group for e in examples})}
+
+
+def save_ranker(weights: RankerWeights, examples: list[Example], path: Path | None = None) -> Path:
+    """Write the chunk ranker's weights to ranker.json, with what they were fitted on."""
+    path = path or ranking.WEIGHTS_FILE
+    data = weights.to_json() | {"fitted_on": {
+        "questions": len(examples), "chunks": int(sum(len(e.x) for e in examples)),
+        "reports": len({e.group for e in examples if e.answerable})}}
+    path.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    ranking.shipped.cache_clear()
     return path

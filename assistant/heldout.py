@@ -1,17 +1,18 @@
-"""Held-out evaluation of the fitted scorer: each question is answered again by a model fitted without the
-report it is about (leave one report out; a report and its translation are one report), and scored with
-the same metrics as the in-sample run."""
+"""Held-out evaluation of the fitted models: each question is asked again with a chunk ranker fitted without
+the report it is about, and answered by a scorer fitted without it (leave one report out; a report and
+its translation are one report), and scored with the same metrics as the in-sample run."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .evaluation import Result, gold_spans, score_result
-from .fit import Example, fit_calibrated, heldout
+from .evaluation import Result, gold_spans, relevant, score_result
+from .fit import Example, fit_calibrated, fit_ranker, heldout, heldout_rankers
+from .ranking import RankerWeights
 from .scorer import Weights, question_inputs
 from .types import Answer
 
@@ -72,14 +73,54 @@ def rerun(results: list[Result], weights_of: Callable[[str], Weights],
     return out
 
 
-def evaluate(results: list[Result], text_of, twin_of, depth: int = 5) -> tuple[list[Result], Weights, list[Example]]:
-    """Return the held-out results, the weights fitted on everything (to ship), and the examples; depth is
-    how many passages each answer read (what retrieval is scored over)."""
+def ranking_examples(results: list[Result], text_of: Callable[[str], str | None], passages_of,
+                     groups: dict[str, str]) -> list[Example]:
+    """Return the chunk ranker's fitting examples: each answer's candidate chunks (Answer.ranking), 1 for a
+    chunk that holds a gold span (itself or through its aligned translation)."""
+    out = []
+    for r in results:
+        ranked = r.answer.ranking
+        if ranked is None or not len(ranked.ids):
+            continue
+        spans = gold_spans(r.item, text_of) if r.item.answerable else []
+        hold = {p.chunk_id for p in passages_of(ranked.ids) if spans and relevant(p, spans)}
+        y = np.array([cid in hold for cid in ranked.ids], dtype=np.int8)
+        out.append(Example(r.item.id, groups[r.item.id], r.item.answerable, ranked.x, y))
+    return out
+
+
+@dataclass
+class Heldout:
+    """What held-out evaluation gives: the results, and the models fitted on every item (to ship)."""
+
+    results: list[Result]
+    weights: Weights
+    examples: list[Example]
+    ranker: RankerWeights | None = None
+    ranker_examples: list[Example] = field(default_factory=list)
+
+
+def evaluate(results: list[Result], text_of, twin_of, depth: int = 5, passages_of=None,
+             reask: Callable[[Callable[[str], RankerWeights]], list[Result]] | None = None) -> Heldout:
+    """Return the held-out results and the models fitted on everything; depth is how many passages each
+    answer read (what retrieval is scored over). With reask (ask every item again under ranker weights per
+    item id) and passages_of (chunk ids to Passages), the chunk ranker is held out too: each item is asked
+    again with a ranker fitted without its report, and the scorer is fitted and held out on those answers."""
     groups = report_groups(results, twin_of)
+    ranker, ranked = None, []
+    if reask is not None and passages_of is not None:
+        ranked = ranking_examples(results, text_of, passages_of, groups)
+        try:
+            ranker = fit_ranker(ranked)
+            folds_r = heldout_rankers(ranked)
+        except ValueError:  # no chunk holds a gold span, or every one does: nothing to fit a ranker on
+            ranker = None
+        else:
+            results = reask(lambda item_id: folds_r.get(groups[item_id], ranker))
     found = examples(results, text_of, groups)
     folds = heldout(found)
     held = rerun(results, lambda item_id: folds[groups[item_id]], text_of, depth)
-    return held, fit_calibrated(found), found
+    return Heldout(held, fit_calibrated(found), found, ranker, ranked)
 
 
 def median_answer_words(results: list[Result]) -> float | None:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25 over folded stems), fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25 over folded stems), ordered by the fitted ranker."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import ranking
 from .ingest import date_number
 from .keyword import KeywordIndex
+from .ranking import Channels, Ranking, RankerWeights
 from .store import Store
 from .text import keyword_tokens
 
-RRF_K = 60
 # A keyword that occurs in at most this many chunks names something (a person, body, figure).
 RARE_DF = 1
 # Chunks whose text and metadata a Retriever keeps once read (a few MB at most).
@@ -71,9 +72,12 @@ class Retriever:
         filters: Filters | None = None,
         boost_docs: Iterable[str] = (),
         depth: int = 15,
+        language: str = "",
+        weights: RankerWeights | None | bool = True,
     ) -> list[Hit]:
-        """Return the k best chunks by reciprocal-rank fusion of the rankings below; chunks of
-        boost_docs (the documents a conversation is about) get one extra top-rank vote.
+        """Return the k best chunks of the rankings below, ordered by the fitted ranker (ranking.py; weights:
+        True for the shipped ones, None for reciprocal-rank fusion); chunks of boost_docs (the documents a
+        conversation is about) are marked as carried.
 
         - Dense, per document language: cosine similarity across languages runs lower than within one,
           so a single ranking buries the only report that answers in another language. Each language
@@ -83,6 +87,12 @@ class Retriever:
           figures). Common stems match reports in the question's own language whatever they say, which
           on cross-lingual questions outvotes the report that answers.
         """
+        return self.rank(question_vec, tokens, k, filters, boost_docs, depth, language, weights)[0]
+
+    def rank(self, question_vec: np.ndarray, tokens: list[str], k: int, filters: Filters | None = None,
+             boost_docs: Iterable[str] = (), depth: int = 15, language: str = "",
+             weights: RankerWeights | None | bool = True) -> tuple[list[Hit], Ranking]:
+        """Return search()'s hits and the ranking of every candidate they were chosen from."""
         filters = filters or Filters()
         languages = [lang for lang in self.languages if not filters.languages or lang in filters.languages]
         # Each language has its own collections, so the language filter is the collection itself; document
@@ -93,27 +103,26 @@ class Retriever:
         n = max(depth, k)
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
-        chunk_jobs = [_pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in languages]
-        sentence_jobs = [_pool().submit(self._sentence_ranking, question_vec, n, where, lang) for lang in languages]
+        chunk_jobs = {lang: _pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in languages}
+        sentence_jobs = {lang: _pool().submit(self._sentence_ranking, question_vec, n, where, lang)
+                         for lang in languages}
         fields = {"language": set(filters.languages)} if filters.languages else {}
         if allowed is not None:
             fields["doc_id"] = set(allowed)
         keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
-        rankings = [[cid for cid, _sim in job.result()] for job in chunk_jobs]
-        rankings += [job.result() for job in sentence_jobs]
-        rankings.append([cid for cid, _score in keyword])
-        fused: dict[str, float] = {}
-        for ranking in rankings:
-            for rank, cid in enumerate(ranking):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        boost = set(boost_docs)
-        if boost:
-            for cid in fused:
-                if self._doc_of(cid) in boost:
-                    fused[cid] += 1.0 / (RRF_K + 1)
-        ranked = sorted(fused, key=lambda c: -fused[c])
+        channels = Channels({lang: job.result() for lang, job in chunk_jobs.items()},
+                            {lang: job.result() for lang, job in sentence_jobs.items()},
+                            [cid for cid, _score in keyword])
+        chosen = ranking.shipped() if weights is True else weights
+        ranked = ranking.rank(channels, language, self._language_of, frozenset(boost_docs), self._doc_of, chosen)
+        score = dict(zip(ranked.ids, ranked.scores.tolist(), strict=True))
         # Each hit gets its own metadata dict: the kept one must not change with what a caller does to it.
-        return [Hit(cid, text, dict(meta), fused[cid]) for cid, (text, meta) in self._texts(ranked, k)]
+        hits = [Hit(cid, text, dict(meta), score[cid]) for cid, (text, meta) in self._texts(list(ranked.ids), k)]
+        return hits, ranked
+
+    def hits(self, ids: list[str]) -> list[Hit]:
+        """Return the chunks of ids the store still holds, with their text and metadata (score 0)."""
+        return [Hit(cid, text, dict(meta), 0.0) for cid, (text, meta) in self._texts(list(ids), len(ids))]
 
     def _texts(self, ranked: list[str], k: int) -> list[tuple[str, tuple[str, dict]]]:
         """Return the first k chunks of ranked that the store still holds, with their text and metadata, read
@@ -148,14 +157,16 @@ class Retriever:
             return None
         return [d for d, r in self.records.items() if filters.allows(d, r.language, r.date)] or ["\0none"]
 
-    def _sentence_ranking(self, vectors: np.ndarray, n: int, where: dict | None, language: str) -> list[str]:
-        """Return chunk ids ordered by the best sentence of theirs among a language's n nearest sentences."""
+    def _sentence_ranking(self, vectors: np.ndarray, n: int, where: dict | None,
+                          language: str) -> list[tuple[str, float]]:
+        """Return (chunk id, similarity of its best sentence) among a language's n nearest sentences, best
+        first."""
         best: dict[str, float] = {}
         for doc_id, index, sim in self.store.query_sentences(vectors, n, where, language):
             for cid in self._sentence_chunks(doc_id).get(index, ()):
                 if sim > best.get(cid, -1.0):
                     best[cid] = sim
-        return sorted(best, key=lambda c: -best[c])
+        return sorted(best.items(), key=lambda r: -r[1])
 
     def _sentence_chunks(self, doc_id: str) -> dict[int, tuple[str, ...]]:
         """Return, for each sentence index of a document, the chunks that hold it (cached per document)."""

@@ -140,6 +140,7 @@ class Answer:
     # Close passages offered apart from a "not found" answer, never as the answer.
     related: tuple[Passage, ...] = ()
     evidence: object = field(default=None, repr=False, compare=False)  # answer.Evidence, for evaluation
+    ranking: object = field(default=None, repr=False, compare=False)  # ranking.Ranking, for evaluation
 
     def to_json(self) -> dict:
         """Return the answer as the CLI's --json object."""

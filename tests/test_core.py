@@ -74,7 +74,6 @@ def test_latin_name_finds_cyrillic_spelling(assistant):
     assert "Милан Пекић" in answer.citations[0].text
 
 
-@REFUSED
 def test_english_question_answered_only_in_serbian_is_labelled(assistant):
     answer = assistant.ask("Who represented Serbia at the TAIEX workshop in Sarajevo?")
     assert answer.found and any(c.doc_id.startswith("003") for c in answer.citations)

@@ -241,8 +241,8 @@ def test_eval_asks_each_item_once_and_scores_what_the_answer_read(seeded, monkey
 
     assistant = Assistant(seeded)
     searches = []
-    search = assistant.retriever.search
-    monkeypatch.setattr(assistant.retriever, "search", lambda *a, **k: searches.append(a) or search(*a, **k))
+    search = assistant.retriever.rank
+    monkeypatch.setattr(assistant.retriever, "rank", lambda *a, **k: searches.append(a) or search(*a, **k))
     items = [i for i in load_items(EVALS / "qa.jsonl") if i.answerable][:3]
     results = asyncio.run(run(assistant, items, []))
     assert len(searches) == len(items)  # one retrieval per question: the answer's own

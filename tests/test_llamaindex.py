@@ -336,7 +336,7 @@ async def test_chat_engine_streams_and_answers_asynchronously(assistant):
 
 
 def expected_ids(span: tuple[str, int, int], nodes: list[TextNode]) -> list[str]:
-    """Return the chunks that count as retrieving a gold span in `assistant eval` (evaluation._relevant):
+    """Return the chunks that count as retrieving a gold span in `assistant eval` (evaluation.relevant):
     the chunk overlaps the quote, itself or through its aligned translation twin."""
     doc, start, end = span
     out = []
