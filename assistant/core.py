@@ -23,7 +23,7 @@ from .ingest import Ingestor, IngestReport, Progress
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex
 from .query import Query, parse
-from .ranking import Ranking, RankerWeights
+from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store, forget_client
 from .text import cognate_keys, content_words, detect_language, script_variants

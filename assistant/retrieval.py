@@ -11,7 +11,7 @@ import numpy as np
 from . import ranking
 from .ingest import date_number
 from .keyword import KeywordIndex
-from .ranking import Channels, Ranking, RankerWeights
+from .ranking import Channels, RankerWeights, Ranking
 from .store import Store
 from .text import keyword_tokens
 
