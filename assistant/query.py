@@ -85,6 +85,13 @@ def question_type(folded: str) -> str:
     return "how_much" if asked_unit(folded) == "money" else "what"
 
 
+def ask_words(folded: str, language: str) -> set[str]:
+    """Return the content words of a folded question's interrogative phrases ("how many", "which country"):
+    they say what kind of fact is asked for, which the answer states without repeating the words."""
+    phrases = [m.group(0) for pattern in QUESTION_TYPES.values() for m in re.finditer(pattern, folded)]
+    return content_words(" ".join(phrases), language) if phrases else set()
+
+
 def asked_unit(folded: str) -> str | None:
     """Return the kind of quantity a folded question names, or None."""
     if _ASKS_MONEY.search(folded):
@@ -127,7 +134,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         folded = fold(standalone, language)
     tokens = tuple(keyword_tokens(standalone, language, query=True))
     df = document_frequency or (lambda token: 0)
-    words = frozenset(content_words(standalone, language))
+    words = frozenset(content_words(standalone, language) - ask_words(fold(standalone, language), language))
     return Query(
         text=text,
         standalone=standalone,
