@@ -112,3 +112,30 @@ def test_a_held_out_ranker_never_sees_its_own_report():
     again = heldout_rankers(changed)
     assert again["g0"].coef == pytest.approx(folds["g0"].coef)
     assert again["g1"].coef != pytest.approx(folds["g1"].coef)
+
+
+def test_ranking_examples_label_the_chunks_that_hold_a_gold_span_itself_or_in_translation():
+    from assistant.evaluation import Item, Result
+    from assistant.heldout import ranking_examples
+    from assistant.ranking import Ranking
+    from assistant.types import Answer, Passage, Twin
+
+    texts = {"sr": "Прва реченица. Друга реченица са одговором.", "en": "First sentence. Second one, the answer."}
+    spans = {"sr:0": ("sr", 0, 14, None), "sr:1": ("sr", 15, 43, None),
+             "en:0": ("en", 0, 15, None), "en:1": ("en", 16, 39, Twin("sr", "sr", 15, 43, texts["sr"][15:43]))}
+
+    def passages_of(ids):
+        return [Passage(chunk_id=c, doc_id=d, source=d, title=d, language=d, date="", start=s, end=e,
+                        text=texts[d][s:e], score=0.0, twin=t) for c in ids for d, s, e, t in [spans[c]]]
+
+    ids = ("en:0", "en:1", "sr:0", "sr:1")
+    x = np.arange(len(ids) * len(FEATURES), dtype=float).reshape(len(ids), -1)
+    ranked = Ranking(ids, x, np.zeros(len(ids)))
+    gold = Item("q1", "?", "en", "en", "what", True, (), (("sr", "Друга реченица са одговором."),))
+    none = Item("q2", "?", "en", "en", "what", False, (), ())
+    results = [Result(gold, Answer("?", "", False, ranking=ranked)), Result(none, Answer("?", "", False, ranking=ranked)),
+               Result(gold, Answer("?", "", False))]  # an answer without a ranking gives no example
+    ex = ranking_examples(results, texts.get, passages_of, {"q1": "sr", "q2": "sr"})
+    assert [e.id for e in ex] == ["q1", "q2"]
+    assert ex[0].y.tolist() == [0, 1, 0, 1] and ex[0].x is x  # the English chunk counts through its twin
+    assert ex[1].y.tolist() == [0, 0, 0, 0] and not ex[1].answerable
