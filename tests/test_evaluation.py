@@ -124,26 +124,26 @@ def test_report_files(tmp_path):
 
 
 # The gate of `assistant eval` on the seeds and the held-out corpus of evals/corpus/ together. "heldout" figures
-# come from scorers fitted without the report each question is about (leave one report out); they are what
-# a user's new reports can expect. Each bound is the issue's target where it is met, else the measured
+# come from chunk rankers and scorers fitted without the report each question is about (leave one report out);
+# they are what a user's new reports can expect. Each bound is the issue's target where it is met, else the measured
 # held-out value (README "Evaluation"). Raise, never lower.
 GATE = {
-    "recall@5": (">=", 0.80),
+    "recall@5": (">=", 0.85),
     "citation_validity": (">=", 1.0),
     "citation_precision": (">=", 1.0),
     "citation_recall": (">=", 0.95),
     "language_match": (">=", 0.95),
 }
 HELDOUT_GATE = {
-    "recall@5": (">=", 0.80),  # target 0.95
+    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.867, with the fitted chunk ranker)
     "citation_precision": (">=", 1.0),  # target 1.0: met
-    # Gated at the measured values less a margin for fresh ingests of one build, which now differ by under
-    # 0.005 held out (key-fact recall 0.501 / 0.501, false refusals 0.219 / 0.222, hallucination 0.359 twice,
-    # median 37.5 / 38): the threshold is Platt-calibrated (fit.calibrate) instead of the best cut of a flat
-    # utility, which had jumped between peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.49),  # target 0.90
-    "false_refusal": ("<=", 0.24),  # target 0.05
-    "no_answer_hallucination": ("<=", 0.37),  # target 0.05
+    # Gated at the measured values less a margin for fresh ingests of one build, which differ by under 0.005
+    # held out (two fresh ingests of this build: key-fact recall 0.524 twice, false refusals 0.218 twice,
+    # hallucination 0.328 twice, median 39): the threshold is Platt-calibrated (fit.calibrate) instead of the
+    # best cut of a flat utility, which had jumped between peaks from one ingest to the next.
+    "key_fact_recall": (">=", 0.51),  # target 0.90
+    "false_refusal": ("<=", 0.23),  # target 0.05
+    "no_answer_hallucination": ("<=", 0.35),  # target 0.05
     "median_answer_words": ("<=", 39),  # target 35
 }
 
@@ -151,8 +151,8 @@ HELDOUT_GATE = {
 # Conversation turns by kind, held out (issue targets: topic switches answered from the new topic 0.95,
 # follow-ups' key-fact recall 0.90, unrelated questions refused 1.0). Measured values until met.
 TURN_GATE = {
-    "topic_switch": {"on_topic": (">=", 0.62)},  # target 0.95 (measured 0.66)
-    "follow_up": {"key_fact_recall": (">=", 0.33)},  # target 0.90 (measured 0.36)
+    "topic_switch": {"on_topic": (">=", 0.62)},  # target 0.95 (measured 0.64)
+    "follow_up": {"key_fact_recall": (">=", 0.35)},  # target 0.90 (measured 0.38)
     "unrelated": {"no_answer_hallucination": ("<=", 0.25)},  # target 0.0 (measured 0.21)
 }
 
