@@ -39,7 +39,7 @@ class Candidate(Passage):
 
     vector: np.ndarray | None = None
     chunk_rank: int = 0
-    chunk_score: float = 0.0  # its chunk's fused retrieval score relative to the best chunk's
+    chunk_score: float = 0.0  # its chunk's retrieval score (ranker probability) relative to the best chunk's
     words: frozenset[str] = frozenset()
     cognates: frozenset[str] = frozenset()  # text.cognate_keys of its words
     facts: Facts = field(default_factory=Facts)

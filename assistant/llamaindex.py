@@ -73,7 +73,7 @@ def _node(node_id: str, doc_id: str, text: str, start: int, end: int, score: flo
 
 def passage_node(p: Passage) -> NodeWithScore:
     """Return a retrieved passage as a NodeWithScore: id the chunk id, offsets into the report's text, score
-    the fused reciprocal-rank score (not a cosine similarity)."""
+    the chunk ranker's probability that it holds the answer (not a cosine similarity)."""
     return _node(p.chunk_id, p.doc_id, p.text, p.start, p.end, p.score,
                  {"source": p.source, "title": p.title, "language": p.language, "date": p.date}, p.twin)
 

@@ -47,7 +47,7 @@ _OWN = (
     #                candidates (generic, not specific; relative, so a report of near-identical sentences,
     #                all of them central, is not read as all generic)
     "specificity",  # similarity minus the mean similarity of its report's candidate sentences
-    "retrieval",  # its chunk's fused retrieval score, relative to the best chunk's
+    "retrieval",  # its chunk's retrieval score (the chunk ranker's probability), relative to the best chunk's
     "lead",  # one of its report's first two sentences
     "conversation",  # it is in a report the conversation is about
     "log_words",  # length: long sentences resemble more questions
