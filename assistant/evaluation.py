@@ -83,9 +83,17 @@ def _item(d: dict, conversation: str = "", turn: int = 0) -> Item:
     )
 
 
-def normalise(text: str) -> str:
-    """Return text folded for fact matching: Latin script, lower case, no diacritics, decimal points."""
-    return re.sub(r"(?<=\d),(?=\d)", ".", " ".join(fold(text).split()))
+def normalise(text: str, language: str | None = None) -> str:
+    """Return text folded for fact matching: Latin script (by the rules of language, else of the language
+    detected), lower case, no diacritics, decimal points."""
+    return re.sub(r"(?<=\d),(?=\d)", ".", " ".join(fold(text, language).split()))
+
+
+def states(text: str, fact: str) -> bool:
+    """Return whether text states fact, both folded by the same transliteration rules: Serbian's or
+    Russian's. A short fact's language cannot be told from its letters ("Сочи", "5 апреля 2016" read as
+    Serbian), and folded by other rules than the answer around it, it never matched."""
+    return any(normalise(fact, lang) in normalise(text, lang) for lang in ("sr", "ru"))
 
 
 # --- retrieval -------------------------------------------------------------------------------------
@@ -139,8 +147,8 @@ def key_fact_recall(answer: Answer, facts: Iterable[str]) -> float | None:
     facts = list(facts)
     if not facts:
         return None
-    text = normalise(answer.answer + " " + " ".join(c.twin.text for c in answer.citations if c.twin))
-    return sum(normalise(f) in text for f in facts) / len(facts)
+    text = answer.answer + " " + " ".join(c.twin.text for c in answer.citations if c.twin)
+    return sum(states(text, f) for f in facts) / len(facts)
 
 
 def citation_scores(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> dict[str, float | None]:
@@ -165,10 +173,10 @@ def citation_scores(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> dic
         fid = number_fidelity(s.text, cited)
         if fid is not None:
             numbers.append(fid)
-        claim_names = {normalise(n) for n in _NAME.findall(clean_claim(s.text))}
+        claim_names = set(_NAME.findall(clean_claim(s.text)))
         if claim_names:
-            pool = normalise(" ".join(cited))
-            names.append(sum(n in pool for n in claim_names) / len(claim_names))
+            pool = " ".join(cited)
+            names.append(sum(states(pool, n) for n in claim_names) / len(claim_names))
     return {
         "citation_validity": validity,
         "citation_coverage": coverage,

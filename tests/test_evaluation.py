@@ -138,10 +138,11 @@ HELDOUT_GATE = {
     "recall@5": (">=", 0.85),  # target 0.95 (measured 0.867, with the fitted chunk ranker)
     "citation_precision": (">=", 1.0),  # target 1.0: met
     # Gated at the measured values less a margin for fresh ingests of one build, which differ by under 0.005
-    # held out (two fresh ingests of this build: key-fact recall 0.524 twice, false refusals 0.218 twice,
-    # hallucination 0.328 twice, median 39): the threshold is Platt-calibrated (fit.calibrate) instead of the
-    # best cut of a flat utility, which had jumped between peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.51),  # target 0.90
+    # held out (two fresh ingests of this build: key-fact recall 0.524 twice, 0.531 since short Russian facts
+    # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
+    # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
+    # peaks from one ingest to the next.
+    "key_fact_recall": (">=", 0.52),  # target 0.90
     "false_refusal": ("<=", 0.23),  # target 0.05
     "no_answer_hallucination": ("<=", 0.35),  # target 0.05
     "median_answer_words": ("<=", 39),  # target 35
@@ -251,3 +252,15 @@ def test_eval_asks_each_item_once_and_scores_what_the_answer_read(seeded, monkey
         assert r.scores["recall@5"] == retrieval_scores(list(r.answer.retrieved),
                                                         gold_spans(r.item, assistant.document_text))["recall@5"]
         assert "recall@10" not in r.scores  # top_k is 5: nothing deeper was asked for
+
+
+def test_a_short_russian_key_fact_is_found_in_a_russian_answer():
+    """A fact too short to tell Serbian from Russian by its letters is folded by the rules of the text it is
+    looked for in, not by a guess of its own."""
+    from assistant.evaluation import key_fact_recall
+    from assistant.types import Answer
+
+    said = Answer("?", "(оригинал на руском) Колокольцев выступал в Сочи: 5 апреля 2016 года ФСКН была упразднена.", True)
+    assert key_fact_recall(said, ["Сочи", "5 апреля 2016", "ФСКН"]) == 1.0
+    assert key_fact_recall(Answer("?", "Састанак је одржан у Сочију.", True), ["Сочи"]) == 1.0
+    assert key_fact_recall(Answer("?", "Sastanak je održan u Beogradu.", True), ["Сочи", "Београд"]) == 0.5
