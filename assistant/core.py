@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ranking
 from .answer import Candidate, compose
 from .answer import answer as extractive_answer
 from .chat import IndexView, as_messages, contextualise, trim
@@ -72,7 +73,7 @@ class Assistant:
         use_saved_names(self.settings.names_path)
         self.embedder = get_embedder(self.settings)
         self._lock = threading.RLock()
-        self.ranker: RankerWeights | None | bool = True  # how chunks are ordered: True, ranker.json's weights
+        self.ranker: RankerWeights | None = ranking.shipped()  # ranker.json's; None: reciprocal-rank fusion
         self._llm = answerer
         if self._llm is None and self.settings.answerer != "extractive":
             from .llm import LLMAnswerer
@@ -145,7 +146,7 @@ class Assistant:
             self._reopen()
         return [], None
 
-    def ranked_by(self, weights: RankerWeights | None | bool) -> Assistant:
+    def ranked_by(self, weights: RankerWeights | None) -> Assistant:
         """Return this assistant (sharing its store, caches and answerer) ordering chunks by other ranker
         weights (None: reciprocal-rank fusion); held-out evaluation asks with weights fitted without a
         question's report."""
@@ -333,7 +334,7 @@ class Assistant:
         m = hit.meta
         return Passage(chunk_id=hit.chunk_id, doc_id=m["doc_id"], source=m["source"], title=m["title"],
                        language=m["language"], date=self._date(m), start=m["start"], end=m["end"],
-                       text=hit.text, score=round(hit.fused, 5), twin=self._chunk_twin(m))
+                       text=hit.text, score=round(hit.score, 5), twin=self._chunk_twin(m))
 
     def _date(self, m: dict) -> str:
         """Return the date of a chunk's document: its own, or its translation twin's."""
@@ -391,7 +392,7 @@ class Assistant:
     def _candidates(self, hits: list[Hit]) -> list[Candidate]:
         seen: set[str] = set()
         out: list[Candidate] = []
-        best = max((h.fused for h in hits), default=1.0) or 1.0
+        best = max((h.score for h in hits), default=1.0) or 1.0
         for rank, hit in enumerate(hits):
             m = hit.meta
             doc_id = m["doc_id"]
@@ -414,7 +415,7 @@ class Assistant:
                 out.append(Candidate(
                     chunk_id=sid, doc_id=doc_id, source=m["source"], title=m["title"], language=m["language"],
                     date=self._date(m), start=start, end=end, text=text[start:end], score=0.0, twin=twin,
-                    vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.fused / best, words=sents.words[i],
+                    vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.score / best, words=sents.words[i],
                     cognates=sents.cognates[i], facts=sents.facts[i], report_words=sents.report_words,
                     report_countries=sents.report_countries, report_lead=sents.report_lead,
                     centrality=float(sents.centrality[i]), position=int(i)))

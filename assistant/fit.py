@@ -9,9 +9,10 @@ evaluation, not to answer (`pip install -e '.[test]'`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .ranking import RankerWeights
 from .scorer import FEATURES, WEIGHTS_FILE, Weights, gate_features
 
 REGULARISATION = 1.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -140,11 +142,15 @@ def fit_calibrated(examples: list[Example]) -> Weights:
     return replace(fit(examples), threshold=calibrate(out_of_fold(examples)))
 
 
+def leave_one_out(examples: list[Example], fit_one: Callable[[list[Example]], T]) -> dict[str, T]:
+    """Return, for each group, what fit_one makes of the examples of every other group."""
+    return {group: fit_one([e for e in examples if e.group != group]) for group in sorted({e.group for e in examples})}
+
+
 def heldout(examples: list[Example]) -> dict[str, Weights]:
     """Return, for each group, weights fitted and calibrated without it (nested: the threshold comes from
     folds of the other groups only), so no question is scored by a model that saw its report."""
-    return {group: fit_calibrated([e for e in examples if e.group != group])
-            for group in sorted({e.group for e in examples})}
+    return leave_one_out(examples, fit_calibrated)
 
 
 def save(weights: Weights, examples: list[Example], path: Path = WEIGHTS_FILE) -> Path:
@@ -171,8 +177,7 @@ def fit_ranker(examples: Iterable[Example]) -> RankerWeights:
 
 def heldout_rankers(examples: list[Example]) -> dict[str, RankerWeights]:
     """Return, for each group, the chunk ranker fitted without it."""
-    return {group: fit_ranker([e for e in examples if e.group != group])
-            for group in sorted({e.group for e in examples})}
+    return leave_one_out(examples, fit_ranker)
 
 
 def save_ranker(weights: RankerWeights, examples: list[Example], path: Path | None = None) -> Path:

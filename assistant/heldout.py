@@ -83,7 +83,7 @@ def ranking_examples(results: list[Result], text_of: Callable[[str], str | None]
         if ranked is None or not len(ranked.ids):
             continue
         spans = gold_spans(r.item, text_of) if r.item.answerable else []
-        hold = {p.chunk_id for p in passages_of(ranked.ids) if spans and relevant(p, spans)}
+        hold = {p.chunk_id for p in passages_of(ranked.ids) if relevant(p, spans)} if spans else set()
         y = np.array([cid in hold for cid in ranked.ids], dtype=np.int8)
         out.append(Example(r.item.id, groups[r.item.id], r.item.answerable, ranked.x, y))
     return out

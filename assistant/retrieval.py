@@ -48,7 +48,7 @@ class Hit:
     chunk_id: str
     text: str
     meta: dict
-    fused: float  # the chunk ranker's probability (reciprocal-rank score without fitted weights)
+    score: float  # the chunk ranker's probability (the reciprocal-rank score without fitted weights)
 
 
 class Retriever:

@@ -50,7 +50,7 @@ def test_the_report_that_answers_comes_first(search, question, docs):
     hits = search(question)
     assert len(hits) == 5
     assert doc(hits[0]) in docs, [doc(h) for h in hits]
-    assert [h.fused for h in hits] == sorted((h.fused for h in hits), reverse=True)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 def test_hits_carry_their_text_and_offsets(seeded, search):
