@@ -341,8 +341,12 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
              for c in evaluation.load_conversations(f / "conversations.jsonl")]
     assistant = _assistant(settings)
     reports = [f / "reports" for f in folders[1:] if (f / "reports").is_dir()]
-    if not assistant.records or (reports and not any(
-            Path(r.source).resolve().is_relative_to(reports[0].resolve()) for r in assistant.documents())):
+    # Every report the items are about must be indexed: one added to evals/corpus since this data directory
+    # was filled would otherwise count as never retrieved. Ingest skips what it already holds.
+    indexed = {Path(r.source).name for r in assistant.documents()}
+    wanted = [p for folder in [settings.seeds, *reports] if Path(folder).is_dir()
+              for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith(".")]
+    if not assistant.records or any(p.name not in indexed for p in wanted):
         assistant.ingest([settings.seeds, *reports])
     bar = None
     if sys.stderr.isatty() and not as_json:

@@ -264,3 +264,31 @@ def test_a_short_russian_key_fact_is_found_in_a_russian_answer():
     assert key_fact_recall(said, ["Сочи", "5 апреля 2016", "ФСКН"]) == 1.0
     assert key_fact_recall(Answer("?", "Састанак је одржан у Сочију.", True), ["Сочи"]) == 1.0
     assert key_fact_recall(Answer("?", "Sastanak je održan u Beogradu.", True), ["Сочи", "Београд"]) == 0.5
+
+
+def test_eval_indexes_a_report_added_to_the_eval_corpus_since_the_last_run(seeded, tmp_path):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    evals = tmp_path / "evals"
+    reports = evals / "corpus" / "reports"
+    reports.mkdir(parents=True)
+    env = os.environ | {"ASSISTANT_HOME": str(home)}
+    run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--no-heldout", "--set", "qa",
+           "--evals", str(evals)]
+    items = []
+    for name, text, question, fact in [
+            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday.",
+             "How much heroin was seized in Kotor?", "93 kilograms"),
+            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment.",
+             "How much cocaine was found in Bar?", "41 kilograms")]:
+        (reports / f"{name}.txt").write_text(text, "utf-8")
+        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
+                      "gold": [{"doc": name, "quote": fact}]})
+        (evals / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+        proc = subprocess.run(run, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr
+        metrics = json.loads(proc.stdout)["metrics"]
+        # The second run finds the report added since the first: every item's gold is retrieved and stated.
+        assert metrics["recall@5"] == 1.0 and metrics["key_fact_recall"] == 1.0, (name, metrics)
