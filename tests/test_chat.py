@@ -145,3 +145,14 @@ def test_pronouns_are_those_of_the_questions_language():
     assert points_back("When did the Commission on Narcotic Drugs meet?") is None  # English "on" is no pronoun
     assert points_back("Šta je on rekao o Albaniji?").group() == "on"  # Serbian "on" is "he"
     assert points_back("Что он сказал?").lastgroup == "who" and points_back("Who was there?").lastgroup == "where"
+
+
+def test_a_quotes_language_label_is_not_what_a_pronoun_stands_for():
+    citation = Citation(n=1, doc_id="000_x", source="s", title="t", language="sr", text="x", start=0, end=1,
+                        score=1.0)
+    said = "(Serbian original) Радионица је одржана у Сарајеву у Босни и Херцеговини [1]."
+    history = [Message("user", "Where was the TAIEX workshop?"), Message("assistant", said)]
+    last = Answer(question=history[0].content, answer=said, found=True, citations=(citation,))
+    turn = contextualise("Who represented Serbia there?", history, last, VOCAB)
+    assert "Serbian" not in turn.search_text and "Who represented Serbia" in turn.search_text
+    assert "Босни" in turn.search_text  # "there": the place the answer names
