@@ -18,20 +18,10 @@ import regex
 
 from .chunking import count_tokens
 from .facts import sentence_facts
-from .grounding import MARKER
-from .messages import ORIGINAL
+from .grounding import clean_claim
 from .query import ASKS, word_tokens
 from .text import detect_language, fold, keyword_tokens
 from .types import Answer, Message
-
-# "(Serbian original)" before a quote in another language: the answer's words, not the report's. Read as
-# text, "Serbian" became the place "there" stood for and the labels' words looked said in the conversation.
-_LABELS = re.compile("|".join(re.escape(label) for labels in ORIGINAL.values() for label in labels.values()))
-
-
-def plain(text: str) -> str:
-    """Return a conversation message without citation markers and original-language labels."""
-    return _LABELS.sub("", MARKER.sub("", text))
 
 # Pronouns and demonstratives that point back at the last turn, per language (Serbian in both scripts),
 # grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
@@ -119,7 +109,7 @@ class Turn:
 
 def _tokens(text: str) -> set[str]:
     """Return the plain keyword tokens of text (no name prefixes), for comparing what two texts name."""
-    return {t for t in keyword_tokens(plain(text)) if t[0] not in "^~"}
+    return {t for t in keyword_tokens(clean_claim(text)) if t[0] not in "^~"}
 
 
 def new_subject(question: str, said: str, view: IndexView) -> list[str]:
@@ -130,7 +120,7 @@ def new_subject(question: str, said: str, view: IndexView) -> list[str]:
     language = detect_language(question)
     named = [t for t in keyword_tokens(question, language) if t[0] not in "^~" and t not in before and view.rare(t)]
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
-    said_folded = fold(plain(said))
+    said_folded = fold(clean_claim(said))
     for word in _CAPITALISED.findall(body):
         stem = fold(word)[:5]
         if len(stem) >= 3 and stem not in said_folded and stem not in named:
@@ -182,7 +172,7 @@ def read_turn(question: str, history: list[Message], view: IndexView,
     another report has left them."""
     if not any(m.role == "user" for m in history):
         return "first"
-    said = " ".join(plain(m.content) for m in history[-4:])
+    said = " ".join(clean_claim(m.content) for m in history[-4:])
     named = new_subject(question, said, view)
     if named and elliptical(question):
         return "ellipsis"
@@ -203,7 +193,7 @@ def topic(history: list[Message], view: IndexView | None = None, depth: int = MA
     if not users or depth <= 0:
         return ""
     i = users[-1]
-    question = plain(history[i].content)
+    question = clean_claim(history[i].content)
     reading = read_turn(question, history[:i], view)
     if reading in ("first", "new_topic"):
         return question
@@ -232,7 +222,7 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     a run of capitalised words or an acronym) and its first country (where)."""
     text = last.answer if last is not None and last.found else \
         next((m.content for m in reversed(history) if m.role == "assistant"), "")
-    text = plain(text)
+    text = clean_claim(text)
     out = {}
     for m in _NAME_RUN.finditer(text):
         if not sentence_facts(m.group()).countries:
@@ -279,7 +269,7 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
         kept = docs & view.reports_of(question)
         return Turn(question, _elliptical_text(question, previous, view), tuple(sorted(kept)), reading)
     resolved = question
-    said = " ".join(plain(m.content) for m in history[-4:])
+    said = " ".join(clean_claim(m.content) for m in history[-4:])
     pointer = points_back(question, said, view)
     if pointer is not None:
         stands_for = referents(last, history).get(pointer.lastgroup or "")

@@ -343,10 +343,11 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     reports = [f / "reports" for f in folders[1:] if (f / "reports").is_dir()]
     # Every report the items are about must be indexed: one added to evals/corpus since this data directory
     # was filled would otherwise count as never retrieved. Ingest skips what it already holds.
+    from .corpus import find_files
+
     indexed = {Path(r.source).name for r in assistant.documents()}
-    wanted = [p for folder in [settings.seeds, *reports] if Path(folder).is_dir()
-              for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith(".")]
-    if not assistant.records or any(p.name not in indexed for p in wanted):
+    wanted, _problems = find_files([settings.seeds, *reports])  # the files ingest would read
+    if not assistant.records or any(c.path.name not in indexed for c in wanted):
         assistant.ingest([settings.seeds, *reports])
     bar = None
     if sys.stderr.isatty() and not as_json:

@@ -12,10 +12,9 @@ from .text import fold
 
 # (?<!\s): leading spaces are matched from the first one only, so a long run of them stays linear.
 MARKER = re.compile(r"(?<!\s)\s*\[(\d+)\]")
-# The "(Serbian original)" labels answers put before a quote in another language.
-LABEL = re.compile(
-    r"^\s*(?:" + "|".join(re.escape(v) for labels in ORIGINAL.values() for v in labels.values()) + r")\s*"
-)
+# The "(Serbian original)" labels answers put before a quote in another language (match() finds one that
+# opens a sentence).
+LABEL = re.compile(r"\s*(?:" + "|".join(re.escape(v) for labels in ORIGINAL.values() for v in labels.values()) + r")\s*")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -27,9 +26,9 @@ NAME_PREFIX = 4
 SEM_FLOOR, SEM_CEIL = 0.78, 0.90
 
 
-def clean_claim(sentence: str) -> str:
-    """Return an answer sentence without its [n] markers and language label."""
-    return LABEL.sub("", MARKER.sub("", sentence)).strip()
+def clean_claim(text: str) -> str:
+    """Return answer text (a sentence or a whole answer) without its [n] markers and language labels."""
+    return LABEL.sub(" ", MARKER.sub("", text)).strip()
 
 
 def char_ngrams(text: str, n: int = 4) -> set[str]:
