@@ -58,9 +58,11 @@ def load_questions(path: Path, n: int) -> list[str]:
 
 def pipeline_texts(settings: Settings, paths: list[Path]) -> tuple[list[list[str]], list[list[str]]]:
     """Return, per document, the unique texts ingest embeds for it (its sentences, and its chunks when
-    settings.chunk_vectors is "embed"), and its text once: chunk-size windows without overlap."""
+    settings.chunk_vectors is "embed", in the form the embedder reads), and its text once: chunk-size windows
+    without overlap."""
     from .chunking import chunk_document
     from .corpus import ReadError, find_files, read_document
+    from .text import embedding_form
 
     out, once = [], []
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
@@ -71,8 +73,8 @@ def pipeline_texts(settings: Settings, paths: list[Path]) -> tuple[list[list[str
             continue
         chunks, sents = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap)
         whole = [c.text for c in chunks] if settings.chunk_vectors == "embed" else []
-        out.append(list(dict.fromkeys(whole + [s.text for s in sents])))
-        once.append([c.text for c in chunk_document(doc, settings.chunk_tokens, 0)[0]])
+        out.append([embedding_form(t, doc.language) for t in dict.fromkeys(whole + [s.text for s in sents])])
+        once.append([embedding_form(c.text, doc.language) for c in chunk_document(doc, settings.chunk_tokens, 0)[0]])
     return out, once
 
 

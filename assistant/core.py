@@ -27,7 +27,7 @@ from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store, forget_client
-from .text import cognate_keys, content_words, detect_language, script_variants
+from .text import cognate_keys, content_words, detect_language, embedding_form
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
@@ -260,7 +260,7 @@ class Assistant:
     def parse(self, text: str, standalone: str | None = None, carried_docs: Iterable[str] = ()) -> Query:
         """Return the Query of a question (standalone: its search text in a conversation), with its vectors."""
         query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf)
-        return replace(query, vectors=embed_queries(self.embedder, script_variants(query.standalone, query.language)))
+        return replace(query, vectors=embed_queries(self.embedder, [embedding_form(query.standalone, query.language)]))
 
     # --- as llama-index parts (assistant/llamaindex.py; options: top_k, languages, doc_ids, since, until) ----
 

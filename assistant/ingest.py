@@ -18,11 +18,18 @@ from .facts import sentence_facts, use_saved_names
 from .keyword import KeywordIndex, token_ids
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id
-from .text import keyword_tokens
+from .text import EMBEDDING_FORM, embedding_form, keyword_tokens
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
 CHUNK_VECTORS = ("mean", "embed")  # see Settings.chunk_vectors
+
+
+def vector_layout(chunk_vectors: str, language: str) -> str:
+    """Return how a document's vectors are made (DocRecord.vectors): Settings.chunk_vectors, and for
+    Serbian the script the embedder read it in (text.EMBEDDING_FORM). A document whose record says otherwise
+    is embedded again by the next ingest."""
+    return f"{chunk_vectors}+{EMBEDDING_FORM}" if language == "sr" else chunk_vectors
 
 
 @dataclass
@@ -131,12 +138,12 @@ class Ingestor:
                 rec = records.get(doc_id)
                 same = (rec and rec.state == "complete" and rec.content_hash == data_hash
                         and _real(rec.source) == _real(source))
-                if same and rec.vectors == self.settings.chunk_vectors:
+                if same and rec.vectors == vector_layout(self.settings.chunk_vectors, rec.language):
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
                 if old and old.doc_id != doc_id and not Path(old.source).exists() and \
-                        old.vectors == self.settings.chunk_vectors:
+                        old.vectors == vector_layout(self.settings.chunk_vectors, old.language):
                     self._rename(old, doc_id, source)
                     report.renamed += 1
                     continue
@@ -151,7 +158,7 @@ class Ingestor:
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
             report.texts_embedded += texts
-            if same:  # a store made with another Settings.chunk_vectors: embedded again, not changed
+            if same:  # vectors made another way (Settings.chunk_vectors, the embedding form): embedded again
                 report.revectored += 1
             elif rec is None:
                 report.new += 1
@@ -221,7 +228,8 @@ class Ingestor:
         step = 16
         for i in range(0, len(texts), step):
             batch = texts[i : i + step]
-            for text, vec in zip(batch, embed_passages(self.embedder, batch), strict=True):
+            forms = [embedding_form(t, doc.language) for t in batch]
+            for text, vec in zip(batch, embed_passages(self.embedder, forms), strict=True):
                 vectors[text] = vec
             self.progress(f"embedding {Path(doc.source).name}", min(i + step, len(texts)), len(texts))
         sent_vecs = np.stack([vectors[s.text] for s in sents])
@@ -229,7 +237,7 @@ class Ingestor:
         chunk_vecs = np.stack([vectors[c.text] for c in chunks]) if whole else mean_vectors(ranges, sent_vecs)
         doc_vec = chunk_vecs.mean(axis=0)
         doc_vec = doc_vec / (np.linalg.norm(doc_vec) or 1.0)
-        layout = self.settings.chunk_vectors
+        layout = vector_layout(self.settings.chunk_vectors, doc.language)
         self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents), vectors=layout)
         if existed:
             # A document with no record has no chunks: records are written ("pending") before any chunk

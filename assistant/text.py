@@ -74,13 +74,21 @@ def to_latin(text: str, language: str | None = None) -> str:
     return cyrtranslit.to_latin(text, "ru" if language == "ru" else "sr")
 
 
-def script_variants(text: str, language: str) -> list[str]:
-    """Return text, plus its Serbian Cyrillic↔Latin transliteration for Serbian (the same words in
-    the other script, which the embedder scores as if they were another language)."""
-    if language != "sr":
-        return [text]
-    other = to_latin(text, "sr") if detect_script(text) == CYRILLIC else cyrtranslit.to_cyrillic(text, "sr")
-    return [text, other] if other != text else [text]
+# What the embedder reads of Serbian, which is written in two scripts: Latin, whichever script a text was
+# written in (Cyrillic to Latin is one-to-one; the other way is not: Latin acronyms and foreign names have
+# no single Cyrillic spelling). Questions and reports then meet in one script, and a question is embedded
+# once rather than once per script. Stored with each document's vectors, so a change re-embeds it.
+EMBEDDING_FORM = "sr-latin"
+
+
+def embedding_form(text: str, language: str) -> str:
+    """Return the form of text the embedder reads (see EMBEDDING_FORM)."""
+    return to_latin(text, "sr") if language == "sr" else text
+
+
+def embedding_script(text: str, language: str) -> str:
+    """Return the script the embedder reads text in (its embedding_form's)."""
+    return LATIN if language == "sr" else detect_script(text)
 
 
 def strip_accents(text: str) -> str:

