@@ -19,7 +19,7 @@ import numpy as np
 
 from .facts import Facts
 from .query import Query
-from .text import cognate_in
+from .text import cognate_in, embedding_script
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 
@@ -28,6 +28,9 @@ _OWN = (
     "similarity_gap",  # how far below the best candidate's similarity
     "cross_lingual",  # the sentence is in another language than the question
     "similarity_cross",  # similarity when cross-lingual (lets each language pair have its own scale)
+    "cross_script",  # the embedder read the sentence and the question in different scripts (English and
+    #                  Serbian, both read in Latin, share names and loanwords as written; Russian does not)
+    "similarity_cross_script",  # similarity when the scripts differ: a scale of its own
     "word_overlap",  # idf-weighted share of the question's words in the sentence
     "cognate_overlap",  # the same, a word also counting when the sentence has a word of its consonant
     #                     skeleton: a cognate in another language or script ("семинар", "seminaru")
@@ -55,7 +58,8 @@ _OWN = (
 # Every feature also weighs apart for a sentence in another language than the question: how far word
 # overlap, names or a report's lead count is not the same across languages as within one (the issue of
 # a single cross-lingual offset, for every feature). similarity_cross is already that for similarity.
-_CROSSED = tuple(n for n in _OWN if n not in ("similarity", "cross_lingual", "similarity_cross"))
+_CROSSED = tuple(n for n in _OWN if n not in ("similarity", "cross_lingual", "similarity_cross", "cross_script",
+                                              "similarity_cross_script"))
 FEATURES = _OWN + tuple(f"cross:{n}" for n in _CROSSED)
 _COL = {name: i for i, name in enumerate(FEATURES)}
 
@@ -99,10 +103,12 @@ def features(query: Query, sentences: list) -> np.ndarray:
     countries = set(query.facts.countries)
     typed = query.kind in ("who", "when", "where", "how_much")
     c_total = sum(weight.get(w, 1.0) for w in query.cognates)
+    script = embedding_script(query.standalone, query.language)
     rows = []
     for s, sim in zip(sentences, sims, strict=True):
         sim = float(sim)
         cross = float(s.language != query.language)
+        cross_script = float(embedding_script(s.text, s.language) != script)
         overlap = sum(weight.get(w, 1.0) for w in query.words & s.words) / q_total if q_total else 0.0
         cognates = sum(weight.get(w, 1.0) for w, k in query.cognates.items()
                        if w in s.words or cognate_in(k, s.cognates)) / c_total if c_total else 0.0
@@ -114,6 +120,8 @@ def features(query: Query, sentences: list) -> np.ndarray:
             sim - best,
             cross,
             sim * cross,
+            cross_script,
+            sim * cross_script,
             overlap,
             cognates,
             focus_overlap,

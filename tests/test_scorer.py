@@ -57,6 +57,20 @@ def test_cognates_count_across_languages_and_every_feature_weighs_apart_across_t
     assert column(same, "cognate_overlap")[0] > 0 and column(same, "cross:cognate_overlap")[0] == 0.0
 
 
+def test_similarity_has_a_scale_of_its_own_across_scripts_the_embedder_reads():
+    # Serbian is read in Latin whichever script it is written in: an English or Latin-Serbian question
+    # meets a Cyrillic Serbian sentence in one script, a Russian sentence in another.
+    rows = [cand("Police seized heroin.", vec=(0.8, 0.6)), cand("Полиција је запленила хероин.", language="sr"),
+            cand("Полиция изъяла героин.", language="ru", vec=(0.6, 0.8))]
+    for question, scripts in (("Who seized the heroin?", [0, 0, 1]), ("Ko je zaplenio heroin?", [0, 0, 1]),
+                              ("Ко је запленио хероин?", [0, 0, 1]), ("Кто изъял героин?", [1, 1, 0])):
+        q = parse(question)
+        q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
+        x = features(q, rows)
+        assert list(column(x, "cross_script")) == scripts, question
+        assert list(column(x, "similarity_cross_script")) == pytest.approx(column(x, "similarity") * scripts)
+
+
 def test_focus_words_leave_out_what_only_names_the_report():
     q = parse("What did the CSTO council say about monitoring?")
     q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
