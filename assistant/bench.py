@@ -62,6 +62,7 @@ def pipeline_texts(settings: Settings, paths: list[Path]) -> tuple[list[list[str
     without overlap."""
     from .chunking import chunk_document
     from .corpus import ReadError, find_files, read_document
+    from .ingest import embedding_inputs
     from .text import embedding_form
 
     out, once = [], []
@@ -72,8 +73,7 @@ def pipeline_texts(settings: Settings, paths: list[Path]) -> tuple[list[list[str
         except ReadError:
             continue
         chunks, sents = chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap)
-        whole = [c.text for c in chunks] if settings.chunk_vectors == "embed" else []
-        out.append([embedding_form(t, doc.language) for t in dict.fromkeys(whole + [s.text for s in sents])])
+        out.append(list(embedding_inputs(doc, chunks, sents, settings.chunk_vectors).values()))
         once.append([embedding_form(c.text, doc.language) for c in chunk_document(doc, settings.chunk_tokens, 0)[0]])
     return out, once
 

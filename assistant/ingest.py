@@ -32,6 +32,13 @@ def vector_layout(chunk_vectors: str, language: str) -> str:
     return f"{chunk_vectors}+{EMBEDDING_FORM}" if language == "sr" else chunk_vectors
 
 
+def embedding_inputs(doc: Document, chunks, sents, chunk_vectors: str) -> dict[str, str]:
+    """Return the distinct texts ingest embeds for a document (its sentences, and its chunks when chunk_vectors
+    is "embed"), each with the form the embedder reads (text.embedding_form)."""
+    whole = [c.text for c in chunks] if chunk_vectors == "embed" else []
+    return {t: embedding_form(t, doc.language) for t in dict.fromkeys(whole + [s.text for s in sents])}
+
+
 @dataclass
 class IngestReport:
     """What one ingest run did; `to_json` is the CLI's --json object."""
@@ -222,14 +229,14 @@ class Ingestor:
         how many chunks and sentences got vectors, and how many texts the embedder embedded."""
         chunks, sents = chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
         whole = self.settings.chunk_vectors == "embed"
-        texts = list(dict.fromkeys(([c.text for c in chunks] if whole else []) + [s.text for s in sents]))
+        inputs = embedding_inputs(doc, chunks, sents, self.settings.chunk_vectors)
+        texts = list(inputs)
         self.progress(f"embedding {Path(doc.source).name}", 0, len(texts))
         vectors = {}
         step = 16
         for i in range(0, len(texts), step):
             batch = texts[i : i + step]
-            forms = [embedding_form(t, doc.language) for t in batch]
-            for text, vec in zip(batch, embed_passages(self.embedder, forms), strict=True):
+            for text, vec in zip(batch, embed_passages(self.embedder, [inputs[t] for t in batch]), strict=True):
                 vectors[text] = vec
             self.progress(f"embedding {Path(doc.source).name}", min(i + step, len(texts)), len(texts))
         sent_vecs = np.stack([vectors[s.text] for s in sents])

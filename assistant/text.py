@@ -86,8 +86,10 @@ def embedding_form(text: str, language: str) -> str:
     return to_latin(text, "sr") if language == "sr" else text
 
 
+@lru_cache(maxsize=16384)
 def embedding_script(text: str, language: str) -> str:
-    """Return the script the embedder reads text in (its embedding_form's)."""
+    """Return the script the embedder reads text in (its embedding_form's). Cached: the scorer asks it of every
+    candidate sentence of every question, and the same sentences come up question after question."""
     return LATIN if language == "sr" else detect_script(text)
 
 
