@@ -111,6 +111,7 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
 @pass_ctx
 def status(ctx: Context, as_json):
     """Show what is indexed: each document's title, language, script, date and chunk count."""
+    from .ingest import vector_layout
     from .store import Store
     from .twins import dated_by_twins
 
@@ -126,6 +127,12 @@ def status(ctx: Context, as_json):
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
         echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
              f"{r.title[:60]}{twin}")
+    stale = [r for r in records if r.vectors != vector_layout(ctx.settings().chunk_vectors, r.language)]
+    if stale:
+        # Their vectors do not match how questions are embedded now, so they are found less well until then.
+        echo(f"{len(stale)} of {len(records)} documents were embedded another way than questions are now read "
+             f"({stale[0].doc_id}{', ...' if len(stale) > 1 else ''}): the next `assistant ingest` embeds them "
+             "again from the text the store keeps")
 
 
 def _assistant(settings):

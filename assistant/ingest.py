@@ -176,10 +176,13 @@ class Ingestor:
             if _real(rec.source) not in seen_sources and _covers(rec.source, roots, files) and not Path(rec.source).exists():
                 self.store.delete_document(rec.doc_id)
                 report.removed += 1
+        report.revectored += self._revector_stored(seen_sources, report)
         final = self.store.records()
         self.store.delete_orphans(list(final))
         self.refresh_keyword_index(final)
-        changed = report.new or report.changed or report.removed or report.renamed or report.repaired
+        # A document embedded again was written afresh, its translation links with it: they are made again.
+        changed = (report.new or report.changed or report.removed or report.renamed or report.repaired
+                   or report.revectored)
         # Twins are linked after every document is in; a run killed before that finished left no trace in the
         # records, so a file marks the set of documents the twins were last linked for.
         signature = keyword_signature(final)
@@ -193,6 +196,27 @@ class Ingestor:
         report.chunks = sum(r.chunks for r in final.values())
         self.progress("done", len(candidates), len(candidates))
         return report
+
+    def _revector_stored(self, seen_sources: set[str], report: IngestReport) -> int:
+        """Embed again, from the text the store keeps, every document this run did not read whose vectors were
+        made another way than questions are now read (an older build, another Settings.chunk_vectors). Its
+        file may be anywhere or gone: one `ingest` of any folder brings the whole store to one way."""
+        done = 0
+        for rec in self.store.records().values():
+            if (rec.state != "complete" or _real(rec.source) in seen_sources
+                    or rec.vectors == vector_layout(self.settings.chunk_vectors, rec.language)):
+                continue
+            text = self.store.document_text(rec.doc_id)
+            if not text:
+                continue  # nothing to embed from: `assistant doctor` names a record without its text
+            doc = Document(doc_id=rec.doc_id, source=rec.source, title=rec.title, text=text, language=rec.language,
+                           script=rec.script, date=rec.date or None, content_hash=rec.content_hash)
+            chunks, sents, texts = self._replace(doc)
+            report.chunks_embedded += chunks
+            report.sentences_embedded += sents
+            report.texts_embedded += texts
+            done += 1
+        return done
 
     def _twins_linked_for(self) -> str:
         """Return the signature of the documents twins were last linked for ("" if never)."""

@@ -68,3 +68,22 @@ def test_status_shows_a_date_taken_from_the_twin(seeded):
     assert "2021-10-19" in lines["001"] and "date from it" not in lines["001"]
     records = {r["doc_id"][:3]: r for r in json.loads(run("status", "--json", home=seeded.home).stdout)}
     assert records["000"]["date_from"] == records["001"]["doc_id"] and records["004"]["date"] == ""
+
+
+def test_status_names_documents_embedded_another_way_and_an_ingest_of_any_folder_remakes_them(tmp_path, corpus):
+    from assistant.config import Settings
+    from assistant.store import Store
+
+    home = tmp_path / "h"
+    run("ingest", str(corpus), home=home)
+    assert "embedded another way" not in run("status", home=home).stdout
+    store = Store(Settings(home=home, seeds=SEEDS))
+    ids = sorted(store.records())
+    store.documents.update(ids=ids[:1], metadatas=[{"vectors": "mean"}])  # another Settings.chunk_vectors
+    assert "1 of 2 documents were embedded another way" in run("status", home=home).stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "note.txt").write_text("A short note about nothing in the reports, long enough to index.\n")
+    out = json.loads(run("ingest", str(elsewhere), "--json", home=home).stdout)
+    assert (out["revectored"], out["new"], out["documents"]) == (1, 1, 3)
+    assert "embedded another way" not in run("status", home=home).stdout

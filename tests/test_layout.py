@@ -114,6 +114,44 @@ def test_serbian_vectors_made_in_its_own_script_are_made_again(settings, serbian
     assert (ingest(settings, [serbian]).unchanged, Store(settings).sentences.count()) == (2, sentences)
 
 
+def test_an_ingest_of_any_folder_makes_every_stale_document_again_from_its_stored_text(settings, serbian, tmp_path,
+                                                                                         embedded):
+    ingest(settings, [serbian])
+    store = Store(settings)
+    sr = next(r for r in store.records().values() if r.language == "sr")
+    before = store.sentences.get(where={"doc_id": sr.doc_id}, include=["documents", "metadatas"])
+    store.documents.update(ids=[sr.doc_id], metadatas=[{"vectors": "embed"}])  # as an older build wrote it
+    (serbian / "003_9be4eadb76ad7108.txt").unlink()  # its file is gone; the store still holds its text
+    other = seed_copies(tmp_path / "other", "002_c41756f9194e43e0.txt")
+    embedded.clear()
+    report = ingest(settings, [other])
+    assert (report.new, report.revectored, report.removed) == (1, 1, 0)
+    assert not any(CYRILLIC_LETTER.search(t) for t in embedded)  # read in Latin, as questions are now
+    records = Store(settings).records()
+    assert records[sr.doc_id].vectors == "embed+sr-latin" and records[sr.doc_id].source == sr.source
+    after = Store(settings).sentences.get(where={"doc_id": sr.doc_id}, include=["documents", "metadatas"])
+    assert sorted(after["documents"]) == sorted(before["documents"])  # the same sentences at the same places
+    assert sorted((m["start"], m["end"]) for m in after["metadatas"]) == sorted(
+        (m["start"], m["end"]) for m in before["metadatas"])
+    assert ingest(settings, [other]).revectored == 0
+
+
+def test_a_translation_made_again_keeps_its_twin(settings, tmp_path, embedded):
+    pair = seed_copies(tmp_path / "pair", "000_7e6134a7318589bf.txt", "001_23abd807676cf300.txt")
+    ingest(settings, [pair])
+    store = Store(settings)
+    sr = next(r for r in store.records().values() if r.language == "sr")
+    linked = sum(bool(m.get("twin")) for m in store.sentences.get(where={"doc_id": sr.doc_id},
+                                                                  include=["metadatas"])["metadatas"])
+    assert sr.twin and linked > 0
+    store.documents.update(ids=[sr.doc_id], metadatas=[{"vectors": "embed"}])
+    assert ingest(settings, [pair]).revectored == 1
+    store = Store(settings)
+    assert store.records()[sr.doc_id].twin == sr.twin
+    assert sum(bool(m.get("twin")) for m in store.sentences.get(where={"doc_id": sr.doc_id},
+                                                                include=["metadatas"])["metadatas"]) == linked
+
+
 def test_an_unknown_way_is_refused_with_the_choices(settings, corpus):
     with pytest.raises(SystemExit, match="mean, embed"):
         ingest(replace(settings, chunk_vectors="median"), [corpus])
