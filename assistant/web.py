@@ -424,7 +424,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
                                                              f"{settings.home}", file=sys.stderr, flush=True)):
             report = assistant.ingest(paths, progress=bars)
         bars.close()
-        print(f"{report.documents} documents indexed ({report.new} new, {report.changed} changed)", file=sys.stderr)
+        again = f", {report.revectored} embedded again" if report.revectored else ""
+        print(f"{report.documents} documents indexed ({report.new} new, {report.changed} changed{again})",
+              file=sys.stderr)
         for s in report.skipped:
             print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
     app = build_app(assistant)
