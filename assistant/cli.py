@@ -111,8 +111,7 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
 @pass_ctx
 def status(ctx: Context, as_json):
     """Show what is indexed: each document's title, language, script, date and chunk count."""
-    from .ingest import vector_layout
-    from .store import Store
+    from .store import Store, vector_layout
     from .twins import dated_by_twins
 
     records = sorted(dated_by_twins(Store(ctx.settings()).records()).values(), key=lambda r: r.doc_id)
@@ -127,12 +126,16 @@ def status(ctx: Context, as_json):
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
         echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
              f"{r.title[:60]}{twin}")
-    stale = [r for r in records if r.vectors != vector_layout(ctx.settings().chunk_vectors, r.language)]
+    stale = [r.doc_id for r in records if r.vectors != vector_layout(ctx.settings().chunk_vectors, r.language)]
     if stale:
-        # Their vectors do not match how questions are embedded now, so they are found less well until then.
-        echo(f"{len(stale)} of {len(records)} documents were embedded another way than questions are now read "
-             f"({stale[0].doc_id}{', ...' if len(stale) > 1 else ''}): the next `assistant ingest` embeds them "
-             "again from the text the store keeps")
+        echo(_stale_note(stale, len(records)))
+
+
+def _stale_note(stale: list[str], total: int) -> str:
+    """Return the line that names documents embedded another way than questions are now read."""
+    return (f"{len(stale)} of {total} documents were embedded another way than questions are now read, so they "
+            f"are found less well ({stale[0]}{', ...' if len(stale) > 1 else ''}): the next `assistant ingest` "
+            "embeds them again from the text the store keeps")
 
 
 def _assistant(settings):
@@ -249,6 +252,9 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     except (EmptyIndexError, StoreError, StoreDamaged) as e:
         fail(str(e), 1)
     _print_answer(answer, as_json)
+    stale = assistant.stale_documents()
+    if stale:
+        echo(f"note: {_stale_note(stale, len(assistant.records))}", err=True)
     _ANSWERED[0] = True  # main() may end the process at once (fastexit)
 
 
@@ -286,6 +292,8 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
     settings = ctx.settings(answerer=answerer)
     assistant = _assistant(settings)
     _check_filters(assistant, filters)
+    if stale := assistant.stale_documents():
+        echo(f"note: {_stale_note(stale, len(assistant.records))}", err=True)
 
     def say(text: str) -> None:
         echo(text, err=as_json)  # under --json stdout holds only the answers' objects

@@ -17,19 +17,12 @@ from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts, use_saved_names
 from .keyword import KeywordIndex, token_ids
 from .memory import release_memory
-from .store import DocRecord, Store, sentence_id
-from .text import EMBEDDING_FORM, embedding_form, keyword_tokens
+from .store import DocRecord, Store, sentence_id, vector_layout
+from .text import embedding_form, keyword_tokens
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
 CHUNK_VECTORS = ("mean", "embed")  # see Settings.chunk_vectors
-
-
-def vector_layout(chunk_vectors: str, language: str) -> str:
-    """Return how a document's vectors are made (DocRecord.vectors): Settings.chunk_vectors, and for
-    Serbian the script the embedder read it in (text.EMBEDDING_FORM). A document whose record says otherwise
-    is embedded again by the next ingest."""
-    return f"{chunk_vectors}+{EMBEDDING_FORM}" if language == "sr" else chunk_vectors
 
 
 def embedding_inputs(doc: Document, chunks, sents, chunk_vectors: str) -> dict[str, str]:

@@ -11,10 +11,18 @@ import numpy as np
 
 from .config import Settings
 from .memory import limit_arenas
+from .text import EMBEDDING_FORM
 from .types import Document
 
 # Chroma caps how many records one call may carry; stay well below it.
 BATCH = 2000
+
+
+def vector_layout(chunk_vectors: str, language: str) -> str:
+    """Return how a document's vectors are made (DocRecord.vectors): Settings.chunk_vectors, and for
+    Serbian the script the embedder read it in (text.EMBEDDING_FORM). A document whose record says otherwise
+    is embedded again by the next ingest."""
+    return f"{chunk_vectors}+{EMBEDDING_FORM}" if language == "sr" else chunk_vectors
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def test_status_shows_a_date_taken_from_the_twin(seeded):
     assert records["000"]["date_from"] == records["001"]["doc_id"] and records["004"]["date"] == ""
 
 
-def test_status_names_documents_embedded_another_way_and_an_ingest_of_any_folder_remakes_them(tmp_path, corpus):
+def test_status_and_ask_name_documents_embedded_another_way_and_an_ingest_of_any_folder_remakes_them(tmp_path, corpus):
     from assistant.config import Settings
     from assistant.store import Store
 
@@ -81,9 +81,15 @@ def test_status_names_documents_embedded_another_way_and_an_ingest_of_any_folder
     ids = sorted(store.records())
     store.documents.update(ids=ids[:1], metadatas=[{"vectors": "mean"}])  # another Settings.chunk_vectors
     assert "1 of 2 documents were embedded another way" in run("status", home=home).stdout
+    asked = run("ask", "--json", "What did DPNSEE say?", home=home)  # answered, with a note beside it
+    assert json.loads(asked.stdout)["question"] and "note: 1 of 2 documents were embedded" in asked.stderr
+    chatted = subprocess.run([str(BIN), "chat"], input="What did DPNSEE say?\n", capture_output=True, text=True,
+                             env=os.environ | {"ASSISTANT_HOME": str(home)}, timeout=600)
+    assert chatted.returncode == 0 and "note: 1 of 2 documents were embedded" in chatted.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "note.txt").write_text("A short note about nothing in the reports, long enough to index.\n")
     out = json.loads(run("ingest", str(elsewhere), "--json", home=home).stdout)
     assert (out["revectored"], out["new"], out["documents"]) == (1, 1, 3)
     assert "embedded another way" not in run("status", home=home).stdout
+    assert "note:" not in run("ask", "What did DPNSEE say?", home=home).stderr
