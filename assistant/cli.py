@@ -111,7 +111,7 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
 @pass_ctx
 def status(ctx: Context, as_json):
     """Show what is indexed: each document's title, language, script, date and chunk count."""
-    from .store import Store, vector_layout
+    from .store import Store
     from .twins import dated_by_twins
 
     records = sorted(dated_by_twins(Store(ctx.settings()).records()).values(), key=lambda r: r.doc_id)
@@ -126,7 +126,8 @@ def status(ctx: Context, as_json):
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
         echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
              f"{r.title[:60]}{twin}")
-    stale = [r.doc_id for r in records if r.vectors != vector_layout(ctx.settings().chunk_vectors, r.language)]
+    chunk_vectors = ctx.settings().chunk_vectors
+    stale = [r.doc_id for r in records if not r.embedded_as(chunk_vectors)]
     if stale:
         echo(_stale_note(stale, len(records)))
 

@@ -26,7 +26,7 @@ from .keyword import KeywordIndex
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
-from .store import DocRecord, Store, forget_client, vector_layout
+from .store import DocRecord, Store, forget_client
 from .text import cognate_keys, content_words, detect_language, embedding_form
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
@@ -101,8 +101,7 @@ class Assistant:
         """Return the documents whose vectors were made another way than questions are now embedded (an
         older build, another Settings.chunk_vectors): they are found less well until an ingest makes them
         again."""
-        return sorted(d for d, r in self.records.items()
-                      if r.vectors != vector_layout(self.settings.chunk_vectors, r.language))
+        return sorted(d for d, r in self.records.items() if not r.embedded_as(self.settings.chunk_vectors))
 
     def _store_stamp(self) -> tuple:
         """Return what every ingest that changed something rewrites last, in any process: the keyword index

@@ -138,12 +138,12 @@ class Ingestor:
                 rec = records.get(doc_id)
                 same = (rec and rec.state == "complete" and rec.content_hash == data_hash
                         and _real(rec.source) == _real(source))
-                if same and rec.vectors == vector_layout(self.settings.chunk_vectors, rec.language):
+                if same and rec.embedded_as(self.settings.chunk_vectors):
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
                 if old and old.doc_id != doc_id and not Path(old.source).exists() and \
-                        old.vectors == vector_layout(self.settings.chunk_vectors, old.language):
+                        old.embedded_as(self.settings.chunk_vectors):
                     self._rename(old, doc_id, source)
                     report.renamed += 1
                     continue
@@ -169,7 +169,7 @@ class Ingestor:
             if _real(rec.source) not in seen_sources and _covers(rec.source, roots, files) and not Path(rec.source).exists():
                 self.store.delete_document(rec.doc_id)
                 report.removed += 1
-        report.revectored += self._revector_stored(seen_sources, report)
+        self._revector_stored(seen_sources, report)
         final = self.store.records()
         self.store.delete_orphans(list(final))
         self.refresh_keyword_index(final)
@@ -190,14 +190,12 @@ class Ingestor:
         self.progress("done", len(candidates), len(candidates))
         return report
 
-    def _revector_stored(self, seen_sources: set[str], report: IngestReport) -> int:
+    def _revector_stored(self, seen_sources: set[str], report: IngestReport) -> None:
         """Embed again, from the text the store keeps, every document this run did not read whose vectors were
         made another way than questions are now read (an older build, another Settings.chunk_vectors). Its
         file may be anywhere or gone: one `ingest` of any folder brings the whole store to one way."""
-        done = 0
         for rec in self.store.records().values():
-            if (rec.state != "complete" or _real(rec.source) in seen_sources
-                    or rec.vectors == vector_layout(self.settings.chunk_vectors, rec.language)):
+            if rec.state != "complete" or _real(rec.source) in seen_sources or rec.embedded_as(self.settings.chunk_vectors):
                 continue
             text = self.store.document_text(rec.doc_id)
             if not text:
@@ -208,8 +206,7 @@ class Ingestor:
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
             report.texts_embedded += texts
-            done += 1
-        return done
+            report.revectored += 1
 
     def _twins_linked_for(self) -> str:
         """Return the signature of the documents twins were last linked for ("" if never)."""

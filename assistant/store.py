@@ -41,7 +41,12 @@ class DocRecord:
     sentences: int
     twin: str = ""
     date_from: str = ""  # the twin whose date this undated document shows (see twins.dated_by_twins)
-    vectors: str = "embed"  # how its chunk vectors were made (Settings.chunk_vectors); stores before it: embed
+    vectors: str = "embed"  # how its vectors were made (vector_layout); stores before the setting: embed
+
+    def embedded_as(self, chunk_vectors: str) -> bool:
+        """Return whether its vectors were made the way this build makes them with chunk_vectors (else the
+        next ingest embeds it again, and it is found less well until then)."""
+        return self.vectors == vector_layout(chunk_vectors, self.language)
 
 
 def _client(settings: Settings):
