@@ -100,6 +100,7 @@ class Turn:
     search_text: str
     carried_docs: tuple[str, ...] = ()
     reading: str = "first"  # first | new_topic | follow_up | ellipsis
+    language: str = ""  # the question's, read with its conversation (conversation_language)
 
     @property
     def follow_up(self) -> bool:
@@ -112,12 +113,23 @@ def _tokens(text: str) -> set[str]:
     return {t for t in keyword_tokens(clean_claim(text)) if t[0] not in "^~"}
 
 
-def new_subject(question: str, said: str, view: IndexView) -> list[str]:
+def conversation_language(question: str, history: list[Message]) -> str:
+    """Return the language of a question read with its conversation: each user turn's language stands for
+    the next one's when that one's own evidence is weak ("a sednica saveta ODKB?" after Serbian turns is
+    Serbian, though "a" is an English word too)."""
+    language = None
+    for m in history:
+        if m.role == "user":
+            language = detect_language(clean_claim(m.content), prior=language)
+    return detect_language(question, prior=language)
+
+
+def new_subject(question: str, said: str, view: IndexView, language: str | None = None) -> list[str]:
     """Return the words by which a question names something the conversation (said) has not: names and
     acronyms as capitalised, countries in any language, and words so rare in the index that they name
     something even in lower case."""
     before = _tokens(said)
-    language = detect_language(question)
+    language = language or detect_language(question)
     named = [t for t in keyword_tokens(question, language) if t[0] not in "^~" and t not in before and view.rare(t)]
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     said_folded = fold(clean_claim(said))
@@ -130,56 +142,58 @@ def new_subject(question: str, said: str, view: IndexView) -> list[str]:
     return list(dict.fromkeys(named))
 
 
-def points_back(question: str, said: str = "", view: IndexView | None = None) -> re.Match | None:
+def points_back(question: str, said: str = "", view: IndexView | None = None,
+                language: str | None = None) -> re.Match | None:
     """Return the first pronoun of a question that points back into the conversation: not one in a
     clause after a clause that names its own subject ("who chaired the Council, and what did it
     decide?" points nowhere)."""
-    m = POINTER.get(detect_language(question), POINTER["en"]).search(question)
+    language = language or detect_language(question)
+    m = POINTER.get(language, POINTER["en"]).search(question)
     if m is None:
         return None
     joins = [j for j in _JOIN.finditer(question, 0, m.start())]
-    if joins and new_subject(question[:joins[-1].start()], said, view or IndexView()):
+    if joins and new_subject(question[:joins[-1].start()], said, view or IndexView(), language):
         return None
     return m
 
 
-def _foreign(question: str, said: str, view: IndexView) -> bool:
+def _foreign(question: str, said: str, view: IndexView, language: str) -> bool:
     """Return whether most of a question's words, and at least two, are unknown to the index (as a stem,
     a name prefix or a consonant skeleton) and to the conversation: it is about something else altogether
     (an unrelated question mid-conversation)."""
     before = _tokens(said)
-    language = detect_language(question)
     words = [tokens for tokens in word_tokens(question, language) if not tokens[0].isdigit()]
     unknown = [tokens for tokens in words if not set(tokens) & before and all(view.unknown(t) for t in tokens)]
     return len(unknown) >= 2 and len(unknown) * 2 > len(words)
 
 
-def _lead(question: str) -> re.Pattern:
-    return LEAD.get(detect_language(question), LEAD["en"])
+def _lead(question: str, language: str | None = None) -> re.Pattern:
+    return LEAD.get(language or detect_language(question), LEAD["en"])
 
 
-def elliptical(question: str) -> bool:
+def elliptical(question: str, language: str | None = None) -> bool:
     """Return whether a question continues the last one without an interrogative of its own ("and the
     workshop?", "а последњег дана?")."""
-    rest = _lead(question).sub("", question)
+    rest = _lead(question, language).sub("", question)
     return rest != question and not ASKS.search(rest)
 
 
 def read_turn(question: str, history: list[Message], view: IndexView,
-              conversation_docs: frozenset[str] = frozenset()) -> str:
+              conversation_docs: frozenset[str] = frozenset(), language: str | None = None) -> str:
     """Return how a question is read after history: first, new_topic, follow_up or ellipsis.
     conversation_docs are the reports the conversation is about: a question whose new names retrieve
     another report has left them."""
     if not any(m.role == "user" for m in history):
         return "first"
     said = " ".join(clean_claim(m.content) for m in history[-4:])
-    named = new_subject(question, said, view)
-    if named and elliptical(question):
+    language = language or conversation_language(question, history)
+    named = new_subject(question, said, view, language)
+    if named and elliptical(question, language):
         return "ellipsis"
-    pointer = points_back(question, said, view)
+    pointer = points_back(question, said, view, language)
     if named and pointer is None and not (conversation_docs & view.reports_of(question)):
         return "new_topic"
-    if pointer is None and _foreign(question, said, view):
+    if pointer is None and _foreign(question, said, view, language):
         return "new_topic"
     return "follow_up"
 
@@ -199,15 +213,15 @@ def topic(history: list[Message], view: IndexView | None = None, depth: int = MA
         return question
     before = topic(history[:i], view, depth - 1)
     if reading == "ellipsis":
-        return _elliptical_text(question, before, view)
+        return _elliptical_text(question, before, view, conversation_language(question, history[:i]))
     return f"{question} {before}".strip()
 
 
-def _elliptical_text(question: str, previous: str, view: IndexView) -> str:
+def _elliptical_text(question: str, previous: str, view: IndexView, language: str) -> str:
     """Return an elliptical question asked the way the previous question asked ("And the TAIEX
     workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
-    subject = _lead(question).sub("", question).strip(" ?.!")
-    ask = _ask_of(previous, view)
+    subject = _lead(question, language).sub("", question).strip(" ?.!")
+    ask = _ask_of(previous, view, language)
     # "what was said about Montenegro?" → "and about Bosnia?": the subject brings its own preposition.
     if ask and subject and fold(ask.split()[-1]) == fold(subject.split()[0]):
         ask = ask.rsplit(maxsplit=1)[0] if len(ask.split()) > 1 else ""
@@ -234,7 +248,7 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     return out
 
 
-def _ask_of(previous: str, view: IndexView) -> str:
+def _ask_of(previous: str, view: IndexView, language: str) -> str:
     """Return the part of a question that says what it asks, before its first specific word ("When was
     the CND meeting?" → "When was the")."""
     words = previous.split()
@@ -256,23 +270,25 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
     what they stand for), or as the previous question's ask of a new subject (an ellipsis). The reports
     are those the last answer cited or, without one (a refusal, a CLI --history), those its topic retrieves."""
     view = view or IndexView()
+    language = conversation_language(question, history)
     if not any(m.role == "user" for m in history):
-        return Turn(question, question, (), "first")
+        return Turn(question, question, (), "first", language)
     previous = topic(history, view)
     cited = frozenset(c.doc_id for c in last.citations) if last is not None and last.found else frozenset()
     docs = cited or view.reports_of(previous)
-    reading = read_turn(question, history, view, docs)
+    reading = read_turn(question, history, view, docs, language)
     if reading == "new_topic":
-        return Turn(question, question, (), reading)
+        return Turn(question, question, (), reading, language)
     if reading == "ellipsis":
         # The same report may hold the new subject too: keep its boost only then.
         kept = docs & view.reports_of(question)
-        return Turn(question, _elliptical_text(question, previous, view), tuple(sorted(kept)), reading)
+        return Turn(question, _elliptical_text(question, previous, view, language), tuple(sorted(kept)), reading,
+                    language)
     resolved = question
     said = " ".join(clean_claim(m.content) for m in history[-4:])
-    pointer = points_back(question, said, view)
+    pointer = points_back(question, said, view, language)
     if pointer is not None:
         stands_for = referents(last, history).get(pointer.lastgroup or "")
         if stands_for:
             resolved = question[:pointer.start()] + stands_for + question[pointer.end():]
-    return Turn(question, f"{resolved} {previous}".strip(), tuple(sorted(docs)), reading)
+    return Turn(question, f"{resolved} {previous}".strip(), tuple(sorted(docs)), reading, language)

@@ -263,9 +263,12 @@ class Assistant:
                 yield replace(answer, answer=" ".join(s.text for s in answer.sentences[:i]))
         yield answer
 
-    def parse(self, text: str, standalone: str | None = None, carried_docs: Iterable[str] = ()) -> Query:
-        """Return the Query of a question (standalone: its search text in a conversation), with its vectors."""
-        query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf)
+    def parse(self, text: str, standalone: str | None = None, carried_docs: Iterable[str] = (),
+              language: str | None = None) -> Query:
+        """Return the Query of a question (standalone: its search text in a conversation; language: its
+        language read with the conversation), with its vectors."""
+        query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf,
+                      language=language)
         return replace(query, vectors=embed_queries(self.embedder, [embedding_form(query.standalone, query.language)]))
 
     # --- as llama-index parts (assistant/llamaindex.py; options: top_k, languages, doc_ids, since, until) ----
@@ -302,7 +305,7 @@ class Assistant:
         standalone = turn.search_text
         if self._llm is not None and turn.follow_up:
             standalone = self._llm.condense(question, messages)
-        query = self.parse(question, expand(standalone, self.settings.home), self._with_twins(carried))
+        query = self.parse(question, expand(standalone, self.settings.home), self._with_twins(carried), turn.language)
         hits, ranked = self._search(query, top_k or self.settings.top_k, filters)
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []

@@ -7,10 +7,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .text import fold
+from .text import detect_language, fold
 
 BUILT_IN = Path(__file__).with_name("glossary.tsv")
 MAX_ACRONYM = 8
+CYRILLIC_LETTER = re.compile(r"[\u0400-\u04FF]")
 
 
 def load(paths: tuple[Path, ...]) -> list[list[str]]:
@@ -33,7 +34,10 @@ def _index(paths: tuple[Path, ...]) -> list[tuple[re.Pattern, bool, list[str]]]:
     for names in load(paths):
         acronyms = [n for n in names if _is_acronym(n)]
         for name in names:
-            pattern = re.compile(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)")
+            # A Cyrillic name folds by Serbian or by Russian rules (ШОС: "sos" or "shos"), as the question's
+            # language has it: either reading matches.
+            forms = sorted({fold(name, "sr"), fold(name, "ru")} if CYRILLIC_LETTER.search(name) else {fold(name)})
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)")
             index.append((pattern, _is_acronym(name), acronyms))
     return index
 
@@ -47,19 +51,20 @@ def _is_acronym(name: str) -> bool:
 def expand(text: str, home: Path | None = None) -> str:
     """Return text with the acronyms of the bodies it names appended, e.g. "… ОДКБ? (CSTO, ODKB)"."""
     paths = (BUILT_IN,) + ((Path(home) / "glossary.tsv",) if home else ())
-    folded = fold(text)
-    present = {fold(w) for w in re.findall(r"\w+", text)}
+    language = detect_language(text)
+    folded = fold(text, language)
+    present = {fold(w, language) for w in re.findall(r"\w+", text)}
     extra: list[str] = []
     for pattern, acronym, acronyms in _index(paths):
         match = pattern.search(folded)
         if not match:
             continue
         # An acronym counts only when written in capitals ("UN", not the word "un").
-        if acronym and not _written_in_capitals(text, match.group(0)):
+        if acronym and not _written_in_capitals(text, match.group(0), language):
             continue
-        extra += [a for a in acronyms if fold(a) not in present and a not in extra]
+        extra += [a for a in acronyms if fold(a, language) not in present and a not in extra]
     return f"{text} ({', '.join(extra)})" if extra else text
 
 
-def _written_in_capitals(text: str, folded_word: str) -> bool:
-    return any(fold(w) == folded_word and w.isupper() for w in re.findall(r"\w+", text))
+def _written_in_capitals(text: str, folded_word: str, language: str) -> bool:
+    return any(fold(w, language) == folded_word and w.isupper() for w in re.findall(r"\w+", text))

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .chat import trim
+from .chat import conversation_language, trim
 from .config import Settings
 from .grounding import MARKER, clean_claim, lexical_support, missing_names, support
 from .grounding import names as named
 from .messages import NO_ANSWER, language_name, no_answer
 from .prompts import render
-from .text import detect_language, sentence_spans
+from .text import sentence_spans
 from .types import Answer, AnswerSentence, Citation, Message, Passage
 
 INSTALL_HINT = "pip install 'assistant[llm]'"
@@ -250,7 +250,7 @@ class LLMAnswerer:
     def _condense_messages(self, question, history):
         from llama_index.core.llms import ChatMessage
 
-        lang = detect_language(question)
+        lang = conversation_language(question, history)
         prompt = render(
             "condense.md", history=history, question=question, language_name=language_name(lang, question)
         )

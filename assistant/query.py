@@ -122,12 +122,13 @@ def known_share(text: str, language: str, document_frequency: Callable[[str], in
 
 def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...] = (),
           document_frequency: Callable[[str], int] | None = None,
-          idf: Callable[[str], float] | None = None, rare_df: int = 2) -> Query:
-    """Return the Query of a question; standalone is the search text of a follow-up (default: text).
-    document_frequency and idf (of the keyword index) mark the words that name something."""
+          idf: Callable[[str], float] | None = None, rare_df: int = 2, language: str | None = None) -> Query:
+    """Return the Query of a question; standalone is the search text of a follow-up (default: text), language
+    its language read with the conversation (default: read from text alone). document_frequency and idf (of
+    the keyword index) mark the words that name something."""
     text = " ".join(text.split())
     standalone = " ".join((standalone or text).split())
-    language = detect_language(text)
+    language = language or detect_language(text)
     folded = fold(text, language)
     if standalone != text and not ASKS.search(text):
         # An elliptical follow-up ("and the workshop?") asks what the question it continues asked.

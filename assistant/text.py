@@ -27,7 +27,7 @@ _STOP = {
         "or not but their its been also who what when where how did does do said about".split()
     ),
     "sr": set(
-        "je i u na da se za od su sa kao koji koja koje iz o ili ali sto što bi biti bio bila ce će "
+        "a je i u na da se za od su sa kao koji koja koje iz o ili ali sto što bi biti bio bila ce će "
         "ko šta sta kada gde gdje kako koliko li ne to taj ta te tih jos još".split()
     ),
     "ru": set(
@@ -51,19 +51,51 @@ def detect_script(text: str) -> str:
     return CYRILLIC if cyr > lat else LATIN
 
 
-def detect_language(text: str) -> str:
-    """Return "sr", "ru" or "en" (the languages the reports are in) for text of any length."""
+def language_evidence(text: str) -> dict[str, int]:
+    """Return, for each language text's script allows (sr or ru in Cyrillic, en or sr in Latin), its points:
+    one for each of its common words and each letter only its alphabet has."""
     cyr, lat = letters(text)
     words = [w.lower() for w in _WORD.findall(text)]
     if cyr > lat:
-        sr = sum(ch in _SR_CYR for ch in text)
-        ru = sum(ch in _RU_CYR for ch in text)
-        sr += 2 * sum(w in _STOP["sr"] or cyrtranslit.to_latin(w, "sr") in _STOP["sr"] for w in words)
-        ru += 2 * sum(w in _STOP["ru"] for w in words)
-        return "ru" if ru > sr else "sr"
-    en = sum(w in _STOP["en"] for w in words)
-    sr = sum(w in _STOP["sr"] for w in words) + 2 * sum(ch in _SR_LAT for ch in text)
-    return "sr" if sr > en else "en"
+        return {"sr": sum(ch in _SR_CYR for ch in text)
+                + sum(w in _STOP["sr"] or cyrtranslit.to_latin(w, "sr") in _STOP["sr"] for w in words),
+                "ru": sum(ch in _RU_CYR for ch in text) + sum(w in _STOP["ru"] for w in words)}
+    return {"en": sum(w in _STOP["en"] for w in words),
+            "sr": sum(w in _STOP["sr"] for w in words) + sum(ch in _SR_LAT for ch in text)}
+
+
+# What a character model of many languages may say a text is in, and the language here it stands for:
+# Serbian written in Latin is, letter for letter, also Croatian or Bosnian.
+_MODEL_LANGUAGES = {"en": "en", "ru": "ru", "sr": "sr", "hr": "sr", "bs": "sr"}
+
+
+@lru_cache(maxsize=1)
+def _character_model():
+    """Return py3langid's identifier (character n-grams of 97 languages), restricted to _MODEL_LANGUAGES.
+    Loaded on first use (~0.7 s): only a text with no evidence either way needs it."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
+    model.set_languages(list(_MODEL_LANGUAGES))
+    return model
+
+
+def detect_language(text: str, prior: str | None = None) -> str:
+    """Return "sr", "ru" or "en" (the languages the reports are in) for text of any length: the language its
+    common words and letters point to. When they point nowhere ("a sednica saveta?", "Какую долю героина
+    производит Афганистан?"), prior — the language of the conversation text is part of — decides if its
+    script allows, else a character model (given two words or more)."""
+    points = language_evidence(text)
+    first, second = sorted(points, key=points.get, reverse=True)
+    if points[first] > points[second]:
+        return first
+    if prior in points:
+        return prior
+    default = "sr" if "ru" in points else "en"
+    if sum(any(ch.isalpha() for ch in w) for w in text.split()) < 2:  # too little for letter statistics
+        return default
+    guess = _MODEL_LANGUAGES.get(_character_model().classify(text)[0])
+    return guess if guess in points else default
 
 
 def to_latin(text: str, language: str | None = None) -> str:

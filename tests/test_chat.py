@@ -156,3 +156,17 @@ def test_a_quotes_language_label_is_not_what_a_pronoun_stands_for():
     turn = contextualise("Who represented Serbia there?", history, last, VOCAB)
     assert "Serbian" not in turn.search_text and "Who represented Serbia" in turn.search_text
     assert "Босни" in turn.search_text  # "there": the place the answer names
+
+
+def test_a_short_follow_up_is_read_in_the_conversations_language():
+    # "a" alone reads as English; after Serbian turns it is the Serbian "and", so the question is an
+    # ellipsis (the previous ask of a new subject) and its answer will be in Serbian.
+    history = [Message("user", "Kada je održana radionica u Sarajevu?"), Message("assistant", "U martu [1].")]
+    turn = contextualise("a taiex?", history, view=VOCAB)
+    assert turn.language == "sr"
+    assert turn.reading == "ellipsis"
+    assert turn.search_text.lower().startswith("kada je")
+    # the same words after English turns stay English
+    english = [Message("user", "When was the workshop in Sarajevo held?"), Message("assistant", "In March [1].")]
+    assert contextualise("a taiex?", english, view=VOCAB).language == "en"
+

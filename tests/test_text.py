@@ -12,6 +12,7 @@ from assistant.text import (
     embedding_form,
     fold,
     keyword_tokens,
+    language_evidence,
     letters,
     sentence_spans,
     skeleton,
@@ -116,3 +117,24 @@ def test_cognates_match_a_root_across_languages_one_inflection_apart():
 def test_skeleton_is_the_same_across_scripts():
     assert skeleton("Coordinating") == skeleton("Координационог") == skeleton("Koordinacionog") == "krdn"
     assert skeleton("ab") == ""  # too few consonants to say anything
+
+
+def test_a_conversations_language_decides_only_where_a_questions_own_evidence_is_weak():
+    # "a" is an English article and a Serbian and Russian conjunction: on its own it says nothing.
+    assert detect_language("a seminar?", prior="sr") == "sr"
+    assert detect_language("a seminar?", prior="en") == "en"
+    assert detect_language("А семинар?", prior="sr") == "sr"
+    assert detect_language("А семинар?", prior="ru") == "ru"
+    # a prior the script rules out is ignored, and evidence outweighs any prior
+    assert detect_language("А семинар?", prior="en") in ("sr", "ru")
+    assert detect_language("When did the seminar take place?", prior="sr") == "en"
+    assert detect_language("Где се одржао семинар и ко га је отворио?", prior="ru") == "sr"
+    assert detect_language("Кто открыл семинар и где он проходил?", prior="sr") == "ru"
+
+
+def test_with_no_evidence_and_no_conversation_a_character_model_decides():
+    # no common word, no letter of one alphabet only: the endings say Russian, Serbian
+    assert language_evidence("Какую роль играет Интерпол?") == {"sr": 0, "ru": 0}
+    assert detect_language("Какую роль играет Интерпол?") == "ru"
+    assert detect_language("nabroj glavne zakljucke konferencije") == "sr"
+    assert detect_language("...") == "en" and detect_language("42?") == "en"
