@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -16,6 +17,11 @@ from .types import Document
 
 # Chroma caps how many records one call may carry; stay well below it.
 BATCH = 2000
+# A shard of at most this many records is searched exactly, in memory. Chroma's search costs ~0.9 ms however
+# small the shard (most of it fixed cost in its core), and a question makes up to six (chunks and sentences
+# per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy 6 MB. Larger shards, where
+# HNSW pays for itself, are searched by Chroma.
+EXACT_LIMIT = 4096
 
 
 def vector_layout(chunk_vectors: str, language: str) -> str:
@@ -109,6 +115,8 @@ class Shards:
         self.client = client
         self.prefix = prefix
         self._collections: dict[str, object] = {}
+        self._exact: dict[str, _Exact | None] = {}  # per language: its vectors, or None for a Chroma search
+        self._exact_lock = threading.Lock()
         for c in client.list_collections():
             name = getattr(c, "name", c)
             if name.startswith(prefix):
@@ -158,6 +166,7 @@ class Shards:
             write = collection.upsert if upsert else collection.add
             write(ids=[ids[n] for n in part], embeddings=vectors[part], documents=[texts[n] for n in part],
                   metadatas=[metadatas[n] for n in part])
+            self._exact.pop(key, None)
 
     def get(self, where: dict | None = None, ids: list[str] | None = None,
             include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None) -> dict:
@@ -186,23 +195,81 @@ class Shards:
         """Delete matching records in every language's collection (or in one)."""
         for collection in self._scope(language):
             collection.delete(where=where, ids=ids)
+        self._exact.clear()
 
     def update(self, ids: list[str], metadatas: list[dict]) -> None:
         """Replace the metadata of records, found by their metadata's language."""
         for key, part in self._batches(metadatas):
             self.collection(key).update(ids=[ids[n] for n in part], metadatas=[metadatas[n] for n in part])
+            self._exact.pop(key, None)
 
     def count(self) -> int:
         """Return how many records all languages hold."""
         return sum(c.count() for c in self._collections.values())
 
     def query(self, language: str, vectors: np.ndarray, k: int, where: dict | None, include: list[str]) -> dict | None:
-        """Return Chroma's query result for the nearest records of one language, None if it has none."""
+        """Return Chroma's query result for the nearest records of one language, None if it has none (a small
+        shard answers from memory, the same ids and distances, when only distances are asked for)."""
         collection = self.collection(language)
         if collection is None:
             return None
+        exact = self._exact_shard(language, collection) if include == ["distances"] else None
+        if exact is not None:
+            found = exact.query(np.atleast_2d(vectors), k, where)
+            if found is not None:
+                return found
         return collection.query(query_embeddings=list(np.atleast_2d(vectors)), n_results=k, where=where,
                                 include=include)
+
+    def _exact_shard(self, language: str, collection) -> _Exact | None:
+        """Return a small shard's vectors, read once (None for a shard Chroma should search)."""
+        key = shard_name(language)
+        if key not in self._exact:
+            with self._exact_lock:
+                if key not in self._exact:
+                    self._exact[key] = _Exact.read(collection) if collection.count() <= EXACT_LIMIT else None
+        return self._exact[key]
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Return rows scaled to length one (cosine distance, as the collections are made with)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+@dataclass(frozen=True)
+class _Exact:
+    """A small shard's ids, documents and unit vectors, searched with one dot product."""
+
+    ids: np.ndarray
+    doc_ids: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def read(cls, collection) -> _Exact:
+        # Vectors only: a record's document is the start of its id (doc ids have no colon; see sentence_key),
+        # and reading every metadata too tripled the cost of this read at a cold start.
+        got = collection.get(include=["embeddings"])
+        vectors = _unit(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
+        return cls(np.asarray(got["ids"], dtype=object),
+                   np.asarray([i.split(":", 1)[0] for i in got["ids"]], dtype=object), vectors)
+
+    def query(self, vectors: np.ndarray, k: int, where: dict | None) -> dict | None:
+        """Return the k nearest as Chroma's query does (cosine distance, nearest first), None for a filter
+        other than the one retrieval uses (documents in a list), which Chroma is left to apply."""
+        rows = np.arange(len(self.ids))
+        if where is not None:
+            condition = where.get("doc_id") if len(where) == 1 else None
+            if not (isinstance(condition, dict) and list(condition) == ["$in"]):
+                return None
+            rows = rows[np.isin(self.doc_ids, list(condition["$in"]))]
+        distances = 1.0 - _unit(np.asarray(vectors, dtype=np.float32)) @ self.vectors[rows].T
+        out = {"ids": [], "distances": []}
+        for d in distances:
+            top = np.argsort(d, kind="stable")[:k]
+            out["ids"].append([str(i) for i in self.ids[rows[top]]])
+            out["distances"].append([float(x) for x in d[top]])
+        return out
 
 
 class Store:

@@ -103,3 +103,35 @@ def test_ids_and_names():
     sid = sentence_id("001_23abd807676cf300:9f2c", 17)
     assert sentence_key(sid) == ("001_23abd807676cf300", 17)
     assert shard_name("sr") == "sr" and shard_name("") == "und" and shard_name("sr-Latn!") == "srlatn"
+
+
+def test_a_small_shard_is_searched_in_memory_with_chromas_results(tmp_path, monkeypatch):
+    from assistant import store as store_module
+
+    store = Store(Settings(home=tmp_path / "home"))
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"d{i % 12}:h:{i}" for i in range(300)]
+    metas = [{"doc_id": f"d{i % 12}", "language": "en", "date": f"2021-{1 + i % 12:02d}-01"} for i in range(300)]
+    store.chunks.add(ids, vectors, [f"text {i}" for i in range(300)], metas)
+    questions = rng.normal(size=(2, 16)).astype(np.float32)
+    filters = [None, {"doc_id": {"$in": ["d3", "d5", "d11"]}}, {"doc_id": {"$in": ["absent"]}},
+               {"date": {"$in": ["2021-06-01", "2021-07-01"]}}]  # the last is not one the memory copy applies: Chroma does
+
+    def search(limit):
+        monkeypatch.setattr(store_module, "EXACT_LIMIT", limit)
+        store.chunks._exact.clear()
+        return [store.chunks.query("en", questions, 10, where, ["distances"]) for where in filters]
+
+    by_chroma, in_memory = search(0), search(4096)
+    assert store.chunks._exact["en"] is not None  # the memory copy was what answered
+    for chroma, mine in zip(by_chroma, in_memory, strict=True):
+        assert mine["ids"] == chroma["ids"]
+        assert np.allclose(mine["distances"], chroma["distances"], atol=1e-5)
+    assert in_memory[2]["ids"] == [[], []]
+    # a write is seen by the next search
+    store.chunks.add(["new:h:0"], questions[:1], ["new"], [{"doc_id": "new", "language": "en", "date": ""}])
+    assert store.chunks.query("en", questions[:1], 1, None, ["distances"])["ids"] == [["new:h:0"]]
+    store.chunks.delete(where={"doc_id": "new"})
+    assert "new:h:0" not in store.chunks.query("en", questions[:1], 5, None, ["distances"])["ids"][0]
