@@ -20,7 +20,7 @@ from .chunking import count_tokens
 from .facts import sentence_facts
 from .grounding import clean_claim
 from .query import ASKS, word_tokens
-from .text import content_words, detect_language, fold, keyword_tokens
+from .text import detect_language, fold, keyword_tokens
 from .types import Answer, Message
 
 # Pronouns and demonstratives that point back at the last turn, per language (Serbian in both scripts),
@@ -249,14 +249,11 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
 
 
 def _ask_of(previous: str, view: IndexView, language: str) -> str:
-    """Return the part of a question that says what it asks: the words before its subject, the run of
-    content words around its first specific word ("When was the CND meeting?" → "When was the"; "Када је
-    одржан састанак CND?" → "Када је", not "Када је одржан састанак", which would keep the old subject)."""
+    """Return the part of a question that says what it asks, before its first specific word ("When was
+    the CND meeting?" → "When was the")."""
     words = previous.split()
     for i, word in enumerate(words):
         if i and (view.rare(next(iter(keyword_tokens(word)), "")) or _CAPITALISED.match(word)):
-            while i > 1 and content_words(words[i - 1], language) and not ASKS.fullmatch(words[i - 1].strip("?,.!")):
-                i -= 1
             return _without_article(" ".join(words[:i]))
     m = ASKS.search(previous)
     return m.group() if m else ""

@@ -170,13 +170,3 @@ def test_a_short_follow_up_is_read_in_the_conversations_language():
     english = [Message("user", "When was the workshop in Sarajevo held?"), Message("assistant", "In March [1].")]
     assert contextualise("a taiex?", english, view=VOCAB).language == "en"
 
-
-def test_an_ellipsis_drops_the_previous_subjects_common_words_too():
-    # "састанак" (meeting) belongs to the old subject, not to the ask: "when was the meeting TAIEX workshop?"
-    # would search for both.
-    history = [Message("user", "Када је одржан састанак DPNSEE?"), Message("assistant", "У мају [1].")]
-    turn = contextualise("А TAIEX радионица?", history, None, VOCAB)
-    assert turn.reading == "ellipsis" and turn.language == "sr"
-    assert turn.search_text == "Када је TAIEX радионица?"
-    latin = [Message("user", "gde je odrzan sastanak DPNSEE"), Message("assistant", "U Beogradu [1].")]
-    assert contextualise("a taiex radionica?", latin, None, VOCAB).search_text == "gde je taiex radionica?"
