@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import regex
 
 from .chunking import count_tokens
-from .facts import sentence_facts
+from .facts import is_month, sentence_facts
 from .grounding import clean_claim
 from .query import ASKS, word_tokens
-from .text import detect_language, fold, keyword_tokens
+from .text import detect_language, fold, is_stop_word, keyword_tokens
 from .types import Answer, Message
 
 # Pronouns and demonstratives that point back at the last turn, per language (Serbian in both scripts),
@@ -47,6 +47,10 @@ RARE_DF = 3
 # question ("who chaired the Council, and what did it decide?"; "the TAIEX workshop — who opened it?").
 _JOIN = re.compile(r",|;|:|\s[—–-]\s|\b(?:and|but|then|и|а|али|па|i|a|ali|pa|но|затем)\b", re.IGNORECASE)
 MAX_CHAIN = 3
+# A yes/no question asks on its own, though it has no interrogative word: "а есть ли там…", "a da li su…",
+# "and is there…".
+_YES_NO = re.compile(r"\b(?:ли|li)\b|^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would)\b",
+                     re.IGNORECASE)
 _CAPITALISED = regex.compile(r"\b\p{Lu}[\p{L}\p{N}-]+")
 
 
@@ -175,7 +179,7 @@ def elliptical(question: str, language: str | None = None) -> bool:
     """Return whether a question continues the last one without an interrogative of its own ("and the
     workshop?", "а последњег дана?")."""
     rest = _lead(question, language).sub("", question)
-    return rest != question and not ASKS.search(rest)
+    return rest != question and not ASKS.search(rest) and not _YES_NO.search(rest)
 
 
 def read_turn(question: str, history: list[Message], view: IndexView,
@@ -214,14 +218,23 @@ def topic(history: list[Message], view: IndexView | None = None, depth: int = MA
     before = topic(history[:i], view, depth - 1)
     if reading == "ellipsis":
         return _elliptical_text(question, before, view, conversation_language(question, history[:i]))
-    return f"{question} {before}".strip()
+    return _glued(question, before)
+
+
+def _glued(question: str, topic: str) -> str:
+    """Return a follow-up with the conversation's topic after it, the question closed with "?" so that the
+    latest question can be read off the front again (_elliptical_text)."""
+    if not topic:
+        return question
+    return f"{question if question.rstrip().endswith(('?', '!', '.')) else question.rstrip() + '?'} {topic}"
 
 
 def _elliptical_text(question: str, previous: str, view: IndexView, language: str) -> str:
     """Return an elliptical question asked the way the previous question asked ("And the TAIEX
     workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
     subject = _lead(question, language).sub("", question).strip(" ?.!")
-    ask = _ask_of(previous, view, language)
+    # The ask is the latest question's, not one of the topic glued after it.
+    ask = _ask_of(previous.split("?", 1)[0], view, language)
     # "what was said about Montenegro?" → "and about Bosnia?": the subject brings its own preposition.
     if ask and subject and fold(ask.split()[-1]) == fold(subject.split()[0]):
         ask = ask.rsplit(maxsplit=1)[0] if len(ask.split()) > 1 else ""
@@ -239,13 +252,28 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     text = clean_claim(text)
     out = {}
     for m in _NAME_RUN.finditer(text):
-        if not sentence_facts(m.group()).countries:
-            out["who"] = m.group()
+        name = _name_of(m.group())
+        if name and not sentence_facts(name).countries:
+            out["who"] = name
             break
     places = [w for w in _CAPITALISED.findall(text) if sentence_facts(w).countries]
     if places:
         out["where"] = places[0]
     return out
+
+
+def _name_of(run: str) -> str:
+    """Return a run of capitalised words without the ones that only start a sentence or give a date ("On
+    October 21, Igor Zubov" is not a person "On October"); "" when no name is left (one word counts only as
+    an acronym: "ODKB", not "Sessions")."""
+    words = run.split()
+    while words and (is_stop_word(words[0]) or is_month(words[0])):
+        words.pop(0)
+    while words and (is_stop_word(words[-1]) or is_month(words[-1])):
+        words.pop()
+    if len(words) >= 2 or (words and words[0].isupper()):
+        return " ".join(words)
+    return ""
 
 
 def _ask_of(previous: str, view: IndexView, language: str) -> str:
@@ -291,4 +319,4 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
         stands_for = referents(last, history).get(pointer.lastgroup or "")
         if stands_for:
             resolved = question[:pointer.start()] + stands_for + question[pointer.end():]
-    return Turn(question, f"{resolved} {previous}".strip(), tuple(sorted(docs)), reading, language)
+    return Turn(question, _glued(resolved, previous), tuple(sorted(docs)), reading, language)

@@ -258,6 +258,11 @@ def figures_in(folded: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def is_month(word: str) -> bool:
+    """Return whether a word is a month's name in any of the languages (any case, inflected)."""
+    return re.fullmatch(_month_pattern(), fold(word)) is not None
+
+
 def dates_in(folded: str) -> tuple[str, ...]:
     """Return the date expressions of a folded text (a day and month, a month and day, a year, ISO)."""
     return tuple(dict.fromkeys(" ".join(m.split()) for m in _date_regex().findall(folded)))

@@ -155,6 +155,11 @@ _STOP_FOLDED = {lang: {fold(w, lang) for w in words} for lang, words in _STOP.it
 _ALL_STOP = set().union(*_STOP_FOLDED.values())
 
 
+def is_stop_word(word: str) -> bool:
+    """Return whether a word is a common word of one of the languages ("On", "the", "је", "и")."""
+    return fold(word) in _ALL_STOP
+
+
 PREFIX = 6
 _SKELETON_RULES = [("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
                    ("w", "v"), ("y", "i"), ("dz", "j"), ("dj", "j"), ("c", "k"), ("h", "g"), ("v", "f")]

@@ -170,3 +170,26 @@ def test_a_short_follow_up_is_read_in_the_conversations_language():
     english = [Message("user", "When was the workshop in Sarajevo held?"), Message("assistant", "In March [1].")]
     assert contextualise("a taiex?", english, view=VOCAB).language == "en"
 
+
+
+def test_a_pronoun_stands_for_a_name_not_for_a_sentences_opening_words():
+    # "On March" is a run of capitals, not a person
+    said = [Message("user", "Who opened the meeting in Geneva?"),
+            Message("assistant", "On March 3, the meeting in Geneva was opened by Ana Petrović [1].")]
+    last = Answer("Who opened the meeting in Geneva?", said[1].content, True)
+    turn = contextualise("what did she say about the workshop?", said, last, VOCAB)
+    assert turn.search_text.startswith("what did Ana Petrović say about the workshop?")
+
+
+def test_a_yes_no_question_after_and_is_not_an_ellipsis():
+    history = [Message("user", "Когда проходил семинар TAIEX?"), Message("assistant", "В мае [1].")]
+    for question in ("а есть ли там DPNSEE?", "and is there a DPNSEE office?", "a da li je DPNSEE bio tamo?"):
+        assert contextualise(question, history, None, VOCAB).reading != "ellipsis", question
+
+
+def test_an_ellipsis_takes_the_ask_of_the_latest_question_not_of_the_topic_glued_to_it():
+    history = [Message("user", "when was the dpnsee meeting?"), Message("assistant", "In May [1]."),
+               Message("user", "who opened it"), Message("assistant", "Its chair [1].")]
+    turn = contextualise("and the TAIEX workshop?", history, None, VOCAB)
+    assert turn.reading == "ellipsis"
+    assert turn.search_text.startswith("who") and "when" not in turn.search_text
