@@ -71,12 +71,16 @@ _MODEL_LANGUAGES = {"en": "en", "ru": "ru", "sr": "sr", "hr": "sr", "bs": "sr"}
 
 @lru_cache(maxsize=1)
 def _character_model():
-    """Return py3langid's identifier (character n-grams of 97 languages), restricted to _MODEL_LANGUAGES.
-    Loaded on first use (~0.7 s): only a text with no evidence either way needs it."""
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    """Return py3langid's identifier (character n-grams of 97 languages), restricted to _MODEL_LANGUAGES, or
+    None when it cannot be loaded (it unpacks its model through a temporary file: a full or read-only temp
+    directory). Loaded on first use (~0.7 s): only a text with no evidence either way needs it."""
+    try:
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
-    model.set_languages(list(_MODEL_LANGUAGES))
+        model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
+        model.set_languages(list(_MODEL_LANGUAGES))
+    except (ImportError, OSError, ValueError):
+        return None
     return model
 
 
@@ -94,7 +98,8 @@ def detect_language(text: str, prior: str | None = None) -> str:
     default = "sr" if "ru" in points else "en"
     if sum(any(ch.isalpha() for ch in w) for w in text.split()) < 2:  # too little for letter statistics
         return default
-    guess = _MODEL_LANGUAGES.get(_character_model().classify(text)[0])
+    model = _character_model()
+    guess = _MODEL_LANGUAGES.get(model.classify(text)[0]) if model is not None else None
     return guess if guess in points else default
 
 

@@ -138,3 +138,22 @@ def test_with_no_evidence_and_no_conversation_a_character_model_decides():
     assert detect_language("Какую роль играет Интерпол?") == "ru"
     assert detect_language("nabroj glavne zakljucke konferencije") == "sr"
     assert detect_language("...") == "en" and detect_language("42?") == "en"
+
+
+def test_without_a_character_model_a_question_with_no_evidence_gets_its_scripts_default(tmp_path, monkeypatch):
+    # py3langid unpacks its model through a temporary file: an unwritable temp directory must not break asking
+    import tempfile
+
+    from assistant import text
+
+    blocked = tmp_path / "no-such-dir" / "tmp"
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+    text._character_model.cache_clear()
+    try:
+        assert text._character_model() is None
+        assert detect_language("Какую роль играет Интерпол?") == "sr"
+        assert detect_language("nabroj glavne zakljucke konferencije") == "en"
+    finally:
+        monkeypatch.undo()
+        text._character_model.cache_clear()
+    assert detect_language("Какую роль играет Интерпол?") == "ru"
