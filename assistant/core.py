@@ -305,7 +305,8 @@ class Assistant:
         standalone = turn.search_text
         if self._llm is not None and turn.follow_up:
             standalone = self._llm.condense(question, messages)
-        query = self.parse(question, expand(standalone, self.settings.home), self._with_twins(carried), turn.language)
+        query = self.parse(question, expand(standalone, self.settings.home, turn.language), self._with_twins(carried),
+                           turn.language)
         hits, ranked = self._search(query, top_k or self.settings.top_k, filters)
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits) if self._llm is None else []

@@ -48,10 +48,11 @@ def _is_acronym(name: str) -> bool:
         c.islower() for c in name)
 
 
-def expand(text: str, home: Path | None = None) -> str:
-    """Return text with the acronyms of the bodies it names appended, e.g. "… ОДКБ? (CSTO, ODKB)"."""
+def expand(text: str, home: Path | None = None, language: str | None = None) -> str:
+    """Return text with the acronyms of the bodies it names appended, e.g. "… ОДКБ? (CSTO, ODKB)"; language
+    is text's, when the caller has read it (with its conversation)."""
     paths = (BUILT_IN,) + ((Path(home) / "glossary.tsv",) if home else ())
-    language = detect_language(text)
+    language = language or detect_language(text)
     folded = fold(text, language)
     present = {fold(w, language) for w in re.findall(r"\w+", text)}
     extra: list[str] = []

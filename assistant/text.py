@@ -37,6 +37,9 @@ _STOP = {
     ),
 }
 
+# Serbian's common words as written in Cyrillic (none has a digraph such as lj, so the spelling is one).
+_SR_STOP_CYRILLIC = {cyrtranslit.to_cyrillic(w, "sr") for w in _STOP["sr"]}
+
 LANGUAGE_NAMES = {"en": "English", "sr": "Serbian", "ru": "Russian"}
 
 
@@ -57,8 +60,7 @@ def language_evidence(text: str) -> dict[str, int]:
     cyr, lat = letters(text)
     words = [w.lower() for w in _WORD.findall(text)]
     if cyr > lat:
-        return {"sr": sum(ch in _SR_CYR for ch in text)
-                + sum(w in _STOP["sr"] or cyrtranslit.to_latin(w, "sr") in _STOP["sr"] for w in words),
+        return {"sr": sum(ch in _SR_CYR for ch in text) + sum(w in _STOP["sr"] or w in _SR_STOP_CYRILLIC for w in words),
                 "ru": sum(ch in _RU_CYR for ch in text) + sum(w in _STOP["ru"] for w in words)}
     return {"en": sum(w in _STOP["en"] for w in words),
             "sr": sum(w in _STOP["sr"] for w in words) + sum(ch in _SR_LAT for ch in text)}
