@@ -17,7 +17,7 @@ from .types import Document
 
 # Chroma caps how many records one call may carry; stay well below it.
 BATCH = 2000
-# A shard of at most this many records is searched exactly, in memory. Chroma's search costs ~0.9 ms however
+# A shard of at most this many records is searched exactly, in memory (on-disk stores; see Store). Chroma's search costs ~0.9 ms however
 # small the shard (most of it fixed cost in its core), and a question makes up to six (chunks and sentences
 # per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy 6 MB. Larger shards, where
 # HNSW pays for itself, are searched by Chroma.
@@ -111,9 +111,10 @@ class Shards:
     metadata's "language"; reads fan out over every language unless told which one.
     """
 
-    def __init__(self, client, prefix: str):
+    def __init__(self, client, prefix: str, exact_limit: int | None = None):
         self.client = client
         self.prefix = prefix
+        self.exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit
         self._collections: dict[str, object] = {}
         self._exact: dict[str, _Exact | None] = {}  # per language: its vectors, or None for a Chroma search
         self._exact_lock = threading.Lock()
@@ -227,7 +228,7 @@ class Shards:
         if key not in self._exact:
             with self._exact_lock:
                 if key not in self._exact:
-                    self._exact[key] = _Exact.read(collection) if collection.count() <= EXACT_LIMIT else None
+                    self._exact[key] = _Exact.read(collection) if collection.count() <= self.exact_limit else None
         return self._exact[key]
 
 
@@ -284,8 +285,11 @@ class Store:
         self.documents = self.client.get_or_create_collection(
             f"{name}-documents", embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
-        self.chunks = Shards(self.client, f"{name}-chunks-")
-        self.sentences = Shards(self.client, f"{name}-sentences-")
+        # A Chroma server is the store's one source of truth: other clients may write to it, and a server that
+        # stops must be named, not answered around from a copy. Only an on-disk store is searched in memory.
+        exact = 0 if settings.chroma_url else None
+        self.chunks = Shards(self.client, f"{name}-chunks-", exact)
+        self.sentences = Shards(self.client, f"{name}-sentences-", exact)
         self._move_unsharded()
 
     def _move_unsharded(self) -> None:

@@ -105,9 +105,7 @@ def test_ids_and_names():
     assert shard_name("sr") == "sr" and shard_name("") == "und" and shard_name("sr-Latn!") == "srlatn"
 
 
-def test_a_small_shard_is_searched_in_memory_with_chromas_results(tmp_path, monkeypatch):
-    from assistant import store as store_module
-
+def test_a_small_shard_is_searched_in_memory_with_chromas_results(tmp_path):
     store = Store(Settings(home=tmp_path / "home"))
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
@@ -120,7 +118,7 @@ def test_a_small_shard_is_searched_in_memory_with_chromas_results(tmp_path, monk
                {"date": {"$in": ["2021-06-01", "2021-07-01"]}}]  # the last is not one the memory copy applies: Chroma does
 
     def search(limit):
-        monkeypatch.setattr(store_module, "EXACT_LIMIT", limit)
+        store.chunks.exact_limit = limit
         store.chunks._exact.clear()
         return [store.chunks.query("en", questions, 10, where, ["distances"]) for where in filters]
 
