@@ -17,8 +17,8 @@ from .types import Document
 
 # Chroma caps how many records one call may carry; stay well below it.
 BATCH = 2000
-# A shard of at most this many records is searched exactly, in memory (on-disk stores; see Store). Chroma's search costs ~0.9 ms however
-# small the shard (most of it fixed cost in its core), and a question makes up to six (chunks and sentences
+# A shard of at most this many records is searched exactly, in memory (on-disk stores; see Store). Chroma's
+# search costs ~0.9 ms however small the shard (most of it fixed cost in its core), and a question makes up to six (chunks and sentences
 # per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy 6 MB. Larger shards, where
 # HNSW pays for itself, are searched by Chroma.
 EXACT_LIMIT = 4096
@@ -228,7 +228,9 @@ class Shards:
         if key not in self._exact:
             with self._exact_lock:
                 if key not in self._exact:
-                    self._exact[key] = _Exact.read(collection) if collection.count() <= self.exact_limit else None
+                    small = collection.count() <= self.exact_limit
+                    self._exact[key] = _Exact.read(self.pages(include=("embeddings",), language=language)) if small \
+                        else None
         return self._exact[key]
 
 
@@ -247,13 +249,16 @@ class _Exact:
     vectors: np.ndarray
 
     @classmethod
-    def read(cls, collection) -> _Exact:
-        # Vectors only: a record's document is the start of its id (doc ids have no colon; see sentence_key),
-        # and reading every metadata too tripled the cost of this read at a cold start.
-        got = collection.get(include=["embeddings"])
-        vectors = _unit(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
-        return cls(np.asarray(got["ids"], dtype=object),
-                   np.asarray([i.split(":", 1)[0] for i in got["ids"]], dtype=object), vectors)
+    def read(cls, pages) -> _Exact:
+        """Return the shard read from Shards.pages of its ids and vectors. Vectors only: a record's document is
+        the start of its id (doc ids have no colon; see sentence_key), and reading every metadata too tripled
+        the cost of this read at a cold start."""
+        ids, vectors = [], []
+        for got in pages:
+            ids += got["ids"]
+            vectors += list(got["embeddings"]) if got["embeddings"] is not None else []
+        matrix = _unit(np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)) if ids else np.zeros((0, 0))
+        return cls(np.asarray(ids, dtype=object), np.asarray([i.split(":", 1)[0] for i in ids], dtype=object), matrix)
 
     def query(self, vectors: np.ndarray, k: int, where: dict | None) -> dict | None:
         """Return the k nearest as Chroma's query does (cosine distance, nearest first), None for a filter
@@ -264,8 +269,10 @@ class _Exact:
             if not (isinstance(condition, dict) and list(condition) == ["$in"]):
                 return None
             rows = rows[np.isin(self.doc_ids, list(condition["$in"]))]
-        distances = 1.0 - _unit(np.asarray(vectors, dtype=np.float32)) @ self.vectors[rows].T
         out = {"ids": [], "distances": []}
+        if not len(rows):  # an emptied shard, or no record of the listed documents
+            return {"ids": [[] for _ in vectors], "distances": [[] for _ in vectors]}
+        distances = 1.0 - _unit(np.asarray(vectors, dtype=np.float32)) @ self.vectors[rows].T
         for d in distances:
             top = np.argsort(d, kind="stable")[:k]
             out["ids"].append([str(i) for i in self.ids[rows[top]]])

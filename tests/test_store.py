@@ -133,3 +133,6 @@ def test_a_small_shard_is_searched_in_memory_with_chromas_results(tmp_path):
     assert store.chunks.query("en", questions[:1], 1, None, ["distances"])["ids"] == [["new:h:0"]]
     store.chunks.delete(where={"doc_id": "new"})
     assert "new:h:0" not in store.chunks.query("en", questions[:1], 5, None, ["distances"])["ids"][0]
+    # a shard emptied by deletes answers with nothing, as Chroma does
+    store.chunks.delete(where={"language": "en"})
+    assert store.chunks.query("en", questions, 5, None, ["distances"])["ids"] == [[], []]
