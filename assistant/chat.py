@@ -212,12 +212,13 @@ def topic(history: list[Message], view: IndexView | None = None, depth: int = MA
         return ""
     i = users[-1]
     question = clean_claim(history[i].content)
-    reading = read_turn(question, history[:i], view)
+    language = conversation_language(question, history[:i])
+    reading = read_turn(question, history[:i], view, language=language)
     if reading in ("first", "new_topic"):
         return question
     before = topic(history[:i], view, depth - 1)
     if reading == "ellipsis":
-        return _elliptical_text(question, before, view, conversation_language(question, history[:i]))
+        return _elliptical_text(question, before, view, language)
     return _glued(question, before)
 
 
@@ -234,7 +235,7 @@ def _elliptical_text(question: str, previous: str, view: IndexView, language: st
     workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
     subject = _lead(question, language).sub("", question).strip(" ?.!")
     # The ask is the latest question's, not one of the topic glued after it.
-    ask = _ask_of(previous.split("?", 1)[0], view, language)
+    ask = _ask_of(previous.split("?", 1)[0], view)
     # "what was said about Montenegro?" → "and about Bosnia?": the subject brings its own preposition.
     if ask and subject and fold(ask.split()[-1]) == fold(subject.split()[0]):
         ask = ask.rsplit(maxsplit=1)[0] if len(ask.split()) > 1 else ""
@@ -276,7 +277,7 @@ def _name_of(run: str) -> str:
     return ""
 
 
-def _ask_of(previous: str, view: IndexView, language: str) -> str:
+def _ask_of(previous: str, view: IndexView) -> str:
     """Return the part of a question that says what it asks, before its first specific word ("When was
     the CND meeting?" → "When was the")."""
     words = previous.split()

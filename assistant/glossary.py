@@ -7,11 +7,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .text import detect_language, fold
+from .text import detect_language, fold, letters
 
 BUILT_IN = Path(__file__).with_name("glossary.tsv")
 MAX_ACRONYM = 8
-CYRILLIC_LETTER = re.compile(r"[\u0400-\u04FF]")
 
 
 def load(paths: tuple[Path, ...]) -> list[list[str]]:
@@ -36,7 +35,7 @@ def _index(paths: tuple[Path, ...]) -> list[tuple[re.Pattern, bool, list[str]]]:
         for name in names:
             # A Cyrillic name folds by Serbian or by Russian rules (ШОС: "sos" or "shos"), as the question's
             # language has it: either reading matches.
-            forms = sorted({fold(name, "sr"), fold(name, "ru")} if CYRILLIC_LETTER.search(name) else {fold(name)})
+            forms = sorted({fold(name, "sr"), fold(name, "ru")} if letters(name)[0] else {fold(name)})
             pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)")
             index.append((pattern, _is_acronym(name), acronyms))
     return index
