@@ -206,20 +206,27 @@ def topic(history: list[Message], view: IndexView | None = None, depth: int = MA
     """Return the conversation's topic: the last user question as it was searched — on its own, with
     the topic before it (a follow-up: "what did DPNSEE say?" → "when?" keeps DPNSEE), or as the ask of
     the question before it (an ellipsis) — reaching back at most depth questions."""
-    view = view or IndexView()
+    return _topic(history, view or IndexView(), depth)[0]
+
+
+def _topic(history: list[Message], view: IndexView, depth: int) -> tuple[str, str]:
+    """Return the topic (see topic) and the ask of the last user question. An ellipsis asks what the
+    question it continues asked, however far back that ask was stated: "When was the CND meeting?" →
+    "and the workshop?" → "and the Council?" asks when the Council was, not "when was the workshop the
+    Council"."""
     users = [i for i, m in enumerate(history) if m.role == "user"]
     if not users or depth <= 0:
-        return ""
+        return "", ""
     i = users[-1]
     question = clean_claim(history[i].content)
     language = conversation_language(question, history[:i])
     reading = read_turn(question, history[:i], view, language=language)
     if reading in ("first", "new_topic"):
-        return question
-    before = topic(history[:i], view, depth - 1)
+        return question, _ask_of(question.split("?", 1)[0], view)
+    before, ask = _topic(history[:i], view, depth - 1)
     if reading == "ellipsis":
-        return _elliptical_text(question, before, view, language)
-    return _glued(question, before)
+        return _elliptical_text(question, ask, language), ask
+    return _glued(question, before), _ask_of(question.split("?", 1)[0], view)
 
 
 def _glued(question: str, topic: str) -> str:
@@ -230,12 +237,10 @@ def _glued(question: str, topic: str) -> str:
     return f"{question if question.rstrip().endswith(('?', '!', '.')) else question.rstrip() + '?'} {topic}"
 
 
-def _elliptical_text(question: str, previous: str, view: IndexView, language: str) -> str:
-    """Return an elliptical question asked the way the previous question asked ("And the TAIEX
-    workshop?" after "When was the CND meeting?" → "When was the TAIEX workshop?")."""
+def _elliptical_text(question: str, ask: str, language: str) -> str:
+    """Return an elliptical question asked with the ask of the question it continues ("And the TAIEX
+    workshop?" with "When was the" → "When was the TAIEX workshop?")."""
     subject = _lead(question, language).sub("", question).strip(" ?.!")
-    # The ask is the latest question's, not one of the topic glued after it.
-    ask = _ask_of(previous.split("?", 1)[0], view)
     # "what was said about Montenegro?" → "and about Bosnia?": the subject brings its own preposition.
     if ask and subject and fold(ask.split()[-1]) == fold(subject.split()[0]):
         ask = ask.rsplit(maxsplit=1)[0] if len(ask.split()) > 1 else ""
@@ -302,7 +307,7 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
     language = conversation_language(question, history)
     if not any(m.role == "user" for m in history):
         return Turn(question, question, (), "first", language)
-    previous = topic(history, view)
+    previous, ask = _topic(history, view, MAX_CHAIN)
     cited = frozenset(c.doc_id for c in last.citations) if last is not None and last.found else frozenset()
     docs = cited or view.reports_of(previous)
     reading = read_turn(question, history, view, docs, language)
@@ -311,8 +316,7 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
     if reading == "ellipsis":
         # The same report may hold the new subject too: keep its boost only then.
         kept = docs & view.reports_of(question)
-        return Turn(question, _elliptical_text(question, previous, view, language), tuple(sorted(kept)), reading,
-                    language)
+        return Turn(question, _elliptical_text(question, ask, language), tuple(sorted(kept)), reading, language)
     resolved = question
     said = " ".join(clean_claim(m.content) for m in history[-4:])
     pointer = points_back(question, said, view, language)

@@ -193,3 +193,17 @@ def test_an_ellipsis_takes_the_ask_of_the_latest_question_not_of_the_topic_glued
     turn = contextualise("and the TAIEX workshop?", history, None, VOCAB)
     assert turn.reading == "ellipsis"
     assert turn.search_text.startswith("who") and "when" not in turn.search_text
+
+
+def test_a_chain_of_ellipses_keeps_the_first_ask_and_only_the_latest_subject():
+    for first, second, third, ask in (
+        ("Where did the DPNSEE board meet?", "and the expert meeting of TAIEX?", "and the Council?", "Where did"),
+        ("Где заседал DPNSEE?", "а семинар TAIEX?", "а Совет?", "Где заседал"),
+        ("Gde se sastao DPNSEE?", "a radionica TAIEX?", "a Savet?", "Gde se sastao"),
+    ):
+        history = [Message("user", first), Message("assistant", "In Skopje [1]."),
+                   Message("user", second), Message("assistant", "In Sarajevo [1].")]
+        turn = contextualise(third, history, None, VOCAB)
+        assert turn.reading == "ellipsis", third
+        subject = third.split(maxsplit=1)[1]
+        assert turn.search_text == f"{ask} {subject}", turn.search_text
