@@ -67,6 +67,8 @@ class Evidence:
     candidates: tuple[Candidate, ...]
     features: np.ndarray
     twin_meta: dict
+    confidence: float = 0.0  # the gate's confidence in the best sentence
+    threshold: float = 0.0  # under which it was "not found"
 
     def decide(self, weights: Weights) -> Answer:
         """Return the answer these candidates give under weights."""
@@ -103,14 +105,15 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     x = features(query, candidates) if x is None else x
     probs = weights.probabilities(x)
     scored = sorted((Scored(c, float(p)) for c, p in zip(candidates, probs, strict=True)), key=lambda s: -s.score)
-    confident = query.searchable and weights.confidence(x, probs, question_inputs(query)) >= weights.threshold
+    confidence = weights.confidence(x, probs, question_inputs(query))
+    confident = query.searchable and confidence >= weights.threshold
     chosen = choose(scored, confident)
     quoted = [focus(in_question_language(s, query.language, twin_meta), query) for s in chosen]
     result = compose(query.text, query.language, quoted, standalone=query.standalone)
     if not result.found:
         related = [s.candidate for s in scored[:RELATED] if s.score >= RELATED_FLOOR]
         result = replace(result, related=tuple(_as_passage(c) for c in related))
-    return replace(result, evidence=Evidence(query, tuple(candidates), x, twin_meta))
+    return replace(result, evidence=Evidence(query, tuple(candidates), x, twin_meta, confidence, weights.threshold))
 
 
 _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")

@@ -293,14 +293,24 @@ async def run(assistant, items: list[Item], conversations: list[list[Item]], con
 
 
 def item_rows(results: list[Result]) -> list[dict]:
-    """Return one plain record per result (item, answer, cited spans, scores), for reading failures."""
-    return [{
-        "id": r.item.id, "form": r.item.form, "type": r.item.type, "answerable": r.item.answerable,
-        "near_miss": r.item.near_miss, "question": r.item.question, "standalone": r.answer.standalone_question,
-        "key_facts": list(r.item.key_facts), "found": r.answer.found, "answer": r.answer.answer,
-        "citations": [{"doc": c.doc_id, "start": c.start, "end": c.end, "score": c.score} for c in r.answer.citations],
-        "scores": r.scores,
-    } for r in results]
+    """Return one plain record per result (item, answer, cited spans, scores), for reading failures; with the
+    extractive answerer, how close its gate was ("gate": confidence and threshold)."""
+    rows = []
+    for r in results:
+        row = {
+            "id": r.item.id, "form": r.item.form, "type": r.item.type, "answerable": r.item.answerable,
+            "near_miss": r.item.near_miss, "kind": r.item.kind, "question": r.item.question,
+            "standalone": r.answer.standalone_question, "key_facts": list(r.item.key_facts), "found": r.answer.found,
+            "answer": r.answer.answer,
+            "citations": [{"doc": c.doc_id, "start": c.start, "end": c.end, "score": c.score}
+                          for c in r.answer.citations],
+            "scores": r.scores,
+        }
+        ev = r.answer.evidence
+        if ev is not None and len(ev.features):
+            row["gate"] = {"confidence": round(ev.confidence, 4), "threshold": round(ev.threshold, 4)}
+        rows.append(row)
+    return rows
 
 
 def summary(results: list[Result]) -> dict:

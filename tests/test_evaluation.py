@@ -258,6 +258,13 @@ def test_eval_asks_each_item_once_and_scores_what_the_answer_read(seeded, monkey
         assert r.scores["recall@5"] == retrieval_scores(list(r.answer.retrieved),
                                                         gold_spans(r.item, assistant.document_text))["recall@5"]
         assert "recall@10" not in r.scores  # top_k is 5: nothing deeper was asked for
+    # Each item's row says how close the gate was: found exactly when the confidence reached the threshold.
+    from assistant.evaluation import item_rows
+
+    for row in item_rows(results):
+        gate = row["gate"]
+        assert 0.0 <= gate["confidence"] <= 1.0 and 0.0 < gate["threshold"] < 1.0
+        assert row["found"] == (gate["confidence"] >= gate["threshold"]), row
 
 
 def test_a_short_russian_key_fact_is_found_in_a_russian_answer():
