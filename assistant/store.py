@@ -18,9 +18,9 @@ from .types import Document
 # Chroma caps how many records one call may carry; stay well below it.
 BATCH = 2000
 # A shard of at most this many records is searched exactly, in memory (on-disk stores; see Store). Chroma's
-# search costs ~0.9 ms however small the shard (most of it fixed cost in its core), and a question makes up to six (chunks and sentences
-# per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy 6 MB. Larger shards, where
-# HNSW pays for itself, are searched by Chroma.
+# search costs ~0.9 ms however small the shard (most of it fixed cost in its core), and a question makes up
+# to six (chunks and sentences per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy
+# 6 MB. Larger shards, where HNSW pays for itself, are searched by Chroma.
 EXACT_LIMIT = 4096
 
 

@@ -261,10 +261,11 @@ def test_eval_asks_each_item_once_and_scores_what_the_answer_read(seeded, monkey
     # Each item's row says how close the gate was: found exactly when the confidence reached the threshold.
     from assistant.evaluation import item_rows
 
-    for row in item_rows(results):
-        gate = row["gate"]
-        assert 0.0 <= gate["confidence"] <= 1.0 and 0.0 < gate["threshold"] < 1.0
-        assert row["found"] == (gate["confidence"] >= gate["threshold"]), row
+    for r, row in zip(results, item_rows(results), strict=True):
+        ev = r.answer.evidence
+        assert 0.0 <= ev.confidence <= 1.0 and 0.0 < ev.threshold < 1.0
+        assert r.answer.found == (ev.confidence >= ev.threshold), row  # these questions are all searchable
+        assert row["gate"] == {"confidence": round(ev.confidence, 4), "threshold": round(ev.threshold, 4)}
 
 
 def test_a_short_russian_key_fact_is_found_in_a_russian_answer():
