@@ -422,13 +422,22 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
         ref = asyncio.run(evaluation.run(plain, items, convs, concurrency))
         summary["reference"] = evaluation.summary(ref) | {"answerer": plain.answerer_name}
     base = json.load(baseline) if baseline else None
+    rows = evaluation.item_rows(results)
+    held_rows = evaluation.item_rows(held) if summary.get("heldout") else None
+    if base is not None:
+        if base.get("heldout") and summary.get("heldout"):
+            summary["baseline_delta_heldout"] = report.deltas({"metrics": summary["heldout"]},
+                                                              {"metrics": base["heldout"]})
+        # Item rows are read from beside the baseline's report.json (not when it came from standard input).
+        paired = report.compare(Path(baseline.name), rows, held_rows) if Path(baseline.name).is_file() else {}
+        if paired:
+            summary["baseline_paired"] = paired
     if report_dir:
-        for path in report.write(summary, report_dir, base, evaluation.item_rows(results)):
+        for path in report.write(summary, report_dir, base, rows):
             click.echo(f"wrote {path}", err=True)
-        if summary.get("heldout"):
+        if held_rows is not None:
             path = Path(report_dir) / "items_heldout.jsonl"
-            path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in evaluation.item_rows(held)),
-                            "utf-8")
+            path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in held_rows), "utf-8")
             click.echo(f"wrote {path}", err=True)
     if as_json:
         click.echo(json.dumps(summary | ({"baseline_delta": report.deltas(summary, base)} if base else {}),

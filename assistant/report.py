@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from .evaluation import METRICS
@@ -16,6 +17,52 @@ def deltas(current: dict, baseline: dict) -> dict[str, float]:
     """Return current − baseline for every overall metric both reports have."""
     now, then = current.get("metrics", {}), baseline.get("metrics", {})
     return {m: round(now[m] - then[m], 4) for m in METRICS if m in now and m in then}
+
+
+def sign_test(better: int, worse: int) -> float:
+    """Return the two-sided p-value of an exact sign test: how often a split of the changed items at least this
+    uneven comes about when a change is as likely to hurt an item as to help it."""
+    n = better + worse
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(better, worse) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def paired(rows: list[dict], base_rows: list[dict]) -> dict[str, dict]:
+    """Return, for each metric, the items (in both runs' item rows) that got better and worse against the
+    baseline run, and the sign test over them. A refit moves a held-out figure by an item or two whatever
+    changed; the items that moved, and which way, say whether a change did anything."""
+    before = {r["id"]: r.get("scores", {}) for r in base_rows}
+    out: dict[str, dict] = {}
+    for m in METRICS:
+        better, worse = [], []
+        for r in rows:
+            old, new = before.get(r["id"], {}).get(m), r.get("scores", {}).get(m)
+            if old is None or new is None or old == new:
+                continue
+            (better if (new < old if m in LOWER_IS_BETTER else new > old) else worse).append(r["id"])
+        if better or worse:
+            out[m] = {"better": better, "worse": worse, "sign_test_p": round(sign_test(len(better), len(worse)), 4)}
+    return out
+
+
+def read_rows(path: Path) -> list[dict] | None:
+    """Return an items.jsonl file's rows, or None when there is none (a report written without items)."""
+    if not path.is_file():
+        return None
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def compare(baseline_file: Path, rows: list[dict], heldout_rows: list[dict] | None) -> dict[str, dict]:
+    """Return the item-by-item comparison with the run whose report.json is baseline_file, for each pass whose
+    item rows that run left beside it (items.jsonl, items_heldout.jsonl)."""
+    out = {}
+    for name, now, file in (("in_sample", rows, "items.jsonl"), ("heldout", heldout_rows, "items_heldout.jsonl")):
+        then = read_rows(baseline_file.parent / file)
+        if now is not None and then is not None:
+            out[name] = paired(now, then)
+    return out
 
 
 def markdown(summary: dict, baseline: dict | None = None) -> str:
@@ -35,6 +82,10 @@ def markdown(summary: dict, baseline: dict | None = None) -> str:
         if ref:
             row += reference_cell(ref, m)
         lines.append(row)
+    for name, changes in summary.get("baseline_paired", {}).items():
+        lines += ["", f"## Item by item against the baseline ({name.replace('_', ' ')})", "",
+                  "| metric | better | worse | sign test p |", "|---|---|---|---|"]
+        lines += [f"| {m} | {len(c['better'])} | {len(c['worse'])} | {c['sign_test_p']:.3f} |" for m, c in changes.items()]
     for title, key in (("By language form", "by_language"), ("By question type", "by_type")):
         groups = summary.get(key, {})
         if not groups:

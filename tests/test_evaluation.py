@@ -306,3 +306,50 @@ def test_eval_indexes_a_report_added_to_the_eval_corpus_since_the_last_run(seede
         metrics = json.loads(proc.stdout)["metrics"]
         # The second run finds the report added since the first: every item's gold is retrieved and stated.
         assert metrics["recall@5"] == 1.0 and metrics["key_fact_recall"] == 1.0, (name, metrics)
+
+
+def test_paired_comparison_counts_items_that_moved_each_way_with_a_sign_test():
+    from assistant.report import paired, sign_test
+
+    assert sign_test(0, 0) == 1.0 and sign_test(1, 1) == 1.0
+    assert sign_test(10, 0) == pytest.approx(2 / 1024)  # ten of ten the same way: rare if it were a coin
+    assert sign_test(6, 4) == sign_test(4, 6) > 0.5
+    base = [{"id": "a", "scores": {"key_fact_recall": 0.5}}, {"id": "b", "scores": {"key_fact_recall": 1.0}},
+            {"id": "u", "scores": {"no_answer_hallucination": 1.0}}, {"id": "gone", "scores": {"recall@5": 1.0}}]
+    now = [{"id": "a", "scores": {"key_fact_recall": 1.0}}, {"id": "b", "scores": {"key_fact_recall": 0.0}},
+           {"id": "u", "scores": {"no_answer_hallucination": 0.0}}, {"id": "new", "scores": {"recall@5": 0.0}}]
+    out = paired(now, base)
+    assert out["key_fact_recall"] == {"better": ["a"], "worse": ["b"], "sign_test_p": 1.0}
+    assert out["no_answer_hallucination"]["better"] == ["u"]  # lower is better: refused now
+    assert "recall@5" not in out  # an item in one run only is not compared
+
+
+def test_eval_against_a_baseline_reports_the_items_that_moved(seeded, tmp_path):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    evals = tmp_path / "evals"
+    (evals / "corpus" / "reports").mkdir(parents=True)
+    (evals / "corpus" / "reports" / "x1_kotor.txt").write_text(
+        "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday.", "utf-8")
+    item = {"id": "x1_kotor", "question": "How much heroin was seized in Kotor?", "form": "en", "answerable": True,
+            "key_facts": ["93 kilograms"], "gold": [{"doc": "x1_kotor", "quote": "93 kilograms"}]}
+    (evals / "corpus" / "qa.jsonl").write_text(json.dumps(item), "utf-8")
+    # An earlier run's report, written as `--report` writes it, in which this item's fact was missed.
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "report.json").write_text(json.dumps({"n": 1, "metrics": {"key_fact_recall": 0.0}}), "utf-8")
+    (old / "items.jsonl").write_text(json.dumps({"id": "x1_kotor", "scores": {"key_fact_recall": 0.0}}) + "\n", "utf-8")
+    proc = subprocess.run([str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--no-heldout", "--set",
+                           "qa", "--evals", str(evals), "--baseline", str(old / "report.json"), "--report",
+                           str(tmp_path / "new")], capture_output=True, text=True,
+                          env=os.environ | {"ASSISTANT_HOME": str(home)}, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["metrics"]["key_fact_recall"] == 1.0 and out["baseline_delta"]["key_fact_recall"] == 1.0
+    assert out["baseline_paired"]["in_sample"]["key_fact_recall"] == {"better": ["x1_kotor"], "worse": [],
+                                                                      "sign_test_p": 1.0}
+    assert "heldout" not in out["baseline_paired"]  # neither run has held-out rows
+    md = (tmp_path / "new" / "report.md").read_text("utf-8")
+    assert "## Item by item against the baseline (in sample)" in md and "| key_fact_recall | 1 | 0 | 1.000 |" in md
