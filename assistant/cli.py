@@ -326,7 +326,7 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the metrics.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write report.json, report.md, metrics.png and items.jsonl (each item's answer and scores) here.")
-@click.option("--baseline", type=click.File("r", encoding="utf-8"), help="An earlier report.json to compare with.")
+@click.option("--baseline", type=click.File("r", encoding="utf-8"), help="An earlier report.json to compare with (item by item too, when its items files are beside it).")
 @click.option("--concurrency", default=4, show_default=True, help="Questions asked at once.")
 @click.option("--reference", type=click.Choice(["plain"]),
               help="Also run a reference pipeline (plain: llama-index SentenceSplitter + VectorStoreIndex, "
@@ -425,13 +425,9 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     rows = evaluation.item_rows(results)
     held_rows = evaluation.item_rows(held) if summary.get("heldout") else None
     if base is not None:
-        if base.get("heldout") and summary.get("heldout"):
-            summary["baseline_delta_heldout"] = report.deltas({"metrics": summary["heldout"]},
-                                                              {"metrics": base["heldout"]})
         # Item rows are read from beside the baseline's report.json (not when it came from standard input).
-        paired = report.compare(Path(baseline.name), rows, held_rows) if Path(baseline.name).is_file() else {}
-        if paired:
-            summary["baseline_paired"] = paired
+        summary |= report.against(summary, base, Path(baseline.name) if Path(baseline.name).is_file() else None,
+                                  rows, held_rows)
     if report_dir:
         for path in report.write(summary, report_dir, base, rows):
             click.echo(f"wrote {path}", err=True)
@@ -440,8 +436,7 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
             path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in held_rows), "utf-8")
             click.echo(f"wrote {path}", err=True)
     if as_json:
-        click.echo(json.dumps(summary | ({"baseline_delta": report.deltas(summary, base)} if base else {}),
-                              ensure_ascii=False))
+        click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         click.echo(report.markdown(summary, base))
 

@@ -11,6 +11,7 @@ from .evaluation import METRICS
 FORMS = ("en", "sr-Cyrl", "sr-Latn", "ru")
 # Lower is better for these two; every other metric is better higher.
 LOWER_IS_BETTER = {"no_answer_hallucination", "false_refusal"}
+PASSES = {"in_sample": "in sample", "heldout": "held out"}
 
 
 def deltas(current: dict, baseline: dict) -> dict[str, float]:
@@ -65,6 +66,19 @@ def compare(baseline_file: Path, rows: list[dict], heldout_rows: list[dict] | No
     return out
 
 
+def against(summary: dict, baseline: dict, baseline_file: Path | None, rows: list[dict],
+            heldout_rows: list[dict] | None) -> dict:
+    """Return what a run says against an earlier one (its report.json object, read from baseline_file): the
+    overall deltas, in sample and held out, and item by item when that run's item rows are beside the file."""
+    out: dict = {"baseline_delta": deltas(summary, baseline)}
+    if baseline.get("heldout") and summary.get("heldout"):
+        out["baseline_delta_heldout"] = deltas({"metrics": summary["heldout"]}, {"metrics": baseline["heldout"]})
+    changes = compare(baseline_file, rows, heldout_rows) if baseline_file is not None else {}
+    if changes:
+        out["baseline_paired"] = changes
+    return out
+
+
 def markdown(summary: dict, baseline: dict | None = None) -> str:
     """Return the report as Markdown: overall metrics (with deltas), then per language form and type."""
     ref = summary.get("reference")
@@ -83,8 +97,11 @@ def markdown(summary: dict, baseline: dict | None = None) -> str:
             row += reference_cell(ref, m)
         lines.append(row)
     for name, changes in summary.get("baseline_paired", {}).items():
-        lines += ["", f"## Item by item against the baseline ({name.replace('_', ' ')})", "",
-                  "| metric | better | worse | sign test p |", "|---|---|---|---|"]
+        lines += ["", f"## Item by item against the baseline ({PASSES.get(name, name)})", ""]
+        if not changes:
+            lines.append("No item's scores moved.")
+            continue
+        lines += ["| metric | better | worse | sign test p |", "|---|---|---|---|"]
         lines += [f"| {m} | {len(c['better'])} | {len(c['worse'])} | {c['sign_test_p']:.3f} |" for m, c in changes.items()]
     for title, key in (("By language form", "by_language"), ("By question type", "by_type")):
         groups = summary.get(key, {})

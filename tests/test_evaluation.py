@@ -353,3 +353,11 @@ def test_eval_against_a_baseline_reports_the_items_that_moved(seeded, tmp_path):
     assert "heldout" not in out["baseline_paired"]  # neither run has held-out rows
     md = (tmp_path / "new" / "report.md").read_text("utf-8")
     assert "## Item by item against the baseline (in sample)" in md and "| key_fact_recall | 1 | 0 | 1.000 |" in md
+    # Against itself, nothing moved, and the report says so.
+    again = subprocess.run([str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--no-heldout", "--set",
+                            "qa", "--evals", str(evals), "--baseline", str(tmp_path / "new" / "report.json"),
+                            "--report", str(tmp_path / "again")], capture_output=True, text=True,
+                           env=os.environ | {"ASSISTANT_HOME": str(home)}, timeout=600, cwd=ROOT)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["baseline_paired"] == {"in_sample": {}}
+    assert "No item's scores moved." in (tmp_path / "again" / "report.md").read_text("utf-8")
