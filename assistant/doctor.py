@@ -67,18 +67,25 @@ def file_problems(chroma_dir: Path) -> list[str]:
     db = Path(chroma_dir) / "chroma.sqlite3"
     if not db.exists():
         return []  # a new store
-    problem = _sqlite_problem(db)
-    if problem:
-        return [problem]
+    # The sentence vectors kept beside Chroma (vectorfile): an empty file is one SQLite has not written yet.
+    for path in [db, *sorted(Path(chroma_dir).glob("*-sentence-vectors.sqlite3"))]:
+        problem = _sqlite_problem(path, logged=path != db) if path == db or path.stat().st_size else None
+        if problem:
+            return [problem]
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
             segments = _vector_segments(con)
+            apart = _collections_apart(con)
         finally:
             con.close()
     except sqlite3.Error as e:
         return [f"chroma.sqlite3 cannot be read ({e})"]
     problems = []
+    for name in apart:  # e.g. "reports-sentences-en": its vectors are in the collection's vector file
+        vectors = Path(chroma_dir) / f"{name.split('-sentences-')[0]}-sentence-vectors.sqlite3"
+        if not vectors.exists():
+            return [f"{vectors.name}, which holds the vectors of {name}, is missing"]
     for seg_id, name, records, logged in segments:
         if records <= logged:
             continue  # Chroma rebuilds this collection's vectors from its log; it never reads the files
@@ -88,19 +95,32 @@ def file_problems(chroma_dir: Path) -> list[str]:
     return problems
 
 
-def _sqlite_problem(db: Path) -> str | None:
-    """Return what makes a SQLite file unusable (not SQLite, truncated), or None."""
+def _sqlite_problem(db: Path, logged: bool = False) -> str | None:
+    """Return what makes a SQLite file unusable (not SQLite, truncated), or None. logged: the file is written
+    through a write-ahead log (vectorfile), so while its -wal file is there a file shorter than its header says
+    is a checkpoint that stopped (a full disk), which SQLite finishes from the log on the next open."""
     size = db.stat().st_size
     with open(db, "rb") as f:
         header = f.read(100)
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        return "chroma.sqlite3 is not a SQLite database (empty or overwritten)"
+        return f"{db.name} is not a SQLite database (empty or overwritten)"
     page = int.from_bytes(header[16:18], "big")
     page = 65536 if page == 1 else page
     pages, counter, valid_for = (int.from_bytes(header[a:a + 4], "big") for a in (28, 24, 92))
+    if logged and db.with_name(db.name + "-wal").exists():
+        return None
     if size % page or (pages and counter == valid_for and pages * page > size):
-        return f"chroma.sqlite3 is truncated ({size:,} bytes where its header says {pages * page:,})"
+        return f"{db.name} is truncated ({size:,} bytes where its header says {pages * page:,})"
     return None
+
+
+def _collections_apart(con: sqlite3.Connection) -> list[str]:
+    """Return the collections whose vectors are kept in a vector file (store.APART)."""
+    from .store import APART
+
+    return [r[0] for r in con.execute(
+        "SELECT c.name FROM collection_metadata m JOIN collections c ON c.id = m.collection_id WHERE m.key = ?",
+        (APART,))]
 
 
 def _vector_segments(con: sqlite3.Connection) -> list[tuple[str, str, int, int]]:
@@ -211,7 +231,15 @@ def _probe(settings: Settings) -> Diagnosis:
             found.problems.append(f"{sum(have[d] for d in strays)} {kind} belong to no indexed document "
                                   f"({', '.join(map(str, strays[:3]))})")
         for language in shards.languages():
-            found.problems += _collection_problems(shards.collection(language), f"{kind} in {language}")
+            collection = shards.collection(language)
+            if shards.kept_apart(collection):  # the vectors are in the vector file, Chroma's are stand-ins
+                ids = collection.get(include=[])["ids"]
+                lacking = len(ids) - len(shards.vectors.get(ids))
+                if lacking:
+                    found.problems.append(f"{lacking} of {len(ids)} {kind} in {language} have no vector in "
+                                          f"{shards.vectors.path.name}")
+            else:
+                found.problems += _collection_problems(collection, f"{kind} in {language}")
     keyword = KeywordIndex(settings.keyword_path)
     chunk_ids = set(store.chunks.get(include=[])["ids"])
     if keyword.signature != keyword_signature(records) or set(keyword.ids) != chunk_ids:

@@ -107,6 +107,14 @@ class KeywordIndex:
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def sentence_range(self, chunk_id: str) -> tuple[int, int] | None:
+        """Return the first and last sentence index a chunk holds, None when the index does not know them."""
+        n = self._pos.get(chunk_id)
+        first, last = self.fields.get("first_sentence"), self.fields.get("last_sentence")
+        if n is None or first is None or last is None or first[n] < 0:
+            return None
+        return first[n], last[n]
+
     def sentence_chunks(self, doc_id: str) -> dict[int, tuple[str, ...]] | None:
         """Return, for each sentence index of a document, the chunks that hold it, from the chunks' sentence
         ranges; None when the index has no ranges for that document (built from an older store)."""

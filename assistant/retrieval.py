@@ -12,13 +12,16 @@ from . import ranking
 from .ingest import date_number
 from .keyword import KeywordIndex
 from .ranking import Channels, RankerWeights, Ranking
-from .store import Store
+from .store import Store, sentence_id
 from .text import keyword_tokens
 
 # A keyword that occurs in at most this many chunks names something (a person, body, figure).
 RARE_DF = 1
 # Chunks whose text and metadata a Retriever keeps once read (a few MB at most).
 CHUNK_CACHE = 2048
+# A shard of sentences too large to search whole (Shards.searchable: its vectors are kept out of Chroma's
+# index) is searched among the sentences of its language's this many nearest chunks.
+SENTENCE_POOL = 100
 
 
 @dataclass(frozen=True)
@@ -103,15 +106,21 @@ class Retriever:
         n = max(depth, k)
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
-        chunk_jobs = {lang: _pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in languages}
-        sentence_jobs = {lang: _pool().submit(self._sentence_ranking, question_vec, n, where, lang)
-                         for lang in languages}
+        # A language whose sentences are searched within its nearest chunks makes one chunk search for both.
+        whole = [lang for lang in languages if self.store.sentences.searchable(lang)]
+        pooled = {lang: _pool().submit(self._pooled_rankings, question_vec, n, where, lang)
+                  for lang in languages if lang not in whole}
+        chunk_jobs = {lang: _pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in whole}
+        sentence_jobs = {lang: _pool().submit(self._sentence_ranking, question_vec, n, where, lang) for lang in whole}
         fields = {"language": set(filters.languages)} if filters.languages else {}
         if allowed is not None:
             fields["doc_id"] = set(allowed)
         keyword = self.keyword.search(rare, n, self.keyword.mask(fields))
-        channels = Channels({lang: job.result() for lang, job in chunk_jobs.items()},
-                            {lang: job.result() for lang, job in sentence_jobs.items()},
+        both = {lang: job.result() for lang, job in pooled.items()}
+        channels = Channels({lang: job.result() for lang, job in chunk_jobs.items()} | {
+                                lang: chunks for lang, (chunks, _) in both.items()},
+                            {lang: job.result() for lang, job in sentence_jobs.items()} | {
+                                lang: sentences for lang, (_, sentences) in both.items()},
                             [cid for cid, _score in keyword])
         chosen = ranking.shipped() if weights is True else weights
         ranked = ranking.rank(channels, language, self._language_of, frozenset(boost_docs), self._doc_of, chosen)
@@ -161,12 +170,41 @@ class Retriever:
                           language: str) -> list[tuple[str, float]]:
         """Return (chunk id, similarity of its best sentence) among a language's n nearest sentences, best
         first."""
+        if not self.store.sentences.searchable(language):
+            return self._pooled_rankings(vectors, n, where, language)[1]
+        return self._chunks_of_sentences(self.store.query_sentences(vectors, n, where, language))
+
+    def _pooled_rankings(self, vectors: np.ndarray, n: int, where: dict | None,
+                         language: str) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """Return a language's chunk ranking and sentence ranking (as _sentence_ranking) when its sentences
+        are too many to search whole: its SENTENCE_POOL chunks nearest to the question are found, and the
+        sentences they hold are scored. A sentence that matches sharply sits in a chunk near the question
+        too, if less near than the n chunks the chunk ranking keeps; a pool several times n holds most."""
+        pool = self.store.query_chunks(vectors, max(SENTENCE_POOL, n), where, language)
+        ids = []
+        for cid, _sim in pool:
+            prefix = cid.rsplit(":", 1)[0]  # a chunk's id is its document's prefix and its index (sentence_id)
+            known = self.keyword.sentence_range(cid)
+            indexes = range(known[0], known[1] + 1) if known else self._chunk_sentences(self._doc_of(cid)).get(cid, ())
+            ids += [sentence_id(prefix, index) for index in indexes]
+        return pool[:n], self._chunks_of_sentences(self.store.score_sentences(vectors, ids, n, language))
+
+    def _chunks_of_sentences(self, found: list[tuple[str, int, float]]) -> list[tuple[str, float]]:
+        """Return (chunk id, similarity of its best sentence) for sentences found as (doc, index, similarity)."""
         best: dict[str, float] = {}
-        for doc_id, index, sim in self.store.query_sentences(vectors, n, where, language):
+        for doc_id, index, sim in found:
             for cid in self._sentence_chunks(doc_id).get(index, ()):
                 if sim > best.get(cid, -1.0):
                     best[cid] = sim
         return sorted(best.items(), key=lambda r: -r[1])
+
+    def _chunk_sentences(self, doc_id: str) -> dict[str, tuple[int, ...]]:
+        """Return, for each chunk of a document, the indexes of the sentences it holds."""
+        out: dict[str, list[int]] = {}
+        for index, chunks in sorted(self._sentence_chunks(doc_id).items()):
+            for cid in chunks:
+                out.setdefault(cid, []).append(index)
+        return {cid: tuple(indexes) for cid, indexes in out.items()}
 
     def _sentence_chunks(self, doc_id: str) -> dict[int, tuple[str, ...]]:
         """Return, for each sentence index of a document, the chunks that hold it (cached per document)."""

@@ -14,6 +14,7 @@ from .config import Settings
 from .memory import limit_arenas
 from .text import EMBEDDING_FORM
 from .types import Document
+from .vectorfile import VectorFile
 
 # Chroma caps how many records one call may carry; stay well below it.
 BATCH = 2000
@@ -22,6 +23,8 @@ BATCH = 2000
 # to six (chunks and sentences per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy
 # 6 MB. Larger shards, where HNSW pays for itself, are searched by Chroma.
 EXACT_LIMIT = 4096
+# Collection metadata marking a collection whose vectors are kept in the VectorFile (Shards.add).
+APART = "assistant:vectors_apart"
 
 
 def vector_layout(chunk_vectors: str, language: str) -> str:
@@ -111,10 +114,13 @@ class Shards:
     metadata's "language"; reads fan out over every language unless told which one.
     """
 
-    def __init__(self, client, prefix: str, exact_limit: int | None = None):
+    def __init__(self, client, prefix: str, exact_limit: int | None = None, vectors: VectorFile | None = None):
         self.client = client
         self.prefix = prefix
         self.exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit
+        # Where new collections keep their vectors (see vectorfile): apart from Chroma's index when given. A
+        # collection made before keeps them in Chroma; each collection's metadata says which.
+        self.vectors = vectors
         self._collections: dict[str, object] = {}
         self._exact: dict[str, _Exact | None] = {}  # per language: its vectors, or None for a Chroma search
         self._exact_lock = threading.Lock()
@@ -133,8 +139,9 @@ class Shards:
         if key not in self._collections:
             name = self.prefix + key
             if create:
+                meta = {"hnsw:space": "cosine"} | ({APART: True} if self.vectors is not None else {})
                 self._collections[key] = self.client.get_or_create_collection(
-                    name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                    name, embedding_function=None, metadata=meta
                 )
             else:  # another process (an ingest beside a running server) may have made it since
                 try:
@@ -165,9 +172,34 @@ class Shards:
         for key, part in self._batches(metadatas):
             collection = self.collection(key, create=True)
             write = collection.upsert if upsert else collection.add
-            write(ids=[ids[n] for n in part], embeddings=vectors[part], documents=[texts[n] for n in part],
+            embeddings = vectors[part]
+            if self.kept_apart(collection):  # vectors first: a record never lacks its vector once Chroma has it
+                self.vectors.put([ids[n] for n in part], key, embeddings)
+                embeddings = np.ones((len(part), 1), dtype=np.float32)  # Chroma wants one; nothing searches it
+            write(ids=[ids[n] for n in part], embeddings=embeddings, documents=[texts[n] for n in part],
                   metadatas=[metadatas[n] for n in part])
             self._exact.pop(key, None)
+
+    def kept_apart(self, collection) -> bool:
+        """Return whether a collection's vectors are kept in the vector file, not in Chroma."""
+        return self.vectors is not None and bool((collection.metadata or {}).get(APART))
+
+    def searchable(self, language: str) -> bool:
+        """Return whether a whole shard can be searched by meaning (query): its vectors are in Chroma's
+        index, or few enough to search exactly. A large shard kept apart is scored only on given records."""
+        collection = self.collection(language)
+        return collection is None or not self.kept_apart(collection) or \
+            self._exact_shard(language, collection) is not None
+
+    def vectors_of(self, ids: list[str], language: str) -> dict[str, np.ndarray]:
+        """Return the vectors of records of one language, by id (those it still holds)."""
+        collection = self.collection(language)
+        if collection is None:
+            return {}
+        if self.kept_apart(collection):
+            return self.vectors.get(ids)
+        got = collection.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def get(self, where: dict | None = None, ids: list[str] | None = None,
             include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None) -> dict:
@@ -183,10 +215,18 @@ class Shards:
               include: tuple[str, ...] | list[str] = ("documents", "metadatas"), language: str | None = None):
         """Yield matching records page by page (Chroma's get results), so a caller need not hold them all."""
         for collection in self._scope(language):
+            apart = self.kept_apart(collection) and "embeddings" in include
+            asked = [k for k in include if not (apart and k == "embeddings")]
             offset = 0
             while True:  # in pages: Chroma caps how many records one call returns
                 page = {"limit": BATCH, "offset": offset} if ids is None else {}
-                got = collection.get(where=where, ids=ids, include=list(include), **page)
+                got = dict(collection.get(where=where, ids=ids, include=asked, **page))
+                if apart:
+                    # A record whose vector is missing (a crash between the two writes leaves its document
+                    # "pending", so the next ingest embeds it again) reads as a zero vector, which matches nothing.
+                    found = self.vectors.get(list(got["ids"]))
+                    width = len(next(iter(found.values()))) if found else 0
+                    got["embeddings"] = [found.get(i, np.zeros(width, dtype=np.float32)) for i in got["ids"]]
                 yield got
                 if ids is not None or len(got["ids"]) < BATCH:
                     break
@@ -195,6 +235,13 @@ class Shards:
     def delete(self, where: dict | None = None, ids: list[str] | None = None, language: str | None = None) -> None:
         """Delete matching records in every language's collection (or in one)."""
         for collection in self._scope(language):
+            if self.kept_apart(collection):
+                if ids is not None:
+                    self.vectors.delete(ids=ids)
+                elif where is not None and isinstance(where.get("doc_id"), str) and len(where) == 1:
+                    self.vectors.delete(doc=where["doc_id"])
+                else:
+                    self.vectors.delete(ids=collection.get(where=where, include=[])["ids"])
             collection.delete(where=where, ids=ids)
         self._exact.clear()
 
@@ -214,11 +261,17 @@ class Shards:
         collection = self.collection(language)
         if collection is None:
             return None
-        exact = self._exact_shard(language, collection) if include == ["distances"] else None
+        apart = self.kept_apart(collection)
+        exact = self._exact_shard(language, collection) if include == ["distances"] or apart else None
         if exact is not None:
             found = exact.query(np.atleast_2d(vectors), k, where)
+            if found is None and apart:  # a filter the memory copy does not apply: Chroma says what it leaves
+                found = exact.query(np.atleast_2d(vectors), k, None,
+                                    allowed=set(collection.get(where=where, include=[])["ids"]))
             if found is not None:
                 return found
+        if apart:
+            raise ValueError(f"the {language} shard is too large to search whole; see Shards.searchable")
         return collection.query(query_embeddings=list(np.atleast_2d(vectors)), n_results=k, where=where,
                                 include=include)
 
@@ -229,8 +282,9 @@ class Shards:
             with self._exact_lock:
                 if key not in self._exact:
                     small = collection.count() <= self.exact_limit
-                    self._exact[key] = _Exact.read(self.pages(include=("embeddings",), language=language)) if small \
-                        else None
+                    pages = self.vectors.shard(key) if self.kept_apart(collection) else (
+                        (got["ids"], got["embeddings"]) for got in self.pages(include=("embeddings",), language=language))
+                    self._exact[key] = _Exact.read(pages) if small else None
         return self._exact[key]
 
 
@@ -250,20 +304,23 @@ class _Exact:
 
     @classmethod
     def read(cls, pages) -> _Exact:
-        """Return the shard read from Shards.pages of its ids and vectors. Vectors only: a record's document is
+        """Return the shard read from pages of (ids, vectors). Vectors only: a record's document is
         the start of its id (doc ids have no colon; see sentence_key), and reading every metadata too tripled
         the cost of this read at a cold start."""
         ids, vectors = [], []
-        for got in pages:
-            ids += got["ids"]
-            vectors += list(got["embeddings"]) if got["embeddings"] is not None else []
+        for page_ids, page_vectors in pages:
+            ids += page_ids
+            vectors += list(page_vectors) if page_vectors is not None else []
         matrix = _unit(np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)) if ids else np.zeros((0, 0))
         return cls(np.asarray(ids, dtype=object), np.asarray([i.split(":", 1)[0] for i in ids], dtype=object), matrix)
 
-    def query(self, vectors: np.ndarray, k: int, where: dict | None) -> dict | None:
+    def query(self, vectors: np.ndarray, k: int, where: dict | None, allowed: set[str] | None = None) -> dict | None:
         """Return the k nearest as Chroma's query does (cosine distance, nearest first), None for a filter
-        other than the one retrieval uses (documents in a list), which Chroma is left to apply."""
+        other than the one retrieval uses (documents in a list), which Chroma is left to apply; allowed: the
+        only ids that may be returned."""
         rows = np.arange(len(self.ids))
+        if allowed is not None:
+            rows = rows[np.isin(self.ids, list(allowed))]
         if where is not None:
             condition = where.get("doc_id") if len(where) == 1 else None
             if not (isinstance(condition, dict) and list(condition) == ["$in"]):
@@ -296,8 +353,22 @@ class Store:
         # stops must be named, not answered around from a copy. Only an on-disk store is searched in memory.
         exact = 0 if settings.chroma_url else None
         self.chunks = Shards(self.client, f"{name}-chunks-", exact)
-        self.sentences = Shards(self.client, f"{name}-sentences-", exact)
+        # An on-disk store keeps sentence vectors out of Chroma's index (vectorfile); a server keeps them all,
+        # since other clients read it.
+        apart = None if settings.chroma_url else VectorFile(settings.chroma_path / f"{name}-sentence-vectors.sqlite3")
+        self.sentences = Shards(self.client, f"{name}-sentences-", exact, apart)
         self._move_unsharded()
+
+    def reopen(self) -> None:
+        """Open a new Chroma client on this on-disk store, in place, and let the old one go with what it had
+        loaded: after a big write, the indexes and buffers of every collection written (at 100,000 chunks,
+        ~300 MB more than the chunk indexes a search loads again). A server keeps its memory in its process."""
+        if self.settings.chroma_url:
+            return
+        forget_client(self.settings)
+        fresh = Store(self.settings)
+        self.client, self.documents, self.chunks, self.sentences = (fresh.client, fresh.documents, fresh.chunks,
+                                                                    fresh.sentences)
 
     def _move_unsharded(self) -> None:
         """Move chunks and sentences out of the single collections of stores made before sharding (their
@@ -365,6 +436,9 @@ class Store:
             for i in range(0, len(ids), BATCH):
                 shards.delete(ids=ids[i : i + BATCH])
             removed += len(ids)
+        if self.sentences.vectors is not None:  # vectors written just before a crash, their records never
+            for doc in self.sentences.vectors.documents() - set(known):
+                self.sentences.vectors.delete(doc=doc)
         return removed
 
     def get_document_parts(self, shards: Shards, doc_id: str, embeddings: bool = True,
@@ -401,6 +475,16 @@ class Store:
                 best[i] = max(best.get(i, -1.0), 1.0 - float(d))
         ranked = sorted(best.items(), key=lambda r: -r[1])[:k]
         return [(*sentence_key(i), sim) for i, sim in ranked]
+
+    def score_sentences(self, vectors: np.ndarray, ids: list[str], k: int,
+                        language: str) -> list[tuple[str, int, float]]:
+        """Return the k of the given sentences nearest to any query vector, as query_sentences does."""
+        found = self.sentences.vectors_of(sorted(set(ids)), language)
+        if not found:
+            return []
+        keys = list(found)
+        sims = (_unit(np.atleast_2d(vectors).astype(np.float32)) @ _unit(np.stack([found[i] for i in keys])).T).max(axis=0)
+        return [(*sentence_key(keys[t]), float(sims[t])) for t in np.argsort(-sims, kind="stable")[:k]]
 
     def get_chunks(self, ids: list[str], language: str | None = None) -> dict[str, tuple[str, dict]]:
         """Return text and metadata of the given chunk ids (of one language, when it is known)."""

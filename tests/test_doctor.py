@@ -135,3 +135,26 @@ def test_missing_sentences_and_a_stale_keyword_index_are_named(home, built):
     assert any("002_c41756f9194e43e0" in p and "sentences" in p for p in found.problems), found.problems
     assert any("keyword index" in p for p in found.problems), found.problems
     assert run("doctor", "--repair", home=home, code=0).stdout.startswith("healthy: 3 documents")
+
+
+def test_a_damaged_or_missing_sentence_vector_file_is_a_message(home, built):
+    vectors = home / "chroma" / "reports-sentence-vectors.sqlite3"
+    size = vectors.stat().st_size
+    vectors.write_bytes(os.urandom(size))
+    proc = run("ask", "How much heroin was seized in Horgos?", home=home, code=1)
+    assert "reports-sentence-vectors.sqlite3" in proc.stderr and "doctor --repair" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    vectors.unlink()
+    proc = run("status", home=home, code=1)
+    assert "reports-sentence-vectors.sqlite3" in proc.stderr and "missing" in proc.stderr, proc.stderr
+    repaired = run("doctor", "--repair", home=home, code=0)
+    assert "healthy: 3 documents" in repaired.stdout and vectors.stat().st_size > 0
+
+
+def test_sentences_without_vectors_are_named(home):
+    settings = Settings(home=home)
+    store = Store(settings)
+    gone = store.sentences.get(where={"doc_id": "002_c41756f9194e43e0"}, include=[])["ids"]
+    store.sentences.vectors.delete(ids=gone[:3])
+    found = diagnose(settings)
+    assert any(p.startswith("3 of ") and "no vector" in p for p in found.problems), found.problems

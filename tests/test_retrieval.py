@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant import retrieval
 from assistant.embedding import embed_queries, get_embedder
 from assistant.keyword import KeywordIndex
 from assistant.retrieval import Filters, Retriever, query_tokens
@@ -98,3 +99,55 @@ def test_filters_allow():
 def test_query_tokens_give_name_prefixes_in_lower_case():
     tokens = query_tokens("sta je rekao pekic u sarajevu", "sr")
     assert "^saraje" in tokens and "^sarajevu"[:7] in tokens
+
+
+QUESTIONS = [
+    "Who chaired the meeting of the CSTO coordinating council?",
+    "ko je predstavljao srbiju na radionici u sarajevu",
+    "Где прошла первая встреча экспертов G8 по полицейскому сотрудничеству?",
+    "How much did coca cultivation increase in Colombia?",
+]
+
+
+def _rankings(seeded, exact_limit: int, n: int = 15):
+    store = Store(seeded)
+    store.sentences.exact_limit = exact_limit
+    retriever = Retriever(store, KeywordIndex(seeded.keyword_path), dated_by_twins(store.records()))
+    embedder = get_embedder(seeded)
+    out = []
+    for question in QUESTIONS:
+        language = detect_language(question)
+        vectors = embed_queries(embedder, [embedding_form(question, language)])
+        out.append({lang: retriever._sentence_ranking(vectors, n, None, lang) for lang in retriever.languages})
+    return store, out
+
+
+def test_a_shard_too_large_to_search_whole_is_searched_within_its_nearest_chunks(seeded, monkeypatch):
+    store, whole = _rankings(seeded, 4096)
+    large, pooled = _rankings(seeded, 0)  # every sentence shard counts as large
+    assert not any(large.sentences.searchable(lang) for lang in large.sentences.languages())
+    # The seeds hold fewer chunks per language than the pool: the pool is every chunk, so nothing changes.
+    assert len(store.chunks.get(include=[])["ids"]) < retrieval.SENTENCE_POOL
+    for a, b in zip(whole, pooled, strict=True):
+        assert {lang: [c for c, _ in r] for lang, r in a.items()} == {lang: [c for c, _ in r] for lang, r in b.items()}
+        assert all(abs(x - y) < 1e-5 for lang in a for (_, x), (_, y) in zip(a[lang], b[lang], strict=True))
+    # A pool of two chunks (and a ranking of two): only those chunks, by their sentences, are ranked.
+    monkeypatch.setattr(retrieval, "SENTENCE_POOL", 2)
+    _, small = _rankings(seeded, 0, n=2)
+    embedder = get_embedder(seeded)
+    for question, ranking in zip(QUESTIONS, small, strict=True):
+        language = detect_language(question)
+        vectors = embed_queries(embedder, [embedding_form(question, language)])
+        for lang, chunks in ranking.items():
+            near = {cid for cid, _ in store.query_chunks(vectors, 2, None, lang)}
+            assert chunks and {c for c, _ in chunks} <= near | _neighbours(store, near), (lang, chunks)
+
+
+def _neighbours(store, chunk_ids) -> set[str]:
+    """Chunks sharing a sentence with the given ones (the sentence of overlap at a chunk's start or end)."""
+    out = set()
+    for cid in chunk_ids:
+        doc_id, _, index = cid.rpartition(":")
+        prefix = doc_id
+        out |= {f"{prefix}:{int(index) - 1}", f"{prefix}:{int(index) + 1}"}
+    return out

@@ -93,8 +93,10 @@ def test_orphans_and_twins(tmp_path):
     add_document(store, EN, 10)
     add_document(store, SR, 20)
     store.documents.delete(ids=["en_report"])  # a record lost, its chunks left behind
+    store.sentences.vectors.put(["gone_report:h:s0"], "en", unit(5)[None, :])  # written just before a crash
     assert store.delete_orphans(["sr_report"]) == 4
     assert store.chunks.count() == 2
+    assert store.sentences.vectors.documents() == {"sr_report"}
     store.set_twin("sr_report", "en_report")
     assert store.records()["sr_report"].twin == "en_report"
 
@@ -136,3 +138,82 @@ def test_a_small_shard_is_searched_in_memory_with_chromas_results(tmp_path):
     # a shard emptied by deletes answers with nothing, as Chroma does
     store.chunks.delete(where={"language": "en"})
     assert store.chunks.query("en", questions, 5, None, ["distances"])["ids"] == [[], []]
+
+
+def _sentences(n: int, dim: int = 16, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [sentence_id(f"d{i % 7}:h", i) for i in range(n)]
+    metas = [{"doc_id": f"d{i % 7}", "language": "en", "index": i} for i in range(n)]
+    return ids, vectors, metas
+
+
+def test_sentence_vectors_are_kept_out_of_chromas_index(tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings)
+    ids, vectors, metas = _sentences(60)
+    store.sentences.add(ids, vectors, [f"s{i}" for i in range(60)], metas)
+    # Chroma holds a one-number stand-in (its index costs ~24 bytes a record, not ~2 KB), the file the vectors
+    stand_in = store.sentences.collection("en").get(ids=ids[:1], include=["embeddings"])["embeddings"]
+    assert np.asarray(stand_in).shape == (1, 1)
+    assert (settings.chroma_path / "reports-sentence-vectors.sqlite3").stat().st_size > 60 * 16 * 4
+
+    reopened = Store(settings)
+    got = reopened.sentences.get(include=["embeddings", "metadatas"])
+    by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+    assert len(by_id) == 60 and all(np.array_equal(by_id[i], v) for i, v in zip(ids, vectors, strict=True))
+    # searched whole while small, with the same ids and distances as a brute-force search
+    question = vectors[5] + 0.1 * vectors[9]
+    best = reopened.query_sentences(question[None, :], 3, None, "en")
+    order = np.argsort(-(vectors @ (question / np.linalg.norm(question))))[:3]
+    assert [(d, i) for d, i, _ in best] == [sentence_key(ids[n]) for n in order]
+    assert reopened.score_sentences(question[None, :], [ids[9], ids[5], "gone:h:s1"], 5, "en")[0][:2] == \
+        sentence_key(ids[5])
+    odd = reopened.sentences.query("en", question[None, :], 3, {"index": {"$in": [1, 9, 11]}}, ["distances"])
+    assert set(odd["ids"][0]) == {ids[1], ids[9], ids[11]}  # only what the filter leaves, nearest first
+    assert odd["ids"][0][0] == ids[9] and odd["distances"][0] == sorted(odd["distances"][0])
+    # deletes reach the file: by document, by ids, by any other filter
+    reopened.delete_document("d0", keep_record=True)
+    reopened.sentences.delete(ids=[ids[1]])
+    reopened.sentences.delete(where={"index": 2})
+    left = reopened.sentences.vectors.get(ids)
+    assert set(left) == {i for n, i in enumerate(ids) if n % 7 != 0 and n not in (1, 2)}
+    assert reopened.sentences.count() == len(left)
+
+
+def test_a_large_shard_kept_apart_is_not_searched_whole(tmp_path):
+    store = Store(Settings(home=tmp_path / "home"))
+    ids, vectors, metas = _sentences(40)
+    store.sentences.add(ids, vectors, [f"s{i}" for i in range(40)], metas)
+    assert store.sentences.searchable("en")
+    store.sentences.exact_limit = 39
+    store.sentences._exact.clear()
+    assert not store.sentences.searchable("en") and store.sentences.searchable("ru")  # ru: no shard at all
+    try:
+        store.query_sentences(vectors[:1], 3, None, "en")
+    except ValueError as e:
+        assert "too large" in str(e)
+    else:
+        raise AssertionError("a large shard kept apart must not be answered as if searched whole")
+    assert store.score_sentences(vectors[3:4], ids[:10], 1, "en")[0][:2] == sentence_key(ids[3])
+
+
+def test_a_store_made_before_keeps_its_sentence_vectors_in_chroma(tmp_path):
+    from assistant.store import Shards
+
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings)
+    old = Shards(store.client, "reports-sentences-")  # the way sentences were written before: vectors in Chroma
+    ids, vectors, metas = _sentences(20)
+    old.add(ids, vectors, [f"s{i}" for i in range(20)], metas)
+
+    reopened = Store(settings)
+    got = reopened.sentences.get(include=["embeddings"])
+    assert np.allclose(np.asarray(got["embeddings"]), vectors[[ids.index(i) for i in got["ids"]]])
+    assert reopened.sentences.vectors.get(ids) == {}  # nothing was moved into the file
+    doc_id, index, _sim = reopened.query_sentences(vectors[4:5], 1, None, "en")[0]
+    assert (doc_id, index) == sentence_key(ids[4])
+    reopened.sentences.add([sentence_id("d9:h", 99)], vectors[:1], ["new"], [{"doc_id": "d9", "language": "en",
+                                                                              "index": 99}])
+    assert reopened.sentences.vectors.get([sentence_id("d9:h", 99)]) == {}  # its collection keeps its way

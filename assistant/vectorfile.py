@@ -1,0 +1,102 @@
+"""Sentence vectors kept beside an on-disk Chroma store, outside its vector index.
+
+Chroma holds every vector of a collection in an in-memory HNSW index (~2.1 KB per 384-dim vector) and loads
+it for any read of that collection, even a read of metadata only. Sentences are 2-3x as many as chunks, so at
+100,000 chunks their index alone was ~500 MB of a server's memory. Sentences are never searched over a whole
+large shard (see retrieval: the sentences of the nearest chunks are scored), so their vectors need no index:
+a SQLite table of float32 blobs, read by id, costs what a question touches.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+# SQLite's default cap on bound parameters is 999 in older builds; stay under it.
+_IDS_PER_QUERY = 900
+
+
+class VectorFileError(Exception):
+    """The vector file cannot be read or written (damaged, not SQLite, read-only)."""
+
+
+class VectorFile:
+    """Float32 vectors by record id, with the record's language shard and document (the id's start)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()  # one connection, shared by the retrieval threads
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._con.execute("PRAGMA journal_mode=WAL")  # an ingest beside a reading server
+            self._con.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (id TEXT PRIMARY KEY, shard TEXT NOT NULL, doc TEXT NOT NULL,"
+                " vec BLOB NOT NULL)")
+            self._con.execute("CREATE INDEX IF NOT EXISTS vectors_shard ON vectors (shard)")
+            self._con.execute("CREATE INDEX IF NOT EXISTS vectors_doc ON vectors (doc)")
+        except sqlite3.Error as e:
+            raise VectorFileError(f"the sentence vectors in {self.path} cannot be opened ({e})") from None
+
+    def _run(self, sql: str, rows=()) -> list:
+        try:
+            with self._lock:
+                return self._con.execute(sql, rows).fetchall()
+        except sqlite3.Error as e:
+            raise VectorFileError(f"the sentence vectors in {self.path} cannot be read ({e})") from None
+
+    def put(self, ids: list[str], shard: str, vectors: np.ndarray) -> None:
+        """Write (or replace) the vectors of ids, all of one shard."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        rows = [(i, shard, i.split(":", 1)[0], v.tobytes()) for i, v in zip(ids, vectors, strict=True)]
+        try:
+            with self._lock:
+                self._con.execute("BEGIN")
+                self._con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._con.execute("COMMIT")
+        except sqlite3.Error as e:
+            with self._lock:
+                if self._con.in_transaction:
+                    self._con.execute("ROLLBACK")
+            raise VectorFileError(f"the sentence vectors in {self.path} cannot be written ({e})") from None
+
+    def get(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Return the vectors of the ids that have one."""
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), _IDS_PER_QUERY):
+            part = ids[i : i + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(part))
+            for rid, blob in self._run(f"SELECT id, vec FROM vectors WHERE id IN ({marks})", part):
+                out[rid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def shard(self, shard: str) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Yield (ids, vectors) of a whole shard, a page at a time."""
+        last = 0
+        while True:  # in the order written, as Chroma lists a collection (equal distances keep that order)
+            rows = self._run("SELECT rowid, id, vec FROM vectors WHERE shard = ? AND rowid > ? ORDER BY rowid "
+                             "LIMIT 2000", (shard, last))
+            if not rows:
+                return
+            yield [r[1] for r in rows], np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+            last = rows[-1][0]
+
+    def delete(self, ids: list[str] | None = None, doc: str | None = None) -> None:
+        """Remove the vectors of ids, or of one document."""
+        if doc is not None:
+            self._run("DELETE FROM vectors WHERE doc = ?", (doc,))
+        for i in range(0, len(ids or []), _IDS_PER_QUERY):
+            part = ids[i : i + _IDS_PER_QUERY]
+            self._run(f"DELETE FROM vectors WHERE id IN ({','.join('?' * len(part))})", part)
+
+    def documents(self) -> set[str]:
+        """Return the documents that have vectors here."""
+        return {r[0] for r in self._run("SELECT DISTINCT doc FROM vectors")}
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
