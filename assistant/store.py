@@ -23,6 +23,9 @@ BATCH = 2000
 # to six (chunks and sentences per language); a dot product over 4,096 vectors takes ~0.2 ms, and their copy
 # 6 MB. Larger shards, where HNSW pays for itself, are searched by Chroma.
 EXACT_LIMIT = 4096
+# A shard whose vectors are kept apart (below) has no index to fall back on: it is searched exactly up to this
+# many records (a 48 MB copy, ~2 ms a search), and past it within the nearest chunks (retrieval.SENTENCE_POOL).
+APART_EXACT_LIMIT = 32768
 # Collection metadata marking a collection whose vectors are kept in the VectorFile (Shards.add).
 APART = "assistant:vectors_apart"
 
@@ -121,6 +124,7 @@ class Shards:
         # Where new collections keep their vectors (see vectorfile): apart from Chroma's index when given. A
         # collection made before keeps them in Chroma; each collection's metadata says which.
         self.vectors = vectors
+        self.apart_limit = APART_EXACT_LIMIT
         self._collections: dict[str, object] = {}
         self._exact: dict[str, _Exact | None] = {}  # per language: its vectors, or None for a Chroma search
         self._exact_lock = threading.Lock()
@@ -281,8 +285,9 @@ class Shards:
         if key not in self._exact:
             with self._exact_lock:
                 if key not in self._exact:
-                    small = collection.count() <= self.exact_limit
-                    pages = self.vectors.shard(key) if self.kept_apart(collection) else (
+                    apart = self.kept_apart(collection)
+                    small = collection.count() <= (self.apart_limit if apart else self.exact_limit)
+                    pages = self.vectors.shard(key) if apart else (
                         (got["ids"], got["embeddings"]) for got in self.pages(include=("embeddings",), language=language))
                     self._exact[key] = _Exact.read(pages) if small else None
         return self._exact[key]
@@ -331,7 +336,11 @@ class _Exact:
             return {"ids": [[] for _ in vectors], "distances": [[] for _ in vectors]}
         distances = 1.0 - _unit(np.asarray(vectors, dtype=np.float32)) @ self.vectors[rows].T
         for d in distances:
-            top = np.argsort(d, kind="stable")[:k]
+            if len(d) > k:  # the k nearest and every record tied with the last, then in order: a full stable sort's k
+                near = np.nonzero(d <= np.partition(d, k - 1)[k - 1])[0]
+                top = near[np.argsort(d[near], kind="stable")][:k]
+            else:
+                top = np.argsort(d, kind="stable")
             out["ids"].append([str(i) for i in self.ids[rows[top]]])
             out["distances"].append([float(x) for x in d[top]])
         return out
@@ -365,7 +374,11 @@ class Store:
         ~300 MB more than the chunk indexes a search loads again). A server keeps its memory in its process."""
         if self.settings.chroma_url:
             return
+        import gc
+
         forget_client(self.settings)
+        self.client = self.documents = self.chunks = self.sentences = None
+        gc.collect()  # Chroma's client objects hold each other in cycles: without this, nothing is let go yet
         fresh = Store(self.settings)
         self.client, self.documents, self.chunks, self.sentences = (fresh.client, fresh.documents, fresh.chunks,
                                                                     fresh.sentences)

@@ -111,7 +111,7 @@ QUESTIONS = [
 
 def _rankings(seeded, exact_limit: int, n: int = 15):
     store = Store(seeded)
-    store.sentences.exact_limit = exact_limit
+    store.sentences.apart_limit = exact_limit
     retriever = Retriever(store, KeywordIndex(seeded.keyword_path), dated_by_twins(store.records()))
     embedder = get_embedder(seeded)
     out = []

@@ -187,7 +187,7 @@ def test_a_large_shard_kept_apart_is_not_searched_whole(tmp_path):
     ids, vectors, metas = _sentences(40)
     store.sentences.add(ids, vectors, [f"s{i}" for i in range(40)], metas)
     assert store.sentences.searchable("en")
-    store.sentences.exact_limit = 39
+    store.sentences.apart_limit = 39
     store.sentences._exact.clear()
     assert not store.sentences.searchable("en") and store.sentences.searchable("ru")  # ru: no shard at all
     try:
@@ -217,3 +217,18 @@ def test_a_store_made_before_keeps_its_sentence_vectors_in_chroma(tmp_path):
     reopened.sentences.add([sentence_id("d9:h", 99)], vectors[:1], ["new"], [{"doc_id": "d9", "language": "en",
                                                                               "index": 99}])
     assert reopened.sentences.vectors.get([sentence_id("d9:h", 99)]) == {}  # its collection keeps its way
+
+
+def test_an_exact_search_keeps_the_order_of_a_full_sort_among_ties():
+    from assistant.store import _Exact
+
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(50, 8)).astype(np.float32)
+    vectors[[3, 17, 30, 41]] = vectors[9]  # the same sentence in five places: five equal distances
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.asarray([f"d{i}:h:s{i}" for i in range(50)], dtype=object)
+    exact = _Exact(ids, np.asarray([f"d{i}" for i in range(50)], dtype=object), vectors)
+    question = (vectors[9] + 0.01 * vectors[0])[None, :]
+    for k in (1, 3, 5, 7, 50, 60):
+        d = 1.0 - question / np.linalg.norm(question) @ vectors.T
+        assert exact.query(question, k, None)["ids"][0] == [str(i) for i in ids[np.argsort(d[0], kind="stable")[:k]]]
