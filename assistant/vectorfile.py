@@ -10,8 +10,8 @@ a SQLite table of float32 blobs, read by id, costs what a question touches.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -25,27 +25,32 @@ class VectorFileError(Exception):
 
 
 class VectorFile:
-    """Float32 vectors by record id, with the record's language shard and document (the id's start)."""
+    """Float32 vectors by record id, with the record's language shard and document (the id's start).
+
+    A connection is opened for each call and closed after it: a process opens Stores by the hundred (each
+    reopen, each test), Chroma's client objects keep a Store alive until the garbage collector runs, and a
+    connection held per Store ran a long test session out of file descriptors. Opening costs ~0.1 ms."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._lock = threading.Lock()  # one connection, shared by the retrieval threads
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._con.execute("PRAGMA journal_mode=WAL")  # an ingest beside a reading server
-            self._con.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (id TEXT PRIMARY KEY, shard TEXT NOT NULL, doc TEXT NOT NULL,"
-                " vec BLOB NOT NULL)")
-            self._con.execute("CREATE INDEX IF NOT EXISTS vectors_shard ON vectors (shard)")
-            self._con.execute("CREATE INDEX IF NOT EXISTS vectors_doc ON vectors (doc)")
+            with closing(self._open()) as con:
+                con.execute("PRAGMA journal_mode=WAL")  # an ingest beside a reading server; kept by the file
+                con.execute("CREATE TABLE IF NOT EXISTS vectors (id TEXT PRIMARY KEY, shard TEXT NOT NULL,"
+                            " doc TEXT NOT NULL, vec BLOB NOT NULL)")
+                con.execute("CREATE INDEX IF NOT EXISTS vectors_shard ON vectors (shard)")
+                con.execute("CREATE INDEX IF NOT EXISTS vectors_doc ON vectors (doc)")
         except sqlite3.Error as e:
             raise VectorFileError(f"the sentence vectors in {self.path} cannot be opened ({e})") from None
 
+    def _open(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, isolation_level=None, timeout=60)
+
     def _run(self, sql: str, rows=()) -> list:
         try:
-            with self._lock:
-                return self._con.execute(sql, rows).fetchall()
+            with closing(self._open()) as con:
+                return con.execute(sql, rows).fetchall()
         except sqlite3.Error as e:
             raise VectorFileError(f"the sentence vectors in {self.path} cannot be read ({e})") from None
 
@@ -54,14 +59,11 @@ class VectorFile:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         rows = [(i, shard, i.split(":", 1)[0], v.tobytes()) for i, v in zip(ids, vectors, strict=True)]
         try:
-            with self._lock:
-                self._con.execute("BEGIN")
-                self._con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
-                self._con.execute("COMMIT")
+            with closing(self._open()) as con:
+                con.execute("BEGIN")
+                con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                con.execute("COMMIT")  # on an error, closing the connection rolls back
         except sqlite3.Error as e:
-            with self._lock:
-                if self._con.in_transaction:
-                    self._con.execute("ROLLBACK")
             raise VectorFileError(f"the sentence vectors in {self.path} cannot be written ({e})") from None
 
     def get(self, ids: list[str]) -> dict[str, np.ndarray]:
@@ -96,7 +98,3 @@ class VectorFile:
     def documents(self) -> set[str]:
         """Return the documents that have vectors here."""
         return {r[0] for r in self._run("SELECT DISTINCT doc FROM vectors")}
-
-    def close(self) -> None:
-        with self._lock:
-            self._con.close()

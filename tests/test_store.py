@@ -232,3 +232,18 @@ def test_an_exact_search_keeps_the_order_of_a_full_sort_among_ties():
     for k in (1, 3, 5, 7, 50, 60):
         d = 1.0 - question / np.linalg.norm(question) @ vectors.T
         assert exact.query(question, k, None)["ids"][0] == [str(i) for i in ids[np.argsort(d[0], kind="stable")[:k]]]
+
+
+def test_stores_opened_again_and_again_hold_no_files_open(tmp_path):
+    import os
+
+    settings = Settings(home=tmp_path / "home")
+    ids, vectors, metas = _sentences(30)
+    Store(settings).sentences.add(ids, vectors, [f"s{i}" for i in range(30)], metas)
+    before = len(os.listdir("/proc/self/fd"))
+    kept = []  # as Chroma's reference cycles keep Stores until the garbage collector runs
+    for _ in range(40):
+        store = Store(settings)
+        assert len(store.sentences.get(include=["embeddings"])["ids"]) == 30
+        kept.append(store)
+    assert len(os.listdir("/proc/self/fd")) - before < 10  # a connection per Store was three files each
