@@ -315,9 +315,7 @@ class Ingestor:
         signature = keyword_signature(records)
         if self.keyword.signature == signature:
             return
-        # What writing the chunks loaded and freed, before reading them all back (see memory, Store.reopen).
-        self.store.reopen()
-        release_memory()
+        release_memory()  # what writing the chunks freed, before reading them all back (see memory)
         # Page by page, tokens turned into ids as they come: holding every chunk's metadata and token strings
         # at once was most of the memory of a big store's rebuild.
         ids: list[str] = []

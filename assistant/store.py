@@ -368,21 +368,6 @@ class Store:
         self.sentences = Shards(self.client, f"{name}-sentences-", exact, apart)
         self._move_unsharded()
 
-    def reopen(self) -> None:
-        """Open a new Chroma client on this on-disk store, in place, and let the old one go with what it had
-        loaded: after a big write, the indexes and buffers of every collection written (at 100,000 chunks,
-        ~300 MB more than the chunk indexes a search loads again). A server keeps its memory in its process."""
-        if self.settings.chroma_url:
-            return
-        import gc
-
-        forget_client(self.settings)
-        self.client = self.documents = self.chunks = self.sentences = None
-        gc.collect()  # Chroma's client objects hold each other in cycles: without this, nothing is let go yet
-        fresh = Store(self.settings)
-        self.client, self.documents, self.chunks, self.sentences = (fresh.client, fresh.documents, fresh.chunks,
-                                                                    fresh.sentences)
-
     def _move_unsharded(self) -> None:
         """Move chunks and sentences out of the single collections of stores made before sharding (their
         vectors are kept: nothing is embedded again), then drop those collections."""
