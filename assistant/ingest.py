@@ -10,12 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .bm25file import BM25Writer
 from .chunking import chunk_document
 from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts, use_saved_names
-from .keyword import KeywordIndex, token_ids
+from .keyword import KeywordIndex
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
 from .text import embedding_form, keyword_tokens
@@ -316,24 +317,23 @@ class Ingestor:
         if self.keyword.signature == signature:
             return
         release_memory()  # what writing the chunks freed, before reading them all back (see memory)
-        # Page by page, tokens turned into ids as they come: holding every chunk's metadata and token strings
-        # at once was most of the memory of a big store's rebuild.
+        # Page by page, each page's tokens counted as it comes: holding every chunk's metadata and tokens at
+        # once was most of the memory of a big store's rebuild.
         ids: list[str] = []
-        corpus: list[list[int]] = []
-        vocab: dict[str, int] = {}
+        writer = BM25Writer()
         fields: dict[str, list] = {"doc_id": [], "language": [], "first_sentence": [], "last_sentence": []}
         for page_ids, metas in self.store.chunk_metadata_pages():
             ids += page_ids
+            writer.add(m.get("kw", "").split() for m in metas)
             for m in metas:
-                corpus.append(token_ids(m.get("kw", "").split(), vocab))
                 fields["doc_id"].append(m["doc_id"])
                 fields["language"].append(m.get("language", ""))
                 # -1: a chunk written before chunks knew their sentences (retrieval then asks the store)
                 fields["first_sentence"].append(m.get("first_sentence", -1))
                 fields["last_sentence"].append(m.get("last_sentence", -1))
-        self.keyword.build_ids(ids, corpus, vocab, fields, signature)
-        del ids, corpus, vocab, fields
-        release_memory()  # the pages read and bm25s's build arrays
+        self.keyword.build_from(ids, writer, fields, signature)
+        del ids, writer, fields
+        release_memory()  # the pages read and the writer's arrays
 
 
 def sentence_ranges(chunks: list, sents: list) -> list[tuple[int, int]]:

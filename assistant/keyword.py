@@ -1,4 +1,4 @@
-"""The keyword index: BM25 (bm25s) over script-folded, stemmed tokens, persisted in the data directory."""
+"""The keyword index: BM25 over script-folded, stemmed tokens, persisted in the data directory (bm25file)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25file import SavedBM25
-
-EMPTY = "\u2205"  # stands in for a chunk without tokens: bm25s would drop an empty row and shift positions
-
-
-def token_ids(tokens: list[str], vocab: dict[str, int]) -> list[int]:
-    """Return the ids of tokens in vocab, adding new tokens. The ids are vocab's own int objects, so a
-    big corpus holds each distinct token string once, not one string per occurrence."""
-    return [vocab.setdefault(t, len(vocab)) for t in tokens or [EMPTY]]
+from .bm25file import BM25Writer, SavedBM25
 
 
 class KeywordIndex:
@@ -55,17 +47,20 @@ class KeywordIndex:
 
     def build(self, ids: list[str], tokens: list[list[str]], fields: dict[str, list], signature: str) -> None:
         """Replace the index with one over the given chunks, written atomically."""
-        vocab: dict[str, int] = {}
-        self.build_ids(ids, [token_ids(t, vocab) for t in tokens], vocab, fields, signature)
+        writer = BM25Writer()
+        writer.add(tokens)
+        self.build_from(ids, writer, fields, signature)
 
-    def build_ids(self, ids: list[str], corpus: list[list[int]], vocab: dict[str, int], fields: dict[str, list],
-                  signature: str) -> None:
-        """Replace the index with one over chunks given as token ids (see token_ids), written atomically."""
+    def build_from(self, ids: list[str], writer: BM25Writer, fields: dict[str, list], signature: str) -> None:
+        """Replace the index with one over chunks whose tokens were given to writer, in the order of ids,
+        written atomically."""
+        if writer.num_docs != len(ids):
+            raise ValueError(f"{len(ids)} chunk ids for {writer.num_docs} chunks of tokens")
         tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if ids:
-            _save_bm25(corpus, vocab, tmp / "bm25")
+            writer.save(tmp / "bm25")
         (tmp / "chunks.json").write_text(
             json.dumps({"ids": ids, "fields": fields, "signature": signature}, ensure_ascii=False), "utf-8"
         )
@@ -75,7 +70,7 @@ class KeywordIndex:
             os.replace(self.path, old)
         os.replace(tmp, self.path)
         shutil.rmtree(old, ignore_errors=True)
-        # Searched as a loaded index is (the same scores, one code path), not through the bm25s object.
+        # Searched as a loaded index is (the same scores, one code path).
         self.ids, self.fields, self.signature = ids, fields, signature
         self._bm25 = SavedBM25(self.path / "bm25") if ids else None
         self._pos = {i: n for n, i in enumerate(ids)}
@@ -146,16 +141,6 @@ class KeywordIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-
-def _save_bm25(corpus: list[list[int]], vocab: dict[str, int], dest: Path) -> None:
-    """Build bm25s's index and save it to dest. The bm25s object and its build arrays (the biggest part of a
-    big rebuild's memory) are gone when this returns, before the saved index is opened."""
-    import bm25s
-
-    bm25 = bm25s.BM25()
-    bm25.index((corpus, vocab), show_progress=False)
-    bm25.save(str(dest), show_progress=False)
 
 
 def _well_formed(data) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from assistant.bm25file import SavedBM25
+from assistant.bm25file import BM25Writer, SavedBM25
 from assistant.keyword import KeywordIndex
 from assistant.text import keyword_tokens
 
@@ -47,7 +47,7 @@ def test_rare_tokens_are_rarer_than_common_ones(tmp_path):
     assert index.document_frequency(pekic) == 1
     assert index.document_frequency(drug) == 3
     assert index.document_frequency("no-such-token") == 0
-    assert index.document_frequency("") == 0  # bm25s keeps "" in its vocabulary without a column
+    assert index.document_frequency("") == 0
     assert index.idf(pekic) > index.idf(drug) > 0
 
 
@@ -124,6 +124,45 @@ def test_saved_index_scores_are_bm25s_own_bit_for_bit(tmp_path, method):
     indptr = theirs.scores["indptr"]
     assert all(ours.document_frequency(t) == indptr[c + 1] - indptr[c] for t, c in theirs.vocab_dict.items() if t)
     assert ours.document_frequency("no-such-token") == 0
+
+
+def _columns(path) -> dict[str, tuple[list[int], bytes]]:
+    """Return a saved index's columns by token: the chunks holding it and the exact bytes of their scores."""
+    saved = SavedBM25(path)
+    out = {}
+    for token, column in saved.vocab_dict.items():
+        if column + 1 < len(saved.indptr):  # bm25s's "" has no column
+            start, end = saved.indptr[column], saved.indptr[column + 1]
+            out[token] = (saved.indices[start:end].tolist(), saved.data[start:end].tobytes())
+    return out
+
+
+@pytest.mark.parametrize("page", [1, 37, 5000])
+def test_the_writer_saves_bm25s_own_index_bit_for_bit(tmp_path, page):
+    rng = np.random.default_rng(page)
+    corpus = [[f"t{int(x)}" for x in rng.zipf(1.3, size=rng.integers(1, 60)) if x < 900] or ["t1"]
+              for _ in range(700)]
+    model = bm25s.BM25()  # the method and parameters KeywordIndex has always used
+    model.index(corpus, show_progress=False)
+    model.save(str(tmp_path / "theirs"), show_progress=False)
+    writer = BM25Writer()
+    for lo in range(0, len(corpus), page):  # given a page at a time, as ingest reads the store
+        writer.add(corpus[lo : lo + page])
+    writer.save(tmp_path / "ours")
+    theirs, ours = _columns(tmp_path / "theirs"), _columns(tmp_path / "ours")
+    assert set(ours) == {t for doc in corpus for t in doc} == set(theirs)
+    different = [t for t in theirs if ours[t] != theirs[t]]
+    assert not different, different[:5]
+    assert SavedBM25(tmp_path / "ours").num_docs == len(corpus)
+
+
+def test_a_chunk_without_tokens_keeps_its_place(tmp_path):
+    index = KeywordIndex(tmp_path / "kw")
+    index.build(["a:0", "b:0", "c:0"], [["drug"], [], ["pekic", "drug"]], {"doc_id": ["a", "b", "c"]}, "sig")
+    assert [cid for cid, _ in index.search(["pekic"], 3)] == ["c:0"]
+    assert {cid for cid, _ in index.search(["drug"], 3)} == {"a:0", "c:0"}
+    with pytest.raises(ValueError):
+        index.build(["a:0"], [["drug"], ["more"]], {"doc_id": ["a"]}, "sig")
 
 
 def test_keyword_index_loads_without_bm25s(seeded):
