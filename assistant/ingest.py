@@ -316,7 +316,9 @@ class Ingestor:
         signature = keyword_signature(records)
         if self.keyword.signature == signature:
             return
-        release_memory()  # what writing the chunks freed, before reading them all back (see memory)
+        # What writing the chunks loaded and freed, before reading them all back (see Store.let_go, memory).
+        self.store.let_go()
+        release_memory()
         # Page by page, each page's tokens counted as it comes: holding every chunk's metadata and tokens at
         # once was most of the memory of a big store's rebuild.
         ids: list[str] = []

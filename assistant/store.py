@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import weakref
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -346,6 +347,11 @@ class _Exact:
         return out
 
 
+# Every Store of this process: Chroma shares one client per directory, so a Store may let its client go only
+# when no other Store holds the same one (Store.let_go).
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
 class Store:
     """Chunks (retrieval) and sentences (answer extraction), each sharded by language (see Shards), and
     documents: the manifest, one record per document with its full cleaned text, state and twin."""
@@ -367,6 +373,32 @@ class Store:
         apart = None if settings.chroma_url else VectorFile(settings.chroma_path / f"{name}-sentence-vectors.sqlite3")
         self.sentences = Shards(self.client, f"{name}-sentences-", exact, apart)
         self._move_unsharded()
+        _OPEN.add(self)
+
+    def let_go(self) -> bool:
+        """Open a new Chroma client in place of this one and let the old one go with what it loaded, when no
+        other Store of this process is on the same directory; return whether it did.
+
+        After a big write the writing client holds the index and buffers of every collection it wrote to
+        (at 100,000 chunks, ~400 MB beyond the chunk indexes a search loads again). Chroma frees a client
+        only when nothing holds it: another Store on the directory (a server's, a test's) would keep the old
+        one alive with its open files, so then this one keeps it too."""
+        if self.settings.chroma_url:
+            return False  # a server keeps its memory in its own process
+        import gc
+
+        gc.collect()  # Stores and Chroma's clients hold themselves in cycles: the dead ones go first
+        if any(other is not self and other.settings.chroma_path == self.settings.chroma_path for other in list(_OPEN)):
+            return False
+        forget_client(self.settings)
+        fresh = Store(self.settings)
+        _OPEN.discard(fresh)
+        # Swapped whole, never emptied: a reader of this Store sees the old client or the new one.
+        self.client, self.documents, self.chunks, self.sentences = (fresh.client, fresh.documents, fresh.chunks,
+                                                                    fresh.sentences)
+        del fresh
+        gc.collect()
+        return True
 
     def _move_unsharded(self) -> None:
         """Move chunks and sentences out of the single collections of stores made before sharding (their

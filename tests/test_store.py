@@ -247,3 +247,26 @@ def test_stores_opened_again_and_again_hold_no_files_open(tmp_path):
         assert len(store.sentences.get(include=["embeddings"])["ids"]) == 30
         kept.append(store)
     assert len(os.listdir("/proc/self/fd")) - before < 10  # a connection per Store was three files each
+
+
+def test_a_store_lets_go_of_its_client_only_when_no_other_store_holds_it(tmp_path):
+    import os
+
+    settings = Settings(home=tmp_path / "home")
+    store = Store(settings)
+    add_document(store, EN, 10)
+    other = Store(settings)  # a server's Store on the same directory
+    first = store.client
+    assert not store.let_go() and store.client is first  # letting go would strand the other's open files
+    del other, first
+    open_files = []
+    for _ in range(12):
+        held = store.client
+        assert store.let_go() and store.client is not held
+        del held
+        # Still the same store, read through the new client: records, vectors kept apart, searches.
+        assert set(store.records()) == {"en_report"} and store.sentences.count() == 2
+        assert store.query_chunks(unit(11)[None, :], 1, None, "en")[0][0] == "en_report:h:0"
+        open_files.append(len(os.listdir("/proc/self/fd")))
+    # Chroma lets an old client's files go a little later, not at once; a client kept alive would hold ~7.
+    assert max(open_files[2:]) - open_files[1] < 10, open_files
