@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,24 @@ def _isolated_home(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith("ASSISTANT_") and name != "ASSISTANT_HOME":
             monkeypatch.delenv(name)
+    yield
+    _forget_stores_under(tmp_path)
+
+
+def _forget_stores_under(folder: Path) -> None:
+    """Drop Chroma's cached clients for stores in a finished test's folder. Chroma keeps one per directory
+    for the life of the process, each with ~30 files open (its SQLite and index files, its runtime's
+    handles); over a whole session they passed select()'s limit of 1024 descriptors in a late test."""
+    if "chromadb" not in sys.modules:
+        return
+    from chromadb.api.client import SharedSystemClient
+
+    cached = SharedSystemClient._identifier_to_system
+    done = [key for key in cached if key.startswith(str(folder))]
+    for key in done:
+        cached.pop(key, None)
+    if done:
+        gc.collect()  # Chroma's client objects hold each other in cycles
 
 
 @pytest.fixture(scope="session")
