@@ -179,7 +179,7 @@ class Retriever:
         """Return a language's chunk ranking and sentence ranking (as _sentence_ranking) when its sentences
         are too many to search whole: its SENTENCE_POOL chunks nearest to the question are found, and the
         sentences they hold are scored. A sentence whose chunk is outside the pool is not found: how often
-        that happens on a large corpus is not measured (README, Speed)."""
+        that happens on a large corpus is not measured (README, Performance)."""
         pool = self.store.query_chunks(vectors, max(SENTENCE_POOL, n), where, language)
         ids = []
         for cid, _sim in pool:

@@ -39,7 +39,7 @@ def _forget_stores_under(folder: Path) -> None:
     from chromadb.api.client import SharedSystemClient
 
     cached = SharedSystemClient._identifier_to_system
-    done = [key for key in cached if key.startswith(str(folder))]
+    done = [key for key in cached if key == str(folder) or key.startswith(str(folder) + os.sep)]
     for key in done:
         cached.pop(key, None)
     if done:
