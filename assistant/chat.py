@@ -17,23 +17,24 @@ from dataclasses import dataclass
 import regex
 
 from .chunking import count_tokens
-from .facts import is_month, sentence_facts
+from .facts import country_name, is_month, sentence_facts
 from .grounding import clean_claim
-from .query import ASKS, word_tokens
-from .text import detect_language, fold, is_stop_word, keyword_tokens
+from .query import ASKS, question_type, word_tokens
+from .text import detect_language, detect_script, fold, is_stop_word, keyword_tokens
 from .types import Answer, Message
 
 # Pronouns and demonstratives that point back at the last turn, per language (Serbian in both scripts),
 # grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
 # Per language because the lists clash across them: Serbian "on" (he) is English "on".
 _POINTERS = {
-    "en": (r"he|she|him|her|his|hers|they|them|their", r"there", r"it|its"),
-    "sr": (r"он|она|они|оно|њега|ње|њих|његов\w*|њен\w*|њихов\w*|му|га|јој|on|ona|oni|ono|njega|nje|njih|"
-           r"njegov\w*|njen\w*|njihov\w*|mu|ga|joj", r"тамо|tamo", r"то|тај|тог|тога|to|taj|tog|toga"),
-    "ru": (r"он|она|они|оно|его|её|ее|их|ему|ей|им|нём|нем|ней|них|нему", r"там|туда", r"этот|этом|этого"),
+    "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its"),
+    "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj",
+           r"они|њих|њихов\w*|oni|njih|njihov\w*", r"тамо|tamo", r"то|тај|тог|тога|to|taj|tog|toga"),
+    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему", r"они|их|им|них", r"там|туда", r"этот|этом|этого"),
 }
-POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<where>{where})|(?P<what>{what}))\b", re.IGNORECASE)
-           for lang, (who, where, what) in _POINTERS.items()}
+POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<they>{they})|(?P<where>{where})|(?P<what>{what}))\b",
+                            re.IGNORECASE)
+           for lang, (who, they, where, what) in _POINTERS.items()}
 # An opening that continues the conversation with a new subject or an addition ("and the workshop?").
 _LEADS = {
     "en": r"and|also|what about|how about|what else",
@@ -247,25 +248,51 @@ def _elliptical_text(question: str, ask: str, language: str) -> str:
     return f"{ask} {subject}?".strip()
 
 
-_NAME_RUN = regex.compile(r"(?:\p{Lu}[\p{L}-]+\s+)+\p{Lu}[\p{L}-]+|\b\p{Lu}{2,}\b")
+# A name: a run of capitalised words, which may be joined by a preposition ("Commission on Narcotic Drugs",
+# "Office for Combating Drugs"), or an acronym.
+_NAME_RUN = regex.compile(r"\p{Lu}[\p{L}-]+(?:(?:\s+(?:of|on|for|za|po|protiv|за|по|против|для|по)\s+|\s+)"
+                          r"\p{Lu}[\p{L}-]+)+|\b\p{Lu}{2,}\b")
+_ROMAN = re.compile(r"[IVXLCDM]+")
 
 
 def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
-    """Return what the pronoun groups stand for after the last answer: the first name it states (who:
-    a run of capitalised words or an acronym) and its first country (where)."""
-    text = last.answer if last is not None and last.found else \
+    """Return what each pronoun group stands for after the last turn: who (he, she) a person's name, they a
+    body's (an acronym or a name of three or more words) or else any name, where the country. A pronoun
+    stands for what the last question asked about, unless it asked who or where: then for what the answer
+    named that the question had not ("Who chaired the session?" "Igor Zubov chaired it." "What did he
+    say?"). Each is written as the answer's reports write it, a country by its whole name in their
+    language: the search that follows is for those reports."""
+    answer = last.answer if last is not None and last.found else \
         next((m.content for m in reversed(history) if m.role == "assistant"), "")
-    text = clean_claim(text)
+    answer = clean_claim(answer)
+    asked = clean_claim(next((m.content for m in reversed(history) if m.role == "user"), ""))
+    kind = question_type(fold(asked))
+    in_question = _names(asked)
+    new_in_answer = [n for n in _names(answer) if fold(n)[:5] not in fold(asked)]
+    names = new_in_answer + in_question if kind == "who" else in_question + new_in_answer + _names(answer)
     out = {}
+    people = [n for n in names if not n.isupper() and len(n.split()) <= 3]
+    bodies = [n for n in names if n.isupper() or len(n.split()) >= 3]
+    for group, ranked in (("who", people + names), ("they", bodies + names)):
+        if ranked:
+            out[group] = ranked[0]
+    places = list(sentence_facts(answer).countries)
+    asked_places = list(sentence_facts(asked).countries)
+    codes = places + asked_places if kind == "where" else asked_places + places
+    if codes:
+        written = answer if places else asked
+        out["where"] = country_name(codes[0], detect_language(written), detect_script(written)) or codes[0]
+    return out
+
+
+def _names(text: str) -> list[str]:
+    """Return the names a text states (see _NAME_RUN), in order, countries and Roman numerals left out."""
+    found = []
     for m in _NAME_RUN.finditer(text):
         name = _name_of(m.group())
-        if name and not sentence_facts(name).countries:
-            out["who"] = name
-            break
-    places = [w for w in _CAPITALISED.findall(text) if sentence_facts(w).countries]
-    if places:
-        out["where"] = places[0]
-    return out
+        if name and not _ROMAN.fullmatch(name) and not sentence_facts(name).countries:
+            found.append(name)
+    return list(dict.fromkeys(found))
 
 
 def _name_of(run: str) -> str:
@@ -273,7 +300,7 @@ def _name_of(run: str) -> str:
     October 21, Igor Zubov" is not a person "On October"); "" when no name is left (one word counts only as
     an acronym: "ODKB", not "Sessions")."""
     words = run.split()
-    while words and (is_stop_word(words[0]) or is_month(words[0])):
+    while words and (is_stop_word(words[0]) or is_month(words[0]) or ASKS.fullmatch(words[0])):
         words.pop(0)
     while words and (is_stop_word(words[-1]) or is_month(words[-1])):
         words.pop()

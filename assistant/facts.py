@@ -49,7 +49,8 @@ def _saved_names(path: Path, key: str) -> dict | None:
     try:
         saved = json.loads(path.read_text("utf-8"))
         if saved.get("key") == key:
-            return {"months": list(saved["months"]), "countries": dict(saved["countries"])}
+            return {"months": list(saved["months"]), "countries": dict(saved["countries"]),
+                    "country_names": dict(saved["country_names"])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # missing or damaged: made again
     return None
@@ -71,7 +72,7 @@ def _names() -> dict:
     key = _names_key() if path else ""
     names = _saved_names(path, key) if path else None
     if names is None:
-        names = {"months": _month_stems(), "countries": _cldr_countries()}
+        names = {"months": _month_stems(), "countries": _cldr_countries(), "country_names": _cldr_country_names()}
         if path:
             _save_names(path, key, names)
     return names
@@ -137,6 +138,21 @@ def _cldr_countries() -> dict[str, str]:
                 stem.startswith(q) for q in _QUALIFIERS):
             out.setdefault(stem, next(iter(codes)))
     return out
+
+
+def _cldr_country_names() -> dict[str, dict[str, str]]:
+    """Return each locale's (LOCALES) name of every country, by territory code."""
+    from babel import Locale
+
+    return {code: {t: name for t, name in Locale.parse(code).territories.items() if len(t) == 2 and t.isalpha()}
+            for code in LOCALES}
+
+
+def country_name(code: str, language: str, script: str = "") -> str:
+    """Return a country's name (territory code) as the language writes it, Serbian in the given script;
+    "" when CLDR has none."""
+    locale = "sr_Latn" if language == "sr" and script == "Latin" else language
+    return _names()["country_names"].get(locale, {}).get(code, "")
 
 
 # `regex` for what needs Unicode classes (capitals of any script, in the text as written); the standard

@@ -155,7 +155,8 @@ def test_a_quotes_language_label_is_not_what_a_pronoun_stands_for():
     last = Answer(question=history[0].content, answer=said, found=True, citations=(citation,))
     turn = contextualise("Who represented Serbia there?", history, last, VOCAB)
     assert "Serbian" not in turn.search_text and "Who represented Serbia" in turn.search_text
-    assert "Босни" in turn.search_text  # "there": the place the answer names
+    # "there": the country the answer names, whole, as its report writes it
+    assert turn.search_text.startswith("Who represented Serbia Босна и Херцеговина?")
 
 
 def test_a_short_follow_up_is_read_in_the_conversations_language():
@@ -207,3 +208,25 @@ def test_a_chain_of_ellipses_keeps_the_first_ask_and_only_the_latest_subject():
         assert turn.reading == "ellipsis", third
         subject = third.split(maxsplit=1)[1]
         assert turn.search_text == f"{ask} {subject}", turn.search_text
+
+
+def test_they_stand_for_what_the_last_question_asked_about_and_he_for_the_name_a_who_answer_gave():
+    history = [Message("user", "What did DPNSEE say about money laundering?"),
+               Message("assistant", "The XXIII session heard the Drug Policy Network South East Europe [1].")]
+    last = Answer(history[0].content, history[1].content, True)
+    assert contextualise("what did they propose?", history, last, VOCAB).search_text.startswith(
+        "what did DPNSEE propose?")
+    who = [Message("user", "Who chaired the DPNSEE session?"),
+           Message("assistant", "The XXIII session of DPNSEE was chaired by Milan Pekić [1].")]
+    last = Answer(who[0].content, who[1].content, True)
+    turn = contextualise("what did he say about Albania?", who, last, VOCAB)
+    assert turn.search_text.startswith("what did Milan Pekić say about Albania?")  # not DPNSEE, not "XXIII"
+
+
+def test_a_referent_is_written_as_the_answers_report_writes_it():
+    history = [Message("user", "Ко је председавао радионицом?"),
+               Message("assistant", "Радионицом је председавао Милан Пекић у Сарајеву, Босни и Херцеговини [1].")]
+    last = Answer(history[0].content, history[1].content, True)
+    assert contextualise("sta je on rekao?", history, last, VOCAB).search_text.startswith("sta je Милан Пекић rekao?")
+    where = contextualise("who else was there?", history, last, VOCAB).search_text
+    assert where.startswith("who else was Босна и Херцеговина?"), where
