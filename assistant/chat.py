@@ -2,8 +2,9 @@
 with the conversation, decided from what the question itself names.
 
 A question that names its own subject (a body, person, place or rare term the conversation has not
-mentioned yet) starts a new topic; one that points back ("he", "there", "it") or names nothing new ("when?",
-"who chaired it?", "what else?") is read with the conversation. An elliptical "and the workshop?" that names
+mentioned yet) starts a new topic, and so does one that names what the conversation already named and asks
+of it without pointing back ("When did DPNSEE speak?"); one that points back ("he", "there", "it", "those")
+or names nothing ("when?", "who chaired it?", "what else?") is read with the conversation. An elliptical "and the workshop?" that names
 a new subject keeps the previous question's ask ("When was the CND meeting?" → "When was the workshop?").
 The decision reads the words the index knows, never how long the question is.
 """
@@ -27,10 +28,11 @@ from .types import Answer, Message
 # grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
 # Per language because the lists clash across them: Serbian "on" (he) is English "on".
 _POINTERS = {
-    "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its"),
+    "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its|this|these|those"),
     "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj",
-           r"они|њих|њихов\w*|oni|njih|njihov\w*", r"тамо|tamo", r"то|тај|тог|тога|to|taj|tog|toga"),
-    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему", r"они|их|им|них", r"там|туда", r"этот|этом|этого"),
+           r"они|њих|њихов\w*|oni|njih|njihov\w*", r"тамо|tamo",
+           r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
+    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему", r"они|их|им|них", r"там|туда", r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
 }
 POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<they>{they})|(?P<where>{where})|(?P<what>{what}))\b",
                             re.IGNORECASE)
@@ -199,6 +201,10 @@ def read_turn(question: str, history: list[Message], view: IndexView,
     if named and pointer is None and not (conversation_docs & view.reports_of(question)):
         return "new_topic"
     if pointer is None and _foreign(question, said, view, language):
+        return "new_topic"
+    if pointer is None and ASKS.search(question) and new_subject(question, "", view, language):
+        # It names its subject and asks of it, leaning on nothing: read on its own, though the conversation
+        # named that subject before. Carried in, the previous question pulls the sentence that answered it.
         return "new_topic"
     return "follow_up"
 

@@ -69,8 +69,20 @@ def test_a_question_naming_its_own_subject_starts_a_new_topic_whatever_its_lengt
     assert read_turn("Who chaired the Coordinating Council?", DPNSEE, VOCAB) == "new_topic"
     assert read_turn("who chaired the coordinating council meeting", DPNSEE, VOCAB) == "new_topic"
     assert read_turn("TAIEX?", DPNSEE, VOCAB) == "new_topic"
-    # A name the conversation already holds is no new subject.
-    assert read_turn("When did DPNSEE speak?", DPNSEE, VOCAB) == "follow_up"
+    # So is one naming what the conversation already named, when it asks of it and leans on nothing.
+    assert read_turn("When did DPNSEE speak?", DPNSEE, VOCAB) == "new_topic"
+    turn = contextualise("When did DPNSEE speak?", DPNSEE, None, VOCAB)
+    assert turn.search_text == "When did DPNSEE speak?" and not turn.follow_up
+
+
+def test_a_question_that_leans_on_the_conversation_is_read_with_it_though_it_names_its_subject():
+    # a pronoun or a demonstrative points back; an ask of its own is what makes a question stand alone
+    assert read_turn("When did DPNSEE speak about him?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("How much did DPNSEE seize over those three weeks?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("How much did DPNSEE seize over three weeks?", DPNSEE, VOCAB) == "new_topic"
+    assert read_turn("Колико је DPNSEE запленио за то време?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("Сколько изъял DPNSEE за эти три недели?", DPNSEE, VOCAB) == "follow_up"
+    assert read_turn("DPNSEE too?", DPNSEE, VOCAB) == "follow_up"
 
 
 def test_an_unrelated_question_is_read_on_its_own():
