@@ -135,20 +135,20 @@ GATE = {
     "language_match": (">=", 0.95),
 }
 HELDOUT_GATE = {
-    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.862)
+    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.866)
     "citation_precision": (">=", 1.0),  # target 1.0: met
     # Gated at the measured values less a margin for fresh ingests of one build, which differ by under 0.005
     # held out (two fresh ingests of this build: key-fact recall 0.524 twice, 0.531 since short Russian facts
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.54),  # target 0.90 (measured 0.549)
+    "key_fact_recall": (">=", 0.55),  # target 0.90 (measured 0.557); was 0.54
     "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.201)
-    "no_answer_hallucination": ("<=", 0.35),  # target 0.05 (measured 0.336)
+    "no_answer_hallucination": ("<=", 0.34),  # target 0.05 (measured 0.320); was 0.35
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
     # answer, the median is 39 words for both (mean 47.2 → 46.9). The answers are no longer; more are given.
-    "median_answer_words": ("<=", 41),  # target 35 (measured 38.5)
+    "median_answer_words": ("<=", 41),  # target 35 (measured 40.5: more follow-ups answered)
 }
 
 
@@ -159,8 +159,8 @@ TURN_GATE = {
     # is) falls under the gate and one more is lost to a scorer refitted on relabelled items: 0.77 -> 0.73
     # held out, while the blind conversations' topic switches rose 0.68 -> 0.77 (README "Evaluation").
     "topic_switch": {"on_topic": (">=", 0.72)},  # target 0.95 (measured 0.73)
-    "follow_up": {"key_fact_recall": (">=", 0.39)},  # target 0.90 (measured 0.405); was 0.38
-    "unrelated": {"no_answer_hallucination": ("<=", 0.25)},  # target 0.0 (measured 0.21: 5 of 24)
+    "follow_up": {"key_fact_recall": (">=", 0.42)},  # target 0.90 (measured 0.436); was 0.39
+    "unrelated": {"no_answer_hallucination": ("<=", 0.21)},  # target 0.0 (measured 0.17: 4 of 24); was 0.25
 }
 
 
