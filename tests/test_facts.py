@@ -62,12 +62,14 @@ def test_facts_survive_their_json_round_trip():
 
 NAMES_SCRIPT = """
 import json, sys
-from assistant.facts import sentence_facts, use_saved_names
+from assistant.facts import country_name, sentence_facts, use_saved_names
 use_saved_names(sys.argv[1])
 texts = [("The meeting in Albania was held on October 20, 2021.", "en"), ("Састанак у Босни одржан је 19. октобра.", "sr"),
          ("Встреча прошла 19 октября в Албании.", "ru"), ("Sastanak u Severnoj Makedoniji održan je 3. maja.", "sr")]
 facts = [sentence_facts(t, lang).to_json() for t, lang in texts]
-print(json.dumps({"facts": facts, "babel": "babel" in sys.modules}))
+names = [country_name("AL", "ru"), country_name("BA", "sr", "Latin"), country_name("BA", "sr", "Cyrillic"),
+         country_name("MK", "en"), country_name("XX", "en")]
+print(json.dumps({"facts": facts, "names": names, "babel": "babel" in sys.modules}))
 """
 
 
@@ -84,8 +86,10 @@ def test_saved_month_and_country_names_give_the_same_facts_without_babel(tmp_pat
     made = _facts_run(path)  # no file yet: made from Babel's CLDR data, then saved
     assert made["babel"] and path.exists()
     assert any('"countries":["AL"]' in f for f in made["facts"]) and all('"dates"' in f for f in made["facts"])
+    # a country's whole name in each language and script, for "there" in a conversation
+    assert made["names"] == ["Албания", "Bosna i Hercegovina", "Босна и Херцеговина", "North Macedonia", ""]
     saved = _facts_run(path)
-    assert saved == {"facts": made["facts"], "babel": False}
+    assert saved == {"facts": made["facts"], "names": made["names"], "babel": False}
     data = json.loads(path.read_text("utf-8"))
     path.write_text(json.dumps(data | {"key": "made by other code", "countries": {"alban": "ZZ"}}), "utf-8")
     assert _facts_run(path) == made  # names another version made are not used, and are made again
