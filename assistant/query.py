@@ -19,16 +19,17 @@ QUESTION_TYPES = {
     # "how much" first: "skol'ko" holds "ko" (Serbian "who") after its apostrophe.
     "how_much": r"\b(?:how (?:much|many|large|big|long)|what (?:percent\w*|share|number|amount)|koliko|"
                 r"skol'?ko)\b",
-    "who": r"\b(?:who|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
+    "who": r"\b(?:who|whos|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
            r"ko|koga|kome|ciji|cija|cije|kto|kogo|komu|ch?ei|ch?ej|ch?ya)\b",
-    "when": r"\b(?:when|what date|which day|what year|in which year|kada|kad|koje godine|kojeg dana|"
+    "when": r"\b(?:when|whens|what date|which day|what year|in which year|kada|kad|koje godine|kojeg dana|"
             r"kogda|kakogo ch?isla|v kakom godu)\b",
-    "where": r"\b(?:where|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
+    "where": r"\b(?:where|wheres|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
     "why": r"\b(?:why|for what reason|zasto|zbog cega|poch?emu|zach?em)\b",
 }
 # Any interrogative, as typed (either script): a question without one ("and the workshop?") keeps the
 # ask of the question it continues.
-ASKS = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|name|"
+# "whats", "wheres": contractions typed without their apostrophe.
+ASKS = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how|whos|whats|whens|wheres|hows|list|name|"
                   r"ко|кога|коме|ком|шта|што|чега|чему|кој\w*|када|кад|где|зашто|како|кол\w*|чиј\w*|"
                   r"ko|koga|kome|kom|sta|šta|sto|što|cega|čega|cemu|čemu|koj\w*|kada|kad|gde|gdje|zasto|zašto|"
                   r"kako|kol\w*|cij\w*|čij\w*|"

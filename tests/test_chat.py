@@ -80,6 +80,7 @@ def test_a_question_that_leans_on_the_conversation_is_read_with_it_though_it_nam
     assert read_turn("When did DPNSEE speak about him?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("How much did DPNSEE seize over those three weeks?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("How much did DPNSEE seize over three weeks?", DPNSEE, VOCAB) == "new_topic"
+    assert read_turn("whats the DPNSEE budget", DPNSEE, VOCAB) == "new_topic"  # an apostrophe left out
     assert read_turn("Колико је DPNSEE запленио за то време?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("Сколько изъял DPNSEE за эти три недели?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("DPNSEE too?", DPNSEE, VOCAB) == "follow_up"

@@ -14,6 +14,7 @@ from assistant.query import parse
     ("Where was the workshop?", "where"), ("Gde je održana radionica?", "where"), ("Где прошла встреча?", "where"),
     ("Why did the fight fail?", "why"), ("Зашто?", "why"), ("Почему?", "why"),
     ("What did DPNSEE say?", "what"), ("What was the budget of the office?", "how_much"),
+    ("whos the head of the agency", "who"), ("wheres the office", "where"), ("whens the next session", "when"),
 ])
 def test_question_types_in_three_languages(question, kind):
     assert parse(question).kind == kind
