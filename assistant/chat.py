@@ -4,8 +4,9 @@ with the conversation, decided from what the question itself names.
 A question that names its own subject (a body, person, place or rare term the conversation has not
 mentioned yet) starts a new topic, and so does one that names what the conversation already named and asks
 of it without pointing back ("When did DPNSEE speak?"); one that points back ("he", "there", "it", "those")
-or names nothing ("when?", "who chaired it?", "what else?") is read with the conversation. An elliptical "and the workshop?" that names
-a new subject keeps the previous question's ask ("When was the CND meeting?" → "When was the workshop?").
+or names nothing ("when?", "who chaired it?", "what else?") is read with the conversation. An elliptical
+"and the workshop?" that names a new subject keeps the previous question's ask ("When was the CND meeting?"
+→ "When was the workshop?").
 The decision reads the words the index knows, never how long the question is.
 """
 
@@ -31,8 +32,10 @@ _POINTERS = {
     "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its|this|these|those"),
     "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj",
            r"они|њих|њихов\w*|oni|njih|njihov\w*", r"тамо|tamo",
-           r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
-    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему", r"они|их|им|них", r"там|туда", r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
+           r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|"
+           r"to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
+    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему", r"они|их|им|них", r"там|туда",
+           r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
 }
 POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<they>{they})|(?P<where>{where})|(?P<what>{what}))\b",
                             re.IGNORECASE)
@@ -256,7 +259,7 @@ def _elliptical_text(question: str, ask: str, language: str) -> str:
 
 # A name: a run of capitalised words, which may be joined by a preposition ("Commission on Narcotic Drugs",
 # "Office for Combating Drugs"), or an acronym.
-_NAME_RUN = regex.compile(r"\p{Lu}[\p{L}-]+(?:(?:\s+(?:of|on|for|za|po|protiv|за|по|против|для|по)\s+|\s+)"
+_NAME_RUN = regex.compile(r"\p{Lu}[\p{L}-]+(?:(?:\s+(?:of|on|for|za|po|protiv|за|по|против|для)\s+|\s+)"
                           r"\p{Lu}[\p{L}-]+)+|\b\p{Lu}{2,}\b")
 _ROMAN = re.compile(r"[IVXLCDM]+")
 
