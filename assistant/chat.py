@@ -275,10 +275,11 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
         next((m.content for m in reversed(history) if m.role == "assistant"), "")
     answer = clean_claim(answer)
     asked = clean_claim(next((m.content for m in reversed(history) if m.role == "user"), ""))
-    kind = question_type(fold(asked))
-    in_question = _names(asked)
-    new_in_answer = [n for n in _names(answer) if fold(n)[:5] not in fold(asked)]
-    names = new_in_answer + in_question if kind == "who" else in_question + new_in_answer + _names(answer)
+    folded = fold(asked)
+    kind = question_type(folded)
+    in_question, in_answer = _names(asked), _names(answer)
+    new_in_answer = [n for n in in_answer if fold(n)[:5] not in folded]
+    names = new_in_answer + in_question if kind == "who" else in_question + new_in_answer + in_answer
     out = {}
     people = [n for n in names if not n.isupper() and len(n.split()) <= 3]
     bodies = [n for n in names if n.isupper() or len(n.split()) >= 3]
