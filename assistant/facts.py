@@ -36,8 +36,10 @@ def use_saved_names(path: Path) -> None:
             _save_names(Path(path), key, _names())
 
 
+@lru_cache(maxsize=1)
 def _names_key() -> str:
-    """Return what the names are made from: Babel's and regex's versions and this code (facts, text)."""
+    """Return what the names, and every sentence's facts, are made from: Babel's and regex's versions and
+    this code (facts, text)."""
     from importlib.metadata import version
 
     code = hashlib.sha1(Path(__file__).read_bytes() + Path(text.__file__).read_bytes()).hexdigest()
@@ -106,10 +108,20 @@ def _stem(name: str) -> str:
     return stem if len(stem) >= 4 else name
 
 
-# Words that qualify many places ("North Macedonia", "Central Asia"): a name is never keyed on them alone.
+# Words that qualify many places ("North Macedonia", "Central Asia") or are the common words a country's
+# name is made of ("United States", "Сједињене Америчке Државе", "Sao Tome and Principe"): a name is never
+# keyed on them alone, or "which states took part?", "Latin American", "principles" would each name a
+# country. Prefixes of the folded words, in the four locales.
 _QUALIFIERS = {"north", "south", "east", "west", "central", "united", "saint", "new", "democratic", "republic",
                "severna", "juzna", "istocni", "zapadna", "sjeverna", "centralna", "sedinjene", "sveti",
-               "severnaya", "yuzhnaya", "tsentralno", "soedinennye", "novaya", "respublika", "republika"}
+               "severnaya", "yuzhnaya", "tsentralno", "soedinennye", "novaya", "respublika", "republika",
+               "czentral", "istocn", "vostochn", "zapadn", "yuzhn", "juzn", "state", "drzav", "shtat", "kingdom",
+               "kraljevstv", "korolevstv", "federa", "america", "amerik", "africa", "afrik", "arab", "arap",
+               "india", "indij", "ocean", "okean", "territor", "lands", "outlying", "udaljen", "vneshn", "british",
+               "britansk", "french", "francusk", "franczuzsk", "caribbean", "karipsk", "island", "ostrv",
+               "ostrov", "princip", "marin"}
+# CLDR's pseudo-territories for testing translations ("Accents", "Bidi"): no country.
+_NOT_COUNTRIES = ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +139,7 @@ def _cldr_countries() -> dict[str, str]:
     word_codes: dict[str, set[str]] = {}
     for code in LOCALES:
         for territory, name in Locale.parse(code).territories.items():
-            if not (len(territory) == 2 and territory.isalpha()) or territory in ("ZZ", "EU", "EZ", "UN", "QO"):
+            if not (len(territory) == 2 and territory.isalpha()) or territory in _NOT_COUNTRIES:
                 continue
             words = regex.findall(r"\w+", fold(name, code[:2]))
             out.setdefault(_stem(" ".join(words)), territory)
@@ -235,15 +247,36 @@ class Facts:
     words: int = 0
 
     def to_json(self) -> str:
-        """Return the facts as a compact JSON string (Chroma metadata holds flat values)."""
-        data = {k: v for k, v in asdict(self).items() if v}
+        """Return the facts as a compact JSON string (Chroma metadata holds flat values), stamped with what
+        made them (see stored_facts)."""
+        data = {k: v for k, v in asdict(self).items() if v} | {"made_by": _facts_stamp()}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Facts:
         """Return facts from to_json()'s string."""
-        data = json.loads(text) if text else {}
+        return cls.from_dict(json.loads(text) if text else {})
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Facts:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in _FIELDS})
+
+
+def _facts_stamp() -> str:
+    return hashlib.sha1(_names_key().encode()).hexdigest()[:12]
+
+
+def stored_facts(stored: str | None, text: str, language: str | None, position: int) -> Facts:
+    """Return a sentence's facts as ingest stored them, or made again when another build made them: a
+    fix to how facts are read reaches an index made before it, without a new ingest."""
+    if stored:
+        try:
+            data = json.loads(stored)
+            if data.get("made_by") == _facts_stamp():
+                return Facts.from_dict(data)
+        except (ValueError, AttributeError, TypeError):
+            pass  # damaged metadata: made again
+    return sentence_facts(text, language, position)
 
 
 _FIELDS = {"dates", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
@@ -254,15 +287,19 @@ def countries_in(folded: str) -> tuple[str, ...]:
     table = _countries()
     words = _WORD.findall(folded)
     found: list[str] = []
-    for i in range(len(words)):
+    i = 0
+    while i < len(words):
+        step = 1
         for span in (3, 2, 1):  # longest name first: "bosnia and herzegovina", "north macedonia"
             if i + span > len(words):
                 continue
             phrase = " ".join(words[i:i + span])
-            code = next((table[phrase[:cut]] for cut in range(len(phrase), 3, -1) if phrase[:cut] in table), None)
-            if code:
-                found.append(code)
+            key = next((phrase[:cut] for cut in range(len(phrase), 3, -1) if phrase[:cut] in table), None)
+            if key:
+                found.append(table[key])
+                step = len(key.split())  # a name's words name nothing more ("Central African Republic")
                 break
+        i += step
     return tuple(dict.fromkeys(found))
 
 
