@@ -30,11 +30,13 @@ from .types import Answer, Message
 # Per language because the lists clash across them: Serbian "on" (he) is English "on".
 _POINTERS = {
     "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its|this|these|those"),
-    "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj",
-           r"они|њих|њихов\w*|oni|njih|njihov\w*", r"тамо|tamo",
+    "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|њему|њим|њом|њу|"
+           r"on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj|njemu|njim|njom|nju",
+           r"они|њих|њихов\w*|их|њима|oni|njih|njihov\w*|ih|njima", r"тамо|tamo",
            r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|"
            r"to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
-    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему", r"они|их|им|них", r"там|туда",
+    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему|него|неё|нее|ним|нею", r"они|их|им|них|ними",
+           r"там|туда",
            r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
 }
 POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<they>{they})|(?P<where>{where})|(?P<what>{what}))\b",
@@ -134,13 +136,23 @@ def conversation_language(question: str, history: list[Message]) -> str:
     return detect_language(question, prior=language)
 
 
+# Words that open or pad a turn of a conversation ("ok, and…", "добро, а…", "а кто ещё?"): rare in reports,
+# which are not written as talk, yet they name nothing.
+_FILLERS = re.compile(r"ok|okay|well|so|then|thanks|else|more|exactly|specifically|"
+                      r"dobro|добро|pa|па|onda|онда|tek|тек|jos|još|још|tačno|tacno|тачно|hvala|хвала|"
+                      r"хорошо|ладно|ну|тогда|ещё|еще|спасибо|именно|конкретно", re.IGNORECASE)
+
+
 def new_subject(question: str, said: str, view: IndexView, language: str | None = None) -> list[str]:
     """Return the words by which a question names something the conversation (said) has not: names and
     acronyms as capitalised, countries in any language, and words so rare in the index that they name
-    something even in lower case."""
+    something even in lower case. Interrogatives and the words that pad a turn name nothing, however
+    rare."""
     before = _tokens(said)
     language = language or detect_language(question)
-    named = [t for t in keyword_tokens(question, language) if t[0] not in "^~" and t not in before and view.rare(t)]
+    named = [
+        t for word in regex.findall(r"\w+", question) if not (ASKS.fullmatch(word) or _FILLERS.fullmatch(word))
+        for t in keyword_tokens(word, language) if t[0] not in "^~" and t not in before and view.rare(t)]
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     said_folded = fold(clean_claim(said))
     for word in _CAPITALISED.findall(body):

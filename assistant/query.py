@@ -30,8 +30,8 @@ QUESTION_TYPES = {
 # ask of the question it continues.
 # "whats", "wheres": contractions typed without their apostrophe.
 ASKS = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how|whos|whats|whens|wheres|hows|list|name|"
-                  r"ко|кога|коме|ком|шта|што|чега|чему|кој\w*|када|кад|где|зашто|како|кол\w*|чиј\w*|"
-                  r"ko|koga|kome|kom|sta|šta|sto|što|cega|čega|cemu|čemu|koj\w*|kada|kad|gde|gdje|zasto|zašto|"
+                  r"ко|кога|ког|коме|ком|шта|што|чега|чему|кој\w*|када|кад|где|зашто|како|кол\w*|чиј\w*|"
+                  r"ko|koga|kog|kome|kom|sta|šta|sto|što|cega|čega|cemu|čemu|koj\w*|kada|kad|gde|gdje|zasto|zašto|"
                   r"kako|kol\w*|cij\w*|čij\w*|"
                   r"кто|кого|кому|что|чего|чему|как\w*|когда|где|почему|зачем|скольк\w*|сколько|чей|чья|чьи|"
                   r"котор\w*|куда|откуда)\b", re.IGNORECASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.chat import IndexView, as_messages, contextualise, read_turn, topic, trim
+from assistant.chat import IndexView, as_messages, contextualise, points_back, read_turn, topic, trim
 from assistant.chunking import count_tokens
 from assistant.query import parse
 from assistant.types import Answer, Citation, Message
@@ -84,6 +84,23 @@ def test_a_question_that_leans_on_the_conversation_is_read_with_it_though_it_nam
     assert read_turn("Колико је DPNSEE запленио за то време?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("Сколько изъял DPNSEE за эти три недели?", DPNSEE, VOCAB) == "follow_up"
     assert read_turn("DPNSEE too?", DPNSEE, VOCAB) == "follow_up"
+
+
+def test_a_rare_word_that_names_nothing_does_not_set_a_question_apart():
+    # Reports rarely use a word that pads a turn or an interrogative's short form: rare in the index, neither
+    # names a subject ("добро", "kog").
+    rare = RARE | {"dobr", "kog"}
+    view = IndexView(lambda t: 1 if t in rare else 40, 100, lambda text: frozenset({"dpnsee_doc"}))
+    docs = frozenset({"dpnsee_doc"})
+    assert read_turn("Добро, а коју функцију он има?", DPNSEE, view, docs) == "follow_up"
+    assert read_turn("iz kog je ministarstva?", DPNSEE, view, docs) == "follow_up"
+    assert read_turn("And who spoke at the TAIEX workshop?", DPNSEE, view, docs) == "new_topic"
+
+
+def test_pronouns_in_every_case_point_back():
+    for question, language in (("какая у него была должность?", "ru"), ("Наброј их.", "sr"),
+                               ("a šta je rečeno o njemu?", "sr"), ("что с ним?", "ru")):
+        assert points_back(question, language=language) is not None, question
 
 
 def test_an_unrelated_question_is_read_on_its_own():
