@@ -32,7 +32,7 @@ _POINTERS = {
     "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its|this|these|those"),
     "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|њему|њим|њом|њу|"
            r"on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj|njemu|njim|njom|nju",
-           r"они|њих|њихов\w*|их|њима|oni|njih|njihov\w*|ih|njima", r"тамо|tamo",
+           r"они|њих|њихов\w*|их|им|њима|oni|njih|njihov\w*|ih|im|njima", r"тамо|tamo",
            r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|"
            r"to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
     "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему|него|неё|нее|ним|нею", r"они|их|им|них|ними",

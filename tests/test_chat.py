@@ -99,7 +99,8 @@ def test_a_rare_word_that_names_nothing_does_not_set_a_question_apart():
 
 def test_pronouns_in_every_case_point_back():
     for question, language in (("какая у него была должность?", "ru"), ("Наброј их.", "sr"),
-                               ("a šta je rečeno o njemu?", "sr"), ("что с ним?", "ru")):
+                               ("a šta je rečeno o njemu?", "sr"), ("что с ним?", "ru"),
+                               ("ко им је помагао?", "sr")):
         assert points_back(question, language=language) is not None, question
 
 
