@@ -146,7 +146,8 @@ def focus(s: Scored, query: Query) -> Scored:
     just name the report, its rare words, the kind of fact asked for), or whole when it is short or no
     clause stands out."""
     c = s.candidate
-    if len(c.text.split()) <= LONG_SENTENCE:
+    # A list is cut at its commas into items: a question that asks for one gets the sentence whole.
+    if len(c.text.split()) <= LONG_SENTENCE or query.wants_list:
         return s
     pieces = clauses(c.text)
     if len(pieces) < 2:

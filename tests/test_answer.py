@@ -82,6 +82,17 @@ def test_focus_quotes_the_clause_with_the_asked_fact_as_an_exact_span():
     assert focus(Scored(short, 0.9), q).candidate is short
 
 
+def test_a_question_asking_for_a_list_gets_the_sentence_whole():
+    text = ("At the meeting in Vienna on 14 March, which representatives of many states attended, the four "
+            "organisations that joined the Office were named: the Humanitarian Association Smer, the "
+            "International Police Organisation, the association New Renesans, and the citizens' association "
+            "Svetionik.")
+    c = candidate(text, 0)
+    asked = parse("List the organisations that joined the Office")
+    assert asked.wants_list and focus(Scored(c, 0.9), asked).candidate is c
+    assert focus(Scored(c, 0.9), parse("Where was the meeting that named the organisations?")).candidate is not c
+
+
 def test_compose_quotes_with_resolving_markers_and_labels_other_languages():
     sr = candidate("Републику Србију представљао је Милан Пекић.", 355, doc="003", language="sr")
     result = compose("Who represented Serbia?", "en", [Scored(sr, 0.86)])
