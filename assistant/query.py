@@ -41,8 +41,11 @@ _ASKS_PLAN = re.compile(
     r"\b(?:will|shall|plan\w*|expect\w*|intend\w*|upcoming|going to|aims?|goals?|purposes?|objectives?|must|"
     r"should|need\w*|have to|has to|ce|cemo|cete|planir\w*|ocek\w*|cilj\w*|svrh\w*|namen\w*|mora\w*|treba\w*|"
     r"budet|budut|plan\w*|ozhid\w*|cel[ьi']?|zadach\w*|dolzh\w*|nuzhn\w*)\b")
+# A question asks for a list when it says so, or asks which of a plural: "which countries", "које земље су"
+# (the plural verb after the noun), "какие страны".
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:were|are)|what (?:\w+ )?(?:were|are) the|name the|enumerate|"
-                   r"navedi\w*|nabroj\w*|koje su|koji su|kakie|perechisl\w*|nazovi\w*)\b")
+                   r"(?:which|what) (?!(?:does|this|thus)\b)\w{2,}[^s']s|"
+                   r"navedi\w*|nabroj\w*|koje su|koji su|(?:koje|koji) \w+ su|kakie|perechisl\w*|nazovi\w*)\b")
 _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number|amount)|koliko|skol'?k\w*)"
                             r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"

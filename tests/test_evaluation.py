@@ -142,13 +142,13 @@ HELDOUT_GATE = {
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.55),  # target 0.90 (measured 0.557); was 0.54
+    "key_fact_recall": (">=", 0.56),  # target 0.90 (measured 0.567); was 0.55
     "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.201)
     "no_answer_hallucination": ("<=", 0.34),  # target 0.05 (measured 0.320); was 0.35
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
     # answer, the median is 39 words for both (mean 47.2 → 46.9). The answers are no longer; more are given.
-    "median_answer_words": ("<=", 41),  # target 35 (measured 40.5: more follow-ups answered)
+    "median_answer_words": ("<=", 41),  # target 35 (measured 40: a list asked for is quoted whole)
 }
 
 

@@ -51,6 +51,16 @@ def test_plans_lists_and_the_standalone_text_of_a_follow_up():
     assert any(t.startswith("arrest") for t in q.tokens)  # the search reads the standalone text
 
 
+@pytest.mark.parametrize("question, wants", [
+    ("which countries took part?", True), ("what problems did they name?", True),
+    ("Које земље су учествовале у радионици?", True), ("какие страны участвовали?", True),
+    ("which agency is responsible?", False), ("what does it say about Albania?", False),
+    ("koje godine je usvojena strategija?", False), ("what this means for the region?", False),
+])
+def test_a_question_asking_which_of_a_plural_asks_for_a_list(question, wants):
+    assert parse(question).wants_list is wants
+
+
 def test_rare_tokens_come_from_the_index_frequencies():
     df = {"^pekic": 1, "pekic": 1, "meet": 40}.get
     q = parse("Where did Pekic meet them?", document_frequency=lambda t: df(t, 0), idf=lambda t: 2.0)
