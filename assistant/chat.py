@@ -137,10 +137,11 @@ def conversation_language(question: str, history: list[Message]) -> str:
 
 
 # Words that open or pad a turn of a conversation ("ok, and…", "добро, а…", "а кто ещё?"): rare in reports,
-# which are not written as talk, yet they name nothing.
-_FILLERS = re.compile(r"ok|okay|well|so|then|thanks|else|more|exactly|specifically|"
-                      r"dobro|добро|pa|па|onda|онда|tek|тек|jos|još|још|tačno|tacno|тачно|hvala|хвала|"
-                      r"хорошо|ладно|ну|тогда|ещё|еще|спасибо|именно|конкретно", re.IGNORECASE)
+# which are not written as talk, yet they name nothing. Those among text's stop words ("so", "još", "ну")
+# are dropped before this is asked.
+_FILLERS = re.compile(r"ok|okay|well|then|thanks|else|more|exactly|specifically|"
+                      r"dobro|добро|pa|па|onda|онда|tek|тек|tačno|tacno|тачно|hvala|хвала|"
+                      r"хорошо|ладно|тогда|ещё|спасибо|именно|конкретно", re.IGNORECASE)
 
 
 def new_subject(question: str, said: str, view: IndexView, language: str | None = None) -> list[str]:

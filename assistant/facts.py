@@ -262,6 +262,7 @@ class Facts:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in _FIELDS})
 
 
+@lru_cache(maxsize=1)
 def _facts_stamp() -> str:
     return hashlib.sha1(_names_key().encode()).hexdigest()[:12]
 
