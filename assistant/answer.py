@@ -156,7 +156,10 @@ def focus(s: Scored, query: Query) -> Scored:
     # question's names outweigh the one holding the fact.
     asked = {w for w in (query.words - c.report_lead or query.words) if w[:1] not in "^~"}
 
-    rare = {w for w in query.rare if w[:1] not in "^~"}
+    # The names the question states say whom or what it asks about, not what it asks of them: like its rare
+    # words, they only tip the balance between clauses ("Ivanov" opens "Ivanov, the head of…, said that…").
+    stated = {e[:5] for e in query.facts.entities + query.facts.names}
+    rare = {w for w in query.rare | asked if w[:1] not in "^~" and (w in query.rare or w[:5] in stated)}
 
     def worth(span: tuple[int, int]) -> tuple[float, float]:
         """Return what a clause holds of the question beyond the names it gives (its own words, the kind of

@@ -82,6 +82,14 @@ def test_focus_quotes_the_clause_with_the_asked_fact_as_an_exact_span():
     assert focus(Scored(short, 0.9), q).candidate is short
 
 
+def test_the_names_a_question_states_do_not_make_the_clause_that_only_names_them_the_answer():
+    text = ("Opening the conference in Split, the Minister of Health of the Republic of Croatia Ana Kovač, said "
+            "that the number of overdose deaths in the coastal towns had doubled over three years and called for "
+            "more places in treatment.")
+    cut = focus(Scored(candidate(text, 0), 0.9), parse("What did Minister Ana Kovač say about deaths?")).candidate
+    assert "overdose deaths" in cut.text, cut.text
+
+
 def test_a_question_asking_for_a_list_gets_the_sentence_whole():
     text = ("At the meeting in Vienna on 14 March, which representatives of many states attended, the four "
             "organisations that joined the Office were named: the Humanitarian Association Smer, the "
