@@ -161,12 +161,16 @@ def focus(s: Scored, query: Query) -> Scored:
     stated = {e[:5] for e in query.facts.entities + query.facts.names}
     rare = {w for w in query.rare | asked if w[:1] not in "^~" and (w in query.rare or w[:5] in stated)}
 
+    # Across languages the question's words are not the sentence's: a clause is chosen there only for the
+    # kind of fact or unit asked for, which read the same in every language.
+    lexical = c.language == query.language
+
     def worth(span: tuple[int, int]) -> tuple[float, float]:
         """Return what a clause holds of the question beyond the names it gives (its own words, the kind of
         fact and unit asked for), and that plus its rare words: a clause that only names the question's
         subject ("from the Republic of Serbia (DPNSEE)") does not say what was asked about it."""
         words, facts = _clause_reading(c.text[span[0]:span[1]], c.language)
-        value = sum(query.weights.get(w, 1.0) for w in (asked - rare) & words)
+        value = sum(query.weights.get(w, 1.0) for w in (asked - rare) & words) if lexical else 0.0
         if query.kind in ("who", "when", "where", "how_much") and type_new(query, facts):
             value += 3.0
         if query.unit and query.unit in facts.units:

@@ -90,6 +90,21 @@ def test_the_names_a_question_states_do_not_make_the_clause_that_only_names_them
     assert "overdose deaths" in cut.text, cut.text
 
 
+def test_across_languages_a_clause_is_chosen_for_the_kind_of_fact_not_for_shared_words():
+    text = ("Opening the conference in Split, where heroin and cocaine seizures were discussed at length by "
+            "the delegates of eleven countries, the minister said that the number of overdose deaths in the "
+            "coastal towns had doubled over three years.")
+    c = candidate(text, 0)
+    # "хероин" is the English clause's "heroin": a word shared across languages, not what was asked
+    assert focus(Scored(c, 0.9), parse("Шта је министар рекао о хероину?")).candidate is c
+    # a kind of fact reads the same in every language: a "when" question gets the clause with the date
+    dated = ("The delegates of eleven countries, who had come to Split for the regional conference on drug "
+             "trafficking and the treatment of addiction, met again on 14 March 2024 to adopt the final "
+             "declaration of the conference.")
+    cut = focus(Scored(candidate(dated, 0), 0.9), parse("Када су се делегати поново састали?")).candidate
+    assert "14 March 2024" in cut.text and len(cut.text) < len(dated), cut.text
+
+
 def test_a_question_asking_for_a_list_gets_the_sentence_whole():
     text = ("At the meeting in Vienna on 14 March, which representatives of many states attended, the four "
             "organisations that joined the Office were named: the Humanitarian Association Smer, the "
