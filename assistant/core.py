@@ -33,6 +33,8 @@ from .types import Answer, Message, Passage, Twin
 
 MIN_SENTENCES_FOR_CENTRE = 3
 TYPICAL_CENTRALITY = 0.92
+# The answerer also reads this many more chunks of the best hit's report, the next it ranks (_same_report).
+REPORT_MORE = 3
 
 
 class QuestionError(ValueError):
@@ -309,8 +311,18 @@ class Assistant:
                            turn.language)
         hits, ranked = self._search(query, top_k or self.settings.top_k, filters)
         passages = [self._passage(h) for h in hits]
-        candidates = self._candidates(hits) if self._llm is None else []
+        candidates = self._candidates(hits + self._same_report(hits, ranked)) if self._llm is None else []
         return query, messages, passages, candidates, ranked
+
+    def _same_report(self, hits: list[Hit], ranked: Ranking | None) -> list[Hit]:
+        """Return the next chunks of the best hit's report in ranking order (at most REPORT_MORE): across
+        languages the report that answers is found more surely than its chunk that does."""
+        if not hits or ranked is None:
+            return []
+        doc, taken = hits[0].meta["doc_id"], {h.chunk_id for h in hits}
+        score = dict(zip(ranked.ids, ranked.scores.tolist(), strict=True))
+        more = [cid for cid in ranked.ids if cid not in taken and cid.split(":", 1)[0] == doc][:REPORT_MORE]
+        return [replace(h, score=score[h.chunk_id]) for h in self.retriever.hits(more)]
 
     def _index_view(self, filters: Filters | None) -> IndexView:
         """Return what reading a turn of a conversation may ask of the index (under the filters)."""

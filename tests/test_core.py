@@ -146,6 +146,22 @@ def test_what_the_reports_do_say_is_still_answered(assistant, question, doc, fac
     assert answer.found and fact in answer.answer and any(c.doc_id.startswith(doc) for c in answer.citations)
 
 
+def test_the_answerer_also_reads_the_next_chunks_of_the_best_report(assistant):
+    from assistant.core import REPORT_MORE
+
+    answer = assistant.ask("Why was the regional workshop in Sarajevo organised?")
+    retrieved = [p.chunk_id for p in answer.retrieved]
+    best = answer.retrieved[0].doc_id
+    more = [cid for cid in answer.ranking.ids if cid not in retrieved and cid.split(":", 1)[0] == best]
+    assert more, "the best report has chunks ranked below the retrieved ones"
+    read = [c for c in answer.evidence.candidates if c.chunk_rank >= len(retrieved)]
+    # only the best report's, and only from its next REPORT_MORE ranked chunks
+    assert read and {c.doc_id for c in read} == {best}
+    spans = [(p.start, p.end) for p in assistant.passages(more[:REPORT_MORE])]
+    assert all(any(a <= c.start and c.end <= b for a, b in spans) for c in read)
+    assert len(answer.retrieved) == assistant.settings.top_k  # what is retrieved and shown is unchanged
+
+
 def test_filters_restrict_retrieval(assistant):
     only_sr = assistant.retrieve("what did DPNSEE say?", filters=Filters(languages=("sr",)), k=5)
     assert only_sr and all(p.language == "sr" for p in only_sr)
