@@ -262,12 +262,46 @@ def _glued(question: str, topic: str) -> str:
 
 def _elliptical_text(question: str, ask: str, language: str) -> str:
     """Return an elliptical question asked with the ask of the question it continues ("And the TAIEX
-    workshop?" with "When was the" → "When was the TAIEX workshop?")."""
+    workshop?" with "When was the" → "When was the TAIEX workshop?"). A subject that brings its own head
+    noun replaces the one the ask ends with: Serbian and Russian put it before the name ("Када је одржан
+    састанак CND?" → "А TAIEX радионица?" asks "Када је одржан TAIEX радионица?", not "…састанак TAIEX
+    радионица?")."""
     subject = _lead(question, language).sub("", question).strip(" ?.!")
+    words = ask.split()
+    if words and _ARTICLE.fullmatch(words[-1]):
+        words.pop()
+    elif _has_head(subject):
+        words = _without_head(words)
     # "what was said about Montenegro?" → "and about Bosnia?": the subject brings its own preposition.
-    if ask and subject and fold(ask.split()[-1]) == fold(subject.split()[0]):
-        ask = ask.rsplit(maxsplit=1)[0] if len(ask.split()) > 1 else ""
-    return f"{ask} {subject}?".strip()
+    if words and subject and fold(words[-1]) == fold(subject.split()[0]):
+        words.pop()
+    return f"{' '.join(words)} {subject}?".strip()
+
+
+_ARTICLE = re.compile(r"the|a|an", re.IGNORECASE)
+_PLAIN = regex.compile(r"\p{Ll}+")
+
+
+def _has_head(subject: str) -> bool:
+    """Return whether an elliptical subject of two or more words has a common noun of its own (a word in
+    lower case that is no common word: "TAIEX радионица", "the g8 experts meeting"; not "Олег Крылов",
+    "у Црној Гори")."""
+    words = subject.split()
+    return len(words) > 1 and any(_PLAIN.fullmatch(w) and not is_stop_word(w) and not _FILLERS.fullmatch(w)
+                                  for w in words)
+
+
+def _without_head(words: list[str]) -> list[str]:
+    """Return an ask's words without the run of plain words that ends it, past the first one after the
+    interrogative (the verb: "Када је одржан састанак" → "Када је одржан"; "Ко је председавао седницом
+    савета" → "Ко је председавао")."""
+    first = next((i for i, w in enumerate(words) if i and not is_stop_word(w) and not ASKS.fullmatch(w)), None)
+    if first is None:
+        return words
+    end = len(words)
+    while end - 1 > first and _PLAIN.fullmatch(words[end - 1]) and not is_stop_word(words[end - 1]):
+        end -= 1
+    return words[:end]
 
 
 # A name: a run of capitalised words, which may be joined by a preposition ("Commission on Narcotic Drugs",
@@ -338,13 +372,9 @@ def _ask_of(previous: str, view: IndexView) -> str:
     words = previous.split()
     for i, word in enumerate(words):
         if i and (view.rare(next(iter(keyword_tokens(word)), "")) or _CAPITALISED.match(word)):
-            return _without_article(" ".join(words[:i]))
+            return " ".join(words[:i])
     m = ASKS.search(previous)
     return m.group() if m else ""
-
-
-def _without_article(ask: str) -> str:
-    return regex.sub(r"\s+(?:the|a|an)$", "", ask, flags=regex.IGNORECASE)
 
 
 def contextualise(question: str, history: list[Message], last: Answer | None = None,

@@ -261,3 +261,19 @@ def test_a_referent_is_written_as_the_answers_report_writes_it():
     assert contextualise("sta je on rekao?", history, last, VOCAB).search_text.startswith("sta je Милан Пекић rekao?")
     where = contextualise("who else was there?", history, last, VOCAB).search_text
     assert where.startswith("who else was Босна и Херцеговина?"), where
+
+
+def test_an_elliptical_subject_with_its_own_head_noun_replaces_the_asks():
+    # Serbian and Russian put the head noun before the name it is of: the new subject's replaces it.
+    for first, second, expected in (
+        ("Када је одржан састанак DPNSEE?", "А радионица TAIEX?", "Када је одржан радионица TAIEX?"),
+        ("Ко је председавао седницом савета DPNSEE?", "А радионицом TAIEX?", "Ко је председавао радионицом TAIEX?"),
+        ("когда проходило совещание DPNSEE?", "а семинар TAIEX?", "когда проходило семинар TAIEX?"),
+        # English puts it after the name: the ask ends with an article, and keeps its verb
+        ("Who chaired the DPNSEE meeting?", "and the TAIEX workshop?", "Who chaired the TAIEX workshop?"),
+        # a subject without a noun of its own (a name, a place) keeps the ask's
+        ("Када је одржан састанак DPNSEE?", "А TAIEX?", "Када је одржан састанак TAIEX?"),
+    ):
+        history = [Message("user", first), Message("assistant", "… [1]")]
+        turn = contextualise(second, history, None, VOCAB)
+        assert turn.reading == "ellipsis" and turn.search_text == expected, (second, turn.search_text)
