@@ -27,6 +27,7 @@ MIN_SUPPORT = 0.5
 # span of it with its own offsets: the fact comes first, not at word 60.
 LONG_SENTENCE = 30
 CLAUSE_MIN_WORDS = 6
+ITEM_WORDS = 3
 # Passages offered as related reading when the answer is "not found": the closest ones, at most this many,
 # whose ranking probability is at least RELATED_FLOOR.
 RELATED = 3
@@ -122,7 +123,14 @@ _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
 def clauses(text: str) -> list[tuple[int, int]]:
     """Return the spans of text's clauses (cut at ; : , and dashes), each at least CLAUSE_MIN_WORDS words
     (a shorter one joins the clause before it)."""
-    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(text)] + [len(text)]
+    # A comma beside a list item (at most ITEM_WORDS words to the mark before or after it: "Austria, Croatia,
+    # Ireland and Finland") ends no clause: a list is quoted whole, never cut into its items.
+    marks = list(_CLAUSE_END.finditer(text))
+    bounds = [0] + [m.end() for m in marks]
+    ends = [m for i, m in enumerate(marks)
+            if not (m.group().startswith(",") and min(len(text[bounds[i]:m.start()].split()),
+                                                      len(_next_piece(text, m.end()).split())) <= ITEM_WORDS)]
+    cuts = [0] + [m.end() for m in ends] + [len(text)]
     spans: list[list[int]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if spans and len(text[spans[-1][0]:spans[-1][1]].split()) < CLAUSE_MIN_WORDS:
@@ -139,6 +147,12 @@ def clauses(text: str) -> list[tuple[int, int]]:
         b -= len(piece) - len(piece.rstrip(" ,;:–—-"))
         out.append((a, b))
     return out
+
+
+def _next_piece(text: str, start: int) -> str:
+    """Return text from start to its next clause mark (or its end)."""
+    m = _CLAUSE_END.search(text, start)
+    return text[start:m.start() if m else len(text)]
 
 
 def focus(s: Scored, query: Query) -> Scored:

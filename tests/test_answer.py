@@ -69,6 +69,17 @@ def test_clauses_cut_a_sentence_into_spans_of_at_least_six_words():
     assert all(a < b for a, b in spans) and all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
 
 
+def test_a_list_is_never_cut_into_its_items():
+    text = ("Experts from six EU member states (Austria, Croatia, Ireland, Finland, Sweden and the Netherlands) "
+            "shared their experience with the police of the region, and the organisers said that a second "
+            "workshop would follow next spring.")
+    pieces = [text[a:b] for a, b in clauses(text)]
+    assert any("Austria, Croatia, Ireland, Finland, Sweden and the Netherlands" in p for p in pieces), pieces
+    assert len(pieces) == 2  # the clause after the list still ends at its comma
+    cut = focus(Scored(candidate(text, 0), 0.9), parse("Which EU member states sent experts?")).candidate
+    assert "Sweden" in cut.text and "Austria" in cut.text
+
+
 def test_focus_quotes_the_clause_with_the_asked_fact_as_an_exact_span():
     text = ("At the meeting in Vienna, which was attended by the representatives of many states and of several "
             "international organisations, the delegates discussed cooperation at length, and the police reported "
