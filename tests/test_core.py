@@ -75,13 +75,17 @@ def test_latin_name_finds_cyrillic_spelling(assistant):
 
 
 # Refused since Serbian is read in Latin and similarity has a scale per script pair (held out and blind the
-# scorer gained; this phrasing lost: the sentence naming Pekić ranks fourth). The label is also checked by
+# scorer gained; this phrasing lost: the sentence naming Pekić ranks fourth). Since sentences in another
+# language are cut only for the kind of fact asked and the best report's next chunks are read, it is
+# answered from the right report, labelled, but with the sentences on the workshop and its participating
+# countries, not the one naming Pekić. The label is also checked by
 # test_filters_hold_when_a_twin_could_stand_in and tests/test_answer.py.
 @REFUSED
 def test_english_question_answered_only_in_serbian_is_labelled(assistant):
     answer = assistant.ask("Who represented Serbia at the TAIEX workshop in Sarajevo?")
     assert answer.found and any(c.doc_id.startswith("003") for c in answer.citations)
     assert "(Serbian original)" in answer.answer
+    assert "Пекић" in answer.answer
 
 
 def test_russian_question_finds_english_text(assistant):
