@@ -126,11 +126,11 @@ def clauses(text: str) -> list[tuple[int, int]]:
     # A comma beside a list item (at most ITEM_WORDS words to the mark before or after it: "Austria, Croatia,
     # Ireland and Finland") ends no clause: a list is quoted whole, never cut into its items.
     marks = list(_CLAUSE_END.finditer(text))
-    bounds = [0] + [m.end() for m in marks]
-    ends = [m for i, m in enumerate(marks)
-            if not (m.group().startswith(",") and min(len(text[bounds[i]:m.start()].split()),
-                                                      len(_next_piece(text, m.end()).split())) <= ITEM_WORDS)]
-    cuts = [0] + [m.end() for m in ends] + [len(text)]
+    starts = [0] + [m.end() for m in marks]  # where each piece between marks starts
+    stops = [m.start() for m in marks] + [len(text)]  # and where it stops
+    pieces = [len(text[a:b].split()) for a, b in zip(starts, stops, strict=True)]
+    cuts = [0] + [m.end() for i, m in enumerate(marks)
+                  if not (m.group().startswith(",") and min(pieces[i], pieces[i + 1]) <= ITEM_WORDS)] + [len(text)]
     spans: list[list[int]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if spans and len(text[spans[-1][0]:spans[-1][1]].split()) < CLAUSE_MIN_WORDS:
@@ -149,18 +149,13 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _next_piece(text: str, start: int) -> str:
-    """Return text from start to its next clause mark (or its end)."""
-    m = _CLAUSE_END.search(text, start)
-    return text[start:m.start() if m else len(text)]
-
-
 def focus(s: Scored, query: Query) -> Scored:
     """Return the sentence cut to the clause that holds most of what the question asks (its words that do not
     just name the report, its rare words, the kind of fact asked for), or whole when it is short or no
     clause stands out."""
     c = s.candidate
-    # A list is cut at its commas into items: a question that asks for one gets the sentence whole.
+    # A list of longer items is still cut at its commas (clauses keeps only short items together): a question
+    # that asks for a list gets the sentence whole.
     if len(c.text.split()) <= LONG_SENTENCE or query.wants_list:
         return s
     pieces = clauses(c.text)
@@ -173,7 +168,7 @@ def focus(s: Scored, query: Query) -> Scored:
     # The names the question states say whom or what it asks about, not what it asks of them: like its rare
     # words, they only tip the balance between clauses ("Ivanov" opens "Ivanov, the head of…, said that…").
     stated = {e[:5] for e in query.facts.entities + query.facts.names}
-    rare = {w for w in query.rare | asked if w[:1] not in "^~" and (w in query.rare or w[:5] in stated)}
+    rare = {w for w in query.rare if w[:1] not in "^~"} | {w for w in asked if w[:5] in stated}
 
     # Across languages the question's words are not the sentence's: a clause is chosen there only for the
     # kind of fact or unit asked for, which read the same in every language.
