@@ -19,7 +19,7 @@ from pathlib import Path
 import regex
 
 from . import text
-from .text import fold
+from .text import detect_language, fold
 
 LOCALES = ("en", "sr", "sr_Latn", "ru")
 _SAVED_NAMES: list[Path] = []  # where the data directory keeps the names (see use_saved_names)
@@ -174,6 +174,8 @@ _WORD = regex.compile(r"\w+")
 _NAME = regex.compile(r"(?<![\p{L}\d])\p{Lu}\p{Ll}{2,}(?:[\s\u00a0]+\p{Lu}\p{Ll}{2,})+")
 _ACRONYM = regex.compile(r"(?<![\p{L}\d])\p{Lu}{2,}(?![\p{L}\d])")
 _CAPITAL = regex.compile(r"(?<![\p{L}\d])\p{Lu}[\p{L}-]{2,}")
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_TITLE_CASE = regex.compile(r"(?<![\p{L}\d])\p{Lu}\p{Ll}")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?(?![\w])")
@@ -267,7 +269,8 @@ def _facts_stamp() -> str:
     return hashlib.sha1(_names_key().encode()).hexdigest()[:12]
 
 
-def stored_facts(stored: str | None, text: str, language: str | None, position: int) -> Facts:
+def stored_facts(stored: str | None, text: str, language: str | None, position: int,
+                 cased: bool | None = None) -> Facts:
     """Return a sentence's facts as ingest stored them, or made again when another build made them: a
     fix to how facts are read reaches an index made before it, without a new ingest."""
     if stored:
@@ -277,14 +280,28 @@ def stored_facts(stored: str | None, text: str, language: str | None, position: 
                 return Facts.from_dict(data)
         except (ValueError, AttributeError, TypeError):
             pass  # damaged metadata: made again
-    return sentence_facts(text, language, position)
+    return sentence_facts(text, language, position, cased)
 
 
 _FIELDS = {"dates", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
 
 
-def countries_in(folded: str) -> tuple[str, ...]:
-    """Return the territory codes of the countries a folded text names (any language, any case ending)."""
+# A country's name in any of the languages takes at most this many letters of case ending after its key
+# ("alban" in "albaniji", "rossi" in "rossii"): a longer word only begins like one ("children" is not Chile,
+# "individuals" not India, "indikatori" not India, "chinovnik" not China) — unless it is the country's
+# adjective, which Serbian and Russian make with -sk- ("albanskoj", "avganistanskog", "kolumbijskaya",
+# "hrvatski") and write in lower case, and English with -an, -ese, -ish ("serbian").
+ENDING = 3
+_ADJECTIVE = re.compile(r"(?:sk|ck|chk|shk)[a-z]{0,4}$|(?:an|ese|ish)$")
+
+
+def countries_in(folded: str, capitalised: frozenset[str] | None = None, typed: bool = False) -> tuple[str, ...]:
+    """Return the territory codes of the countries a folded text names (any language, any case ending).
+    capitalised, for a text that writes names with capitals (capitals_of), holds its folded words written
+    with one: there a country is named by a capitalised word or its adjective, as English, Serbian and
+    Russian all write them — a report's "кроме того" is not Togo, nor "мали" (small) Mali, nor "living"
+    Libya. In a typed text (a question), whose capitals are only a hint, a word in lower case with a case
+    ending still names its country ("в сербии"); the bare word ("roman", "того") is the ordinary one."""
     table = _countries()
     words = _WORD.findall(folded)
     found: list[str] = []
@@ -296,12 +313,45 @@ def countries_in(folded: str) -> tuple[str, ...]:
                 continue
             phrase = " ".join(words[i:i + span])
             key = next((phrase[:cut] for cut in range(len(phrase), 3, -1) if phrase[:cut] in table), None)
-            if key:
-                found.append(table[key])
-                step = len(key.split())  # a name's words name nothing more ("Central African Republic")
-                break
+            if key is None:
+                continue
+            rest = phrase[len(key):]
+            if " " in rest:  # the name is shorter than the span: a shorter span reads it
+                continue
+            adjective = bool(rest) and _ADJECTIVE.search(phrase) is not None
+            if len(rest) > ENDING and not adjective:
+                continue
+            if capitalised is not None and words[i] not in capitalised and not adjective and not (typed and rest):
+                continue
+            found.append(table[key])
+            step = len(key.split())  # a name's words name nothing more ("Central African Republic")
+            break
         i += step
     return tuple(dict.fromkeys(found))
+
+
+def capitals_of(text: str, language: str | None = None, cased: bool | None = None) -> frozenset[str] | None:
+    """Return the folded words a text writes with a capital, when it writes names with capitals; None for a
+    text typed without them, where any word may name a country. cased says which (a report's sentence is
+    read as its report is written: writes_capitals); by default it is read off the text itself, which writes
+    names with capitals when a word past its first is in title case ("who represented serbia?" does not, nor
+    does "what did DPNSEE say about albania?": acronyms are typed in capitals by people who type the rest in
+    lower case)."""
+    if cased is None:
+        cased = any(m.start() > 0 for m in _TITLE_CASE.finditer(text.lstrip()))
+    if not cased:
+        return None
+    # each part of a hyphenated word, as the folded text's words are read ("Восточно-Казахстанской")
+    return frozenset(part for word in _CAPITAL.findall(text) for part in _WORD.findall(fold(word, language)))
+
+
+_MID_SENTENCE_CAPITAL = regex.compile(r"\p{Ll}[\p{L}\d-]*[,;]?[\s\u00a0]+\p{Lu}\p{Ll}")
+
+
+def writes_capitals(text: str) -> bool:
+    """Return whether a document writes names with capitals: a word in title case after a word in lower case
+    ("…the delegation of Serbia…"), as edited reports in any of the languages do."""
+    return _MID_SENTENCE_CAPITAL.search(text) is not None
 
 
 def figures_in(folded: str) -> tuple[str, ...]:
@@ -327,8 +377,11 @@ def units_in(folded: str) -> tuple[str, ...]:
     return tuple(u for u, pattern in _unit_regex().items() if pattern.search(folded))
 
 
-def sentence_facts(text: str, language: str | None = None, position: int = 1) -> Facts:
-    """Return what a sentence states; position is its index in its report (0 = first)."""
+def sentence_facts(text: str, language: str | None = None, position: int = 1, cased: bool | None = None) -> Facts:
+    """Return what a sentence states; position is its index in its report (0 = first); cased, whether its
+    report writes names with capitals (writes_capitals; by default read off the sentence)."""
+    if language not in ("sr", "ru") and _CYRILLIC.search(text):
+        language = detect_language(text)  # one transliteration for the sentence and its words
     folded = fold(text, language)
     words = _WORD.findall(text)
     body = text[len(words[0]):] if words else text
@@ -343,7 +396,7 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1) ->
         units=units_in(folded),
         names=tuple(dict.fromkeys(fold(m) for m in _NAME.findall(body))),
         entities=tuple(sorted(entities)),
-        countries=countries_in(folded),
+        countries=countries_in(folded, capitals_of(text, language, cased), typed=cased is None),
         plan=_PLAN.search(folded) is not None,
         dateline=title or (position == 0 and opens_with_date) or (position <= 1 and folded.startswith("date ")),
         announces=stripped.endswith(":"),

@@ -15,7 +15,7 @@ from .chunking import chunk_document
 from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
-from .facts import sentence_facts, use_saved_names
+from .facts import sentence_facts, use_saved_names, writes_capitals
 from .keyword import KeywordIndex
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
@@ -276,12 +276,13 @@ class Ingestor:
                                                                                                      strict=True)],
         )
         prefix = chunks[0].chunk_id.rsplit(":", 1)[0]
+        cased = writes_capitals(doc.text)
         self.store.sentences.add(
             [sentence_id(prefix, i) for i in range(len(sents))],
             sent_vecs,
             [s.text for s in sents],
             [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": "",
-              "facts": sentence_facts(s.text, doc.language, i).to_json()} for i, s in enumerate(sents)],
+              "facts": sentence_facts(s.text, doc.language, i, cased).to_json()} for i, s in enumerate(sents)],
         )
         self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout)
         return len(chunks), len({s.text for s in sents}), len(texts)  # texts are deduplicated

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from assistant.facts import Facts, countries_in, sentence_facts
+from assistant.facts import Facts, countries_in, sentence_facts, writes_capitals
 from assistant.text import fold
 
 
@@ -42,6 +42,47 @@ def test_a_name_of_several_words_is_one_country_and_the_next_name_is_read_on():
     assert countries_in(fold("Central African Republic")) == ("CF",)
     assert countries_in(fold("Србија и Црна Гора", "sr")) == ("RS", "ME")
     assert countries_in(fold("Соединенные Штаты и Россия", "ru")) == ("US", "RU")
+
+
+@pytest.mark.parametrize("text, language", [
+    ("The children were taken to a shelter.", "en"),  # Chile
+    ("Individuals were arrested and the data indicates a rise.", "en"),  # India
+    ("Индикатори за мерење резултата су познати.", "sr"),  # India
+    ("Чиновник сообщил об изъятии.", "ru"),  # China
+])
+def test_a_word_that_only_begins_like_a_country_names_none(text, language):
+    assert sentence_facts(text, language, 3, cased=True).countries == ()
+    assert sentence_facts(text, language).countries == ()
+
+
+def test_in_a_report_written_with_capitals_a_country_is_a_capitalised_word_or_its_adjective():
+    # "того" (of that) is Togo's Russian name, "мали" (small) Mali's Serbian one: a report writes the country
+    # with a capital and the ordinary word without one.
+    assert sentence_facts("Кроме того, изъято 80 кг героина.", "ru", 5, cased=True).countries == ()
+    assert sentence_facts("Делегация Того прибыла в Вену.", "ru", 5, cased=True).countries == ("TG",)
+    assert sentence_facts("Само мали број људи је ухапшен.", "sr", 5, cased=True).countries == ()
+    assert sentence_facts("Представници из Мали су говорили.", "sr", 5, cased=True).countries == ("ML",)
+    assert sentence_facts("Droga je došla maltene pred škole.", "sr", 5, cased=True).countries == ()  # Malta
+    # Serbian and Russian write a country's adjective in lower case: it names the country.
+    assert sentence_facts("Албанской полиции передали 122 кг.", "ru", 5, cased=True).countries == ("AL",)
+    assert sentence_facts("Uhapšeni su hrvatski i češki državljani.", "sr", 5, cased=True).countries == ("HR", "CZ")
+    assert sentence_facts("Гашење авганистанског центра производње.", "sr", 5, cased=True).countries == ("AF",)
+    assert sentence_facts("The Serbian delegation met in Vienna.", "en", 5, cased=True).countries == ("RS",)
+
+
+def test_a_typed_question_names_its_country_in_lower_case_but_not_by_a_bare_ordinary_word():
+    assert sentence_facts("who represented serbia in Vienna?").countries == ("RS",)  # no capitals to go by
+    assert sentence_facts("сколько наркозависимых в сербии по учёту института Батут?").countries == ("RS",)
+    assert sentence_facts("what did DPNSEE say about albania?").countries == ("AL",)
+    assert sentence_facts("Ko je napisao roman Na Drini ćuprija?").countries == ()
+    assert sentence_facts("когда Иванов возглавил ФСКН и где работал до того?").countries == ()
+
+
+def test_a_report_writes_capitals_when_a_name_follows_a_word_in_lower_case():
+    assert writes_capitals("Кроме того, изъято 80 кг. Операцию провёл департамент КНБ в Казахстане.")
+    assert not writes_capitals("notes from the meeting. albania and serbia spoke. more later.")
+    # a report typed without capitals still names its countries
+    assert sentence_facts("albania and serbia spoke.", "en", 2, cased=False).countries == ("AL", "RS")
 
 
 def test_facts_stored_by_another_build_are_read_again():
@@ -122,3 +163,19 @@ def test_saved_month_and_country_names_give_the_same_facts_without_babel(tmp_pat
     assert json.loads(path.read_text("utf-8"))["key"] == data["key"]
     path.write_text("{not json", "utf-8")
     assert _facts_run(path) == made
+
+
+def test_ingest_reads_a_reports_countries_as_the_report_writes_them(settings, tmp_path):
+    from assistant.core import Assistant
+    from assistant.ingest import ingest
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "dushanbe.txt").write_text(
+        "Изъятия в Таджикистане\n\nВ первом полугодии в Таджикистане изъято 3 тонны наркотиков. "
+        "Кроме того, изъято 80 кг метамфетамина. Само мали део је заплењен.\n", "utf-8")
+    ingest(settings, [folder])
+    assistant = Assistant(settings)
+    doc_id = next(iter(assistant.records))
+    sentences = assistant._doc_sentences(doc_id)
+    assert sentences.report_countries == frozenset({"TJ"})  # not Togo ("того") nor Mali ("мали")
