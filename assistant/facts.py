@@ -120,6 +120,10 @@ _QUALIFIERS = {"north", "south", "east", "west", "central", "united", "saint", "
                "india", "indij", "ocean", "okean", "territor", "lands", "outlying", "udaljen", "vneshn", "british",
                "britansk", "french", "francusk", "franczuzsk", "caribbean", "karipsk", "island", "ostrv",
                "ostrov", "princip", "marin"}
+# CLDR's alternative English names (its alt="variant" ones) that Babel's compiled data leaves out, though
+# most English text still writes them: "Turkey" for "Türkiye", "Czech Republic" for "Czechia".
+_ALT_NAMES = {"en": {"TR": "Turkey", "CZ": "Czech Republic", "SZ": "Swaziland", "CI": "Ivory Coast",
+                     "CV": "Cape Verde", "TL": "East Timor", "PS": "Palestine"}}
 # CLDR's pseudo-territories for testing translations ("Accents", "Bidi"): no country.
 _NOT_COUNTRIES = ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
 
@@ -138,7 +142,8 @@ def _cldr_countries() -> dict[str, str]:
     out: dict[str, str] = {}
     word_codes: dict[str, set[str]] = {}
     for code in LOCALES:
-        for territory, name in Locale.parse(code).territories.items():
+        names = list(Locale.parse(code).territories.items()) + list(_ALT_NAMES.get(code, {}).items())
+        for territory, name in names:
             if not (len(territory) == 2 and territory.isalpha()) or territory in _NOT_COUNTRIES:
                 continue
             words = regex.findall(r"\w+", fold(name, code[:2]))

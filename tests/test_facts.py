@@ -38,6 +38,11 @@ def test_the_common_words_of_country_names_name_no_country(text, language):
     assert countries_in(fold(text, language)) == ()
 
 
+def test_the_english_names_cldr_keeps_as_variants_name_their_country():
+    assert countries_in(fold("Turkey and the Czech Republic")) == ("TR", "CZ")
+    assert countries_in(fold("Türkiye, Czechia")) == ("TR", "CZ")
+
+
 def test_a_name_of_several_words_is_one_country_and_the_next_name_is_read_on():
     assert countries_in(fold("Central African Republic")) == ("CF",)
     assert countries_in(fold("Србија и Црна Гора", "sr")) == ("RS", "ME")
