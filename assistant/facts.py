@@ -19,7 +19,7 @@ from pathlib import Path
 import regex
 
 from . import text
-from .text import detect_language, fold
+from .text import detect_language, fold, is_stop_word
 
 LOCALES = ("en", "sr", "sr_Latn", "ru")
 _SAVED_NAMES: list[Path] = []  # where the data directory keeps the names (see use_saved_names)
@@ -382,6 +382,25 @@ def units_in(folded: str) -> tuple[str, ...]:
     return tuple(u for u, pattern in _unit_regex().items() if pattern.search(folded))
 
 
+def names_in(text: str) -> tuple[str, ...]:
+    """Return the folded runs of two or more capitalised words a text writes (people, bodies). A run that
+    opens the text loses the words a sentence capitalises only for opening it ("The Head of…"; a question's
+    interrogative, "Zašto Rusija…?"), and keeps a name that opens it ("Nebojša Đurasović iz Udruženja…")."""
+    first = _WORD.search(text)
+    question = text.rstrip().endswith("?")
+    out = []
+    for m in _NAME.finditer(text):
+        words = m.group().split()
+        if first is not None and m.start() == first.start():
+            if question:
+                words.pop(0)
+            while words and is_stop_word(words[0]):
+                words.pop(0)
+        if len(words) >= 2:
+            out.append(fold(" ".join(words)))
+    return tuple(dict.fromkeys(out))
+
+
 def sentence_facts(text: str, language: str | None = None, position: int = 1, cased: bool | None = None) -> Facts:
     """Return what a sentence states; position is its index in its report (0 = first); cased, whether its
     report writes names with capitals (writes_capitals; by default read off the sentence)."""
@@ -399,7 +418,7 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1, ca
         dates=dates,
         figures=figures_in(folded),
         units=units_in(folded),
-        names=tuple(dict.fromkeys(fold(m) for m in _NAME.findall(body))),
+        names=names_in(text),
         entities=tuple(sorted(entities)),
         countries=countries_in(folded, capitals_of(text, language, cased), typed=cased is None),
         plan=_PLAN.search(folded) is not None,

@@ -184,3 +184,11 @@ def test_ingest_reads_a_reports_countries_as_the_report_writes_them(settings, tm
     doc_id = next(iter(assistant.records))
     sentences = assistant._doc_sentences(doc_id)
     assert sentences.report_countries == frozenset({"TJ"})  # not Togo ("того") nor Mali ("мали")
+
+
+def test_a_name_that_opens_a_sentence_is_a_name_and_the_word_that_only_opens_it_is_not():
+    assert sentence_facts("Nebojša Đurasović iz Udruženja „Prevent“ rekao je da…", "sr").names == (
+        "nebojsa djurasovic",)
+    assert sentence_facts("Victor Ivanov analyzed the drug situation.", "en").names == ("victor ivanov",)
+    assert sentence_facts("The Head of the service spoke.", "en").names == ()
+    assert sentence_facts("Zašto Rusija održava sastanke?", "sr").names == ()  # the interrogative opens it
