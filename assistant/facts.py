@@ -350,12 +350,15 @@ def capitals_of(text: str, language: str | None = None, cased: bool | None = Non
     return frozenset(part for word in _CAPITAL.findall(text) for part in _WORD.findall(fold(word, language)))
 
 
-_MID_SENTENCE_CAPITAL = regex.compile(r"\p{Ll}[\p{L}\d-]*[,;]?[\s\u00a0]+\p{Lu}\p{Ll}")
+# Searched from the first space after a lower-case letter only, so that a long run of letters or of spaces
+# (a broken file) is read once, not once from each of its characters.
+_MID_SENTENCE_CAPITAL = regex.compile(r"(?<=\p{Ll}[,;]?)[\s\u00a0]++\p{Lu}\p{Ll}")
 
 
 def writes_capitals(text: str) -> bool:
-    """Return whether a document writes names with capitals: a word in title case after a word in lower case
-    ("…the delegation of Serbia…"), as edited reports in any of the languages do."""
+    """Return whether a document writes names with capitals: a word in title case right after a word that
+    ends in a lower-case letter ("…the delegation of Serbia…"), as edited reports in any of the languages
+    do."""
     return _MID_SENTENCE_CAPITAL.search(text) is not None
 
 

@@ -192,3 +192,4 @@ def test_a_name_that_opens_a_sentence_is_a_name_and_the_word_that_only_opens_it_
     assert sentence_facts("Victor Ivanov analyzed the drug situation.", "en").names == ("victor ivanov",)
     assert sentence_facts("The Head of the service spoke.", "en").names == ()
     assert sentence_facts("Zašto Rusija održava sastanke?", "sr").names == ()  # the interrogative opens it
+
