@@ -76,7 +76,8 @@ def test_in_a_report_written_with_capitals_a_country_is_a_capitalised_word_or_it
 
 
 def test_a_typed_question_names_its_country_in_lower_case_but_not_by_a_bare_ordinary_word():
-    assert sentence_facts("who represented serbia in Vienna?").countries == ("RS",)  # no capitals to go by
+    # "serbia" is the key "serbi" with an ending; "того" and "roman" are words their key is all of
+    assert sentence_facts("who represented serbia in Vienna?").countries == ("RS",)
     assert sentence_facts("сколько наркозависимых в сербии по учёту института Батут?").countries == ("RS",)
     assert sentence_facts("what did DPNSEE say about albania?").countries == ("AL",)
     assert sentence_facts("Ko je napisao roman Na Drini ćuprija?").countries == ()
