@@ -18,7 +18,7 @@ from .answer import answer as extractive_answer
 from .chat import IndexView, as_messages, contextualise, trim
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
-from .facts import Facts, stored_facts, use_saved_names, writes_capitals
+from .facts import Facts, read_facts, sentence_facts, use_saved_names, writes_capitals
 from .glossary import expand
 from .ingest import Ingestor, IngestReport, Progress
 from .inputs import valid_text, worth_searching
@@ -386,9 +386,11 @@ class Assistant:
             text = self.document_text(doc_id) or ""
             vectors = np.asarray(got["embeddings"], dtype=np.float32)[order]
             words = [frozenset(content_words(text[m["start"]:m["end"]], language)) for m in metas]
-            cased = writes_capitals(text)
-            facts = [stored_facts(m.get("facts"), text[m["start"]:m["end"]], language, i, cased)
-                     for i, m in enumerate(metas)]
+            facts = [read_facts(m.get("facts")) for m in metas]
+            if None in facts:  # made by another build: made again, names read as the report writes them
+                cased = writes_capitals(text)
+                facts = [f if f is not None else sentence_facts(text[m["start"]:m["end"]], language, i, cased)
+                         for i, (f, m) in enumerate(zip(facts, metas, strict=True))]
             centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
             centre = centre / (np.linalg.norm(centre) or 1.0)
             # A report of one or two sentences has no centre to be generic about: its sentences get the

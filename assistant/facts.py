@@ -19,7 +19,7 @@ from pathlib import Path
 import regex
 
 from . import text
-from .text import detect_language, fold, is_stop_word
+from .text import detect_language, fold, has_cyrillic, is_stop_word
 
 LOCALES = ("en", "sr", "sr_Latn", "ru")
 _SAVED_NAMES: list[Path] = []  # where the data directory keeps the names (see use_saved_names)
@@ -101,11 +101,44 @@ def _month_pattern() -> str:
     return r"(?:" + "|".join(re.escape(s) for s in _names()["months"]) + r")\w{0,6}"
 
 
-def _stem(name: str) -> str:
-    """Return a name without its last one or two vowels, so that case endings still match
-    ("albania" and "albaniji" share "alban")."""
-    stem = name[: len(name) - min(2, len(name) - len(name.rstrip("aeiouy")))]
-    return stem if len(stem) >= 4 else name
+_POSSESSIVE = re.compile(r"'s\b")
+
+
+def name_words(folded: str) -> list[str]:
+    """Return the words of a folded text as names are matched: Russian's soft and hard signs and э fold to
+    apostrophes ("Кыргызстан" → "ky'rgy'zstan", "этого" → "e'togo"), which would split a word in two
+    ("togo"); an English possessive's "'s" goes, as the name written with a capital ends before it."""
+    return _WORD.findall(_POSSESSIVE.sub("", folded).replace("'", ""))
+
+
+def _stem(name: str, shortest: int = 4) -> str:
+    """Return a name without its last one or two vowels, or its -j, so that case endings still match
+    ("albania" and "albaniji" share "alban"; "kitaj" and "kitaya", Китай and Китая, share "kita"); a stem
+    shorter than shortest would begin too many other words, so the name stays whole."""
+    core = name[:-1] if name.endswith("j") and len(name) >= 5 else name
+    stem = core[: len(core) - min(2, len(core) - len(core.rstrip("aeiouy")))]
+    return stem if len(stem) >= shortest else core if len(core) >= shortest else name
+
+
+# Serbian and Russian case endings of a short name in -a ("Кина": "у Кини", "из Кине"; "Crna Gora": "u Crnoj
+# Gori"), whose stem is too short to be matched as a word's beginning.
+_A_ENDINGS = ("e", "i", "u", "y", "om", "oj", "oy")
+
+
+def _declined(word: str) -> tuple[str, ...]:
+    """Return a word with the case forms of a short name in consonant + -a, else the word alone."""
+    if _stem(word) == word and len(word) >= 4 and word.endswith("a") and word[-2] not in "aeiouy":
+        return (word,) + tuple(word[:-1] + ending for ending in _A_ENDINGS)
+    return (word,)
+
+
+def _keys(name: str) -> tuple[str, ...]:
+    """Return the keys a folded name is matched by as the beginning of a text's words: its stem, and for a
+    short name in -a, which has none, each of its case forms (of its first word, for a name of several)."""
+    first, _, rest = name.partition(" ")
+    if not rest:
+        return _declined(name) if _stem(name) == name else (_stem(name),)
+    return tuple(f"{head} {_stem(rest, shortest=3)}" for head in _declined(first))  # the head says which name
 
 
 # Words that qualify many places ("North Macedonia", "Central Asia") or are the common words a country's
@@ -134,6 +167,11 @@ def _countries() -> dict[str, str]:
     return _names()["countries"]
 
 
+@lru_cache(maxsize=1)
+def _longest_country_key() -> int:
+    return max(map(len, _countries()), default=0)
+
+
 def _cldr_countries() -> dict[str, str]:
     """Return folded country-name stems (CLDR territories, four locales) mapped to territory codes; a
     name of several words is also keyed on each word of it no other country's name uses."""
@@ -146,8 +184,9 @@ def _cldr_countries() -> dict[str, str]:
         for territory, name in names:
             if not (len(territory) == 2 and territory.isalpha()) or territory in _NOT_COUNTRIES:
                 continue
-            words = regex.findall(r"\w+", fold(name, code[:2]))
-            out.setdefault(_stem(" ".join(words)), territory)
+            words = name_words(fold(name, code[:2]))
+            for key in _keys(" ".join(words)):
+                out.setdefault(key, territory)
             for w in words:
                 word_codes.setdefault(_stem(w), set()).add(territory)
     for stem, codes in word_codes.items():
@@ -179,7 +218,6 @@ _WORD = regex.compile(r"\w+")
 _NAME = regex.compile(r"(?<![\p{L}\d])\p{Lu}\p{Ll}{2,}(?:[\s\u00a0]+\p{Lu}\p{Ll}{2,})+")
 _ACRONYM = regex.compile(r"(?<![\p{L}\d])\p{Lu}{2,}(?![\p{L}\d])")
 _CAPITAL = regex.compile(r"(?<![\p{L}\d])\p{Lu}[\p{L}-]{2,}")
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _TITLE_CASE = regex.compile(r"(?<![\p{L}\d])\p{Lu}\p{Ll}")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -255,7 +293,7 @@ class Facts:
 
     def to_json(self) -> str:
         """Return the facts as a compact JSON string (Chroma metadata holds flat values), stamped with what
-        made them (see stored_facts)."""
+        made them (see read_facts)."""
         data = {k: v for k, v in asdict(self).items() if v} | {"made_by": _facts_stamp()}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -274,10 +312,10 @@ def _facts_stamp() -> str:
     return hashlib.sha1(_names_key().encode()).hexdigest()[:12]
 
 
-def stored_facts(stored: str | None, text: str, language: str | None, position: int,
-                 cased: bool | None = None) -> Facts:
-    """Return a sentence's facts as ingest stored them, or made again when another build made them: a
-    fix to how facts are read reaches an index made before it, without a new ingest."""
+def read_facts(stored: str | None) -> Facts | None:
+    """Return a sentence's facts as ingest stored them, or None when another build made them (or they are
+    missing or damaged): the caller makes them again (sentence_facts), so a fix to how facts are read
+    reaches an index made before it, without a new ingest."""
     if stored:
         try:
             data = json.loads(stored)
@@ -285,7 +323,7 @@ def stored_facts(stored: str | None, text: str, language: str | None, position: 
                 return Facts.from_dict(data)
         except (ValueError, AttributeError, TypeError):
             pass  # damaged metadata: made again
-    return sentence_facts(text, language, position, cased)
+    return None
 
 
 _FIELDS = {"dates", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
@@ -308,7 +346,8 @@ def countries_in(folded: str, capitalised: frozenset[str] | None = None, typed: 
     Libya. In a typed text (a question), whose capitals are only a hint, a word in lower case with a case
     ending still names its country ("в сербии"); the bare word ("roman", "того") is the ordinary one."""
     table = _countries()
-    words = _WORD.findall(folded)
+    longest = _longest_country_key()
+    words = name_words(folded)
     found: list[str] = []
     i = 0
     while i < len(words):
@@ -317,7 +356,8 @@ def countries_in(folded: str, capitalised: frozenset[str] | None = None, typed: 
             if i + span > len(words):
                 continue
             phrase = " ".join(words[i:i + span])
-            key = next((phrase[:cut] for cut in range(len(phrase), 3, -1) if phrase[:cut] in table), None)
+            key = next((phrase[:cut] for cut in range(min(len(phrase), longest), 3, -1) if phrase[:cut] in table),
+                       None)
             if key is None:
                 continue
             rest = phrase[len(key):]
@@ -347,7 +387,7 @@ def capitals_of(text: str, language: str | None = None, cased: bool | None = Non
     if not cased:
         return None
     # each part of a hyphenated word, as the folded text's words are read ("Восточно-Казахстанской")
-    return frozenset(part for word in _CAPITAL.findall(text) for part in _WORD.findall(fold(word, language)))
+    return frozenset(part for word in _CAPITAL.findall(text) for part in name_words(fold(word, language)))
 
 
 # Searched from the first space after a lower-case letter only, so that a long run of letters or of spaces
@@ -407,7 +447,7 @@ def names_in(text: str) -> tuple[str, ...]:
 def sentence_facts(text: str, language: str | None = None, position: int = 1, cased: bool | None = None) -> Facts:
     """Return what a sentence states; position is its index in its report (0 = first); cased, whether its
     report writes names with capitals (writes_capitals; by default read off the sentence)."""
-    if language not in ("sr", "ru") and _CYRILLIC.search(text):
+    if language not in ("sr", "ru") and has_cyrillic(text):
         language = detect_language(text)  # one transliteration for the sentence and its words
     folded = fold(text, language)
     words = _WORD.findall(text)

@@ -48,6 +48,11 @@ def letters(text: str) -> tuple[int, int]:
     return len(_CYR.findall(text)), len(_LAT.findall(text))
 
 
+def has_cyrillic(text: str) -> bool:
+    """Return whether text has a Cyrillic letter."""
+    return _CYR.search(text) is not None
+
+
 def detect_script(text: str) -> str:
     """Return "Cyrillic" or "Latin", whichever script most letters of text are in."""
     cyr, lat = letters(text)
@@ -107,7 +112,7 @@ def detect_language(text: str, prior: str | None = None) -> str:
 
 def to_latin(text: str, language: str | None = None) -> str:
     """Return text with Cyrillic transliterated to Latin by the rules of its language (sr or ru)."""
-    if not _CYR.search(text):
+    if not has_cyrillic(text):
         return text
     language = language if language in ("sr", "ru") else detect_language(text)
     return cyrtranslit.to_latin(text, "ru" if language == "ru" else "sr")
@@ -237,7 +242,7 @@ def _word_tokens(word: str, language: str, query: bool) -> tuple[str, ...]:
     low = word.lower()
     if low.isdigit():
         return (low,)
-    if _CYR.search(low):
+    if has_cyrillic(low):
         if language == "ru":
             stem = _stemmer("ru").stemWord(low)
             token = fold(stem, "ru")

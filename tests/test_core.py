@@ -346,3 +346,26 @@ def test_readme_python_example(seeded, monkeypatch):
     exec(code.group(1), scope)  # noqa: S102 - the README's own example
     assert scope["answer"].found and scope["follow"].found
     assert "DPNSEE" in scope["answer"].citations[0].text
+
+
+def test_sentence_facts_from_another_build_are_made_again_as_the_report_writes_names(seeded, monkeypatch):
+    import assistant.core as core
+    import assistant.facts as facts
+
+    def report_read(doc):
+        return core.Assistant(seeded)._doc_sentences(doc)
+
+    def unread(text):
+        raise AssertionError("a report's casing is read only to make facts again")
+
+    monkeypatch.setattr(core, "writes_capitals", unread)
+    stored = report_read(EN)  # the facts ingest stored, current: the report's text is not read for them
+    monkeypatch.undo()
+    monkeypatch.setattr(facts, "_facts_stamp", lambda: "another build")
+    made = report_read(EN)
+    text = core.Assistant(seeded).document_text(EN)
+    cased = facts.writes_capitals(text)
+    assert cased
+    assert made.facts == [facts.sentence_facts(text[s:e], "en", i, cased)
+                          for i, (s, e) in enumerate(zip(made.starts, made.ends, strict=True))]
+    assert made.facts == stored.facts  # this build made both
