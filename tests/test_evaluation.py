@@ -152,7 +152,7 @@ HELDOUT_GATE = {
     # Was 41. A quote in another language is cut to a clause only for the kind of fact asked (the words
     # of the question are not the sentence's there), so it is more often whole: held out key-fact recall
     # 0.567 -> 0.583 and blind 0.494 -> 0.516 for a median of 40 -> 43 words, a move along the length/recall
-    # curve of README "Evaluation" at about its rate. Answers within one language: 31.5 -> 33 words.
+    # curve of docs/history.md at about its rate. Answers within one language: 31.5 -> 33 words.
     "median_answer_words": ("<=", 44),  # target 35 (measured 43)
 }
 
@@ -161,7 +161,7 @@ HELDOUT_GATE = {
 # follow-ups' key-fact recall 0.90, unrelated questions refused 1.0). Measured values until met.
 TURN_GATE = {
     # Was 0.72, set inside the refit noise: a turn is 0.023 of this figure, and a change that touches no
-    # topic switch moves one or two of them held out (README, "How far a refit moves the held-out figures").
+    # topic switch moves one or two of them held out (docs/history.md, "How far a refit moves the held-out figures").
     # With pronouns in every case and country names read right, topic switches are level in sample (32 of
     # 44) and 30 of 44 held out: the two lost turns are searched with the same text as before and sit within
     # 0.04 of their fold's threshold. The bound is now a turn under the measured value.
