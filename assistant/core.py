@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import threading
@@ -236,6 +235,8 @@ class Assistant:
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
         """Return the same as ask(), without blocking the event loop."""
+        import asyncio  # here, not at the top: a cold `assistant ask` never awaits (~45 ms of its start)
+
         if self._llm is None or self.refusal(question) is not None:
             return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
         query, messages, passages, _c, ranked = await asyncio.to_thread(self._prepare, question, history, filters,
