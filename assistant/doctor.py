@@ -67,6 +67,9 @@ def file_problems(chroma_dir: Path) -> list[str]:
     db = Path(chroma_dir) / "chroma.sqlite3"
     if not db.exists():
         return []  # a new store
+    problem = _roll_back_stopped_write(db)
+    if problem:
+        return [problem]
     # The sentence vectors kept beside Chroma (vectorfile): an empty file is one SQLite has not written yet.
     for path in [db, *sorted(Path(chroma_dir).glob("*-sentence-vectors.sqlite3"))]:
         problem = _sqlite_problem(path, logged=path != db) if path == db or path.stat().st_size else None
@@ -93,6 +96,30 @@ def file_problems(chroma_dir: Path) -> list[str]:
         if problem:
             problems.append(f"the vectors of {name} ({records} records) {problem}")
     return problems
+
+
+def _roll_back_stopped_write(db: Path) -> str | None:
+    """Undo a write that a killed process left half done, as SQLite does when it next opens the file for
+    writing (as Chroma does); return what stops that, or None. Chroma's database keeps a rollback journal:
+    until the journal is played back the file may hold half a transaction (a size its header does not
+    match), and a read-only connection cannot play it back ("attempt to write a readonly database"), so
+    without this a killed ingest made the next command call a sound store damaged."""
+    journal = db.with_name(db.name + "-journal")
+    try:
+        if not journal.exists() or not journal.stat().st_size:
+            return None
+        con = sqlite3.connect(f"file:{db}?mode=rw", uri=True)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the first read plays the journal back
+        finally:
+            con.close()
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e):
+            return None  # another process is writing: its journal is not a stopped write
+        return f"chroma.sqlite3 cannot be read ({e})"
+    except (sqlite3.Error, OSError) as e:
+        return f"chroma.sqlite3 cannot be read ({e})"
+    return None
 
 
 def _sqlite_problem(db: Path, logged: bool = False) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,42 @@ def test_healthy_store(home):
     assert proc.stdout.startswith("healthy: 3 documents")
     found = json.loads(run("doctor", "--json", home=home, code=0).stdout)
     assert found["healthy"] and found["problems"] == [] and found["sentences"] > 1100
+
+
+# A process killed in the middle of a write to Chroma's database (an ingest, SIGKILL or a power cut) leaves
+# the file half written and its rollback journal beside it. The cache is kept to one page so that the
+# transaction's pages reach the file before the kill, as a big write's do.
+STOPPED_WRITE = """
+import os, signal, sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("PRAGMA cache_size = 1")
+con.execute("BEGIN IMMEDIATE")
+con.execute("UPDATE collections SET name = name || '-half-written'")
+con.execute("CREATE TABLE half_written (blob)")
+con.execute("INSERT INTO half_written SELECT randomblob(4000) FROM embeddings")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def collection_names(db: Path) -> list[str]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return sorted(r[0] for r in con.execute("SELECT name FROM collections"))
+    finally:
+        con.close()
+
+
+def test_a_write_stopped_by_a_kill_is_rolled_back_not_called_damage(home):
+    db = home / "chroma" / "chroma.sqlite3"
+    names = collection_names(db)
+    proc = subprocess.run([sys.executable, "-c", STOPPED_WRITE, str(db)], timeout=120)
+    assert proc.returncode == -9 and db.with_name("chroma.sqlite3-journal").stat().st_size
+    # before: "chroma.sqlite3 cannot be read (attempt to write a readonly database)", or "truncated"
+    assert file_problems(home / "chroma") == []
+    assert not db.with_name("chroma.sqlite3-journal").exists()
+    assert run("doctor", home=home, code=0).stdout.startswith("healthy: 3 documents")
+    assert collection_names(db) == names
+    assert "[1]" in run("ask", "How much heroin was seized in Horgos?", home=home, code=0).stdout
 
 
 def test_garbage_in_vector_files_is_found_before_chroma_reads_it(home, built):
