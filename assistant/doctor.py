@@ -113,11 +113,9 @@ def _roll_back_stopped_write(db: Path) -> str | None:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the first read plays the journal back
         finally:
             con.close()
-    except sqlite3.OperationalError as e:
+    except (sqlite3.Error, OSError) as e:
         if "locked" in str(e):
             return None  # another process is writing: its journal is not a stopped write
-        return f"chroma.sqlite3 cannot be read ({e})"
-    except (sqlite3.Error, OSError) as e:
         return f"chroma.sqlite3 cannot be read ({e})"
     return None
 

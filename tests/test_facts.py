@@ -38,14 +38,15 @@ def test_the_common_words_of_country_names_name_no_country(text, language):
     assert countries_in(fold(text, language)) == ()
 
 
-@pytest.mark.parametrize("text, language, code", [
-    ("представители Китая и Ирана", "ru", "CN"), ("в Китае", "ru", "CN"), ("u Kini i na Kubi", "sr", "CN"),
-    ("из Кине", "sr", "CN"), ("у Црној Гори", "sr", "ME"), ("policija Crne Gore", "sr", "ME"),
-    ("из Парагвая", "ru", "PY"), ("в Кыргызстане", "ru", "KG"), ("Объединённых Арабских Эмиратов", "ru", "AE"),
+@pytest.mark.parametrize("text, language, codes", [
+    ("представители Китая и Ирана", "ru", ("CN", "IR")), ("в Китае", "ru", ("CN",)),
+    ("u Kini i na Kubi", "sr", ("CN", "CU")), ("из Кине", "sr", ("CN",)), ("у Црној Гори", "sr", ("ME",)),
+    ("policija Crne Gore", "sr", ("ME",)), ("из Парагвая", "ru", ("PY",)), ("в Кыргызстане", "ru", ("KG",)),
+    ("Объединённых Арабских Эмиратов", "ru", ("AE",)),
 ])
-def test_names_in_a_and_j_are_read_in_their_case_forms(text, language, code):
+def test_names_in_a_and_j_are_read_in_their_case_forms(text, language, codes):
     # a short name in -a has no stem to match as a word's beginning (Кина, Crna Gora); -j (Китай) is an ending
-    assert countries_in(fold(text, language))[0] == code
+    assert countries_in(fold(text, language)) == codes
 
 
 @pytest.mark.parametrize("text, language", [
@@ -215,4 +216,3 @@ def test_a_name_that_opens_a_sentence_is_a_name_and_the_word_that_only_opens_it_
     assert sentence_facts("Victor Ivanov analyzed the drug situation.", "en").names == ("victor ivanov",)
     assert sentence_facts("The Head of the service spoke.", "en").names == ()
     assert sentence_facts("Zašto Rusija održava sastanke?", "sr").names == ()  # the interrogative opens it
-
