@@ -11,8 +11,8 @@ from pathlib import Path
 from .config import Settings, setup_offline_env
 from .corpus import ReadError, find_files, read_document
 from .embedding import as_llama, get_embedder
-from .ingest import _doc_id, date_number
-from .retrieval import Filters
+from .ingest import _doc_id
+from .retrieval import Filters, date_number
 from .text import detect_language
 from .types import Answer, AnswerSentence, Citation, Passage
 

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,9 +20,8 @@ from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
 from .facts import Facts, read_facts, sentence_facts, use_saved_names, writes_capitals
 from .glossary import expand
-from .ingest import Ingestor, IngestReport, Progress
 from .inputs import valid_text, worth_searching
-from .keyword import KeywordIndex
+from .keyword import KeywordIndex, keyword_signature
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
@@ -29,6 +29,9 @@ from .store import DocRecord, Store, forget_client
 from .text import cognate_keys, content_words, detect_language, embedding_form
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
+
+if TYPE_CHECKING:
+    from .ingest import IngestReport, Progress
 
 MIN_SENTENCES_FOR_CENTRE = 3
 TYPICAL_CENTRALITY = 0.92
@@ -90,9 +93,9 @@ class Assistant:
             self._texts: dict[str, str] = {}
             self._sentences: dict[str, _DocSentences] = {}
             if self.records:
-                from .ingest import keyword_signature
-
                 if self.keyword.signature != keyword_signature(self.records):
+                    from .ingest import Ingestor  # only here and in ingest(): a question never imports it
+
                     Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records)
                     self.keyword = KeywordIndex(self.settings.keyword_path)
                     self.retriever = Retriever(self.store, self.keyword, self.records)
@@ -191,6 +194,8 @@ class Assistant:
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         """Ingest files and refresh what this assistant serves from."""
+        from .ingest import Ingestor
+
         with self._lock:
             report = Ingestor(self.settings, store=self.store, progress=progress).run(paths)
             self._reload()

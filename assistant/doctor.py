@@ -232,8 +232,7 @@ def diagnose(settings: Settings, timeout: float = 900) -> Diagnosis:
 
 def _probe(settings: Settings) -> Diagnosis:
     """Ask Chroma about every record, chunk, sentence and vector; run in the child process."""
-    from .ingest import keyword_signature
-    from .keyword import KeywordIndex
+    from .keyword import KeywordIndex, keyword_signature
     from .store import Store
 
     store = Store(settings)

@@ -16,7 +16,7 @@ from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts, use_saved_names, writes_capitals
-from .keyword import KeywordIndex
+from .keyword import KeywordIndex, keyword_signature
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
 from .text import embedding_form, keyword_tokens
@@ -68,11 +68,6 @@ class IngestReport:
             "repaired": self.repaired,
             "skipped": self.skipped,
         }
-
-
-def date_number(date: str | None) -> int:
-    """Return YYYYMMDD as an int (0 for no date), so Chroma can filter date ranges."""
-    return int(date.replace("-", "")) if date else 0
 
 
 def _real(path: str | Path) -> str:
@@ -357,12 +352,6 @@ def mean_vectors(ranges: list[tuple[int, int]], sent_vecs: np.ndarray) -> np.nda
         v = sent_vecs[first : last + 1].mean(axis=0)
         out[n] = v / (np.linalg.norm(v) or 1.0)
     return out
-
-
-def keyword_signature(records: dict[str, DocRecord]) -> str:
-    """Return a fingerprint of the indexed documents; the keyword index is valid for exactly one."""
-    parts = sorted(f"{r.doc_id}\0{r.content_hash}\0{r.chunks}" for r in records.values() if r.state == "complete")
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
 def ingest(settings: Settings, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -11,6 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from .bm25file import BM25Writer, SavedBM25
+
+
+def keyword_signature(records: dict) -> str:
+    """Return a fingerprint of the indexed documents (store.DocRecord by id); the keyword index is valid for
+    exactly one."""
+    parts = sorted(f"{r.doc_id}\0{r.content_hash}\0{r.chunks}" for r in records.values() if r.state == "complete")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
 class KeywordIndex:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ranking
-from .ingest import date_number
 from .keyword import KeywordIndex
 from .ranking import Channels, RankerWeights, Ranking
 from .store import Store, sentence_id
@@ -22,6 +21,11 @@ CHUNK_CACHE = 2048
 # A shard of sentences too large to search whole (Shards.searchable: its vectors are kept out of Chroma's
 # index) is searched among the sentences of its language's this many nearest chunks.
 SENTENCE_POOL = 100
+
+
+def date_number(date: str | None) -> int:
+    """Return YYYYMMDD as an int (0 for no date), so dates compare as numbers (Chroma filters too)."""
+    return int(date.replace("-", "")) if date else 0
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A command-line question loads only what answering needs: no llama-index (about a second to import), no
 Babel (month and country names come from the data directory), no gRPC (Chroma's OTLP exporter waits), no
-bm25s or scipy (the saved keyword index is read with numpy)."""
+bm25s or scipy (the saved keyword index is read with numpy), nor the ingest pipeline and its readers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import sys
 
 from conftest import ROOT
 
-# the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter, the keyword index builder
-HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc", "bm25s", "scipy")
+# the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter, the keyword index builder,
+# the ingest pipeline and its file readers
+HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc", "bm25s", "scipy", "assistant.ingest",
+         "assistant.corpus", "assistant.readers")
 ASK = """
 import json, sys
 from assistant.cli import cli

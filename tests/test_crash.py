@@ -19,8 +19,7 @@ import pytest
 from conftest import ARTIFACTS, SEEDS
 
 from assistant.config import Settings
-from assistant.ingest import keyword_signature
-from assistant.keyword import KeywordIndex
+from assistant.keyword import KeywordIndex, keyword_signature
 from assistant.store import Store
 
 BIN = Path(sys.executable).parent / "assistant"
