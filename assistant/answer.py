@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .facts import Facts, sentence_facts
+from .facts import Facts, dateline_end, sentence_facts
 from .grounding import lexical_support, support
 from .messages import no_answer, original_label
 from .query import Query
@@ -109,12 +109,28 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     confidence = weights.confidence(x, probs, question_inputs(query))
     confident = query.searchable and confidence >= weights.threshold
     chosen = choose(scored, confident)
-    quoted = [focus(in_question_language(s, query.language, twin_meta), query) for s in chosen]
+    quoted = [focus(undated(in_question_language(s, query.language, twin_meta), query), query) for s in chosen]
     result = compose(query.text, query.language, quoted, standalone=query.standalone)
     if not result.found:
         related = [s.candidate for s in scored[:RELATED] if s.score >= RELATED_FLOOR]
         result = replace(result, related=tuple(_as_passage(c) for c in related))
     return replace(result, evidence=Evidence(query, tuple(candidates), x, twin_meta, confidence, weights.threshold))
+
+
+# Only a report's first sentences can open with its dateline.
+DATELINE_POSITIONS = 2
+
+
+def undated(s: Scored, query: Query) -> Scored:
+    """Return the sentence without the dateline it opens with ("Podgorica, januar 2022. — "): the place and
+    date of a report are not what it found. Kept for a question asking when or where."""
+    c = s.candidate
+    if c.position >= DATELINE_POSITIONS or query.kind in ("when", "where"):
+        return s
+    cut = dateline_end(c.text, c.language)
+    if not cut or not c.text[cut:].strip():
+        return s
+    return replace(s, candidate=replace(c, start=c.start + cut, text=c.text[cut:]))
 
 
 _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")

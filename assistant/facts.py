@@ -444,6 +444,33 @@ def names_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# A dateline opens a news report before its first sentence proper: "Podgorica — …", "Душанбе, 29 июля
+# 2024 г. — …", "2 октября 2025 г. — …", or a web page's date field run into the text ("date 2021-01-01 …").
+_DATE_FIELD = regex.compile(r"^\W*(?:\p{L}+\s*:?\s*)?\d{4}-\d{2}-\d{2}\s+(?=\p{Lu})")
+_DASHED_HEAD = regex.compile(r"^(?P<head>[^\n—–]{1,80}?)\s+[—–-]\s+(?=[\p{Lu}\d«„\"])")
+DATELINE_WORDS = 6  # the most words a dateline's place and date take
+_OPEN_QUOTE = {"«": "»", "„": "“", "\"": "\""}
+
+
+def dateline_end(text: str, language: str | None = None) -> int:
+    """Return where the dateline a report's opening sentence starts with ends (0 for none): a date field,
+    or a place and/or date of at most DATELINE_WORDS words before a dash."""
+    m = _DATE_FIELD.match(text)
+    if m:
+        return m.end()
+    m = _DASHED_HEAD.match(text)
+    if not m:
+        return 0
+    head = m.group("head")
+    words = _WORD.findall(head)
+    if not words or len(words) > DATELINE_WORDS:
+        return 0
+    if any(head.count(a) > head.count(b) if a != b else head.count(a) % 2 for a, b in _OPEN_QUOTE.items()):
+        return 0  # a dash inside a quoted name (Операция «Канал – Западная Двина»)
+    named = all(w[0].isupper() for w in regex.findall(r"\p{L}+", head))
+    return m.end() if named or dates_in(fold(head, language)) else 0
+
+
 def sentence_facts(text: str, language: str | None = None, position: int = 1, cased: bool | None = None) -> Facts:
     """Return what a sentence states; position is its index in its report (0 = first); cased, whether its
     report writes names with capitals (writes_capitals; by default read off the sentence)."""

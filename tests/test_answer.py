@@ -15,8 +15,9 @@ from assistant.answer import (
     clauses,
     compose,
     focus,
+    undated,
 )
-from assistant.facts import sentence_facts
+from assistant.facts import dateline_end, sentence_facts
 from assistant.grounding import MARKER
 from assistant.query import parse
 from assistant.scorer import FEATURES, Weights
@@ -161,3 +162,36 @@ def test_a_question_with_nothing_to_search_is_never_answered():
     q = q.__class__(**{**q.__dict__, "vectors": np.ones((1, 2)) / np.sqrt(2)})
     assert not q.searchable
     assert not answer(q, [candidate("The council met in Moscow.", 0)], {}, _weights(similarity=10.0)).found
+
+
+@pytest.mark.parametrize("dateline, body, language", [
+    ("Novi Sad, 3. mart 2027. — ", "Gradsko veće usvojilo je novi plan prevoza.", "sr"),
+    ("Казань — ", "Власти города открыли два новых моста.", "ru"),
+    ("Geneva, 1 April 2026 — ", "The board published its yearly review.", "en"),
+    ("12 мая 2026 г. — ", "В Казани прошёл форум.", "ru"),
+    ("updated 2026-05-12 ", "Officials said the bridge would reopen.", "en"),
+])
+def test_a_reports_dateline_is_found(dateline, body, language):
+    assert dateline_end(dateline + body, language) == len(dateline)
+
+
+@pytest.mark.parametrize("text", [
+    "Операция «Гром – 2026» завершилась в пятницу.",  # a dash inside a quoted name
+    "The meeting – held in Vienna – ended early.",  # a parenthesis, not a dateline
+    "Officials from the ministry of transport and the city — Mayor Ana Ilić among them — agreed.",
+    "Police seized 40 kilograms of cocaine.",
+])
+def test_a_sentence_without_a_dateline_keeps_its_start(text):
+    assert dateline_end(text, "en") == 0
+
+
+def test_an_answer_leaves_out_the_dateline_unless_asked_when_or_where():
+    text = "Podgorica, 4. jun 2027. — Policija je zaplenila 40 kilograma kokaina u luci."
+    c = candidate(text, 500, language="sr", position=1)
+    cut = undated(Scored(c, 0.9), parse("Koliko kokaina je zaplenjeno?")).candidate
+    assert cut.text == "Policija je zaplenila 40 kilograma kokaina u luci."
+    assert text[cut.start - 500:cut.end - 500] == cut.text  # still a verbatim span with its own offsets
+    for question in ("Kada je zaplenjen kokain?", "Gde je zaplenjen kokain?"):
+        assert undated(Scored(c, 0.9), parse(question)).candidate is c
+    later = candidate(text, 500, language="sr", position=7)  # only a report's opening can hold its dateline
+    assert undated(Scored(later, 0.9), parse("Koliko kokaina je zaplenjeno?")).candidate is later

@@ -153,7 +153,9 @@ HELDOUT_GATE = {
     # of the question are not the sentence's there), so it is more often whole: held out key-fact recall
     # 0.567 -> 0.583 and blind 0.494 -> 0.516 for a median of 40 -> 43 words, a move along the length/recall
     # curve of docs/history.md at about its rate. Answers within one language: 31.5 -> 33 words.
-    "median_answer_words": ("<=", 44),  # target 35 (measured 43)
+    # Was 44. A report's opening dateline is left out of a quote (answer.undated): every other figure the same
+    # item by item, the median 43 -> 41.
+    "median_answer_words": ("<=", 42),  # target 35 (measured 41)
 }
 
 
