@@ -55,6 +55,13 @@ class SavedBM25:
             scores += self.nonoccurrence[ids].sum()
         return scores
 
+    def documents(self, token: str) -> np.ndarray:
+        """Return the rows of the chunks a token occurs in (none for an unknown token)."""
+        column = self.vocab_dict.get(token)
+        if column is None or column + 1 >= len(self.indptr):
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.indices[self.indptr[column] : self.indptr[column + 1]])
+
     def document_frequency(self, token: str) -> int:
         """Return in how many chunks a token occurs (0 for an unknown token)."""
         column = self.vocab_dict.get(token)

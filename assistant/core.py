@@ -26,7 +26,7 @@ from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store, forget_client
-from .text import cognate_keys, content_words, detect_language, embedding_form
+from .text import cognate_keys, content_words, detect_language, embedding_form, ordinary_case
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
@@ -209,7 +209,7 @@ class Assistant:
             raise QuestionError(f"the question must be text, not {type(question).__name__}")
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty: type a question about the reports")
-        question = valid_text(" ".join(question.split()))
+        question = ordinary_case(valid_text(" ".join(question.split())))
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise QuestionError(
@@ -276,7 +276,7 @@ class Assistant:
         """Return the Query of a question (standalone: its search text in a conversation; language: its
         language read with the conversation), with its vectors."""
         query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf,
-                      language=language)
+                      language=language, language_frequency=self.keyword.language_frequency)
         return replace(query, vectors=embed_queries(self.embedder, [embedding_form(query.standalone, query.language)]))
 
     # --- as llama-index parts (assistant/llamaindex.py; options: top_k, languages, doc_ids, since, until) ----

@@ -142,6 +142,13 @@ class KeywordIndex:
         """Return in how many chunks a token occurs (0 for an unknown token)."""
         return self._bm25.document_frequency(token) if self._bm25 is not None else 0
 
+    def language_frequency(self, token: str, language: str) -> int:
+        """Return in how many chunks in language a token occurs."""
+        if self._bm25 is None:
+            return 0
+        languages = self.fields.get("language", [])
+        return sum(1 for row in self._bm25.documents(token).tolist() if row < len(languages) and languages[row] == language)
+
     def idf(self, token: str) -> float:
         """Return how rare a token is across chunks, log(1 + N/df); an unknown token counts as rarest."""
         n = len(self.ids)

@@ -11,7 +11,16 @@ import numpy as np
 
 from .facts import UNITS, Facts, sentence_facts
 from .inputs import worth_searching
-from .text import cognate, content_words, detect_language, detect_script, fold, keyword_tokens
+from .spelling import corrections
+from .text import (
+    cognate,
+    content_words,
+    detect_language,
+    detect_script,
+    fold,
+    keyword_tokens,
+    ordinary_case,
+)
 
 # Interrogatives of the three languages (folded, Latin script). The first that matches names the kind of
 # fact asked for; "what" is the default.
@@ -126,12 +135,14 @@ def known_share(text: str, language: str, document_frequency: Callable[[str], in
 
 def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...] = (),
           document_frequency: Callable[[str], int] | None = None,
-          idf: Callable[[str], float] | None = None, rare_df: int = 2, language: str | None = None) -> Query:
+          idf: Callable[[str], float] | None = None, rare_df: int = 2, language: str | None = None,
+          language_frequency: Callable[[str, str], int] | None = None) -> Query:
     """Return the Query of a question; standalone is the search text of a follow-up (default: text), language
     its language read with the conversation (default: read from text alone). document_frequency and idf (of
-    the keyword index) mark the words that name something."""
-    text = " ".join(text.split())
-    standalone = " ".join((standalone or text).split())
+    the keyword index) mark the words that name something; language_frequency (a token's chunks in a
+    language) reads a typed slip as a word of the question's own language."""
+    text = ordinary_case(" ".join(text.split()))
+    standalone = ordinary_case(" ".join((standalone or text).split()))
     language = language or detect_language(text)
     folded = fold(text, language)
     if standalone != text and not ASKS.search(text):
@@ -140,6 +151,12 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     tokens = tuple(keyword_tokens(standalone, language, query=True))
     df = document_frequency or (lambda token: 0)
     words = frozenset(content_words(standalone, language) - ask_words(fold(standalone, language), language))
+    fixed: dict[str, str] = {}
+    if document_frequency:  # a typed slip reads as the index's word one edit away (spelling.py)
+        in_language = (lambda t: language_frequency(t, language)) if language_frequency else df
+        fixed = corrections(tokens, df, in_language)
+        tokens = tuple(dict.fromkeys(fixed.get(t, t) for t in tokens))
+        words = frozenset(fixed.get(w, w) for w in words)
     return Query(
         text=text,
         standalone=standalone,
@@ -154,7 +171,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
         facts=sentence_facts(standalone, language),
         searchable=worth_searching(text),
-        known=known_share(text, language, df) if document_frequency else 1.0,
+        known=known_share(text, language, lambda t: df(fixed.get(t, t))) if document_frequency else 1.0,
         carried_docs=tuple(carried_docs),
         weights={w: (idf(w) if idf else 1.0) for w in words},
         cognates={w: k for w in words if (k := cognate(w)) and w[:1] not in "^~"},

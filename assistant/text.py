@@ -48,6 +48,15 @@ def letters(text: str) -> tuple[int, int]:
     return len(_CYR.findall(text)), len(_LAT.findall(text))
 
 
+def ordinary_case(text: str) -> str:
+    """Return a question typed in capitals throughout (caps lock on) in lower case, else as it is: in
+    capitals every word reads as a name or an acronym."""
+    words = [w for w in _WORD.findall(text) if len(w) >= 3 and not w.isdigit()]
+    if len(words) >= 2 and all(w.isupper() for w in words) and not any(c.islower() for c in text):
+        return text.lower()
+    return text
+
+
 def has_cyrillic(text: str) -> bool:
     """Return whether text has a Cyrillic letter."""
     return _CYR.search(text) is not None

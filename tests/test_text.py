@@ -157,3 +157,12 @@ def test_without_a_character_model_a_question_with_no_evidence_gets_its_scripts_
         monkeypatch.undo()
         text._character_model.cache_clear()
     assert detect_language("Какую роль играет Интерпол?") == "ru"
+
+
+def test_a_question_in_capitals_throughout_is_read_in_lower_case():
+    from assistant.text import ordinary_case
+
+    assert ordinary_case("WHO CHAIRED THE G8 MEETING IN MOSCOW?") == "who chaired the g8 meeting in moscow?"
+    assert ordinary_case("КО ЈЕ ПРЕДСТАВЉАО СРБИЈУ?") == "ко је представљао србију?"
+    for kept in ("What did DPNSEE say?", "DPNSEE?", "UNODC and INCB", "Who chaired it? THE CSTO"):
+        assert ordinary_case(kept) == kept

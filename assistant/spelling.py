@@ -1,0 +1,47 @@
+"""Typed slips in a question ("heorin", "sarjevo", "kokajna") read as the index's word one edit away.
+
+A question word whose stem no chunk holds matches no sentence's words, so a typo costs the overlap
+features and the keyword search what the word would have given. Its stem is compared with the stems the
+index does hold that are one edit away (a letter left out, added, changed, or two letters swapped: the
+slips of typing, as in Norvig's corrector), and read as the most frequent of them. Stems are folded to
+Latin, so one alphabet serves every language and script. Short stems are left alone: one edit away from
+a short stem is too many other words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+MIN_LENGTH = 5  # the shortest stem read as a typo of another
+_LETTERS = "abcdefghijklmnopqrstuvwxyz'"
+
+
+def one_edit(stem: str) -> set[str]:
+    """Return every string one deletion, transposition, substitution or insertion away from stem."""
+    splits = [(stem[:i], stem[i:]) for i in range(len(stem) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(stem)
+    return out
+
+
+def corrections(tokens: Iterable[str], document_frequency: Callable[[str], int],
+                in_language: Callable[[str], int] | None = None) -> dict[str, str]:
+    """Return {stem the index does not hold: the index's stem one edit away it stands for}, for the plain
+    stems among tokens (not name prefixes "^…" or skeletons "~…", nor numbers). in_language counts a stem's
+    chunks in the question's language: a slip is made in the language one types, and one edit from a word
+    of one language is often a word of another (Russian "gorod" and English "good"). A stem with two
+    equally frequent neighbours stays as it is."""
+    frequency = in_language or document_frequency
+    out: dict[str, str] = {}
+    for token in tokens:
+        if (len(token) < MIN_LENGTH or token[0] in "^~" or not token.isascii() or any(ch.isdigit() for ch in token)
+                or token in out or document_frequency(token) > 0):
+            continue
+        known = sorted(((frequency(t), t) for t in one_edit(token) if document_frequency(t) > 0), reverse=True)
+        known = [k for k in known if k[0] > 0]
+        if known and (len(known) == 1 or known[0][0] > known[1][0]):
+            out[token] = known[0][1]
+    return out

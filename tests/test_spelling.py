@@ -1,0 +1,50 @@
+"""Typed slips and caps lock: a question word the index does not hold reads as the index's word one edit away;
+a question in capitals throughout reads as one in lower case."""
+
+from __future__ import annotations
+
+from assistant.core import Assistant
+from assistant.spelling import corrections, one_edit
+
+
+def test_one_edit_covers_the_slips_of_typing():
+    edits = one_edit("heroin")
+    assert {"heoin", "hreoin", "herpin", "herroin"} <= edits  # a letter left out, swapped, changed, doubled
+    assert "heroin" not in edits and "hero" not in edits
+
+
+def test_an_unknown_stem_reads_as_its_most_frequent_neighbour_in_the_index():
+    df = {"heroin": 5, "seiz": 3, "council": 2, "counsel": 2, "bridg": 4, "bride": 1}.get
+    df0 = lambda token: df(token) or 0  # noqa: E731
+    fixed = corrections(["heorin", "heroin", "councel", "^heorin", "~hrn", "siez", "brigd", "2o21x"], df0)
+    assert fixed == {"heorin": "heroin", "brigd": "bridg"}
+    # a known stem stays; "councel" is one edit from two stems as frequent; name prefixes, skeletons, short
+    # stems and stems with digits are not read as typos
+
+
+def test_a_slip_reads_as_a_word_of_the_questions_own_language():
+    df = {"good": 40, "gorodk": 2}.get
+    english = {"good": 40}.get
+    russian = {"gorodk": 2}.get
+    assert corrections(["gorod"], lambda t: df(t) or 0, lambda t: russian(t) or 0) == {"gorod": "gorodk"}
+    assert corrections(["gorod"], lambda t: df(t) or 0, lambda t: english(t) or 0) == {"gorod": "good"}
+    assert corrections(["gorod"], lambda t: df(t) or 0, lambda t: 0) == {}
+
+
+def test_a_question_with_typos_is_read_as_the_one_without(seeded):
+    assistant = Assistant(seeded)
+    clean = assistant.parse("What did Victor Ivanov say about heroin production in Afghanistan?")
+    typed = assistant.parse("What did Victor Ivanov say about heorin production in Afghanisatn?")
+    assert typed.words == clean.words and typed.known == clean.known
+    assert {"heroin", "afghanistan"} <= set(typed.tokens)
+    a, b = assistant.ask(clean.text), assistant.ask(typed.text)
+    assert a.found and b.found
+    assert [(c.doc_id, c.start) for c in a.citations] == [(c.doc_id, c.start) for c in b.citations]
+
+
+def test_a_question_typed_in_capitals_is_answered_as_typed_in_lower_case(seeded):
+    assistant = Assistant(seeded)
+    a = assistant.ask("Who chaired the G8 experts meeting in Moscow?")
+    b = assistant.ask("WHO CHAIRED THE G8 EXPERTS MEETING IN MOSCOW?")
+    assert a.found and b.found
+    assert [(c.doc_id, c.start) for c in a.citations] == [(c.doc_id, c.start) for c in b.citations]
