@@ -7,10 +7,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .text import detect_language, fold, letters
+from .text import detect_language, fold, is_stop_word, letters
 
 BUILT_IN = Path(__file__).with_name("glossary.tsv")
 MAX_ACRONYM = 8
+MIN_LOWER_ACRONYM = 3  # shorter ones typed in lower case are words ("un", "eu")
 
 
 def load(paths: tuple[Path, ...]) -> list[list[str]]:
@@ -59,8 +60,10 @@ def expand(text: str, home: Path | None = None, language: str | None = None) -> 
         match = pattern.search(folded)
         if not match:
             continue
-        # An acronym counts only when written in capitals ("UN", not the word "un").
-        if acronym and not _written_in_capitals(text, match.group(0), language):
+        # An acronym counts when written in capitals ("UN", not the word "un"), or in lower case as people
+        # type them when it is no common word ("odkb", "cnd"; not "who").
+        if acronym and not _written_in_capitals(text, match.group(0), language) and (
+                len(match.group(0)) < MIN_LOWER_ACRONYM or is_stop_word(match.group(0))):
             continue
         extra += [a for a in acronyms if fold(a, language) not in present and a not in extra]
     return f"{text} ({', '.join(extra)})" if extra else text

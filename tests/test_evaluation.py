@@ -143,9 +143,9 @@ HELDOUT_GATE = {
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.58),  # target 0.90 (measured 0.590); was 0.57
+    "key_fact_recall": (">=", 0.58),  # target 0.90 (measured 0.588); was 0.57
     "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.197)
-    "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.297); was 0.32
+    "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.305); was 0.32
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
     # answer, the median is 39 words for both (mean 47.2 → 46.9). The answers are no longer; more are given.
@@ -168,7 +168,7 @@ TURN_GATE = {
     # 44) and 30 of 44 held out: the two lost turns are searched with the same text as before and sit within
     # 0.04 of their fold's threshold. The bound is now a turn under the measured value.
     "topic_switch": {"on_topic": (">=", 0.70)},  # target 0.95 (measured 0.73 held out, 0.70 in sample); was 0.68
-    "follow_up": {"key_fact_recall": (">=", 0.47)},  # target 0.90 (measured 0.491); was 0.46
+    "follow_up": {"key_fact_recall": (">=", 0.47)},  # target 0.90 (measured 0.482); was 0.46
     "unrelated": {"no_answer_hallucination": ("<=", 0.17)},  # target 0.0 (measured 0.17: 4 of 24); was 0.21
 }
 

@@ -26,3 +26,10 @@ def test_user_glossary_in_the_data_directory(tmp_path):
 def test_serbian_question_about_odkb_finds_the_csto_report(seeded):
     passages = Assistant(seeded).retrieve("Против чега су се изјаснили учесници седнице ОДКБ?", k=5)
     assert any(p.doc_id.startswith("002") for p in passages)
+
+
+def test_an_acronym_typed_in_lower_case_expands_unless_it_is_a_word():
+    assert expand("what did the odkb council decide").endswith("(CSTO)")
+    assert "(UN" in expand("кто говорил в оон")
+    for plain in ("what did the un say", "what did who say about it", "sta je rekla eu"):
+        assert expand(plain) == plain  # "un", "eu": too short; "who": a common word
