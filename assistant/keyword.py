@@ -32,6 +32,7 @@ class KeywordIndex:
         self._bm25 = None
         self._pos: dict[str, int] = {}
         self._rows: dict[str, list[int]] | None = None  # each document's chunk positions, made when first asked
+        self._languages: np.ndarray | None = None
         self._load()
 
     def _load(self) -> None:
@@ -50,7 +51,7 @@ class KeywordIndex:
             return  # a damaged index is rebuilt by the next ingest, which notices the signature
         self.ids, self.fields, self.signature = data["ids"], data["fields"], data["signature"]
         self._bm25 = bm25
-        self._rows = None
+        self._rows = self._languages = None
         self._pos = {i: n for n, i in enumerate(self.ids)}
 
     def build(self, ids: list[str], tokens: list[list[str]], fields: dict[str, list], signature: str) -> None:
@@ -82,7 +83,7 @@ class KeywordIndex:
         self.ids, self.fields, self.signature = ids, fields, signature
         self._bm25 = SavedBM25(self.path / "bm25") if ids else None
         self._pos = {i: n for n, i in enumerate(ids)}
-        self._rows = None
+        self._rows = self._languages = None
 
     def mask(self, where: dict[str, set] | None) -> np.ndarray | None:
         """Return a 0/1 weight per chunk for field filters like {"language": {"sr"}}, None for no filter."""
@@ -146,8 +147,11 @@ class KeywordIndex:
         """Return in how many chunks in language a token occurs."""
         if self._bm25 is None:
             return 0
-        languages = self.fields.get("language", [])
-        return sum(1 for row in self._bm25.documents(token).tolist() if row < len(languages) and languages[row] == language)
+        if self._languages is None:  # each chunk's language as one array, made when first asked
+            self._languages = np.asarray(self.fields.get("language", []), dtype=object)
+        rows = self._bm25.documents(token)
+        rows = rows[rows < len(self._languages)]
+        return int(np.count_nonzero(self._languages[rows] == language))
 
     def idf(self, token: str) -> float:
         """Return how rare a token is across chunks, log(1 + N/df); an unknown token counts as rarest."""

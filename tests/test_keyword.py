@@ -40,6 +40,16 @@ def test_a_rare_name_ranks_its_chunk_first_in_any_script(tmp_path):
         assert all(s > 0 for _, s in hits)
 
 
+def test_a_tokens_chunks_are_counted_per_language(tmp_path):
+    index = build(tmp_path / "kw")
+    [drug] = keyword_tokens("drug", "en")[:1]
+    [sarajevo] = keyword_tokens("Сарајеву", "sr")[:1]
+    assert index.language_frequency(drug, "en") == index.document_frequency(drug) == 3
+    assert index.language_frequency(drug, "sr") == 0
+    assert index.language_frequency(sarajevo, "sr") == index.document_frequency(sarajevo) == 1
+    assert index.language_frequency("nosuchtoken", "en") == 0
+
+
 def test_rare_tokens_are_rarer_than_common_ones(tmp_path):
     index = build(tmp_path / "kw")
     [pekic] = keyword_tokens("Pekić", "en")[:1]
