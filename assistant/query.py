@@ -155,7 +155,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     if document_frequency:  # a typed slip reads as the index's word one edit away (spelling.py)
         in_language = (lambda t: language_frequency(t, language)) if language_frequency else df
         fixed = corrections(tokens, df, in_language)
-        tokens = tuple(dict.fromkeys(fixed.get(t, t) for t in tokens))
+        tokens = tuple(fixed.get(t, t) for t in tokens)
         words = frozenset(fixed.get(w, w) for w in words)
     return Query(
         text=text,

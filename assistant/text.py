@@ -52,7 +52,7 @@ def ordinary_case(text: str) -> str:
     """Return a question typed in capitals throughout (caps lock on) in lower case, else as it is: in
     capitals every word reads as a name or an acronym."""
     words = [w for w in _WORD.findall(text) if len(w) >= 3 and not w.isdigit()]
-    if len(words) >= 2 and all(w.isupper() for w in words) and not any(c.islower() for c in text):
+    if len(words) >= 2 and not any(c.islower() for c in text):
         return text.lower()
     return text
 
