@@ -185,7 +185,7 @@ def _foreign(question: str, said: str, view: IndexView, language: str) -> bool:
     a name prefix or a consonant skeleton) and to the conversation: it is about something else altogether
     (an unrelated question mid-conversation)."""
     before = _tokens(said)
-    words = [tokens for tokens in word_tokens(question, language) if not tokens[0].isdigit()]
+    words = [tokens for _, tokens in word_tokens(question, language) if not tokens[0].isdigit()]
     unknown = [tokens for tokens in words if not set(tokens) & before and all(view.unknown(t) for t in tokens)]
     return len(unknown) >= 2 and len(unknown) * 2 > len(words)
 

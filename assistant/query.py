@@ -3,12 +3,14 @@ path take a Query and never re-detect, re-fold or re-classify the question."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .everyday import everyday_idf
 from .facts import UNITS, Facts, sentence_facts
 from .inputs import worth_searching
 from .spelling import corrections
@@ -118,19 +120,37 @@ def asked_unit(folded: str) -> str | None:
     return next((unit for unit, pattern in UNITS.items() if re.fullmatch(f"(?:{pattern})", word)), None)
 
 
-def word_tokens(text: str, language: str) -> list[list[str]]:
-    """Return each content word of text as its search tokens (stem, and for a long word its name prefix
+def word_tokens(text: str, language: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Return each content word of text with its search tokens (stem, and for a long word its name prefix
     and consonant skeleton); stop words are left out."""
-    return [tokens for w in re.findall(r"\w+", text) if (tokens := keyword_tokens(w, language, query=True))]
+    return [(w, tokens) for w in re.findall(r"\w+", text) if (tokens := tuple(keyword_tokens(w, language, query=True)))]
 
 
-def known_share(text: str, language: str, document_frequency: Callable[[str], int]) -> float:
+def word_weights(text: str, language: str, document_frequency: Callable[[str], int],
+                 idf: Callable[[str], float] | None) -> dict[str, float]:
+    """Return the weight of each token of text's content words: its idf in the index or, for a word the
+    index never saw, its idf in everyday text when that is lower (everyday.py). The index's idf counts an
+    unseen word as the rarest, which has "could you tell me" outweigh what a question asks."""
+    weights: dict[str, float] = {}
+    for word, tokens in word_tokens(text, language):
+        unseen = not any(document_frequency(t) > 0 for t in tokens)
+        everyday = everyday_idf(word, language) if unseen else math.inf
+        for t in tokens:
+            weights[t] = min(weights.get(t, math.inf), idf(t) if idf else 1.0, everyday)
+    return weights
+
+
+def known_share(text: str, language: str, document_frequency: Callable[[str], int],
+                weights: dict[str, float]) -> float:
     """Return the share of a text's content words the index holds, as a stem or, for a name written in
-    another script or case ending, as its prefix or consonant skeleton."""
-    words = word_tokens(text, language)
-    if not words:
+    another script or case ending, as its prefix or consonant skeleton; each word counted by its weight
+    (its tokens' largest, word_weights), so that "could you tell me" counts little beside a word the reports
+    never use."""
+    words = [(max(weights.get(t, 1.0) for t in tokens), tokens) for _, tokens in word_tokens(text, language)]
+    total = sum(w for w, _ in words)
+    if not total:
         return 1.0
-    return sum(any(document_frequency(t) > 0 for t in tokens) for tokens in words) / len(words)
+    return sum(w for w, tokens in words if any(document_frequency(t) > 0 for t in tokens)) / total
 
 
 def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...] = (),
@@ -157,6 +177,16 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         fixed = corrections(tokens, df, in_language)
         tokens = tuple(fixed.get(t, t) for t in tokens)
         words = frozenset(fixed.get(w, w) for w in words)
+    weights = {w: 1.0 for w in words}
+    known = 1.0
+    if document_frequency:
+        seen = lambda t: df(fixed.get(t, t))  # noqa: E731 - the index as the slips were read
+        weigh = (lambda t: idf(fixed.get(t, t))) if idf else None  # noqa: E731
+        own = word_weights(text, language, seen, weigh)
+        searched = own if standalone == text else word_weights(standalone, language, seen, weigh)
+        searched = {fixed.get(t, t): v for t, v in searched.items()}
+        weights = {w: searched.get(w) or (idf(w) if idf else 1.0) for w in words}
+        known = known_share(text, language, seen, own)
     return Query(
         text=text,
         standalone=standalone,
@@ -171,8 +201,8 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
         facts=sentence_facts(standalone, language),
         searchable=worth_searching(text),
-        known=known_share(text, language, lambda t: df(fixed.get(t, t))) if document_frequency else 1.0,
+        known=known,
         carried_docs=tuple(carried_docs),
-        weights={w: (idf(w) if idf else 1.0) for w in words},
+        weights=weights,
         cognates={w: k for w in words if (k := cognate(w)) and w[:1] not in "^~"},
     )
