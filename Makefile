@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# The versions the eval gates were measured with (see the file's header).
+PIN    := -c .ci/constraints.txt
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
@@ -12,14 +14,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml .ci/constraints.txt | $(BIN)/python
 	@echo "Installing the assistant and its dependencies into $(VENV) (a few minutes the first time)..."
-	$(BIN)/pip install --progress-bar on -e .
+	$(BIN)/pip install --progress-bar on $(PIN) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml .ci/constraints.txt | $(BIN)/python
 	@echo "Installing the assistant with its test tools into $(VENV) (a few minutes the first time)..."
-	$(BIN)/pip install --progress-bar on -e '.[test]'
+	$(BIN)/pip install --progress-bar on $(PIN) -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 # The real local model the LLM answerer is tested against (tests/test_llm_real.py). llama-cpp-python compiles
@@ -28,9 +30,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # libggml-cpu died on its first request with an invalid opcode (instructions the CPU reports but traps).
 # No multimodal library (LLAVA): nothing here uses it, and it is over a quarter of the files compiled.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
-$(VENV)/.installed-llm-test: pyproject.toml | $(VENV)/.installed-test
+$(VENV)/.installed-llm-test: pyproject.toml .ci/constraints.txt | $(VENV)/.installed-test
 	@echo "installing llama-cpp-python (compiled from source the first time: several minutes) and Gemma 3 270M"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --progress-bar on -e '.[test,llm-test]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --progress-bar on $(PIN) -e '.[test,llm-test]'
 	touch $@
 
 install: $(VENV)/.installed
