@@ -123,7 +123,8 @@ def asked_unit(folded: str) -> str | None:
 def word_tokens(text: str, language: str) -> list[tuple[str, tuple[str, ...]]]:
     """Return each content word of text with its search tokens (stem, and for a long word its name prefix
     and consonant skeleton); stop words are left out."""
-    return [(w, tokens) for w in re.findall(r"\w+", text) if (tokens := tuple(keyword_tokens(w, language, query=True)))]
+    return [(w, tokens) for w in re.findall(r"\w+", text)
+            if (tokens := tuple(keyword_tokens(w, language, query=True)))]
 
 
 def word_weights(text: str, language: str, document_frequency: Callable[[str], int],
@@ -177,7 +178,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         fixed = corrections(tokens, df, in_language)
         tokens = tuple(fixed.get(t, t) for t in tokens)
         words = frozenset(fixed.get(w, w) for w in words)
-    weights = {w: 1.0 for w in words}
+    weights = {w: (idf(w) if idf else 1.0) for w in words}
     known = 1.0
     if document_frequency:
         seen = lambda t: df(fixed.get(t, t))  # noqa: E731 - the index as the slips were read
@@ -185,7 +186,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         own = word_weights(text, language, seen, weigh)
         searched = own if standalone == text else word_weights(standalone, language, seen, weigh)
         searched = {fixed.get(t, t): v for t, v in searched.items()}
-        weights = {w: searched.get(w) or (idf(w) if idf else 1.0) for w in words}
+        weights = {w: searched.get(w, weight) for w, weight in weights.items()}
         known = known_share(text, language, seen, own)
     return Query(
         text=text,
