@@ -4,7 +4,7 @@ evidence of its own.
 A question word the reports never use used to count as the rarest word there is, so "could you tell me…"
 outweighed the words that say what is asked, and a question put politely read as one about something the
 reports never mention. A word the index lacks is now weighed by how rare it is in everyday language: "tell"
-and "could" weigh little, "kajmak" and "Morocco" as much as ever.
+and "you" weigh little, "kajmak" and "Morocco" as much as ever.
 
 The frequencies are wordfreq's (Zipf scale: log10 of occurrences per billion words), for the words of each
 language at Zipf 3.5 or more, shipped as everyday.tsv so that a question does not load wordfreq's lists
@@ -30,7 +30,7 @@ CHUNK_WORDS = 200
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, float]]:
     # One line per language and frequency: "en<TAB>553<TAB>tell know ...", read a line at a time (a
-    # line per word took ~60 ms; this ~10 ms, paid by the first question with a word the index lacks).
+    # line per word took ~60 ms; this ~20 ms, paid by the first question with a word the index lacks).
     out: dict[str, dict[str, float]] = {language: {} for language in LANGUAGES}
     with TABLE.open(encoding="utf-8") as fh:
         for line in fh:
