@@ -78,7 +78,9 @@ def conversation(url: str, script: list[str]) -> list[tuple[float, dict | str]]:
     """Ask the questions in turn, each with the history so far; return (seconds, answer or error) per turn."""
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
+    # httpx's default 5 s read timeout is shorter than the API-info handshake takes when 50 clients arrive at
+    # once on a slow 2-core CI machine; a person's browser waits, and so does this client.
+    client = Client(url, verbose=False, httpx_kwargs={"timeout": 120})
     history: list[dict] = []
     out: list[tuple[float, dict | str]] = []
     for question in script:
