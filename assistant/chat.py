@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -144,6 +145,14 @@ _FILLERS = re.compile(r"ok|okay|well|then|thanks|else|more|exactly|specifically|
                       r"хорошо|ладно|тогда|ещё|спасибо|именно|конкретно", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)
+def countries(text: str, language: str | None = None) -> tuple[str, ...]:
+    """Return the countries a text names (CLDR codes). Cached: reading one turn asks it of the same
+    conversation text several times (each earlier turn is read again), and facts of a long answer cost
+    milliseconds; in a served app that was the largest part of answering a follow-up."""
+    return sentence_facts(text, language).countries
+
+
 def new_subject(question: str, said: str, view: IndexView, language: str | None = None) -> list[str]:
     """Return the words by which a question names something the conversation (said) has not: names and
     acronyms as capitalised, countries in any language, and words so rare in the index that they name
@@ -160,8 +169,8 @@ def new_subject(question: str, said: str, view: IndexView, language: str | None 
         stem = fold(word)[:5]
         if len(stem) >= 3 and stem not in said_folded and stem not in named:
             named.append(stem)
-    codes_before = set(sentence_facts(said).countries)
-    named += [c for c in sentence_facts(question, language).countries if c not in codes_before]
+    codes_before = set(countries(said))
+    named += [c for c in countries(question, language) if c not in codes_before]
     return list(dict.fromkeys(named))
 
 
@@ -333,8 +342,8 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     for group, ranked in (("who", people + names), ("they", bodies + names)):
         if ranked:
             out[group] = ranked[0]
-    places = list(sentence_facts(answer).countries)
-    asked_places = list(sentence_facts(asked).countries)
+    places = list(countries(answer))
+    asked_places = list(countries(asked))
     codes = places + asked_places if kind == "where" else asked_places + places
     if codes:
         written = answer if places else asked
@@ -347,7 +356,7 @@ def _names(text: str) -> list[str]:
     found = []
     for m in _NAME_RUN.finditer(text):
         name = _name_of(m.group())
-        if name and not _ROMAN.fullmatch(name) and not sentence_facts(name).countries:
+        if name and not _ROMAN.fullmatch(name) and not countries(name):
             found.append(name)
     return list(dict.fromkeys(found))
 
