@@ -203,6 +203,17 @@ class Assistant:
 
     # --- asking ----------------------------------------------------------------------------------
 
+    @staticmethod
+    def warm_up() -> None:
+        """Load what questions otherwise load on first use: tiktoken's encoding (a conversation's history
+        is counted in its tokens) and the character model that tells languages apart when a text's words
+        do not (~0.8 s each). A served app calls this beside its first requests, so that no user waits."""
+        from .chunking import count_tokens
+        from .text import detect_language
+
+        count_tokens("warm up")
+        detect_language("Sednica saveta")  # no common word either way: the character model decides
+
     def check(self, question) -> str:
         """Return the question stripped, or raise QuestionError saying what is wrong with it."""
         if question is not None and not isinstance(question, str):

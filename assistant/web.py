@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -430,6 +431,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
         for s in report.skipped:
             print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
     app = build_app(assistant)
+    threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1)
     # quiet: Gradio's own banner suggests share=True, which this app never uses (nothing leaves the machine).
     app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=False,
