@@ -125,3 +125,8 @@ class Settings:
     def names_path(self) -> Path:
         """Return the file of month and country names made from CLDR (see facts.use_saved_names)."""
         return self.home / "cldr_names.json"
+
+    @property
+    def language_model_path(self) -> Path:
+        """Return the file of the character model that tells languages apart (see langmodel.use_saved_model)."""
+        return self.home / "language_model.npz"

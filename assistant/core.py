@@ -22,6 +22,7 @@ from .facts import Facts, read_facts, sentence_facts, use_saved_names, writes_ca
 from .glossary import expand
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex, keyword_signature
+from .langmodel import use_saved_model
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
@@ -75,6 +76,7 @@ class Assistant:
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings)
         use_saved_names(self.settings.names_path)
+        use_saved_model(self.settings.language_model_path)
         self.embedder = get_embedder(self.settings)
         self._lock = threading.RLock()
         self.ranker: RankerWeights | None = ranking.shipped()  # ranker.json's; None: reciprocal-rank fusion

@@ -17,6 +17,7 @@ from .corpus import Candidate, ReadError, content_hash, find_files, read_documen
 from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts, use_saved_names, writes_capitals
 from .keyword import KeywordIndex, keyword_signature
+from .langmodel import use_saved_model
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
 from .text import embedding_form, keyword_tokens
@@ -103,6 +104,7 @@ class Ingestor:
         self.settings = settings
         self.store = store or Store(settings)
         use_saved_names(settings.names_path)  # the data directory exists now
+        use_saved_model(settings.language_model_path)
         self.embedder = get_embedder(settings)
         self.keyword = KeywordIndex(settings.keyword_path)
         self.progress = progress or (lambda label, done, total: None)

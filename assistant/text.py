@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import cyrtranslit
 
+from .langmodel import MODEL_LANGUAGES, character_model
+
 CYRILLIC = "Cyrillic"
 LATIN = "Latin"
 
@@ -80,26 +82,6 @@ def language_evidence(text: str) -> dict[str, int]:
             "sr": sum(w in _STOP["sr"] for w in words) + sum(ch in _SR_LAT for ch in text)}
 
 
-# What a character model of many languages may say a text is in, and the language here it stands for:
-# Serbian written in Latin is, letter for letter, also Croatian or Bosnian.
-_MODEL_LANGUAGES = {"en": "en", "ru": "ru", "sr": "sr", "hr": "sr", "bs": "sr"}
-
-
-@lru_cache(maxsize=1)
-def _character_model():
-    """Return py3langid's identifier (character n-grams of 97 languages), restricted to _MODEL_LANGUAGES, or
-    None when it cannot be loaded (it unpacks its model through a temporary file: a full or read-only temp
-    directory). Loaded on first use (~0.7 s): only a text with no evidence either way needs it."""
-    try:
-        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-        model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
-        model.set_languages(list(_MODEL_LANGUAGES))
-    except (ImportError, OSError, ValueError):
-        return None
-    return model
-
-
 def detect_language(text: str, prior: str | None = None) -> str:
     """Return "sr", "ru" or "en" (the languages the reports are in) for text of any length: the language its
     common words and letters point to. When they point nowhere ("a sednica saveta?", "Какую долю героина
@@ -114,8 +96,8 @@ def detect_language(text: str, prior: str | None = None) -> str:
     default = "sr" if "ru" in points else "en"
     if sum(any(ch.isalpha() for ch in w) for w in text.split()) < 2:  # too little for letter statistics
         return default
-    model = _character_model()
-    guess = _MODEL_LANGUAGES.get(model.classify(text)[0]) if model is not None else None
+    model = character_model()
+    guess = MODEL_LANGUAGES.get(model.classify(text)[0]) if model is not None else None
     return guess if guess in points else default
 
 

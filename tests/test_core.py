@@ -373,11 +373,11 @@ def test_sentence_facts_from_another_build_are_made_again_as_the_report_writes_n
 
 def test_warm_up_loads_what_a_first_follow_up_would():
     import assistant.chunking as chunking
-    import assistant.text as text
+    import assistant.langmodel as langmodel
 
     chunking._encoding.cache_clear()
-    text._character_model.cache_clear()
+    langmodel.character_model.cache_clear()
     Assistant.warm_up()
     assert chunking._encoding.cache_info().currsize == 1
-    assert text._character_model.cache_info().currsize == 1
-    assert text._character_model() is not None  # the model itself loads here (a temp dir is writable)
+    assert langmodel.character_model.cache_info().currsize == 1
+    assert langmodel.character_model() is not None  # the model itself loads here (a temp dir is writable)

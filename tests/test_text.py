@@ -144,18 +144,19 @@ def test_without_a_character_model_a_question_with_no_evidence_gets_its_scripts_
     # py3langid unpacks its model through a temporary file: an unwritable temp directory must not break asking
     import tempfile
 
-    from assistant import text
+    from assistant import langmodel
 
     blocked = tmp_path / "no-such-dir" / "tmp"
     monkeypatch.setattr(tempfile, "tempdir", str(blocked))
-    text._character_model.cache_clear()
+    monkeypatch.setattr(langmodel, "_SAVED", [])  # and no data directory holds it
+    langmodel.character_model.cache_clear()
     try:
-        assert text._character_model() is None
+        assert langmodel.character_model() is None
         assert detect_language("Какую роль играет Интерпол?") == "sr"
         assert detect_language("nabroj glavne zakljucke konferencije") == "en"
     finally:
         monkeypatch.undo()
-        text._character_model.cache_clear()
+        langmodel.character_model.cache_clear()
     assert detect_language("Какую роль играет Интерпол?") == "ru"
 
 
