@@ -190,22 +190,25 @@ def focus(s: Scored, query: Query) -> Scored:
     # kind of fact or unit asked for, which read the same in every language.
     lexical = c.language == query.language
 
-    def worth(span: tuple[int, int]) -> tuple[float, float]:
-        """Return what a clause holds of the question beyond the names it gives (its own words, the kind of
-        fact and unit asked for), and that plus its rare words: a clause that only names the question's
-        subject ("from the Republic of Serbia (DPNSEE)") does not say what was asked about it."""
+    def worth(span: tuple[int, int]) -> tuple[bool, float, float]:
+        """Return whether a clause states the kind of fact asked for (a name for "who", a date for "when"…),
+        what it holds of the question beyond the names it gives (its own words, that kind of fact, the unit
+        asked for), and that plus its rare words: a clause that only names the question's subject ("from
+        the Republic of Serbia (DPNSEE)", "the XXIII meeting of the Council was held") does not say what
+        was asked about it, however many of the question's words it repeats."""
         words, facts = _clause_reading(c.text[span[0]:span[1]], c.language)
         value = sum(query.weights.get(w, 1.0) for w in (asked - rare) & words) if lexical else 0.0
-        if query.kind in ("who", "when", "where", "how_much") and type_new(query, facts):
+        typed = query.kind in ("who", "when", "where", "how_much") and type_new(query, facts)
+        if typed:
             value += 3.0
         if query.unit and query.unit in facts.units:
             value += 3.0
-        return value, value + 0.5 * len(rare & words)
+        return typed, value, value + 0.5 * len(rare & words)
 
     values = [worth(p) for p in pieces]
-    best = max(range(len(pieces)), key=lambda i: values[i][1])
-    totals = sorted(v[1] for v in values)
-    if values[best][0] <= 0 or totals[-2] == totals[-1]:
+    ranks = [(v[0], v[2]) for v in values]
+    best = max(range(len(pieces)), key=lambda i: ranks[i])
+    if values[best][1] <= 0 or sorted(ranks)[-2] == ranks[best]:
         return s
     a, b = pieces[best]
     narrowed = replace(c, start=c.start + a, end=c.start + b, text=c.text[a:b])

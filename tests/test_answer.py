@@ -102,6 +102,23 @@ def test_the_names_a_question_states_do_not_make_the_clause_that_only_names_them
     assert "overdose deaths" in cut.text, cut.text
 
 
+def test_a_clause_with_the_kind_of_fact_asked_wins_over_one_that_restates_the_question():
+    # "when": the clause repeating the question's words says which meeting, not when it was
+    text = ("After long negotiations between the delegations and a late change of venue, on 12 May 2023, the "
+            "Danube Council of drug control agencies held its annual coordination meeting, attended by the heads "
+            "of nine national agencies.")
+    q = parse("When did the Danube Council of drug control agencies hold its annual coordination meeting?")
+    cut = focus(Scored(candidate(text, 0), 0.9), q).candidate
+    assert "12 May 2023" in cut.text and len(cut.text) < len(text), cut.text
+    # "who": a clause with no name in it cannot say who
+    chaired = ("Under the chairmanship of the Director of the National Drug Office Marta Lindqvist, the fourth "
+               "meeting of the Nordic working group on synthetic drugs and precursor chemicals was held in "
+               "Malmö last week.")
+    q = parse("Who chaired the fourth meeting of the Nordic working group on synthetic drugs?")
+    cut = focus(Scored(candidate(chaired, 0), 0.9), q).candidate
+    assert "Marta Lindqvist" in cut.text, cut.text
+
+
 def test_across_languages_a_clause_is_chosen_for_the_kind_of_fact_not_for_shared_words():
     text = ("Opening the conference in Split, where heroin and cocaine seizures were discussed at length by "
             "the delegates of eleven countries, the minister said that the number of overdose deaths in the "
