@@ -34,9 +34,13 @@ class Context:
     def settings(self, **more) -> Settings:
         """Return settings from the environment, the group's flags and the command's own flags."""
         try:
-            return Settings.from_env(**(self.flags | more))
+            settings = Settings.from_env(**(self.flags | more))
         except ValueError as e:  # a setting that is not a number, or out of range: named with what to set
             raise click.UsageError(str(e)) from None
+        if settings.home.exists() and not settings.home.is_dir():
+            raise click.UsageError(f"the data directory {for_terminal(str(settings.home))} is a file: point "
+                                   "--home or ASSISTANT_HOME at a folder (it is made if missing)")
+        return settings
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -79,7 +83,10 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
     paths = list(paths) or [settings.seeds]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if len(missing) == len(paths):  # nothing to do; when some exist, the missing ones are named as skipped
-        raise click.UsageError(f"{for_terminal(str(missing[0]))} does not exist: give a file or folder of reports")
+        message = f"{missing[0]} does not exist: give a file or folder of reports"
+        if as_json:  # a script reading stdout gets its one object either way
+            echo_json({"error": message})
+        raise click.UsageError(for_terminal(message))
     if rebuild:
         from .doctor import repair
 
@@ -157,7 +164,7 @@ def _filters(lang, doc, since, until):
         date_from, date_to = date_range(since, until)
     except ValueError as e:
         raise click.UsageError(f"--since/--until: {for_terminal(str(e))}") from None
-    return Filters(languages=tuple(lang), doc_ids=tuple(doc), date_from=date_from, date_to=date_to)
+    return Filters(languages=tuple(x.lower() for x in lang), doc_ids=tuple(doc), date_from=date_from, date_to=date_to)
 
 
 def _check_filters(assistant, filters) -> None:
@@ -418,7 +425,7 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     if reference == "plain":
         from .baseline import PlainPipeline
 
-        plain = PlainPipeline.build(settings, [Path(r.source) for r in assistant.documents()])
+        plain = PlainPipeline.build(settings, [Path(r.location) for r in assistant.documents()])
         ref = asyncio.run(evaluation.run(plain, items, convs, concurrency))
         summary["reference"] = evaluation.summary(ref) | {"answerer": plain.answerer_name}
     base = json.load(baseline) if baseline else None
@@ -533,9 +540,9 @@ def _failure(e: BaseException) -> str:
         return (f"the disk holding {home} is full: free some space, then run the command again (an interrupted "
                 "ingest is repaired by the next one; nothing indexed before is lost)")
     from .core import StoreError
-    from .doctor import StoreDamaged
+    from .doctor import NothingToRebuild, StoreDamaged
 
-    if isinstance(e, StoreDamaged | StoreError):
+    if isinstance(e, StoreDamaged | StoreError | NothingToRebuild):
         return str(e)
     if type(e).__module__.startswith("chromadb"):
         return f"the store failed ({text}): run `assistant doctor` to check it"

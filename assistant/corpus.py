@@ -225,4 +225,5 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
         script=detect_script(text),
         date=find_date(text),
         content_hash=content_hash(data),
+        path=os.path.abspath(path),
     )

@@ -296,9 +296,14 @@ def _collection_problems(collection, what: str) -> list[str]:
 # --- repair --------------------------------------------------------------------------------------------
 
 
+class NothingToRebuild(RuntimeError):
+    """The store's records name files none of which can be found: rebuilding would empty it."""
+
+
 def recorded_sources(settings: Settings) -> list[str]:
-    """Return the source files the store's records name, read with plain SQLite (the store may be too
-    damaged for Chroma); [] when even that fails."""
+    """Return the files the store's records name, read with plain SQLite (the store may be too damaged for
+    Chroma); [] when even that fails. Each is the path as it was given to ingest when that still reaches
+    the file from here, else the absolute path recorded beside it (DocRecord.location)."""
     db = settings.chroma_path / "chroma.sqlite3"
     if settings.chroma_url or not db.exists() or _sqlite_problem(db):
         return []
@@ -306,14 +311,23 @@ def recorded_sources(settings: Settings) -> list[str]:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
             rows = con.execute(
-                "SELECT m.string_value FROM embedding_metadata m JOIN embeddings e ON m.id = e.id "
+                "SELECT m.id, m.key, m.string_value FROM embedding_metadata m JOIN embeddings e ON m.id = e.id "
                 "JOIN segments s ON e.segment_id = s.id JOIN collections c ON s.collection = c.id "
-                "WHERE c.name = ? AND m.key = 'source'", (f"{settings.collection}-documents",)).fetchall()
+                "WHERE c.name = ? AND m.key IN ('source', 'path')", (f"{settings.collection}-documents",)).fetchall()
         finally:
             con.close()
     except sqlite3.Error:
         return []
-    return sorted({r[0] for r in rows if r[0]})
+    by_record: dict[int, dict[str, str]] = {}
+    for rid, key, value in rows:
+        if value:
+            by_record.setdefault(rid, {})[key] = value
+    found = set()
+    for named in by_record.values():
+        source, path = named.get("source", ""), named.get("path", "")
+        same = source and path and Path(source).exists() and os.path.realpath(source) == os.path.realpath(path)
+        found.add(source if same or not path else path)
+    return sorted(p for p in found if p)
 
 
 def repair(settings: Settings, log: Callable[[str], None] = lambda line: None):
@@ -324,6 +338,10 @@ def repair(settings: Settings, log: Callable[[str], None] = lambda line: None):
 
     sources = recorded_sources(settings)
     present = [Path(s) for s in sources if Path(s).exists()]
+    if sources and not present:
+        raise NothingToRebuild(
+            f"none of the {len(sources)} files the store was built from can be found (e.g. {sources[0]}); "
+            "nothing was rebuilt and the store is as it was — ingest the reports again where they are now")
     if len(present) < len(sources):
         log(f"doctor: {len(sources) - len(present)} recorded file(s) no longer exist and are left out")
     if not present:

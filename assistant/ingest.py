@@ -77,10 +77,15 @@ def _real(path: str | Path) -> str:
 
 
 def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str]) -> str:
-    """Return a stable id: the file stem, made unique by a short hash of the path on a clash."""
+    """Return a stable id: the id the file is recorded under, else its stem, made unique by a short hash of
+    the path on a clash."""
+    real = _real(path)
+    for rec in records.values():
+        if rec.path and _real(rec.path) == real and rec.doc_id not in taken:
+            return rec.doc_id  # one file, one document, whatever stem another file has taken since
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.stem)[:80] or "document"
     rec = records.get(stem)
-    clash = stem in taken or (rec is not None and _real(rec.source) != _real(path) and Path(rec.source).exists())
+    clash = stem in taken or (rec is not None and _real(rec.location) != real and Path(rec.location).exists())
     if not clash:
         return stem
     return f"{stem}-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
@@ -135,12 +140,14 @@ class Ingestor:
                 data_hash = self._hash(cand, max_bytes)
                 rec = records.get(doc_id)
                 same = (rec and rec.state == "complete" and rec.content_hash == data_hash
-                        and _real(rec.source) == _real(source))
+                        and _real(rec.location) == _real(source))
                 if same and rec.embedded_as(self.settings.chunk_vectors):
+                    if not rec.path:  # recorded before paths were kept: its file is known now
+                        self.store.set_path(doc_id, os.path.abspath(source))
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
-                if old and old.doc_id != doc_id and not Path(old.source).exists() and \
+                if old and old.doc_id != doc_id and not Path(old.location).exists() and \
                         old.embedded_as(self.settings.chunk_vectors):
                     self._rename(old, doc_id, source)
                     report.renamed += 1
@@ -164,7 +171,8 @@ class Ingestor:
                 report.changed += 1
         files = {_real(c.path) for c in candidates} | {_real(p) for p in paths if not p.is_dir()}
         for rec in self.store.records().values():
-            if _real(rec.source) not in seen_sources and _covers(rec.source, roots, files) and not Path(rec.source).exists():
+            if _real(rec.location) not in seen_sources and _covers(rec.location, roots, files) \
+                    and not Path(rec.location).exists():
                 self.store.delete_document(rec.doc_id)
                 report.removed += 1
         self._revector_stored(seen_sources, report)
@@ -193,13 +201,13 @@ class Ingestor:
         made another way than questions are now read (an older build, another Settings.chunk_vectors). Its
         file may be anywhere or gone: one `ingest` of any folder brings the whole store to one way."""
         for rec in self.store.records().values():
-            if rec.state != "complete" or _real(rec.source) in seen_sources or rec.embedded_as(self.settings.chunk_vectors):
+            if rec.state != "complete" or _real(rec.location) in seen_sources or rec.embedded_as(self.settings.chunk_vectors):
                 continue
             text = self.store.document_text(rec.doc_id)
             if not text:
                 continue  # nothing to embed from: `assistant doctor` names a record without its text
             doc = Document(doc_id=rec.doc_id, source=rec.source, title=rec.title, text=text, language=rec.language,
-                           script=rec.script, date=rec.date or None, content_hash=rec.content_hash)
+                           script=rec.script, date=rec.date or None, content_hash=rec.content_hash, path=rec.path)
             chunks, sents, texts = self._replace(doc)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
@@ -264,6 +272,7 @@ class Ingestor:
             self.store.delete_document(doc.doc_id, keep_record=True)
         base = doc.metadata()
         base.pop("content_hash")
+        base.pop("path")  # the record keeps it; a chunk's source is what citations show
         self.store.chunks.add(
             [c.chunk_id for c in chunks],
             chunk_vecs,
@@ -287,7 +296,8 @@ class Ingestor:
     def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
         """Move a document whose file was renamed to its new id and path, reusing its vectors."""
         text = self.store.document_text(old.doc_id) or ""
-        doc = Document(doc_id, source, old.title, text, old.language, old.script, old.date or None, old.content_hash)
+        doc = Document(doc_id, source, old.title, text, old.language, old.script, old.date or None, old.content_hash,
+                       os.path.abspath(source))
         vec = self.store.document_vectors()[old.doc_id]
         parts = {
             name: self.store.get_document_parts(col, old.doc_id, language=old.language)

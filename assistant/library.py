@@ -173,7 +173,7 @@ class Worker:
         record = self.assistant.records.get(doc_id)
         if record is None:
             return [(f"{doc_id} is not in the library (already deleted?).", True)]
-        source = Path(record.source)
+        source = Path(record.location)
         in_library = self.folder.resolve() in source.resolve().parents
         with self._locked():
             self._set(label=f"deleting {doc_id}", done=0, total=0)

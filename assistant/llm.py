@@ -60,7 +60,7 @@ def _integration(module: str):
 
 def _need(value: str | None, var: str, what: str, backend: str) -> str:
     if not value:
-        raise ValueError(f"the {backend} LLM needs a {what}: set {var} (or pass it as a flag)")
+        raise ValueError(f"the {backend} LLM needs a {what}: set {var}")
     return value
 
 
@@ -99,7 +99,7 @@ def get_llm(settings: Settings):
     """Return the llama-index LLM named by settings.answerer."""
     name = settings.answerer
     if name not in LLMS:
-        raise ValueError(f"unknown LLM {name!r}; choose from {sorted(LLMS)}")
+        raise ValueError(f"unknown answerer {name!r}; choose from {', '.join(['extractive', *sorted(LLMS)])}")
     return LLMS[name](settings)
 
 

@@ -175,7 +175,7 @@ def render_library(records, library: Path) -> str:
     rows = []
     for r in records:
         source = Path(r.source)
-        where = "library" if library.resolve() in source.resolve().parents else str(source.parent)
+        where = "library" if library.resolve() in Path(r.location).resolve().parents else str(source.parent)
         date = r.date + (f" (from {r.date_from})" if r.date_from else "") if r.date else "no date"
         rows.append(f"<tr data-doc='{esc(r.doc_id)}'><td class='lib-title'>{esc(r.title)}<div class='doc-meta'>"
                     f"{esc(r.doc_id)}</div></td><td>{esc(language_name(r.language))}</td><td>{esc(r.script)}</td>"

@@ -55,6 +55,13 @@ class DocRecord:
     twin: str = ""
     date_from: str = ""  # the twin whose date this undated document shows (see twins.dated_by_twins)
     vectors: str = "embed"  # how its vectors were made (vector_layout); stores before the setting: embed
+    path: str = ""  # the file's absolute path (Document.path); stores before it: ""
+
+    @property
+    def location(self) -> str:
+        """Return where the file is: its absolute path, or for a record written before paths were kept, its
+        source as given (relative to where that ingest ran)."""
+        return self.path or self.source
 
     def embedded_as(self, chunk_vectors: str) -> bool:
         """Return whether its vectors were made the way this build makes them with chunk_vectors (else the
@@ -444,9 +451,16 @@ class Store:
 
     def set_twin(self, doc_id: str, twin: str) -> None:
         """Record the translation twin of a document ("" for none)."""
+        self._update_record(doc_id, {"twin": twin})
+
+    def set_path(self, doc_id: str, path: str) -> None:
+        """Record the absolute path of a document's file (a record written before paths were kept)."""
+        self._update_record(doc_id, {"path": path})
+
+    def _update_record(self, doc_id: str, fields: dict) -> None:
         got = self.documents.get(ids=[doc_id], include=["metadatas"])
         if got["ids"]:
-            self.documents.update(ids=[doc_id], metadatas=[got["metadatas"][0] | {"twin": twin}])
+            self.documents.update(ids=[doc_id], metadatas=[got["metadatas"][0] | fields])
 
     # --- chunks and sentences -------------------------------------------------------------------
 
@@ -548,6 +562,7 @@ def _record(doc_id: str, m: dict) -> DocRecord:
         sentences=int(m.get("sentences", 0)),
         twin=m.get("twin", ""),
         vectors=m.get("vectors", "embed"),
+        path=m.get("path", ""),
     )
 
 

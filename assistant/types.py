@@ -17,12 +17,16 @@ class Document:
     script: str
     date: str | None
     content_hash: str
+    # The file's absolute path: source is the path as it was given (shown to users), which may be relative
+    # to wherever ingest ran; whether the file still exists is asked of this one.
+    path: str = ""
 
     def metadata(self) -> dict:
         """Return the document's metadata as flat Chroma-safe values (no text)."""
         return {
             "doc_id": self.doc_id,
             "source": self.source,
+            "path": self.path,
             "title": self.title,
             "language": self.language,
             "script": self.script,

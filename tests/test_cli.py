@@ -45,6 +45,11 @@ def test_ingest_exit_codes(tmp_path, corpus):
     assert run("ingest", "--no-such-flag", home=home, check_code=2).stderr
     human = run("ingest", str(tmp_path / "nowhere"), home=home, check_code=2)  # a usage error (issue 15)
     assert "does not exist" in human.stderr
+    scripted = run("ingest", str(tmp_path / "nowhere"), "--json", home=home, check_code=2)
+    assert "does not exist" in json.loads(scripted.stdout)["error"]
+    (tmp_path / "a-file").write_text("not a folder")
+    wrong_home = run("status", home=tmp_path / "a-file", check_code=2)
+    assert "is a file" in wrong_home.stderr and "Traceback" not in wrong_home.stderr
 
 
 def test_default_path_is_seeds(tmp_path):

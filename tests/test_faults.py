@@ -229,7 +229,7 @@ def test_unknown_language_or_document_is_named(seeded):
     assert lang.exit_code == 2 and "--lang xx" in lang.output and "en" in lang.output
     doc = invoke("ask", "What did DPNSEE say?", "--doc", "nosuch", "--json", home=seeded.home)
     assert doc.exit_code == 2 and "--doc nosuch" in doc.output
-    good = invoke("ask", "What did DPNSEE say?", "--lang", "en", "--doc", "001_23abd807676cf300", home=seeded.home)
+    good = invoke("ask", "What did DPNSEE say?", "--lang", "EN", "--doc", "001_23abd807676cf300", home=seeded.home)
     assert good.exit_code == 0 and "001_23abd807676cf300" in good.output
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SEEDS
@@ -202,3 +203,67 @@ def test_store_made_before_sharding_is_moved_not_embedded_again(settings, corpus
         assert getattr(moved, kind).languages() == ["en", "sr"]
     report = ingest(settings, [corpus])
     assert (report.unchanged, report.chunks_embedded, embed_calls) == (3, 0, [])
+
+
+def _report(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, "utf-8")
+    return path
+
+
+SKI = "# Ski lifts\n\nThe town of Kopaonik opened two new ski lifts in December 2024, each carrying 2,400 skiers an hour."
+FERRY = "# Ferry\n\nA new ferry line between Bar and Bari started in May 2025, sailing three times a week."
+
+
+def test_a_report_ingested_by_a_relative_path_is_its_file_wherever_ingest_runs_next(settings, tmp_path, monkeypatch):
+    _report(tmp_path / "work" / "rel" / "x", "ski.md", SKI)
+    _report(tmp_path / "edge", "ferry.md", FERRY)
+    monkeypatch.chdir(tmp_path / "work")
+    assert ingest(settings, [Path("rel/x")]).new == 1
+    # From another folder, "rel/x/ski.md" would name a file under it that does not exist: the record's
+    # absolute path says where the file is, so the ski report is neither removed nor read again.
+    monkeypatch.chdir(tmp_path / "edge")
+    report = ingest(settings, [tmp_path / "edge"])
+    assert (report.new, report.removed, report.documents) == (1, 0, 2)
+    records = Store(settings).records()
+    assert records["ski"].source == "rel/x/ski.md"  # shown as it was given
+    assert records["ski"].path == str(tmp_path / "work" / "rel" / "x" / "ski.md")
+    monkeypatch.chdir(tmp_path)
+    report = ingest(settings, [tmp_path / "work"])
+    assert (report.unchanged, report.new, report.removed) == (1, 0, 0)
+
+
+def test_a_rebuild_from_another_folder_keeps_every_report_and_never_empties_the_store(settings, tmp_path, monkeypatch):
+    from assistant.doctor import NothingToRebuild, repair
+
+    ski = _report(tmp_path / "work" / "rel", "ski.md", SKI)
+    monkeypatch.chdir(tmp_path / "work")
+    ingest(settings, [Path("rel")])
+    monkeypatch.chdir(tmp_path)
+    assert sorted(repair(settings).to_json()["skipped"]) == [] and sorted(Store(settings).records()) == ["ski"]
+    ski.unlink()
+    with pytest.raises(NothingToRebuild, match="none of the 1 files"):
+        repair(settings)
+    assert sorted(Store(settings).records()) == ["ski"]  # still answerable from what the store keeps
+
+
+def test_one_file_stays_one_document_when_its_stem_is_free_again(settings, tmp_path):
+    a = _report(tmp_path / "a", "notes.txt", SKI)
+    _report(tmp_path / "b", "notes.md", FERRY)
+    ingest(settings, [tmp_path / "a", tmp_path / "b"])
+    assert len(Store(settings).records()) == 2
+    a.unlink()
+    assert ingest(settings, [tmp_path / "a"]).removed == 1
+    report = ingest(settings, [tmp_path / "b"])
+    assert (report.unchanged, report.new, report.documents) == (1, 0, 1)
+
+
+def test_a_record_made_before_paths_were_kept_gets_its_path_from_the_next_ingest(settings, tmp_path):
+    _report(tmp_path / "r", "ski.md", SKI)
+    ingest(settings, [tmp_path / "r"])
+    store = Store(settings)
+    store._update_record("ski", {"path": ""})
+    assert store.records()["ski"].path == "" and store.records()["ski"].location.endswith("ski.md")
+    assert ingest(settings, [tmp_path / "r"]).unchanged == 1
+    assert Store(settings).records()["ski"].path == str(tmp_path / "r" / "ski.md")

@@ -284,7 +284,7 @@ def test_server_error_is_an_llm_error(passages):
 
 
 def test_unknown_llm_name_lists_the_choices():
-    with pytest.raises(ValueError, match=re.escape("unknown LLM 'gpt5'; choose from ['ollama', 'openai']")):
+    with pytest.raises(ValueError, match=re.escape("unknown answerer 'gpt5'; choose from extractive, ollama, openai")):
         get_llm(Settings(answerer="gpt5", llm_model="m", llm_base_url="http://127.0.0.1:1/v1"))
     assert sorted(LLMS) == ["ollama", "openai"]
 
