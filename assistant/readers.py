@@ -39,6 +39,13 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few stray bytes (a copy-paste, a truncated download) is still UTF-8: its letters beyond
+    # ASCII decode as such, where a one-byte code page (Windows-1250/1251) gives almost none that do. Read
+    # as a code page instead, every letter of it would be garbled ("IzveĹˇtaj").
+    text = data.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd")
+    if sum(1 for c in text if ord(c) > 127) - stray >= 2 * stray:
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=None).best()

@@ -60,6 +60,23 @@ def test_text_encodings_decode_to_cyrillic(tmp_path, encoding):
     assert (doc.language, doc.script) == ("sr", "Cyrillic")
 
 
+LATIN_SR = ("Izveštaj o vodovodu u Nišu: direktor Milan Jović rekao je da će nova cev od 12 kilometara biti "
+            "završena do jeseni, a građani će dobiti čistiju vodu.")
+
+
+def test_utf8_with_a_few_stray_bytes_is_read_as_utf8_and_a_code_page_as_its_code_page(tmp_path):
+    good = LATIN_SR.encode("utf-8")
+    stray = tmp_path / "stray.txt"
+    cut = good.index(b"direktor ") + len(b"direktor ")
+    stray.write_bytes(good[:cut] + b"\xff\xfe\x80" + good[cut:] + b"\xc3")  # invalid bytes inside and at the end
+    text = read(stray).text
+    assert "Izveštaj" in text and "Milan Jović" in text and "građani" in text
+    assert "Ĺ" not in text and "Ä‡" not in text  # not read as Windows-1250
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes(LATIN_SR.encode("cp1250"))
+    assert read(legacy).text == LATIN_SR
+
+
 def test_html_gives_main_text_not_markup_or_scripts(tmp_path):
     path = tmp_path / "page.html"
     path.write_text(
