@@ -309,8 +309,12 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
     def warn(text: str) -> None:
         echo(text, err=True)
 
+    def refused(question: str, message: str) -> None:
+        echo_json({"question": question, "error": message, "found": False})  # as `ask --json` prints it
+
     chat = Chat(lambda question, history, last: assistant.ask(question, history, filters, top_k, last),
-                lambda answer: _print_answer(answer, as_json), say, warn, (QuestionError, EmptyIndexError))
+                lambda answer: _print_answer(answer, as_json), say, warn, (QuestionError, EmptyIndexError),
+                refused if as_json else None)
     if not sys.stdin.isatty():  # piped questions: no prompt, so stdout holds only the answers
         run(chat, prompt="")
         return

@@ -38,8 +38,12 @@ class Chat:
     """Takes each line typed: runs a /command, asks a question, or (an empty line) does nothing."""
 
     def __init__(self, ask: Callable[[str, list[dict], Answer | None], Answer], show: Callable[[Answer], None],
-                 say: Callable[[str], None], warn: Callable[[str], None], errors: tuple[type[Exception], ...] = ()):
+                 say: Callable[[str], None], warn: Callable[[str], None], errors: tuple[type[Exception], ...] = (),
+                 refused: Callable[[str, str], None] | None = None):
+        """refused(question, message), when given, is told of each question that got an error instead of
+        an answer (chat --json prints it as an object, so a script reads one line per question)."""
         self.ask, self.show, self.say, self.warn, self.errors = ask, show, say, warn, errors
+        self.refused = refused
         self.conversation = Conversation()
 
     def handle(self, line: str) -> bool:
@@ -53,6 +57,8 @@ class Chat:
             answer = self.ask(text, self.conversation.history, self.conversation.last)
         except self.errors as e:
             self.warn(f"error: {e}")
+            if self.refused is not None:
+                self.refused(text, str(e))
             return True
         except KeyboardInterrupt:  # Ctrl-C while an answer is being found stops that answer, not the chat
             self.warn("(stopped; the question was not added to the conversation)")

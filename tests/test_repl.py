@@ -162,12 +162,16 @@ def test_chat_in_a_terminal_edits_recalls_keeps_and_resets_the_conversation(seed
 
 @pytest.mark.slow
 def test_piped_chat_prints_one_json_answer_per_question_and_an_empty_line_does_not_end_it(seeded):
-    lines = ["/help", FIRST, "", "/nonsense", FOLLOW, "/new", FOLLOW, "/quit", "never asked"]
+    too_long = "x" * 5000
+    lines = ["/help", FIRST, "", "/nonsense", too_long, FOLLOW, "/new", FOLLOW, "/quit", "never asked"]
     proc = subprocess.run([str(BIN), "chat", "--json"], input="\n".join(lines) + "\n", capture_output=True,
                           text=True, env=os.environ | {"ASSISTANT_HOME": str(seeded.home)}, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    answers = [json.loads(line) for line in proc.stdout.splitlines()]  # no prompt or banner among them
-    assert [a["question"] for a in answers] == [FIRST, FOLLOW, FOLLOW]
+    printed = [json.loads(line) for line in proc.stdout.splitlines()]  # no prompt or banner among them
+    # one object per question, a refused one too (as `ask --json` prints it), so a script stays in step
+    assert [a["question"] for a in printed] == [FIRST, too_long, FOLLOW, FOLLOW]
+    assert "limit" in printed[1]["error"] and printed[1]["found"] is False
+    answers = [a for a in printed if "error" not in a]
     assert answers[1]["answer"] != answers[2]["answer"]  # /new: the second FOLLOW is not read with FIRST
     assert "/new" in proc.stderr and "unknown command /nonsense" in proc.stderr  # /help and hints: on stderr
     assert "Traceback" not in proc.stderr
