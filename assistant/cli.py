@@ -139,6 +139,36 @@ def status(ctx: Context, as_json):
         echo(_stale_note(stale, len(records)))
 
 
+@cli.command()
+@click.argument("doc_id")
+@click.argument("span", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: doc_id, source, start, end, text.")
+@pass_ctx
+def show(ctx: Context, doc_id, span, as_json):
+    """Print a document's text as it was indexed, or the part a citation points to: SPAN is START:END, the
+    character offsets an answer prints beside each citation ("[145:366]"). Exit code 2 when the document
+    or the span does not exist."""
+    from .store import Store
+
+    store = Store(ctx.settings())
+    record = store.records().get(doc_id)
+    text = store.document_text(doc_id) if record is not None else None
+    if text is None:
+        raise click.UsageError(f"{for_terminal(doc_id)} is not indexed: `assistant status` lists the document ids")
+    start, end = 0, len(text)
+    if span:
+        try:
+            start, end = (int(x) for x in span.strip("[]").split(":"))
+        except ValueError:
+            raise click.UsageError(f"{for_terminal(span)}: give the span as START:END, e.g. 145:366") from None
+        if not 0 <= start <= end <= len(text):
+            raise click.UsageError(f"{start}:{end} is outside {doc_id}, whose text has {len(text):,} characters")
+    if as_json:
+        echo_json({"doc_id": doc_id, "source": record.source, "start": start, "end": end, "text": text[start:end]})
+    else:
+        echo(text[start:end])
+
+
 def _stale_note(stale: list[str], total: int) -> str:
     """Return the line that names documents embedded another way than questions are now read."""
     return (f"{len(stale)} of {total} documents were embedded another way than questions are now read, so they "

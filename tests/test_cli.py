@@ -98,3 +98,18 @@ def test_status_and_ask_name_documents_embedded_another_way_and_an_ingest_of_any
     assert (out["revectored"], out["new"], out["documents"]) == (1, 1, 3)
     assert "embedded another way" not in run("status", home=home).stdout
     assert "note:" not in run("ask", "What did DPNSEE say?", home=home).stderr
+
+
+def test_show_prints_what_each_citation_points_to(seeded):
+    answer = json.loads(run("ask", "Who chaired the G8 experts meeting in Moscow?", "--json", home=seeded.home).stdout)
+    assert answer["citations"]
+    for c in answer["citations"]:
+        shown = json.loads(run("show", c["doc_id"], f"{c['start']}:{c['end']}", "--json", home=seeded.home).stdout)
+        assert shown["text"] == c["text"] and (shown["start"], shown["end"]) == (c["start"], c["end"])
+        assert run("show", c["doc_id"], f"[{c['start']}:{c['end']}]", home=seeded.home).stdout.strip() == c["text"].strip()
+    whole = run("show", answer["citations"][0]["doc_id"], home=seeded.home).stdout
+    assert answer["citations"][0]["text"] in whole
+    assert "not indexed" in run("show", "nosuch", home=seeded.home, check_code=2).stderr
+    assert "START:END" in run("show", answer["citations"][0]["doc_id"], "a:b", home=seeded.home, check_code=2).stderr
+    assert "outside" in run("show", answer["citations"][0]["doc_id"], "0:99999999", home=seeded.home,
+                            check_code=2).stderr
