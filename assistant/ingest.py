@@ -76,13 +76,13 @@ def _real(path: str | Path) -> str:
     return os.path.realpath(path)
 
 
-def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str]) -> str:
-    """Return a stable id: the id the file is recorded under, else its stem, made unique by a short hash of
-    the path on a clash."""
+def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str], recorded_at: dict[str, str] | None = None) -> str:
+    """Return a stable id: the id the file is recorded under (recorded_at: real path → id), else its stem,
+    made unique by a short hash of the path on a clash."""
     real = _real(path)
-    for rec in records.values():
-        if rec.path and _real(rec.path) == real and rec.doc_id not in taken:
-            return rec.doc_id  # one file, one document, whatever stem another file has taken since
+    known = (recorded_at or {}).get(real)
+    if known is not None and known not in taken:
+        return known  # one file, one document, whatever stem another file has taken since
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.stem)[:80] or "document"
     rec = records.get(stem)
     clash = stem in taken or (rec is not None and _real(rec.location) != real and Path(rec.location).exists())
@@ -127,6 +127,7 @@ class Ingestor:
         seen_sources: set[str] = set()  # real paths: a folder named two ways is one set of documents
         by_hash = {r.content_hash: r for r in records.values() if r.state == "complete"}
         taken: set[str] = set()
+        recorded_at = {_real(r.path): r.doc_id for r in records.values() if r.path}  # once: realpath is a syscall
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         for n, cand in enumerate(candidates, 1):
             self.progress(f"reading {cand.path.name}", n - 1, len(candidates))
@@ -134,7 +135,7 @@ class Ingestor:
             if _real(source) in seen_sources:
                 continue  # the same file reached a second way in this run (seeds and $PWD/seeds)
             seen_sources.add(_real(source))
-            doc_id = _doc_id(cand.path, records, taken)
+            doc_id = _doc_id(cand.path, records, taken, recorded_at)
             taken.add(doc_id)
             try:
                 data_hash = self._hash(cand, max_bytes)
