@@ -492,7 +492,9 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1, ca
         entities=tuple(sorted(entities)),
         countries=countries_in(folded, capitals_of(text, language, cased), typed=cased is None),
         plan=_PLAN.search(folded) is not None,
-        dateline=title or (position == 0 and opens_with_date) or (position <= 1 and folded.startswith("date ")),
+        # A place and date alone are a dateline after a title line too (the title is sentence 0).
+        dateline=title or (position == 0 and opens_with_date) or (position <= 1 and folded.startswith("date "))
+        or (position <= 1 and opens_with_date and len(words) <= DATELINE_WORDS),
         announces=stripped.endswith(":"),
         words=len(words),
     )

@@ -4,6 +4,7 @@ encodings detected and hostile inputs (zip bombs, script-stuffed or deeply neste
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import re
 import unicodedata
@@ -89,13 +90,27 @@ def _read_html(path: Path) -> tuple[str, str | None]:
         meta = trafilatura.extract_metadata(raw)
     except (RecursionError, ValueError, TypeError):
         text, meta = None, None
-    if not text:
-        text = _html_fallback(raw)
+    text = _blocks(text) if text else _html_fallback(raw)
     title = getattr(meta, "title", None) if meta else None
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
         title = _html_fallback(m.group(1)).strip() if m else None
     return text, title or None
+
+
+_LIST_ITEM = re.compile(r"\s*[-*•]\s")
+
+
+def _blocks(text: str) -> str:
+    """Return the main-text extractor's output with its blocks (a line each: heading, paragraph, table row)
+    as paragraphs. Joined by single line breaks, as it gives them, a heading ran into the sentence after it
+    ("Financing The money comes from…"). The items of one list stay together, a paragraph as in a text file."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    out = lines[:1]
+    for before, line in itertools.pairwise(lines):
+        together = _LIST_ITEM.match(before) and _LIST_ITEM.match(line)
+        out.append(("\n" if together else "\n\n") + line)
+    return "".join(out)
 
 
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
@@ -117,7 +132,11 @@ def _html_fallback(raw: str) -> str:
         parts.append(" ")
         pos = end.end()
     raw = "".join(parts) + raw[pos:]
-    raw = re.sub(r"(?i)<\s*(br|/p|/div|/h\d|/li|/tr)\b[^<>]*>", "\n", raw)
+    # A block element is a paragraph, as the extractor's blocks are (_blocks); a line break and a list
+    # item only end a line.
+    raw = re.sub(r"(?i)<\s*/?\s*(p|div|h\d|tr|table|ul|ol|blockquote|section|article|header|footer)\b[^<>]*>",
+                 "\n\n", raw)
+    raw = re.sub(r"(?i)<\s*(br|li)\b[^<>]*>", "\n", raw)
     raw = re.sub(r"<[^<>]+>", " ", raw)
     return html.unescape(raw)
 

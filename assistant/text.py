@@ -270,11 +270,18 @@ _BOUNDARY = re.compile(r"([.!?…]+[\"'”“»)\]]*)(\s+)")
 _LOWER_START = re.compile(r"[a-zа-яђјљњћџ]")
 
 
+# A paragraph: lines up to a blank line (a single line break only wraps a line), except that a Markdown
+# heading is a paragraph of its own: it has no full stop, and run into the line after it ("# Report on
+# trams" + "Niš, 3 March 2025.") it made one sentence of a title and a dateline, quoted as a finding.
+_HEADING = r"[ \t]{0,3}#{1,6}[ \t][^\n]*"
+_PARAGRAPH = re.compile(rf"{_HEADING}|[^\n]+(?:\n(?!{_HEADING})(?!\s*\n)[^\n]+)*")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences of text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
-    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text[start:end]):
+    for para in _PARAGRAPH.finditer(text[start:end]):
         p_start, p_end = start + para.start(), start + para.end()
         seg_start = p_start
         for m in _BOUNDARY.finditer(text, p_start, p_end):

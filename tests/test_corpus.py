@@ -8,6 +8,8 @@ import pytest
 from conftest import SEEDS, make_docx, make_pdf
 
 from assistant.corpus import ReadError, clean, find_date, read_document
+from assistant.readers import _html_fallback
+from assistant.text import sentence_spans
 
 MB = 1024 * 1024
 CYRILLIC = "Републику Србију представљао је в. д. директора Канцеларије за борбу против дрога Милан Пекић."
@@ -91,6 +93,29 @@ def test_html_gives_main_text_not_markup_or_scripts(tmp_path):
     assert "Sarajevo on 25 May 2016" in doc.text and "awaits government approval" in doc.text
     assert "PWNED" not in doc.text and "<p>" not in doc.text and "color:red" not in doc.text
     assert doc.title == "Workshop report" and doc.date == "2016-05-25"
+
+
+def test_html_headings_and_lists_stay_apart_from_the_sentences_after_them(tmp_path):
+    # The main-text extractor gives a block a line; joined by single line breaks, a heading ran into the
+    # sentence after it ("Financing The money comes…") and a list into the paragraph after it. The same when
+    # the fallback reads the markup of a page too small for the extractor.
+    article = ("<html><body><article><h1>Report on trams</h1><p>Niš, 3 March 2025. The city ordered 12 trams "
+               "from Škoda for 40 million euros, the mayor said on Monday in a statement to the press.</p>"
+               "<h2>Financing</h2><p>The money comes from a loan by the EBRD and from the city budget, which "
+               "covers one third of the price.</p><ul><li>Three trams arrive in 2026</li><li>Nine trams arrive "
+               "in 2027</li></ul><p>The depot is to be rebuilt first, at a cost the city has not yet published, "
+               "the transport office said.</p></article></body></html>")
+    path = tmp_path / "article.html"
+    path.write_text(article, "utf-8")
+    text = read(path).text
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    for sentence in ("Report on trams", "Niš, 3 March 2025.", "Financing",
+                     "- Three trams arrive in 2026\n- Nine trams arrive in 2027"):
+        assert sentence in sentences, sentences
+
+    text = clean(_html_fallback("<div><h2>Financing</h2><p>A loan.</p><ul><li>One</li><li>Two</li></ul>"
+                                "<p>Paid<br>in full.</p></div>"))
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["Financing", "A loan.", "One\nTwo", "Paid\nin full."]
 
 
 def test_pdf_and_docx(tmp_path):

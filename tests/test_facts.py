@@ -149,6 +149,11 @@ def test_names_plans_datelines_and_lists():
     assert sentence_facts("date 2021-01-01 Today, the council met in Moscow.", "en", 0).dateline
     assert sentence_facts("Annual Report of the Office for Combating Drugs", "en", 0).dateline  # a title line
     assert sentence_facts("The priorities are:", "en", 3).announces
+    # A place and date alone, after a title line: still the report's dateline, not a finding.
+    assert sentence_facts("Lisbon, 2 July 2024.", "en", 1).dateline
+    assert sentence_facts("Ниш, 3. март 2025.", "sr", 1).dateline
+    assert not sentence_facts("Lisbon, 2 July 2024.", "en", 5).dateline  # a date deep in a report says when
+    assert not sentence_facts("On 2 July 2024 the agency opened its new seat in Lisbon.", "en", 1).dateline
 
 
 def test_facts_survive_their_json_round_trip():

@@ -77,6 +77,15 @@ def test_sentence_spans_are_offsets_into_the_text():
     assert all(s < e for s, e in spans) and spans == sorted(spans)
 
 
+def test_a_markdown_heading_is_a_sentence_of_its_own():
+    # A heading has no full stop: run into the line after it, it made one "sentence" of a title and a
+    # dateline. A "#" inside a line is no heading, and a single line break still only wraps a sentence.
+    text = "# Report on trams\nNiš, 3 March 2025. The city ordered\n12 trams.\n## Money\nThe loan is #1 in size."
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == ["# Report on trams", "Niš, 3 March 2025.", "The city ordered\n12 trams.", "## Money",
+                   "The loan is #1 in size."]
+
+
 def test_sentence_spans_of_a_slice_keep_document_offsets():
     text = "Intro sentence. First one here. Second one here. Tail."
     start, end = text.index("First"), text.index("Tail") - 1
