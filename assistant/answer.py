@@ -81,6 +81,9 @@ def choose(scored: list[Scored], confident: bool = True) -> list[Scored]:
     best announces it (ends with a colon: a list follows), and a near-tied second that says something else."""
     if not scored or not confident:
         return []
+    scored = _under_headings(scored)
+    if not scored:
+        return []
     best = scored[0]
     chosen = [best]
     if best.candidate.facts.announces:
@@ -230,6 +233,28 @@ def _as_passage(c: Candidate) -> Passage:
 # The most characters between a sentence and the next one of the same paragraph (a space, a line break,
 # or a space and a non-breaking space).
 ADJACENT_GAP = 2
+
+
+def _heading(c: Candidate) -> bool:
+    """Return whether a sentence is a Markdown heading line: it names what the text under it says and
+    states nothing itself."""
+    return c.text.lstrip().startswith("#")
+
+
+def _under_headings(scored: list[Scored]) -> list[Scored]:
+    """Return the scored sentences with each heading replaced by the sentence under it (with the heading's
+    score: the question matched the section's name), or left out when that sentence is no candidate."""
+    out: list[Scored] = []
+    for s in scored:
+        if _heading(s.candidate):
+            under = next((f for f in scored if _continues(f.candidate, s.candidate) and not _heading(f.candidate)),
+                         None)
+            if under is None:
+                continue
+            s = Scored(under.candidate, s.score)
+        if not any(o.candidate is s.candidate for o in out):
+            out.append(s)
+    return out
 
 
 def _continues(b: Candidate, a: Candidate) -> bool:
