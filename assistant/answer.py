@@ -15,7 +15,7 @@ from .grounding import lexical_support, support
 from .messages import no_answer, original_label
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
-from .text import content_words
+from .text import content_words, is_heading
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # A second sentence is quoted beside the best only when it is nearly as likely (a near tie, common across
@@ -235,19 +235,14 @@ def _as_passage(c: Candidate) -> Passage:
 ADJACENT_GAP = 2
 
 
-def _heading(c: Candidate) -> bool:
-    """Return whether a sentence is a Markdown heading line: it names what the text under it says and
-    states nothing itself."""
-    return c.text.lstrip().startswith("#")
-
-
 def _under_headings(scored: list[Scored]) -> list[Scored]:
-    """Return the scored sentences with each heading replaced by the sentence under it (with the heading's
-    score: the question matched the section's name), or left out when that sentence is no candidate."""
+    """Return the scored sentences with each Markdown heading (which names what the text under it says and
+    states nothing itself) replaced by the sentence under it, with the heading's score (the question matched
+    the section's name), or left out when that sentence is no candidate."""
     out: list[Scored] = []
     for s in scored:
-        if _heading(s.candidate):
-            under = next((f for f in scored if _continues(f.candidate, s.candidate) and not _heading(f.candidate)),
+        if is_heading(s.candidate.text):
+            under = next((f for f in scored if _continues(f.candidate, s.candidate) and not is_heading(f.candidate.text)),
                          None)
             if under is None:
                 continue

@@ -275,6 +275,12 @@ _LOWER_START = re.compile(r"[a-zа-яђјљњћџ]")
 # trams" + "Niš, 3 March 2025.") it made one sentence of a title and a dateline, quoted as a finding.
 _HEADING = r"[ \t]{0,3}#{1,6}[ \t][^\n]*"
 _PARAGRAPH = re.compile(rf"{_HEADING}|[^\n]+(?:\n(?!{_HEADING})(?!\s*\n)[^\n]+)*")
+_HEADING_LINE = re.compile(rf"{_HEADING}$")
+
+
+def is_heading(sentence: str) -> bool:
+    """Return whether a sentence is a Markdown heading line ("## Measures"; not a "#hashtag" opening)."""
+    return _HEADING_LINE.match(sentence.strip("\n")) is not None
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ from assistant.text import (
     detect_script,
     embedding_form,
     fold,
+    is_heading,
     keyword_tokens,
     language_evidence,
     letters,
@@ -84,6 +85,8 @@ def test_a_markdown_heading_is_a_sentence_of_its_own():
     got = [text[s:e] for s, e in sentence_spans(text)]
     assert got == ["# Report on trams", "Niš, 3 March 2025.", "The city ordered\n12 trams.", "## Money",
                    "The loan is #1 in size."]
+    assert [is_heading(g) for g in got] == [True, False, False, True, False]
+    assert not is_heading("#drugs campaign reached 2 million people.") and not is_heading("####### seven")
 
 
 def test_sentence_spans_of_a_slice_keep_document_offsets():
