@@ -87,11 +87,14 @@ def _read_html(path: Path) -> tuple[str, str | None]:
 
     try:
         text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
-        meta = trafilatura.extract_metadata(raw)
+        # The same extraction as a tree says which blocks are headings, and the page's metadata.
+        found = trafilatura.bare_extraction(raw, include_comments=False, include_tables=True, favor_recall=True,
+                                            with_metadata=True)
     except (RecursionError, ValueError, TypeError):
-        text, meta = None, None
-    text = _blocks(text) if text else _html_fallback(raw)
-    title = getattr(meta, "title", None) if meta else None
+        text, found = None, None
+    body = getattr(found, "body", None)
+    text = _blocks(text, _headings(body) if body is not None else {}) if text else _html_fallback(raw)
+    title = getattr(found, "title", None)
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
         title = _html_fallback(m.group(1)).strip() if m else None
@@ -101,11 +104,31 @@ def _read_html(path: Path) -> tuple[str, str | None]:
 _LIST_ITEM = re.compile(r"\s*[-*•]\s")
 
 
-def _blocks(text: str) -> str:
+def _headings(body) -> dict[str, int]:
+    """Return the text of each heading of the extractor's tree with its level (h1 → 1; 2 when unknown)."""
+    out = {}
+    for head in body.iter("head"):
+        text = " ".join("".join(head.itertext()).split())
+        level = re.fullmatch(r"h([1-6])", head.get("rend") or "")
+        if text:
+            out.setdefault(text, int(level.group(1)) if level else 2)
+    return out
+
+
+def _heading_line(text: str, level: int) -> str:
+    """Return a heading as the Markdown line it is indexed as ("## Financing"): a page's headings are then
+    sentences of their own that are never quoted alone (text.is_heading), as a Markdown file's are."""
+    return f"{'#' * level} {' '.join(text.split())}"
+
+
+def _blocks(text: str, headings: dict[str, int]) -> str:
     """Return the main-text extractor's output with its blocks (a line each: heading, paragraph, table row)
-    as paragraphs. Joined by single line breaks, as it gives them, a heading ran into the sentence after it
-    ("Financing The money comes from…"). The items of one list stay together, a paragraph as in a text file."""
+    as paragraphs, the headings among them (their texts and levels) marked as Markdown headings. Joined by
+    single line breaks, as it gives them, a heading ran into the sentence after it ("Financing The money
+    comes from…"). The items of one list stay together, a paragraph as in a text file."""
     lines = [line for line in text.split("\n") if line.strip()]
+    lines = [_heading_line(line, headings[key]) if (key := " ".join(line.split())) in headings else line
+             for line in lines]
     out = lines[:1]
     for before, line in itertools.pairwise(lines):
         together = _LIST_ITEM.match(before) and _LIST_ITEM.match(line)
@@ -115,6 +138,7 @@ def _blocks(text: str) -> str:
 
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
 # browser): searching on for its end from every later opening is quadratic, minutes on a hostile 1 MB page.
+_HEADING_ELEMENT = re.compile(r"(?i)<h([1-6])\b[^<>]*>((?:[^<]|<(?!/?h[1-6]\b)){0,2000})</h\1\s*>")
 _HIDDEN_OPEN = re.compile(r"(?i)<!--|<(script|style|noscript|template)\b[^<>]*>")
 
 
@@ -132,6 +156,11 @@ def _html_fallback(raw: str) -> str:
         parts.append(" ")
         pos = end.end()
     raw = "".join(parts) + raw[pos:]
+    # A heading is a Markdown heading line (_heading_line); its inner tags are dropped first. The scan for its
+    # end is bounded, so unclosed headings cost a bounded search each.
+    raw = _HEADING_ELEMENT.sub(
+        lambda m: f"\n\n{_heading_line(html.unescape(re.sub(r'<[^<>]*>', ' ', m.group(2))), int(m.group(1)))}\n\n"
+        if m.group(2).strip() else "\n\n", raw)
     # A block element is a paragraph, as the extractor's blocks are (_blocks); a line break and a list
     # item only end a line.
     raw = re.sub(r"(?i)<\s*/?\s*(p|div|h\d|tr|table|ul|ol|blockquote|section|article|header|footer)\b[^<>]*>",
@@ -205,12 +234,20 @@ def _read_docx(path: Path) -> tuple[str, str | None]:
         d = docx.Document(str(path))
     except Exception as e:  # python-docx raises many kinds on malformed parts
         raise ReadError(f"{path.name} is a damaged Word document ({type(e).__name__})") from None
-    parts = [p.text for p in d.paragraphs]
+    parts = [_docx_paragraph(p) for p in d.paragraphs]
     for table in d.tables:
         for row in table.rows:
             parts.append(" | ".join(cell.text for cell in row.cells))
     title = d.core_properties.title or None
     return "\n\n".join(p for p in parts if p.strip()), title
+
+
+def _docx_paragraph(paragraph) -> str:
+    """Return a Word paragraph's text, a Title or Heading N paragraph as a Markdown heading line."""
+    style = getattr(paragraph.style, "name", "") or ""
+    level = 1 if style == "Title" else int(m.group(1)) if (m := re.fullmatch(r"Heading ([1-6])", style)) else 0
+    text = paragraph.text
+    return _heading_line(text, level) if level and text.strip() else text
 
 
 READERS = {

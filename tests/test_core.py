@@ -383,20 +383,49 @@ def test_warm_up_loads_what_a_first_follow_up_would():
     assert langmodel.character_model() is not None  # the model itself loads here (a temp dir is writable)
 
 
-def test_a_heading_is_never_the_whole_answer(settings, tmp_path):
+_FLOOD_SUMMARY = ("The city council approved an emergency budget of 4.2 million euros after the Sava rose to 7.3 "
+                  "metres.", "Mayor Ana Petrović said that 1,200 residents had been evacuated.")
+_FLOOD_MEASURES = ("sandbag barriers along 14 kilometres of the bank", "two temporary shelters in Novi Beograd",
+                   "free bus transport for evacuees")
+
+
+def _flood_report(path: Path) -> Path:
+    """Write the same short report with a title, a Summary and a Measures section in path's format."""
+    if path.suffix == ".md":
+        items = "".join(f"- {m}\n" for m in _FLOOD_MEASURES)
+        path.write_text(f"# River Sava flood response\n\n## Summary\n\n{_FLOOD_SUMMARY[0]}\n\n{_FLOOD_SUMMARY[1]}"
+                        f"\n\n## Measures\n\n{items}", "utf-8")
+    elif path.suffix == ".html":
+        items = "".join(f"<li>{m}</li>" for m in _FLOOD_MEASURES)
+        path.write_text(f"<html><body><article><h1>River Sava flood response</h1><h2>Summary</h2>"
+                        f"<p>{_FLOOD_SUMMARY[0]}</p><p>{_FLOOD_SUMMARY[1]}</p><h2>Measures</h2><ul>{items}</ul>"
+                        "</article></body></html>", "utf-8")
+    else:
+        import docx
+
+        d = docx.Document()
+        d.add_heading("River Sava flood response", 0)
+        d.add_heading("Summary", 2)
+        for p in _FLOOD_SUMMARY:
+            d.add_paragraph(p)
+        d.add_heading("Measures", 2)
+        for m in _FLOOD_MEASURES:
+            d.add_paragraph(m, style="List Bullet")
+        d.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html", ".docx"])
+def test_a_heading_is_never_the_whole_answer(settings, tmp_path, suffix):
     # A question that names a section ("list the measures") resembles its heading most; the heading states
-    # nothing, so the text under it is the answer.
+    # nothing, so the text under it is the answer — whether the heading was written in Markdown, HTML or Word.
     from assistant.ingest import ingest
 
     folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "flood.md").write_text(
-        "# River Sava flood response\n\n## Summary\n\nThe city council approved an emergency budget of 4.2 million "
-        "euros after the Sava rose to 7.3 metres.\n\nMayor Ana Petrović said that 1,200 residents had been "
-        "evacuated.\n\n## Measures\n\n- sandbag barriers along 14 kilometres of the bank\n- two temporary "
-        "shelters in Novi Beograd\n- free bus transport for evacuees\n", "utf-8")
+    _flood_report(folder / f"flood{suffix}")
     ingest(settings, [folder])
     answer = Assistant(settings).ask("list the measures")
     assert answer.found and answer.citations
-    assert not any(is_heading(c.text) for c in answer.citations), answer.answer
+    assert not any(is_heading(c.text) or c.text.strip() == "Measures" for c in answer.citations), answer.answer
     assert any("sandbag barriers" in c.text for c in answer.citations), answer.answer

@@ -9,7 +9,7 @@ from conftest import SEEDS, make_docx, make_pdf
 
 from assistant.corpus import ReadError, clean, find_date, read_document
 from assistant.readers import _html_fallback
-from assistant.text import sentence_spans
+from assistant.text import is_heading, sentence_spans
 
 MB = 1024 * 1024
 CYRILLIC = "Републику Србију представљао је в. д. директора Канцеларије за борбу против дрога Милан Пекић."
@@ -109,13 +109,30 @@ def test_html_headings_and_lists_stay_apart_from_the_sentences_after_them(tmp_pa
     path.write_text(article, "utf-8")
     text = read(path).text
     sentences = [text[s:e] for s, e in sentence_spans(text)]
-    for sentence in ("Report on trams", "Niš, 3 March 2025.", "Financing",
+    # Headings are marked as Markdown headings (by level), so that they are never quoted alone (is_heading).
+    for sentence in ("# Report on trams", "Niš, 3 March 2025.", "## Financing",
                      "- Three trams arrive in 2026\n- Nine trams arrive in 2027"):
         assert sentence in sentences, sentences
+    assert [s for s in sentences if is_heading(s)] == ["# Report on trams", "## Financing"]
 
-    text = clean(_html_fallback("<div><h2>Financing</h2><p>A loan.</p><ul><li>One</li><li>Two</li></ul>"
-                                "<p>Paid<br>in full.</p></div>"))
-    assert [text[s:e] for s, e in sentence_spans(text)] == ["Financing", "A loan.", "One\nTwo", "Paid\nin full."]
+    text = clean(_html_fallback("<div><h2 class='x'>\n  Financing <b>plan</b>\n</h2><p>A loan.</p><ul><li>One</li>"
+                                "<li>Two</li></ul><h3> </h3><p>Paid<br>in full.</p><h1>Left open"))
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["## Financing plan", "A loan.", "One\nTwo",
+                                                           "Paid\nin full.", "Left open"]
+
+
+def test_word_headings_are_marked_as_markdown_headings(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Flood report", 0)
+    d.add_heading("Measures", 2)
+    d.add_paragraph("Roads along the river were closed.")
+    d.add_heading("", 1)  # an empty heading paragraph stays empty
+    d.save(str(tmp_path / "r.docx"))
+    text = read(tmp_path / "r.docx").text
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["# Flood report", "## Measures",
+                                                           "Roads along the river were closed."]
 
 
 def test_pdf_and_docx(tmp_path):
