@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .inputs import plain_name
-from .readers import MB, READERS, SUPPORTED, ReadError
+from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
 
@@ -183,9 +183,11 @@ def _shorten(title: str) -> str:
     return title if len(title) <= 160 else title[:159] + "…"  # every chunk's metadata carries it
 
 
-def content_hash(data: bytes) -> str:
-    """Return the hash that identifies a file's content (and the reading pipeline's version)."""
-    return hashlib.sha256(PIPELINE_VERSION.encode() + b"\0" + data).hexdigest()
+def content_hash(data: bytes, suffix: str = "") -> str:
+    """Return the hash that identifies a file's content and the version of the pipeline that reads it: the
+    reading pipeline's, and that of the reader of its format (suffix) when that reader has one."""
+    version = PIPELINE_VERSION + (f"+{v}" if (v := READER_VERSIONS.get(suffix.lower())) else "")
+    return hashlib.sha256(version.encode() + b"\0" + data).hexdigest()
 
 
 def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
@@ -224,6 +226,6 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
         language=detect_language(text),
         script=detect_script(text),
         date=find_date(text),
-        content_hash=content_hash(data),
+        content_hash=content_hash(data, suffix),
         path=os.path.abspath(path),
     )

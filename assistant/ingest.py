@@ -233,7 +233,7 @@ class Ingestor:
         path = cand.path
         try:
             if path.is_file() and path.stat().st_size <= max_bytes:
-                return content_hash(path.read_bytes())
+                return content_hash(path.read_bytes(), path.suffix)
         except OSError:
             pass
         return ""  # unreadable or too large: read_document names the reason

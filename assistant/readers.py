@@ -13,6 +13,10 @@ import zipfile
 from pathlib import Path
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+# Bump a format's version when its reader gives other text for the same file: the next ingest reads the
+# files of that format again (and only those; corpus.PIPELINE_VERSION re-reads every file). 2: headings
+# marked as Markdown heading lines.
+READER_VERSIONS = {".html": "2", ".htm": "2", ".docx": "2"}
 
 
 class ReadError(Exception):

@@ -267,3 +267,21 @@ def test_a_record_made_before_paths_were_kept_gets_its_path_from_the_next_ingest
     assert store.records()["ski"].path == "" and store.records()["ski"].location.endswith("ski.md")
     assert ingest(settings, [tmp_path / "r"]).unchanged == 1
     assert Store(settings).records()["ski"].path == str(tmp_path / "r" / "ski.md")
+
+
+def test_a_format_whose_reader_changed_is_read_again_and_only_that_format(settings, tmp_path, monkeypatch):
+    # An HTML page indexed by a reader that did not mark its headings keeps that text until it is read again:
+    # a reader's new version re-reads the files of its format, and no other file is embedded again.
+    from assistant import readers
+
+    folder = tmp_path / "r"
+    _report(folder, "ski.md", SKI)
+    (folder / "page.html").write_text("<html><body><article><h1>Ski season</h1><p>The resort opened on 1 December "
+                                      "with four lifts and thirty kilometres of runs.</p><h2>Prices</h2><p>A day "
+                                      "pass costs 3,500 dinars this winter.</p></article></body></html>", "utf-8")
+    assert ingest(settings, [folder]).new == 2
+    assert ingest(settings, [folder]).unchanged == 2
+    monkeypatch.setitem(readers.READER_VERSIONS, ".html", readers.READER_VERSIONS[".html"] + "-next")
+    report = ingest(settings, [folder])
+    assert (report.changed, report.unchanged, report.new, report.documents) == (1, 1, 0, 2)
+    assert ingest(settings, [folder]).unchanged == 2
