@@ -15,12 +15,14 @@ from .grounding import lexical_support, support
 from .messages import no_answer, original_label
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
-from .text import content_words, is_heading
+from .text import content_words, is_heading, is_list_item
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # A second sentence is quoted beside the best only when it is nearly as likely (a near tie, common across
 # languages) and says something else: short answers put the fact first.
 MAX_SENTENCES = 2
+# A quote that is a list, or announces one, goes on through the list's items, at most this many sentences.
+LIST_ITEMS = 8
 SECOND_WITHIN = 0.1
 MIN_SUPPORT = 0.5
 # A quoted sentence longer than this many words is cut to the clause that holds what was asked, a verbatim
@@ -85,11 +87,7 @@ def choose(scored: list[Scored], confident: bool = True) -> list[Scored]:
     if not scored:
         return []
     best = scored[0]
-    chosen = [best]
-    if best.candidate.facts.announces:
-        follower = next((s for s in scored if _continues(s.candidate, best.candidate)), None)
-        if follower is not None:
-            chosen.append(follower)
+    chosen = [best] + _list_after(best.candidate, scored)
     for s in scored[1:]:
         if len(chosen) >= MAX_SENTENCES or s.score < max(0.5, best.score - SECOND_WITHIN):
             break
@@ -252,6 +250,25 @@ def _under_headings(scored: list[Scored]) -> list[Scored]:
     return out
 
 
+def _list_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
+    """Return the sentences that carry on what c begins: the one after a sentence that announces it (ends
+    with a colon), and the next items of a list while the quote is in one (at most LIST_ITEMS), so that
+    "list the measures" is answered with the list, not its first item."""
+    out: list[Scored] = []
+    last = c
+    while len(out) < LIST_ITEMS:
+        follower = next((s for s in scored if _continues(s.candidate, last)), None)
+        if follower is None or is_heading(follower.candidate.text):
+            break
+        announced = last is c and c.facts.announces
+        listed = is_list_item(last.text) and is_list_item(follower.candidate.text)
+        if not (announced or listed):
+            break
+        out.append(follower)
+        last = follower.candidate
+    return out
+
+
 def _continues(b: Candidate, a: Candidate) -> bool:
     """Return whether b is the sentence right after a in the same report."""
     return b.doc_id == a.doc_id and 0 <= b.start - a.end <= ADJACENT_GAP
@@ -284,6 +301,18 @@ def in_question_language(s: Scored, language: str, twin_meta: dict[str, dict]) -
     return replace(s, candidate=swapped)
 
 
+def on_new_line(quote: str) -> bool:
+    """Return whether a quoted sentence of an answer starts a line of its own: a list's item (after the
+    "(Serbian original) " label a quote in another language has)."""
+    text = quote.split(") ", 1)[1] if quote.startswith("(") and ") " in quote else quote
+    return is_list_item(text)
+
+
+def joined(texts: list[str], line_break: str = "\n") -> str:
+    """Return the quoted sentences as one answer, a list's items each on a line of its own."""
+    return "".join(((line_break if on_new_line(t) else " ") if i else "") + t for i, t in enumerate(texts))
+
+
 def compose(question: str, language: str, chosen: list[Scored], answerer: str = "extractive",
             standalone: str = "") -> Answer:
     """Return the answer that quotes the chosen sentences, each with its [n], or an abstention."""
@@ -308,7 +337,7 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         return compose(question, language, [], answerer, standalone)
     return Answer(
         question=question,
-        answer=" ".join(s.text for s in sentences),
+        answer=joined([s.text for s in sentences]),
         found=True,
         citations=tuple(citations),
         sentences=tuple(sentences),

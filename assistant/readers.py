@@ -12,11 +12,13 @@ import warnings
 import zipfile
 from pathlib import Path
 
+from .text import LIST_ITEM
+
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # Bump a format's version when its reader gives other text for the same file: the next ingest reads the
 # files of that format again (and only those; corpus.PIPELINE_VERSION re-reads every file). 2: headings
-# marked as Markdown heading lines.
-READER_VERSIONS = {".html": "2", ".htm": "2", ".docx": "2"}
+# marked as Markdown heading lines; docx 3: list paragraphs marked as Markdown items.
+READER_VERSIONS = {".html": "2", ".htm": "2", ".docx": "3"}
 
 
 class ReadError(Exception):
@@ -105,9 +107,6 @@ def _read_html(path: Path) -> tuple[str, str | None]:
     return text, title or None
 
 
-_LIST_ITEM = re.compile(r"\s*[-*•]\s")
-
-
 def _headings(body) -> dict[str, int]:
     """Return the text of each heading of the extractor's tree with its level (h1 → 1; 2 when unknown)."""
     out = {}
@@ -125,19 +124,24 @@ def _heading_line(text: str, level: int) -> str:
     return f"{'#' * level} {' '.join(text.split())}"
 
 
+def _paragraphs(lines: list[str]) -> str:
+    """Return blocks as paragraphs (a blank line between them), the items of one list together (one line
+    break), as in a text file."""
+    out = lines[:1]
+    for before, line in itertools.pairwise(lines):
+        together = LIST_ITEM.match(before) and LIST_ITEM.match(line)
+        out.append(("\n" if together else "\n\n") + line)
+    return "".join(out)
+
+
 def _blocks(text: str, headings: dict[str, int]) -> str:
     """Return the main-text extractor's output with its blocks (a line each: heading, paragraph, table row)
     as paragraphs, the headings among them (their texts and levels) marked as Markdown headings. Joined by
     single line breaks, as it gives them, a heading ran into the sentence after it ("Financing The money
     comes from…"). The items of one list stay together, a paragraph as in a text file."""
     lines = [line for line in text.split("\n") if line.strip()]
-    lines = [_heading_line(line, headings[key]) if (key := " ".join(line.split())) in headings else line
-             for line in lines]
-    out = lines[:1]
-    for before, line in itertools.pairwise(lines):
-        together = _LIST_ITEM.match(before) and _LIST_ITEM.match(line)
-        out.append(("\n" if together else "\n\n") + line)
-    return "".join(out)
+    return _paragraphs([_heading_line(line, headings[key]) if (key := " ".join(line.split())) in headings else line
+                        for line in lines])
 
 
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
@@ -243,15 +247,22 @@ def _read_docx(path: Path) -> tuple[str, str | None]:
         for row in table.rows:
             parts.append(" | ".join(cell.text for cell in row.cells))
     title = d.core_properties.title or None
-    return "\n\n".join(p for p in parts if p.strip()), title
+    return _paragraphs([p for p in parts if p.strip()]), title
 
 
 def _docx_paragraph(paragraph) -> str:
-    """Return a Word paragraph's text, a Title or Heading N paragraph as a Markdown heading line."""
+    """Return a Word paragraph's text, a Title or Heading N paragraph as a Markdown heading line and a List
+    paragraph as a Markdown list item."""
     style = getattr(paragraph.style, "name", "") or ""
     level = 1 if style == "Title" else int(m.group(1)) if (m := re.fullmatch(r"Heading ([1-6])", style)) else 0
     text = paragraph.text
-    return _heading_line(text, level) if level and text.strip() else text
+    if not text.strip():
+        return text
+    if level:
+        return _heading_line(text, level)
+    # Word draws a list's bullets and numbers itself: the paragraph's text has none, so it is marked as a
+    # Markdown item, which keeps the list together and lets an answer quote it (text.is_list_item).
+    return f"- {text}" if style.startswith("List") else text
 
 
 READERS = {

@@ -278,6 +278,16 @@ _PARAGRAPH = re.compile(rf"{_HEADING}|[^\n]+(?:\n(?!{_HEADING})(?!\s*\n)[^\n]+)*
 _HEADING_LINE = re.compile(rf"{_HEADING}$")
 
 
+# A list item's opening: a bullet ("- ", "* ", "• "). Not a number: "20. октобра" opens a Serbian sentence
+# with a date as often as "2. " opens a numbered item.
+LIST_ITEM = re.compile(r"[ \t]*[-*•][ \t]")
+
+
+def is_list_item(sentence: str) -> bool:
+    """Return whether a sentence opens with a list item's bullet or number."""
+    return LIST_ITEM.match(sentence.lstrip("\n")) is not None
+
+
 def is_heading(sentence: str) -> bool:
     """Return whether a sentence is a Markdown heading line ("## Measures"; not a "#hashtag" opening)."""
     return _HEADING_LINE.match(sentence.strip("\n")) is not None

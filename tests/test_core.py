@@ -385,8 +385,8 @@ def test_warm_up_loads_what_a_first_follow_up_would():
 
 _FLOOD_SUMMARY = ("The city council approved an emergency budget of 4.2 million euros after the Sava rose to 7.3 "
                   "metres.", "Mayor Ana Petrović said that 1,200 residents had been evacuated.")
-_FLOOD_MEASURES = ("sandbag barriers along 14 kilometres of the bank", "two temporary shelters in Novi Beograd",
-                   "free bus transport for evacuees")
+_FLOOD_MEASURES = ("Sandbag barriers were built along 14 kilometres of the bank.",
+                   "Two temporary shelters were opened in Novi Beograd.", "Buses carried evacuees free of charge.")
 
 
 def _flood_report(path: Path) -> Path:
@@ -419,6 +419,7 @@ def _flood_report(path: Path) -> Path:
 def test_a_heading_is_never_the_whole_answer(settings, tmp_path, suffix):
     # A question that names a section ("list the measures") resembles its heading most; the heading states
     # nothing, so the text under it is the answer — whether the heading was written in Markdown, HTML or Word.
+    # The text under it is a list of whole sentences: the answer quotes the list, each item on its own line.
     from assistant.ingest import ingest
 
     folder = tmp_path / "docs"
@@ -428,4 +429,6 @@ def test_a_heading_is_never_the_whole_answer(settings, tmp_path, suffix):
     answer = Assistant(settings).ask("list the measures")
     assert answer.found and answer.citations
     assert not any(is_heading(c.text) or c.text.strip() == "Measures" for c in answer.citations), answer.answer
-    assert any("sandbag barriers" in c.text for c in answer.citations), answer.answer
+    assert [m for m in _FLOOD_MEASURES if any(m in c.text for c in answer.citations)] == list(_FLOOD_MEASURES), \
+        answer.answer
+    assert answer.answer.count("\n") == len(_FLOOD_MEASURES) - 1, answer.answer

@@ -121,7 +121,7 @@ def test_html_headings_and_lists_stay_apart_from_the_sentences_after_them(tmp_pa
                                                            "Paid\nin full.", "Left open"]
 
 
-def test_word_headings_are_marked_as_markdown_headings(tmp_path):
+def test_word_headings_and_lists_are_marked_as_in_markdown(tmp_path):
     import docx
 
     d = docx.Document()
@@ -129,10 +129,14 @@ def test_word_headings_are_marked_as_markdown_headings(tmp_path):
     d.add_heading("Measures", 2)
     d.add_paragraph("Roads along the river were closed.")
     d.add_heading("", 1)  # an empty heading paragraph stays empty
+    d.add_paragraph("Shelters opened.", style="List Bullet")  # Word draws the bullet: the text has none
+    d.add_paragraph("Buses ran free.", style="List Bullet")
     d.save(str(tmp_path / "r.docx"))
     text = read(tmp_path / "r.docx").text
     assert [text[s:e] for s, e in sentence_spans(text)] == ["# Flood report", "## Measures",
-                                                           "Roads along the river were closed."]
+                                                           "Roads along the river were closed.",
+                                                           "- Shelters opened.", "- Buses ran free."]
+    assert "- Shelters opened.\n- Buses ran free." in text  # one list: its items together
 
 
 def test_pdf_and_docx(tmp_path):

@@ -34,6 +34,21 @@ def test_only_the_answerers_markers_become_links():
     assert "annex &#91;2&#93;" in out
 
 
+def test_a_quoted_list_shows_each_item_on_its_own_line():
+    # A list's items quoted one after another are a list to read, not a paragraph: each on its own line in
+    # the answer text (a line break) and in the chat (<br>), after the label of a quote in another language too.
+    from assistant.answer import joined
+
+    texts = ["Roads were closed.", "- Bridges were shut.", "- Шкоде су затворене.", "Costs rose."]
+    quotes = [f"{texts[0]} [1]", f"{texts[1]} [2]", f"(Serbian original) {texts[2]} [3]", f"{texts[3]} [4]"]
+    assert joined(quotes) == "\n".join(quotes[:3]) + " " + quotes[3]
+    cites = tuple(Citation(n, "a", "/x/a.txt", "T", "en", t, 0, len(t), 1.0) for n, t in enumerate(texts, 1))
+    answer = Answer("q", joined(quotes), True, cites, tuple(AnswerSentence(q, (n,), 1.0)
+                                                             for n, q in enumerate(quotes, 1)))
+    out = render_answer(answer, 0)
+    assert re.findall(r"<br>|cite-0-(\d)", out) == ["1", "", "2", "", "3", "4"]
+
+
 def test_sources_show_each_snippet_title_and_a_rank_explained_on_hover():
     out = render_sources(_answer(), 0)
     assert out.count('class="snippet"') == 2
