@@ -6,7 +6,7 @@ import copy
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,15 @@ from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
 from .store import DocRecord, Store, forget_client
-from .text import cognate_keys, content_words, detect_language, embedding_form, ordinary_case
+from .text import (
+    body_positions,
+    cognate_keys,
+    content_words,
+    detect_language,
+    embedding_form,
+    is_heading,
+    ordinary_case,
+)
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
 
@@ -66,6 +74,7 @@ class _DocSentences:
     report_words: frozenset[str] = frozenset()
     report_countries: frozenset[str] = frozenset()
     report_lead: frozenset[str] = frozenset()
+    positions: list[int] = field(default_factory=list)  # text.body_positions of the sentences
 
 
 class Assistant:
@@ -404,12 +413,17 @@ class Assistant:
             metas = [got["metadatas"][i] for i in order]
             text = self.document_text(doc_id) or ""
             vectors = np.asarray(got["embeddings"], dtype=np.float32)[order]
-            words = [frozenset(content_words(text[m["start"]:m["end"]], language)) for m in metas]
+            sentences = [text[m["start"]:m["end"]] for m in metas]
+            words = [frozenset(content_words(t, language)) for t in sentences]
+            positions = body_positions(sentences)
+            # A report's lead: its first two sentences, as a text file would have them (body_positions).
+            lead = [w for i, (w, p) in enumerate(zip(words, positions, strict=True))
+                    if p < 2 and (i == 0 or not is_heading(sentences[i]))]
             facts = [read_facts(m.get("facts")) for m in metas]
             if None in facts:  # made by another build: made again, names read as the report writes them
                 cased = writes_capitals(text)
-                facts = [f if f is not None else sentence_facts(text[m["start"]:m["end"]], language, i, cased)
-                         for i, (f, m) in enumerate(zip(facts, metas, strict=True))]
+                facts = [f if f is not None else sentence_facts(text[m["start"]:m["end"]], language, p, cased)
+                         for p, f, m in zip(positions, facts, metas, strict=True)]
             centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
             centre = centre / (np.linalg.norm(centre) or 1.0)
             # A report of one or two sentences has no centre to be generic about: its sentences get the
@@ -428,7 +442,8 @@ class Assistant:
                 centrality=centrality,
                 report_words=frozenset().union(*words) if words else frozenset(),
                 report_countries=frozenset(c for f in facts for c in f.countries),
-                report_lead=frozenset().union(*words[:2]) if words else frozenset(),
+                report_lead=frozenset().union(*lead),
+                positions=positions,
             )
             self._sentences[doc_id] = cached
         return cached
@@ -462,7 +477,7 @@ class Assistant:
                     vector=sents.vectors[i], chunk_rank=rank, chunk_score=hit.score / best, words=sents.words[i],
                     cognates=sents.cognates[i], facts=sents.facts[i], report_words=sents.report_words,
                     report_countries=sents.report_countries, report_lead=sents.report_lead,
-                    centrality=float(sents.centrality[i]), position=int(i)))
+                    centrality=float(sents.centrality[i]), position=sents.positions[i]))
         return out
 
 

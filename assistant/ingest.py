@@ -20,7 +20,7 @@ from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
-from .text import embedding_form, keyword_tokens
+from .text import body_positions, embedding_form, keyword_tokens
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
@@ -284,12 +284,14 @@ class Ingestor:
         )
         prefix = chunks[0].chunk_id.rsplit(":", 1)[0]
         cased = writes_capitals(doc.text)
+        positions = body_positions([s.text for s in sents])
         self.store.sentences.add(
             [sentence_id(prefix, i) for i in range(len(sents))],
             sent_vecs,
             [s.text for s in sents],
             [{"doc_id": doc.doc_id, "language": doc.language, "index": i, "start": s.start, "end": s.end, "twin": "",
-              "facts": sentence_facts(s.text, doc.language, i, cased).to_json()} for i, s in enumerate(sents)],
+              "facts": sentence_facts(s.text, doc.language, positions[i], cased).to_json()}
+             for i, s in enumerate(sents)],
         )
         self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout)
         return len(chunks), len({s.text for s in sents}), len(texts)  # texts are deduplicated

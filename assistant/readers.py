@@ -15,10 +15,12 @@ from pathlib import Path
 from .text import LIST_ITEM
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
-# Bump a format's version when its reader gives other text for the same file: the next ingest reads the
-# files of that format again (and only those; corpus.PIPELINE_VERSION re-reads every file). 2: headings
-# marked as Markdown heading lines; docx 3: list paragraphs marked as Markdown items.
-READER_VERSIONS = {".html": "2", ".htm": "2", ".docx": "3"}
+# Bump a format's version when what is read from its files changes (their text, or what ingest makes of
+# their headings): the next ingest reads the files of that format again, and only those
+# (corpus.PIPELINE_VERSION re-reads every file). html 2: headings marked as Markdown heading lines; docx 3:
+# its List paragraphs as Markdown items; +1 for md, html and docx: sentences are placed as in a text file
+# (text.body_positions), which the stored dateline facts depend on.
+READER_VERSIONS = {".md": "2", ".markdown": "2", ".html": "3", ".htm": "3", ".docx": "4"}
 
 
 class ReadError(Exception):

@@ -293,6 +293,19 @@ def is_heading(sentence: str) -> bool:
     return _HEADING_LINE.match(sentence.strip("\n")) is not None
 
 
+def body_positions(sentences: list[str]) -> list[int]:
+    """Return each sentence's position in its report as a plain text file would have it: a heading after the
+    first sentence (a section's name) takes the place of the sentence after it rather than one of its own, so
+    that "# Title", "## Summary", "Belgrade, 12 May — …" has the same lead (title and first sentence) and the
+    same dateline as the title line and first paragraph of a .txt report."""
+    out, position = [], 0
+    for i, sentence in enumerate(sentences):
+        out.append(position)
+        if i == 0 or not is_heading(sentence):
+            position += 1
+    return out
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences of text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end

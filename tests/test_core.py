@@ -415,6 +415,25 @@ def _flood_report(path: Path) -> Path:
     return path
 
 
+def test_a_dateline_under_markdown_headings_is_left_out_as_in_a_text_file(settings, tmp_path):
+    # The same report as a .txt (title line, then the dateline's paragraph) and as Markdown with a title and a
+    # "## Summary" heading: the dateline opens the report's first sentence either way and is not quoted.
+    from assistant.ingest import ingest
+
+    body = ("Belgrade, 12 May 2025 — The city council approved an emergency budget of 4.2 million euros for "
+            "flood defences along the Sava.\n\nMayor Ana Petrović said that 1,200 residents had been evacuated.\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "flood.txt").write_text("River Sava flood response\n\n" + body, "utf-8")
+    (folder / "floods.md").write_text("# River Sava flood response\n\n## Summary\n\n" + body, "utf-8")
+    ingest(settings, [folder])
+    assistant = Assistant(settings)
+    for doc in ("flood", "floods"):
+        answer = assistant.ask("what did the city council approve?", filters=Filters(doc_ids=(doc,)))
+        assert answer.found and answer.citations[0].doc_id == doc, answer.answer
+        assert answer.answer.startswith("The city council approved"), answer.answer
+
+
 @pytest.mark.parametrize("suffix", [".md", ".html", ".docx"])
 def test_a_heading_is_never_the_whole_answer(settings, tmp_path, suffix):
     # A question that names a section ("list the measures") resembles its heading most; the heading states

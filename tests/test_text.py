@@ -7,11 +7,13 @@ import pytest
 from assistant.text import (
     CYRILLIC,
     LATIN,
+    body_positions,
     detect_language,
     detect_script,
     embedding_form,
     fold,
     is_heading,
+    is_list_item,
     keyword_tokens,
     language_evidence,
     letters,
@@ -87,6 +89,23 @@ def test_a_markdown_heading_is_a_sentence_of_its_own():
                    "The loan is #1 in size."]
     assert [is_heading(g) for g in got] == [True, False, False, True, False]
     assert not is_heading("#drugs campaign reached 2 million people.") and not is_heading("####### seven")
+
+
+def test_sentences_under_headings_are_placed_as_in_a_text_file():
+    # "# Title", "## Summary", first sentence: the first sentence is the report's second, as under a title
+    # line in a .txt file (the lead and the dateline read positions); a later heading takes the place of the
+    # sentence after it.
+    marked = ["# Trams", "## Summary", "Niš, 3 March 2025 — The city ordered trams.", "They cost more.",
+              "## Money", "- A loan.", "- The budget."]
+    assert body_positions(marked) == [0, 1, 1, 2, 3, 3, 4]
+    assert body_positions(["Trams", "Niš, 3 March 2025 — The city ordered trams.", "They cost more."]) == [0, 1, 2]
+    assert body_positions(["## Summary", "First."]) == [0, 1]  # a report opening with a heading: its title
+
+
+def test_a_list_item_opens_with_a_bullet_not_a_number():
+    assert [is_list_item(t) for t in ("- A loan.", "• A loan.", "* A loan.", "\n- A loan.")] == [True] * 4
+    # "20. октобра" opens Serbian sentences with a date; "-5 degrees" is a figure.
+    assert not any(is_list_item(t) for t in ("20. октобра одржана је сесија.", "1. Roads", "-5 degrees", "— Yes"))
 
 
 def test_sentence_spans_of_a_slice_keep_document_offsets():
