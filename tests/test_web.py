@@ -340,3 +340,29 @@ def test_bad_questions_get_a_clear_message(seeded_app, page):
     assert "the limit is 4,000" in long.inner_text()
     assert "Traceback" not in page.content() and page.locator(".toast-body").count() == 0
     shot(page, "bad-questions")
+
+
+TRAM_PAGE = ("<html><head><title>Novi Sad tram plan</title></head><body><article><h1>Novi Sad tram plan approved</h1>"
+             "<p>Novi Sad, 3 March 2025 — The city assembly approved a plan for two tram lines connecting the "
+             "railway station with the university campus.</p><h2>Financing</h2><p>The first line will cost 140 "
+             "million euros, of which the European Investment Bank lends 90 million.</p><h2>Measures during "
+             "construction</h2><ul><li>Bus lines 4 and 7 will be rerouted through Futoška street.</li><li>Parking "
+             "on Bulevar oslobođenja will be closed for eighteen months.</li></ul></article></body></html>")
+
+
+@pytest.mark.browser
+def test_a_list_is_answered_as_a_list_and_a_heading_never_alone(fresh_app, page):
+    # An HTML page's section heading is what "list the measures" resembles most: the answer is the list under
+    # it, an item a line, each item's [n] opening it in the document.
+    url, _ = fresh_app({"tram.html": TRAM_PAGE})
+    open_app(page, url)
+    answer = ask(page, "list the measures during construction", 1)
+    page.wait_for_selector("#sources a.cite")
+    lines = [line.strip() for line in answer.inner_text().splitlines() if line.strip()]
+    assert any(line.startswith("- Bus lines 4 and 7") for line in lines), lines
+    assert any(line.startswith("- Parking on Bulevar") for line in lines), lines
+    assert not any("Measures during construction" in line for line in lines), lines
+    answer.locator("a.cite", has_text="[2]").click()
+    page.locator("#document mark").wait_for()
+    assert "Parking on Bulevar" in page.locator("#document mark").inner_text()
+    shot(page, "list-answer")
