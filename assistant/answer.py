@@ -113,7 +113,8 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     quoted = [focus(undated(in_question_language(s, query.language, twin_meta), query), query) for s in chosen]
     result = compose(query.text, query.language, quoted, standalone=query.standalone)
     if not result.found:
-        related = [s.candidate for s in scored[:RELATED] if s.score >= RELATED_FLOOR]
+        # A heading names a section and says nothing: as related reading, the sentence under it stands in.
+        related = [s.candidate for s in _under_headings(scored)[:RELATED] if s.score >= RELATED_FLOOR]
         result = replace(result, related=tuple(_as_passage(c) for c in related))
     return replace(result, evidence=Evidence(query, tuple(candidates), x, twin_meta, confidence, weights.threshold))
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from assistant.answer import (
+    LIST_ITEMS,
     MAX_SENTENCES,
     Candidate,
     Scored,
@@ -45,6 +46,26 @@ def test_a_sentence_announcing_a_list_brings_the_list():
     # Without the colon the next sentence must earn its place on its own score.
     plain = candidate("The meeting set three priorities.", 100)
     assert [s.candidate.start for s in choose([Scored(plain, 0.9), Scored(items, 0.2)])] == [100]
+
+
+def test_a_quoted_list_item_brings_the_rest_of_its_list_and_nothing_past_it():
+    announce = candidate("Three measures were taken:", 100)
+    items = [candidate("- Roads were closed.", announce.end + 1)]
+    for text in ("- Bridges were shut.", "- Schools moved online.", "The mayor thanked volunteers.", "- Unrelated."):
+        items.append(candidate(text, items[-1].end + 1))
+    scored = [Scored(c, p) for c, p in zip([announce, *items], (0.9, 0.3, 0.2, 0.2, 0.1, 0.1), strict=True)]
+    assert [s.candidate.text for s in choose(scored)] == ["Three measures were taken:", "- Roads were closed.",
+                                                          "- Bridges were shut.", "- Schools moved online."]
+    # The list's first item ranked best: the items after it come with it, the sentence after the list does not.
+    first = [Scored(items[0], 0.9)] + [Scored(c, 0.1) for c in items[1:]]
+    assert [s.candidate.start for s in choose(first)] == [c.start for c in items[:3]]
+    # A list longer than LIST_ITEMS is cut; a heading is never taken into the quote.
+    many = [candidate("- item one.", 0)]
+    for i in range(LIST_ITEMS + 3):
+        many.append(candidate(f"- item {i}.", many[-1].end + 1))
+    assert len(choose([Scored(c, 0.9 if i == 0 else 0.1) for i, c in enumerate(many)])) == LIST_ITEMS + 1
+    head = candidate("## Costs", items[0].end + 1)
+    assert len(choose([Scored(items[0], 0.9), Scored(head, 0.1)])) == 1
 
 
 def test_a_near_tied_second_sentence_is_quoted_when_it_says_something_else():
@@ -172,6 +193,15 @@ def test_answer_abstains_with_related_reading_and_keeps_its_evidence():
     # The evidence re-decides under other weights without asking again.
     assert unsure.evidence.decide(_weights(similarity=10.0, bias=-5.0)).found
     assert unsure.evidence.features.shape == (2, len(FEATURES))
+
+
+def test_related_reading_shows_the_sentence_under_a_heading_not_the_heading():
+    q = parse("What did the council decide?")
+    q = q.__class__(**{**q.__dict__, "vectors": np.ones((1, 2)) / np.sqrt(2)})
+    head = candidate("## Council decisions", 0)
+    under = candidate("The council met twice in May.", head.end + 2)
+    refused = answer(q, [head, under], {}, _weights(threshold=0.99, similarity=1.0))
+    assert not refused.found and [p.text for p in refused.related] == ["The council met twice in May."]
 
 
 def test_a_question_with_nothing_to_search_is_never_answered():
