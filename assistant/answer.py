@@ -302,16 +302,17 @@ def in_question_language(s: Scored, language: str, twin_meta: dict[str, dict]) -
     return replace(s, candidate=swapped)
 
 
-def on_new_line(quote: str) -> bool:
-    """Return whether a quoted sentence of an answer starts a line of its own: a list's item (after the
-    "(Serbian original) " label a quote in another language has)."""
-    text = quote.split(") ", 1)[1] if quote.startswith("(") and ") " in quote else quote
-    return is_list_item(text)
+def opens_line(sentence: AnswerSentence, citations: dict[int, Citation]) -> bool:
+    """Return whether a quoted sentence of an answer starts a line of its own: it quotes a list's item."""
+    return bool(sentence.citations) and sentence.citations[0] in citations and \
+        is_list_item(citations[sentence.citations[0]].text)
 
 
-def joined(texts: list[str], line_break: str = "\n") -> str:
-    """Return the quoted sentences as one answer, a list's items each on a line of its own."""
-    return "".join(((line_break if on_new_line(t) else " ") if i else "") + t for i, t in enumerate(texts))
+def joined(texts: list[str], opens: list[bool], line_break: str = "\n") -> str:
+    """Return an answer's sentences (or their rendering) as one text, those that open a line (opens_line)
+    after a line break, the others after a space."""
+    return "".join(((line_break if o else " ") if i else "") + t
+                   for i, (t, o) in enumerate(zip(texts, opens, strict=True)))
 
 
 def compose(question: str, language: str, chosen: list[Scored], answerer: str = "extractive",
@@ -338,7 +339,7 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         return compose(question, language, [], answerer, standalone)
     return Answer(
         question=question,
-        answer=joined([s.text for s in sentences]),
+        answer=joined([s.text for s in sentences], [opens_line(s, {c.n: c for c in citations}) for s in sentences]),
         found=True,
         citations=tuple(citations),
         sentences=tuple(sentences),

@@ -422,8 +422,8 @@ class Assistant:
             facts = [read_facts(m.get("facts")) for m in metas]
             if None in facts:  # made by another build: made again, names read as the report writes them
                 cased = writes_capitals(text)
-                facts = [f if f is not None else sentence_facts(text[m["start"]:m["end"]], language, p, cased)
-                         for p, f, m in zip(positions, facts, metas, strict=True)]
+                facts = [f if f is not None else sentence_facts(t, language, p, cased)
+                         for t, p, f in zip(sentences, positions, facts, strict=True)]
             centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
             centre = centre / (np.linalg.norm(centre) or 1.0)
             # A report of one or two sentences has no centre to be generic about: its sentences get the

@@ -7,7 +7,7 @@ import html
 import re
 from pathlib import Path
 
-from .answer import on_new_line
+from .answer import joined, opens_line
 from .types import Answer, Citation
 
 WEAK = 0.5  # a sentence whose support is below this is marked for the reader to check
@@ -80,14 +80,8 @@ def render_answer(answer: Answer, turn: int) -> str:
             body = f'<span class="weak" title="weak support ({s.support:.2f}): check the source">{body}</span>'
         parts.append(body)
     all_quotes = [t for c in answer.citations for t in _texts(c)]
-    body = joined_parts(parts, [s.text for s in answer.sentences[:len(parts)]])
+    body = joined(parts, [opens_line(s, by_n) for s in answer.sentences[:len(parts)]], "<br>")
     return " ".join(([body] if body else []) + ([with_links(rest, turn, known, all_quotes)] if rest else []))
-
-
-def joined_parts(parts: list[str], quotes: list[str]) -> str:
-    """Return the rendered sentences of an answer joined as answer.joined joins their quotes."""
-    return "".join((("<br>" if on_new_line(q) else " ") if i else "") + p
-                   for i, (p, q) in enumerate(zip(parts, quotes, strict=True)))
 
 
 def _texts(c: Citation) -> list[str]:

@@ -37,14 +37,16 @@ def test_only_the_answerers_markers_become_links():
 def test_a_quoted_list_shows_each_item_on_its_own_line():
     # A list's items quoted one after another are a list to read, not a paragraph: each on its own line in
     # the answer text (a line break) and in the chat (<br>), after the label of a quote in another language too.
-    from assistant.answer import joined
+    from test_answer import candidate
+
+    from assistant.answer import Scored, compose
 
     texts = ["Roads were closed.", "- Bridges were shut.", "- Шкоде су затворене.", "Costs rose."]
-    quotes = [f"{texts[0]} [1]", f"{texts[1]} [2]", f"(Serbian original) {texts[2]} [3]", f"{texts[3]} [4]"]
-    assert joined(quotes) == "\n".join(quotes[:3]) + " " + quotes[3]
-    cites = tuple(Citation(n, "a", "/x/a.txt", "T", "en", t, 0, len(t), 1.0) for n, t in enumerate(texts, 1))
-    answer = Answer("q", joined(quotes), True, cites, tuple(AnswerSentence(q, (n,), 1.0)
-                                                             for n, q in enumerate(quotes, 1)))
+    starts = [0, 30, 60, 90]
+    chosen = [Scored(candidate(t, s, language="sr" if "Ш" in t else "en"), 0.9) for t, s in zip(texts, starts, strict=True)]
+    answer = compose("q", "en", chosen)
+    assert answer.answer == ("Roads were closed. [1]\n- Bridges were shut. [2]\n(Serbian original) - Шкоде су "
+                             "затворене. [3] Costs rose. [4]")
     out = render_answer(answer, 0)
     assert re.findall(r"<br>|cite-0-(\d)", out) == ["1", "", "2", "", "3", "4"]
 
