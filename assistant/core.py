@@ -106,8 +106,11 @@ class Assistant:
             if self.records:
                 if self.keyword.signature != keyword_signature(self.records):
                     from .ingest import Ingestor  # only here and in ingest(): a question never imports it
+                    from .writelock import write_lock_if_free
 
-                    Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records)
+                    # Stale stored tokens are stored anew only when no ingest is writing (ingest does it too).
+                    with write_lock_if_free(self.settings.home) as free:
+                        Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records, write_back=free)
                     self.keyword = KeywordIndex(self.settings.keyword_path)
                     self.retriever = Retriever(self.store, self.keyword, self.records)
             self._stamp = self._store_stamp()

@@ -20,7 +20,7 @@ from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
-from .text import body_positions, embedding_form, keyword_tokens
+from .text import TOKENS_VERSION, body_positions, embedding_form, keyword_tokens
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
@@ -279,8 +279,8 @@ class Ingestor:
             chunk_vecs,
             [c.text for c in chunks],
             [base | {"index": c.index, "start": c.start, "end": c.end, "first_sentence": first, "last_sentence": last,
-                     "kw": " ".join(keyword_tokens(c.text, doc.language))} for c, (first, last) in zip(chunks, ranges,
-                                                                                                     strict=True)],
+                     "kw": " ".join(keyword_tokens(c.text, doc.language)), "kwv": TOKENS_VERSION}
+             for c, (first, last) in zip(chunks, ranges, strict=True)],
         )
         prefix = chunks[0].chunk_id.rsplit(":", 1)[0]
         cased = writes_capitals(doc.text)
@@ -321,8 +321,10 @@ class Ingestor:
         self.store.mark(doc, "complete", vec, old.chunks, old.sentences, vectors=old.vectors)
         self.store.delete_document(old.doc_id)
 
-    def refresh_keyword_index(self, records: dict[str, DocRecord] | None = None) -> None:
-        """Rebuild the keyword index when it no longer matches the store's documents."""
+    def refresh_keyword_index(self, records: dict[str, DocRecord] | None = None, write_back: bool = True) -> None:
+        """Rebuild the keyword index when it no longer matches the store's documents. Chunks whose stored
+        tokens were made by another text.TOKENS_VERSION are tokenized again from their text, and with write_back
+        (the caller holds the write lock) stored so, which makes a new build's tokens a one-off cost."""
         records = records if records is not None else self.store.records()
         signature = keyword_signature(records)
         if self.keyword.signature == signature:
@@ -337,6 +339,7 @@ class Ingestor:
         fields: dict[str, list] = {"doc_id": [], "language": [], "first_sentence": [], "last_sentence": []}
         for page_ids, metas in self.store.chunk_metadata_pages():
             ids += page_ids
+            self._retokenize(page_ids, metas, write_back)
             writer.add(m.get("kw", "").split() for m in metas)
             for m in metas:
                 fields["doc_id"].append(m["doc_id"])
@@ -347,6 +350,23 @@ class Ingestor:
         self.keyword.build_from(ids, writer, fields, signature)
         del ids, writer, fields
         release_memory()  # the pages read and the writer's arrays
+
+    def _retokenize(self, ids: list[str], metas: list[dict], write_back: bool) -> None:
+        """Give the chunks of a page whose tokens another TOKENS_VERSION made (in metas, in place) the tokens
+        keyword_tokens gives now, read from their stored texts."""
+        stale = [n for n, m in enumerate(metas) if m.get("kwv") != TOKENS_VERSION]
+        by_language: dict[str, list[int]] = {}
+        for n in stale:
+            by_language.setdefault(metas[n].get("language", ""), []).append(n)
+        for language, rows in by_language.items():
+            texts = self.store.get_chunks([ids[n] for n in rows], language=language or None)
+            for n in rows:
+                if ids[n] in texts:
+                    metas[n] = metas[n] | {"kw": " ".join(keyword_tokens(texts[ids[n]][0], language or None)),
+                                           "kwv": TOKENS_VERSION}
+            if write_back:
+                fresh = [n for n in rows if metas[n].get("kwv") == TOKENS_VERSION]
+                self.store.chunks.update([ids[n] for n in fresh], [metas[n] for n in fresh])
 
 
 def sentence_ranges(chunks: list, sents: list) -> list[tuple[int, int]]:

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from .bm25file import BM25Writer, SavedBM25
+from .text import TOKENS_VERSION
 
 
 def keyword_signature(records: dict) -> str:
-    """Return a fingerprint of the indexed documents (store.DocRecord by id); the keyword index is valid for
-    exactly one."""
+    """Return a fingerprint of the indexed documents (store.DocRecord by id) and of how their tokens are made
+    (text.TOKENS_VERSION); the keyword index is valid for exactly one."""
     parts = sorted(f"{r.doc_id}\0{r.content_hash}\0{r.chunks}" for r in records.values() if r.state == "complete")
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+    return hashlib.sha1("\n".join([f"tokens {TOKENS_VERSION}", *parts]).encode()).hexdigest()
 
 
 class KeywordIndex:

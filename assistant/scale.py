@@ -30,6 +30,7 @@ def bench_scale(settings: Settings, n: int, work: Path, ratio: float = 2.5, quer
     from .keyword import KeywordIndex
     from .retrieval import Retriever
     from .store import BATCH, DocRecord, Store, sentence_id
+    from .text import TOKENS_VERSION
 
     say = progress or (lambda message: None)
     rng = np.random.default_rng(seed)
@@ -78,7 +79,7 @@ def bench_scale(settings: Settings, n: int, work: Path, ratio: float = 2.5, quer
                                {"doc_id": f"doc{d}", "source": f"synthetic/doc{d}.txt", "title": f"Synthetic report {d}",
                                 "language": language, "script": "Latin", "date": "2021-01-01", "index": index,
                                 "start": chunk_start, "end": chunk_start + len(text), "first_sentence": first,
-                                "last_sentence": sent_index - 1, "kw": text}))
+                                "last_sentence": sent_index - 1, "kw": text, "kwv": TOKENS_VERSION}))
         sent_vecs = unit(len(sent_rows))
         at = 0
         for i in rows:

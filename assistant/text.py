@@ -164,8 +164,16 @@ def is_stop_word(word: str) -> bool:
 
 
 PREFIX = 6
-_SKELETON_RULES = [("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
+# Digraphs first: an English or Russian transliteration writes one Serbian letter as two ("Katnich",
+# "Катнича" folded to "katnica" against "Katnić"; "sh"/"zh" for š/ž), so both spell one skeleton.
+_SKELETON_RULES = [("shh", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"),
+                   ("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
                    ("w", "v"), ("y", "i"), ("dz", "j"), ("dj", "j"), ("c", "k"), ("h", "g"), ("v", "f")]
+
+# The version of what keyword_tokens gives for a text. Chunks store their tokens (ingest) and the keyword index
+# is built from them; a change here bumps it, so stored tokens are made again from the chunk texts (no
+# embedding) and the index rebuilt, instead of old chunks being searched with tokens questions no longer give.
+TOKENS_VERSION = 2
 
 
 def skeleton(word: str) -> str:

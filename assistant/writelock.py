@@ -29,3 +29,24 @@ def write_lock(home: Path, waiting: Callable[[], None] | None = None) -> Iterato
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextmanager
+def write_lock_if_free(home: Path) -> Iterator[bool]:
+    """Hold the data directory's writer lock for the block if no one holds it now, never waiting; yield
+    whether it is held (a reader that may tidy the store does so only then; a read-only directory: never)."""
+    try:
+        f = open(Path(home) / LOCK_NAME, "a+b")
+    except OSError:
+        yield False
+        return
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -285,3 +285,54 @@ def test_a_format_whose_reader_changed_is_read_again_and_only_that_format(settin
     report = ingest(settings, [folder])
     assert (report.changed, report.unchanged, report.new, report.documents) == (1, 1, 0, 2)
     assert ingest(settings, [folder]).unchanged == 2
+
+
+def _tokenized_by_an_older_build(settings, monkeypatch) -> None:
+    """Make the store look written by a build whose keyword tokens were other ones (TOKENS_VERSION 1): each
+    chunk's stored tokens say nothing of its text, and the keyword index was built from them."""
+    from assistant import ingest as ingest_module
+    from assistant import keyword as keyword_module
+
+    store = Store(settings)
+    got = store.chunks.get(include=["metadatas"])
+    store.chunks.update(got["ids"], [m | {"kw": "stale", "kwv": 1} for m in got["metadatas"]])
+    with monkeypatch.context() as m:
+        m.setattr(ingest_module, "TOKENS_VERSION", 1)
+        m.setattr(keyword_module, "TOKENS_VERSION", 1)
+        Ingestor(settings, store=store).refresh_keyword_index(store.records())
+    assert KeywordIndex(settings.keyword_path).search(["dpnsee"], 3) == []
+
+
+def _stored_tokens(settings) -> list[tuple]:
+    from assistant.text import TOKENS_VERSION, keyword_tokens
+
+    got = Store(settings).chunks.get(include=["documents", "metadatas"])
+    return [(m["kw"] == " ".join(keyword_tokens(t, m["language"])), m["kwv"] == TOKENS_VERSION)
+            for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+
+
+def test_tokens_an_older_build_stored_are_made_again_by_the_next_ingest_without_embedding(settings, corpus,
+                                                                                         embed_calls, monkeypatch):
+    ingest(settings, [corpus])
+    _tokenized_by_an_older_build(settings, monkeypatch)
+    embed_calls.clear()
+    report = ingest(settings, [corpus])
+    assert (report.unchanged, report.chunks_embedded) == (2, 0) and embed_calls == []
+    assert set(_stored_tokens(settings)) == {(True, True)}
+    assert KeywordIndex(settings.keyword_path).search(["dpnsee"], 3)
+
+
+def test_a_question_process_searches_with_new_tokens_and_stores_them_only_when_no_ingest_writes(settings, corpus,
+                                                                                               monkeypatch):
+    from assistant.core import Assistant
+    from assistant.writelock import write_lock
+
+    ingest(settings, [corpus])
+    _tokenized_by_an_older_build(settings, monkeypatch)
+    with write_lock(settings.home):  # an ingest is writing: the question process leaves the store alone
+        assert Assistant(settings).keyword.search(["dpnsee"], 3)
+    assert set(_stored_tokens(settings)) == {(False, False)}
+    _tokenized_by_an_older_build(settings, monkeypatch)
+    assert Assistant(settings).keyword.search(["dpnsee"], 3)
+    assert set(_stored_tokens(settings)) == {(True, True)}
+

@@ -44,7 +44,7 @@ def test_a_question_with_typos_is_read_as_the_one_without(seeded):
 
 def test_a_question_typed_in_capitals_is_answered_as_typed_in_lower_case(seeded):
     assistant = Assistant(seeded)
-    a = assistant.ask("Who chaired the G8 experts meeting in Moscow?")
-    b = assistant.ask("WHO CHAIRED THE G8 EXPERTS MEETING IN MOSCOW?")
+    a = assistant.ask("Where was the G8 experts meeting held?")
+    b = assistant.ask("WHERE WAS THE G8 EXPERTS MEETING HELD?")
     assert a.found and b.found
     assert [(c.doc_id, c.start) for c in a.citations] == [(c.doc_id, c.start) for c in b.citations]

@@ -150,6 +150,14 @@ def test_skeleton_is_the_same_across_scripts():
     assert skeleton("ab") == ""  # too few consonants to say anything
 
 
+def test_skeleton_reads_a_transliterations_digraph_as_the_one_letter_it_writes():
+    # English and Russian spellings of Serbian names write č/ć, š and ž as two letters
+    assert skeleton("Katnich") == skeleton("Катнича") == skeleton("Katnić")
+    assert skeleton("Shabich") == skeleton("Šabić") == skeleton("Шабић")
+    assert skeleton("Zharko") == skeleton("Žarko") == skeleton("Жарко")
+    assert skeleton("Chernov") == skeleton("Чернов")
+
+
 def test_a_conversations_language_decides_only_where_a_questions_own_evidence_is_weak():
     # "a" is an English article and a Serbian and Russian conjunction: on its own it says nothing.
     assert detect_language("a seminar?", prior="sr") == "sr"
