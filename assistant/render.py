@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from .answer import joined, opens_line
+from .text import heading_lines
 from .types import Answer, Citation
 
 WEAK = 0.5  # a sentence whose support is below this is marked for the reader to check
@@ -153,11 +154,20 @@ def render_related(answer: Answer) -> str:
             f"They are not an answer.</p><ul class='src-list related'>{''.join(items)}</ul>")
 
 
+def _shown(text: str, start: int, end: int) -> str:
+    """Return text[start:end] escaped, its heading lines shown as headings rather than as '#' marks."""
+    out, at = [], start
+    for line_start, line_end, words in heading_lines(text, start, end):
+        out += [esc(text[at:line_start]), f'<strong class="doc-heading">{esc(text[words:line_end])}</strong>']
+        at = line_end
+    return "".join(out) + esc(text[at:end])
+
+
 def render_document(text: str, c: Citation, weak: bool) -> str:
     """Return the cited document around the citation, the cited span in <mark>, and its twin sentence."""
     lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
-    body = (("…" if lo else "") + esc(text[lo:c.start]) + f'<mark class="cited" id="cite-mark">'
-            f'{esc(text[c.start:c.end])}</mark>' + esc(text[c.end:hi]) + ("…" if hi < len(text) else ""))
+    body = (("…" if lo else "") + _shown(text, lo, c.start) + f'<mark class="cited" id="cite-mark">'
+            f'{esc(text[c.start:c.end])}</mark>' + _shown(text, c.end, hi) + ("…" if hi < len(text) else ""))
     notice = ('<p class="notice">The answer sentence citing this passage has weak support: read the passage '
               'before relying on it.</p>') if weak else ""
     twin = (f'<div class="twin"><div class="doc-meta">Aligned sentence in {esc(language_name(c.twin.language))} '

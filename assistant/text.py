@@ -301,6 +301,17 @@ def is_heading(sentence: str) -> bool:
     return _HEADING_LINE.match(sentence.strip("\n")) is not None
 
 
+_HEADING_IN_TEXT = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+([^\n]*)")
+
+
+def heading_lines(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
+    """Return the Markdown heading lines of text[start:end] (as HTML and Word headings are indexed too) as
+    (line start, line end, start of the heading's words after its '#' marks); a line counts only where it
+    really starts in text, not where start happens to cut it."""
+    found = _HEADING_IN_TEXT.finditer(text, start, len(text) if end is None else end)
+    return [(m.start(), m.end(), m.start(1)) for m in found]
+
+
 def body_positions(sentences: list[str]) -> list[int]:
     """Return each sentence's position in its report as a plain text file would have it: a heading after the
     first sentence (a section's name) takes the place of the sentence after it rather than one of its own, so

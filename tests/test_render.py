@@ -90,3 +90,27 @@ def test_a_refusal_lists_related_reading_apart_never_as_sources():
     assert "Related reading" in html and "They are not an answer" in html and "Blizu pitanja" in html
     assert "&lt;b&gt;report" in html and "<b>report" not in html and "cite" not in html
     assert "Related reading" not in render_sources(Answer("q", "x", False), 1)
+
+
+def test_the_document_view_shows_headings_as_headings_and_the_cited_span_exactly():
+    # HTML and Word headings are indexed as Markdown heading lines; the reader sees a heading, not '##'.
+    from assistant.render import render_document
+
+    text = ("# Ski season\n\nThe resort opened on 1 December.\n\n## Prices <b>\n\nA day pass costs 3,500 dinars.\n"
+            "#nohashtag is not a heading, nor is a # in a line.")
+    quote = "A day pass costs 3,500 dinars."
+    start = text.index(quote)
+    out = render_document(text, Citation(1, "ski", "/x/ski.html", "Ski season", "en", quote, start, start + len(quote),
+                                         1.0), weak=False)
+    assert '<strong class="doc-heading">Ski season</strong>' in out
+    assert '<strong class="doc-heading">Prices &lt;b&gt;</strong>' in out  # still escaped
+    assert "#" not in out.split("#nohashtag")[0].split('class="doc-text">')[1]
+    assert "#nohashtag is not a heading, nor is a # in a line." in out
+    assert f'<mark class="cited" id="cite-mark">{quote}</mark>' in out
+    # a heading line cut by the context window's start is shown as text, not taken for a heading there
+    # ("### Deep" from its second character reads "## Deep")
+    long = "### Deep\n" + "y" * 3991 + "\n" + quote
+    assert long.index(quote) - 4000 == 1
+    cut = render_document(long, Citation(1, "ski", "/x/ski.html", "Ski", "en", quote, 4001, 4001 + len(quote), 1.0),
+                          weak=False)
+    assert "doc-heading" not in cut and "…## Deep" in cut

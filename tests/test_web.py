@@ -365,4 +365,7 @@ def test_a_list_is_answered_as_a_list_and_a_heading_never_alone(fresh_app, page)
     answer.locator("a.cite", has_text="[2]").click()
     page.locator("#document mark").wait_for()
     assert "Parking on Bulevar" in page.locator("#document mark").inner_text()
+    # the page's headings read as headings in the document, not as the '#' lines they are indexed as
+    assert page.locator("#document .doc-heading", has_text="Measures during construction").count() == 1
+    assert "#" not in page.locator("#document .doc-text").inner_text()
     shot(page, "list-answer")
