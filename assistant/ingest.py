@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .bm25file import BM25Writer
-from .chunking import chunk_document
+from .chunking import chunk_document, sentences
 from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .embedding import embed_passages, get_embedder
@@ -20,7 +20,7 @@ from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
 from .memory import release_memory
 from .store import DocRecord, Store, sentence_id, vector_layout
-from .text import TOKENS_VERSION, body_positions, embedding_form, keyword_tokens
+from .text import SENTENCES_VERSION, TOKENS_VERSION, body_positions, embedding_form, keyword_tokens
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
@@ -142,7 +142,7 @@ class Ingestor:
                 rec = records.get(doc_id)
                 same = (rec and rec.state == "complete" and rec.content_hash == data_hash
                         and _real(rec.location) == _real(source))
-                if same and rec.embedded_as(self.settings.chunk_vectors):
+                if same and self._current(rec):
                     if not rec.path:  # recorded before paths were kept: its file is known now
                         self.store.set_path(doc_id, os.path.abspath(source))
                     report.unchanged += 1
@@ -199,21 +199,48 @@ class Ingestor:
 
     def _revector_stored(self, seen_sources: set[str], report: IngestReport) -> None:
         """Embed again, from the text the store keeps, every document this run did not read whose vectors were
-        made another way than questions are now read (an older build, another Settings.chunk_vectors). Its
-        file may be anywhere or gone: one `ingest` of any folder brings the whole store to one way."""
+        made another way than questions are now read (an older build, another Settings.chunk_vectors) or whose
+        sentences another splitter cut (see _current). Its file may be anywhere or gone: one `ingest` of any
+        folder brings the whole store to one way."""
         for rec in self.store.records().values():
-            if rec.state != "complete" or _real(rec.location) in seen_sources or rec.embedded_as(self.settings.chunk_vectors):
+            if rec.state != "complete" or _real(rec.location) in seen_sources or self._current(rec):
                 continue
-            text = self.store.document_text(rec.doc_id)
-            if not text:
+            doc = self._stored_document(rec)
+            if doc is None:
                 continue  # nothing to embed from: `assistant doctor` names a record without its text
-            doc = Document(doc_id=rec.doc_id, source=rec.source, title=rec.title, text=text, language=rec.language,
-                           script=rec.script, date=rec.date or None, content_hash=rec.content_hash, path=rec.path)
             chunks, sents, texts = self._replace(doc)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
             report.texts_embedded += texts
             report.revectored += 1
+
+    def _stored_document(self, rec: DocRecord) -> Document | None:
+        """Return a document as the store keeps it (its cleaned text and record), None without its text."""
+        text = self.store.document_text(rec.doc_id)
+        if not text:
+            return None
+        return Document(doc_id=rec.doc_id, source=rec.source, title=rec.title, text=text, language=rec.language,
+                        script=rec.script, date=rec.date or None, content_hash=rec.content_hash, path=rec.path)
+
+    def _current(self, rec: DocRecord) -> bool:
+        """Return whether a document's stored parts are what this build makes of its text: vectors made the
+        way questions are now read, and sentences cut by this splitter (text.SENTENCES_VERSION). A record of
+        an older splitter is split again from its stored text; when its sentences come out the same (most
+        reports) only the record is updated, so a splitter change embeds again just the reports it changes."""
+        if not rec.embedded_as(self.settings.chunk_vectors):
+            return False
+        if rec.split == SENTENCES_VERSION:
+            return True
+        doc = self._stored_document(rec)
+        if doc is None:
+            return False
+        now = [(s.start, s.end) for s in sentences(doc, self.settings.chunk_tokens)]
+        got = self.store.get_document_parts(self.store.sentences, rec.doc_id, embeddings=False, language=rec.language)
+        stored = [(m["start"], m["end"]) for m in sorted(got["metadatas"], key=lambda m: m["index"])]
+        if now != stored:
+            return False
+        self.store.set_split(rec.doc_id, SENTENCES_VERSION)
+        return True
 
     def _twins_linked_for(self) -> str:
         """Return the signature of the documents twins were last linked for ("" if never)."""
@@ -266,7 +293,7 @@ class Ingestor:
         doc_vec = chunk_vecs.mean(axis=0)
         doc_vec = doc_vec / (np.linalg.norm(doc_vec) or 1.0)
         layout = vector_layout(self.settings.chunk_vectors, doc.language)
-        self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents), vectors=layout)
+        self.store.mark(doc, "pending", doc_vec, len(chunks), len(sents), vectors=layout, split=SENTENCES_VERSION)
         if existed:
             # A document with no record has no chunks: records are written ("pending") before any chunk
             # and removed after all of them, and a run's end removes orphans. Skipping saves two deletes.
@@ -293,7 +320,8 @@ class Ingestor:
               "facts": sentence_facts(s.text, doc.language, positions[i], cased).to_json()}
              for i, s in enumerate(sents)],
         )
-        self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout)
+        self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout,
+                        split=SENTENCES_VERSION)
         return len(chunks), len({s.text for s in sents}), len(texts)  # texts are deduplicated
 
     def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
@@ -306,7 +334,7 @@ class Ingestor:
             name: self.store.get_document_parts(col, old.doc_id, language=old.language)
             for name, col in (("chunks", self.store.chunks), ("sentences", self.store.sentences))
         }
-        self.store.mark(doc, "pending", vec, old.chunks, old.sentences, vectors=old.vectors)
+        self.store.mark(doc, "pending", vec, old.chunks, old.sentences, vectors=old.vectors, split=old.split)
         self.store.delete_document(doc_id, keep_record=True)
         from .chunking import chunk_id
 
@@ -318,7 +346,7 @@ class Ingestor:
                 prefix = chunk_id(doc, 0).rsplit(":", 1)[0]
                 ids = [sentence_id(prefix, m["index"]) for m in metas]
             getattr(self.store, name).add(ids, got["embeddings"], got["documents"], metas)
-        self.store.mark(doc, "complete", vec, old.chunks, old.sentences, vectors=old.vectors)
+        self.store.mark(doc, "complete", vec, old.chunks, old.sentences, vectors=old.vectors, split=old.split)
         self.store.delete_document(old.doc_id)
 
     def refresh_keyword_index(self, records: dict[str, DocRecord] | None = None, write_back: bool = True) -> None:

@@ -56,6 +56,7 @@ class DocRecord:
     date_from: str = ""  # the twin whose date this undated document shows (see twins.dated_by_twins)
     vectors: str = "embed"  # how its vectors were made (vector_layout); stores before the setting: embed
     path: str = ""  # the file's absolute path (Document.path); stores before it: ""
+    split: int = 1  # the text.SENTENCES_VERSION its sentences were split by; stores before it: 1
 
     @property
     def location(self) -> str:
@@ -442,16 +443,20 @@ class Store:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=False)}
 
     def mark(self, doc: Document, state: str, vector: np.ndarray, chunks: int, sentences: int, twin: str = "",
-             vectors: str = "embed") -> None:
+             vectors: str = "embed", split: int = 1) -> None:
         """Write a document's record: "pending" before its chunks change, "complete" after; vectors says how
-        its chunk vectors were made."""
+        its chunk vectors were made, split which sentence splitter cut its sentences."""
         meta = doc.metadata() | {"state": state, "chunks": chunks, "sentences": sentences, "twin": twin,
-                                 "vectors": vectors}
+                                 "vectors": vectors, "split": split}
         self.documents.upsert(ids=[doc.doc_id], embeddings=[vector], documents=[doc.text], metadatas=[meta])
 
     def set_twin(self, doc_id: str, twin: str) -> None:
         """Record the translation twin of a document ("" for none)."""
         self._update_record(doc_id, {"twin": twin})
+
+    def set_split(self, doc_id: str, split: int) -> None:
+        """Record that a document's stored sentences are those the given splitter version cuts."""
+        self._update_record(doc_id, {"split": split})
 
     def set_path(self, doc_id: str, path: str) -> None:
         """Record the absolute path of a document's file (a record written before paths were kept)."""
@@ -563,6 +568,7 @@ def _record(doc_id: str, m: dict) -> DocRecord:
         twin=m.get("twin", ""),
         vectors=m.get("vectors", "embed"),
         path=m.get("path", ""),
+        split=int(m.get("split", 1)),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import cyrtranslit
+import regex
 
 from .langmodel import MODEL_LANGUAGES, character_model
 
@@ -286,14 +287,40 @@ _PARAGRAPH = re.compile(rf"{_HEADING}|[^\n]+(?:\n(?!{_HEADING})(?!\s*\n)[^\n]+)*
 _HEADING_LINE = re.compile(rf"{_HEADING}$")
 
 
-# A list item's opening: a bullet ("- ", "* ", "• "). Not a number: "20. октобра" opens a Serbian sentence
-# with a date as often as "2. " opens a numbered item.
-LIST_ITEM = re.compile(r"[ \t]*[-*•][ \t]")
+# A list item's opening: a bullet ("- ", "* ", "• ") or a number ("2) ", "2. Train…"). A number and a full
+# stop open an item only before a word that is not in lower case: "20. октобра" and "2019. године" open
+# Serbian sentences with a date.
+LIST_ITEM = regex.compile(r"[ \t]*(?:[-*•][ \t]|\d{1,3}\)[ \t]|\d{1,3}\.[ \t]+(?!\p{Ll}))")
+_ENUMERATOR = regex.compile(r"[ \t]*\d{1,3}[.)]")
+
+
+# The version of what sentence_spans cuts. Sentences are stored with their vectors (ingest); a change here
+# bumps it, and the next ingest splits each stored report again, embedding again only those it cuts otherwise.
+SENTENCES_VERSION = 2
 
 
 def is_list_item(sentence: str) -> bool:
     """Return whether a sentence opens with a list item's bullet or number."""
     return LIST_ITEM.match(sentence.lstrip("\n")) is not None
+
+
+def _item_starts(text: str, start: int, end: int) -> list[int]:
+    """Return where the lines of a paragraph (text[start:end]) that open a list item begin, after its first
+    line: each item is a sentence of its own even when it ends without a full stop. A bullet always opens
+    one; a number only after a line that ends a sentence or clause, or opens an item itself, since a wrapped
+    line may begin with a sentence's last figure."""
+    out = []
+    line_start = text.find("\n", start, end)
+    previous = text[start:line_start] if line_start >= 0 else ""
+    while line_start >= 0:
+        line_start += 1
+        line_end = text.find("\n", line_start, end)
+        line = text[line_start : line_end if line_end >= 0 else end]
+        if LIST_ITEM.match(line) and (not _ENUMERATOR.match(line) or previous.rstrip()[-1:] in tuple(".:;!?")
+                                      or LIST_ITEM.match(previous)):
+            out.append(line_start)
+        previous, line_start = line, line_end
+    return out
 
 
 def is_heading(sentence: str) -> bool:
@@ -331,24 +358,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     for para in _PARAGRAPH.finditer(text[start:end]):
         p_start, p_end = start + para.start(), start + para.end()
-        seg_start = p_start
-        for m in _BOUNDARY.finditer(text, p_start, p_end):
-            cut = m.start(2)
-            before = text[seg_start : m.start(1)]
-            last = re.findall(r"[\w.]+$", before[-64:])  # the word before the stop; a bounded look keeps it linear
-            token = last[0].lower() if last else ""
-            after = text[m.end(2) : m.end(2) + 1]
-            if token in _ABBREV or (len(token) == 1 and token.isalpha()):
-                continue
-            if token.isdigit() and len(token) <= 4 and not after.isupper():
-                continue  # "19. октобра", "2019. године", "25 – 26. маја"
-            if token.isdigit() and (after.islower() or _LOWER_START.match(after)):
-                continue
-            if after and _LOWER_START.match(after):
-                continue
-            spans.append((seg_start, cut))
-            seg_start = m.end(2)
-        spans.append((seg_start, p_end))
+        items = _item_starts(text, p_start, p_end)
+        for i_start, i_end in zip([p_start, *items], [*items, p_end], strict=True):
+            spans += _item_sentences(text, i_start, i_end)
     out = []
     for s, e in spans:
         while s < e and text[s].isspace():
@@ -358,6 +370,32 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if e > s:
             out.append((s, e))
     return out
+
+
+def _item_sentences(text: str, p_start: int, p_end: int) -> list[tuple[int, int]]:
+    """Return the sentence spans of a paragraph or list item, untrimmed (a numbered item's own "2." is not
+    a sentence's end)."""
+    spans: list[tuple[int, int]] = []
+    seg_start = p_start
+    number = _ENUMERATOR.match(text, p_start, p_end) if LIST_ITEM.match(text, p_start, p_end) else None
+    for m in _BOUNDARY.finditer(text, number.end() if number else p_start, p_end):
+        cut = m.start(2)
+        before = text[seg_start : m.start(1)]
+        last = re.findall(r"[\w.]+$", before[-64:])  # the word before the stop; a bounded look keeps it linear
+        token = last[0].lower() if last else ""
+        after = text[m.end(2) : m.end(2) + 1]
+        if token in _ABBREV or (len(token) == 1 and token.isalpha()):
+            continue
+        if token.isdigit() and len(token) <= 4 and not after.isupper():
+            continue  # "19. октобра", "2019. године", "25 – 26. маја"
+        if token.isdigit() and (after.islower() or _LOWER_START.match(after)):
+            continue
+        if after and _LOWER_START.match(after):
+            continue
+        spans.append((seg_start, cut))
+        seg_start = m.end(2)
+    spans.append((seg_start, p_end))
+    return spans
 
 
 def split_long(text: str, start: int, end: int, max_len: int) -> list[tuple[int, int]]:

@@ -110,8 +110,8 @@ def test_html_headings_and_lists_stay_apart_from_the_sentences_after_them(tmp_pa
     text = read(path).text
     sentences = [text[s:e] for s, e in sentence_spans(text)]
     # Headings are marked as Markdown headings (by level), so that they are never quoted alone (is_heading).
-    for sentence in ("# Report on trams", "Niš, 3 March 2025.", "## Financing",
-                     "- Three trams arrive in 2026\n- Nine trams arrive in 2027"):
+    for sentence in ("# Report on trams", "Niš, 3 March 2025.", "## Financing", "- Three trams arrive in 2026",
+                     "- Nine trams arrive in 2027"):
         assert sentence in sentences, sentences
     assert [s for s in sentences if is_heading(s)] == ["# Report on trams", "## Financing"]
 

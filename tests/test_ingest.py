@@ -336,3 +336,41 @@ def test_a_question_process_searches_with_new_tokens_and_stores_them_only_when_n
     assert Assistant(settings).keyword.search(["dpnsee"], 3)
     assert set(_stored_tokens(settings)) == {(True, True)}
 
+
+MEASURES = ("# Border measures\n\nThe council agreed on three measures:\n- strengthen border control\n"
+            "- train 200 new customs officers by 2026\n- open a shared database with Montenegro\n")
+
+
+def test_a_new_sentence_splitter_embeds_again_only_the_reports_it_cuts_otherwise(settings, tmp_path, embed_calls,
+                                                                               monkeypatch):
+    # An older splitter ran a list's items together; records written by it are split again from the stored
+    # text by the next ingest: the report whose sentences change is embedded again, the other is not.
+    from assistant import chunking
+    from assistant import ingest as ingest_module
+    from assistant.text import sentence_spans
+
+    def older(text, *args):  # the list's lines one sentence, as before items were sentences of their own
+        spans = sentence_spans(text, *args)
+        items = [n for n, (a, _) in enumerate(spans) if text[a] == "-"]
+        if not items:
+            return spans
+        return spans[: items[0]] + [(spans[items[0]][0], spans[items[-1]][1])] + spans[items[-1] + 1 :]
+
+    folder = tmp_path / "r"
+    _report(folder, "ski.md", SKI)
+    _report(folder, "measures.md", MEASURES)
+    with monkeypatch.context() as m:
+        m.setattr(chunking, "sentence_spans", older)
+        m.setattr(ingest_module, "SENTENCES_VERSION", 1)
+        assert ingest(settings, [folder]).new == 2
+    store = Store(settings)
+    assert store.sentences.get(where={"doc_id": "measures"})["ids"].__len__() == 3
+    embed_calls.clear()
+    report = ingest(settings, [folder])
+    assert (report.unchanged, report.revectored, report.documents) == (1, 1, 2)
+    assert embed_calls and not any("Kopaonik" in t for t in embed_calls)
+    items = store.sentences.get(where={"doc_id": "measures"}, include=["documents"])["documents"]
+    assert "- train 200 new customs officers by 2026" in items and len(items) == 5
+    assert {r.split for r in store.records().values()} == {ingest_module.SENTENCES_VERSION}
+    embed_calls.clear()
+    assert ingest(settings, [folder]).unchanged == 2 and embed_calls == []

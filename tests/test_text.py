@@ -102,10 +102,29 @@ def test_sentences_under_headings_are_placed_as_in_a_text_file():
     assert body_positions(["## Summary", "First."]) == [0, 1]  # a report opening with a heading: its title
 
 
-def test_a_list_item_opens_with_a_bullet_not_a_number():
-    assert [is_list_item(t) for t in ("- A loan.", "• A loan.", "* A loan.", "\n- A loan.")] == [True] * 4
-    # "20. октобра" opens Serbian sentences with a date; "-5 degrees" is a figure.
-    assert not any(is_list_item(t) for t in ("20. октобра одржана је сесија.", "1. Roads", "-5 degrees", "— Yes"))
+def test_a_list_item_opens_with_a_bullet_or_a_number_not_a_date():
+    assert [is_list_item(t) for t in ("- A loan.", "• A loan.", "* A loan.", "\n- A loan.", "1. Roads", "2) more staff",
+                                      "12. Нови скенери")] == [True] * 7
+    # "20. октобра" and "2019. године" open Serbian sentences with a date; "-5 degrees" is a figure.
+    assert not any(is_list_item(t) for t in ("20. октобра одржана је сесија.", "2019. године", "-5 degrees", "— Yes",
+                                             "1.5 million"))
+
+
+def test_each_item_of_a_list_is_a_sentence_even_without_a_full_stop():
+    text = ("The council agreed on three measures:\n1. Strengthen border control.\n2. Train 200 officers by 2026.\n"
+            "3. Open a shared database\n\nPriorities:\n- more staff\n- new scanners\n\nИ још:\n1) мање папира\n"
+            "2) више обуке")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "The council agreed on three measures:", "1. Strengthen border control.", "2. Train 200 officers by 2026.",
+        "3. Open a shared database", "Priorities:", "- more staff", "- new scanners", "И још:", "1) мање папира",
+        "2) више обуке"]
+
+
+def test_a_line_opening_with_a_number_is_not_an_item_inside_a_sentence():
+    # a wrapped line may begin with the figure that ends the sentence, or with a Serbian date
+    wrapped = "The number of cases rose by\n15. The council met again.\nОдржана је у Београду\n20. октобра."
+    assert [wrapped[a:b] for a, b in sentence_spans(wrapped)] == [
+        "The number of cases rose by\n15.", "The council met again.", "Одржана је у Београду\n20. октобра."]
 
 
 def test_sentence_spans_of_a_slice_keep_document_offsets():
