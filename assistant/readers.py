@@ -19,8 +19,9 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # their headings): the next ingest reads the files of that format again, and only those
 # (corpus.PIPELINE_VERSION re-reads every file). html 2: headings marked as Markdown heading lines; docx 3:
 # its List paragraphs as Markdown items; +1 for md, html and docx: sentences are placed as in a text file
-# (text.body_positions), which the stored dateline facts depend on.
-READER_VERSIONS = {".md": "2", ".markdown": "2", ".html": "3", ".htm": "3", ".docx": "4"}
+# (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
+# list item as a "- " line.
+READER_VERSIONS = {".md": "2", ".markdown": "2", ".html": "4", ".htm": "4", ".docx": "4"}
 
 
 class ReadError(Exception):
@@ -171,11 +172,12 @@ def _html_fallback(raw: str) -> str:
     raw = _HEADING_ELEMENT.sub(
         lambda m: f"\n\n{_heading_line(html.unescape(re.sub(r'<[^<>]*>', ' ', m.group(2))), int(m.group(1)))}\n\n"
         if m.group(2).strip() else "\n\n", raw)
-    # A block element is a paragraph, as the extractor's blocks are (_blocks); a line break and a list
-    # item only end a line.
+    # A block element is a paragraph, as the extractor's blocks are (_blocks); a line break only ends a line,
+    # and a list item is a "- " line, as the extractor writes one (text.is_list_item).
     raw = re.sub(r"(?i)<\s*/?\s*(p|div|h\d|tr|table|ul|ol|blockquote|section|article|header|footer)\b[^<>]*>",
                  "\n\n", raw)
-    raw = re.sub(r"(?i)<\s*(br|li)\b[^<>]*>", "\n", raw)
+    raw = re.sub(r"(?i)<\s*br\b[^<>]*>", "\n", raw)
+    raw = re.sub(r"(?i)<\s*li\b[^<>]*>", "\n- ", raw)
     raw = re.sub(r"<[^<>]+>", " ", raw)
     return html.unescape(raw)
 

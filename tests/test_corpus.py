@@ -117,7 +117,7 @@ def test_html_headings_and_lists_stay_apart_from_the_sentences_after_them(tmp_pa
 
     text = clean(_html_fallback("<div><h2 class='x'>\n  Financing <b>plan</b>\n</h2><p>A loan.</p><ul><li>One</li>"
                                 "<li>Two</li></ul><h3> </h3><p>Paid<br>in full.</p><h1>Left open"))
-    assert [text[s:e] for s, e in sentence_spans(text)] == ["## Financing plan", "A loan.", "One\nTwo",
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["## Financing plan", "A loan.", "- One", "- Two",
                                                            "Paid\nin full.", "Left open"]
 
 
