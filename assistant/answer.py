@@ -22,6 +22,8 @@ from .types import Answer, AnswerSentence, Citation, Passage, Twin
 # languages) and says something else: short answers put the fact first.
 MAX_SENTENCES = 2
 # A quote that is a list, or announces one, goes on through the list's items, at most this many sentences.
+# A question asking for a date or a figure is answered by the item holding it, not by the rest of its list.
+ONE_FACT = ("when", "how_much")
 LIST_ITEMS = 8
 SECOND_WITHIN = 0.1
 MIN_SUPPORT = 0.5
@@ -78,21 +80,23 @@ class Evidence:
         return answer(self.query, list(self.candidates), self.twin_meta, weights, self.features)
 
 
-def choose(scored: list[Scored], confident: bool = True) -> list[Scored]:
-    """Return the sentences to quote when the gate is confident: the best, the sentence after it when the
-    best announces it (ends with a colon: a list follows), and a near-tied second that says something else."""
+def choose(scored: list[Scored], confident: bool = True, one_fact: bool = False) -> list[Scored]:
+    """Return the sentences to quote when the gate is confident: the best, and a near-tied second that says
+    something else, each with the list it announces (it ends with a colon) or, unless the question asks for
+    one fact (a date, a figure: one_fact), the rest of the list it is an item of."""
     if not scored or not confident:
         return []
     scored = _under_headings(scored)
     if not scored:
         return []
     best = scored[0]
-    chosen = [best] + _list_after(best.candidate, scored)
+    chosen = [best] + _list_after(best.candidate, scored, one_fact)
     for s in scored[1:]:
         if len(chosen) >= MAX_SENTENCES or s.score < max(0.5, best.score - SECOND_WITHIN):
             break
         if not any(_same_fact(s.candidate, c.candidate) for c in chosen):
-            chosen.append(s)
+            # an announcement quoted without what it announces says nothing
+            chosen += [s] + [f for f in _list_after(s.candidate, scored, one_fact) if f not in chosen]
     # Read in document order when quoting one document.
     if len({s.candidate.doc_id for s in chosen}) == 1:
         chosen.sort(key=lambda s: s.candidate.start)
@@ -109,7 +113,7 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     scored = sorted((Scored(c, float(p)) for c, p in zip(candidates, probs, strict=True)), key=lambda s: -s.score)
     confidence = weights.confidence(x, probs, question_inputs(query))
     confident = query.searchable and confidence >= weights.threshold
-    chosen = choose(scored, confident)
+    chosen = choose(scored, confident, one_fact=query.kind in ONE_FACT)
     quoted = [focus(undated(in_question_language(s, query.language, twin_meta), query), query) for s in chosen]
     result = compose(query.text, query.language, quoted, standalone=query.standalone)
     if not result.found:
@@ -251,10 +255,11 @@ def _under_headings(scored: list[Scored]) -> list[Scored]:
     return out
 
 
-def _list_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
+def _list_after(c: Candidate, scored: list[Scored], one_fact: bool = False) -> list[Scored]:
     """Return the sentences that carry on what c begins: the one after a sentence that announces it (ends
     with a colon), and the next items of a list while the quote is in one (at most LIST_ITEMS), so that
-    "list the measures" is answered with the list, not its first item."""
+    "list the measures" is answered with the list, not its first item. With one_fact, an item the question
+    was answered by does not bring the items after it (but an announced list is still given whole)."""
     out: list[Scored] = []
     last = c
     while len(out) < LIST_ITEMS:
@@ -262,7 +267,8 @@ def _list_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
         if follower is None or is_heading(follower.candidate.text):
             break
         announced = last is c and c.facts.announces
-        listed = is_list_item(last.text) and is_list_item(follower.candidate.text)
+        listed = (c.facts.announces or not one_fact) and is_list_item(last.text) and \
+            is_list_item(follower.candidate.text)
         if not (announced or listed):
             break
         out.append(follower)
@@ -328,7 +334,9 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         citations.append(Citation(n=n, doc_id=c.doc_id, source=c.source, title=c.title, language=c.language,
                                   text=c.text, start=c.start, end=c.end, score=round(s.score, 4), date=c.date,
                                   twin=c.twin))
-        label = "" if c.language == language else original_label(language, question, c.language) + " "
+        # Labelled once for a run of quotes from one report (a list's items), not on every line.
+        same_run = n > 1 and chosen[n - 2].candidate.doc_id == c.doc_id
+        label = "" if c.language == language or same_run else original_label(language, question, c.language) + " "
         text = f"{label}{c.text} [{n}]"
         sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
     # A quote is its own support; the check still runs so that a bug in span handling cannot pass silently.

@@ -188,13 +188,22 @@ def citation_scores(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> dic
 
 
 def language_match(answer: Answer, language: str) -> float:
-    """Return 1 when every answer sentence is in the question's language or labelled as an original."""
+    """Return 1 when every answer sentence is in the question's language or labelled as an original (the
+    label of a run of quotes from one report, before its first, counting for all of them)."""
     from .grounding import LABEL
     from .text import detect_language
 
     if not answer.found:
         return float(detect_language(answer.answer) == language)
-    ok = [detect_language(clean_claim(s.text)) == language or bool(LABEL.match(s.text)) for s in answer.sentences]
+    doc_of = {c.n: c.doc_id for c in answer.citations}
+    ok, labelled = [], None
+    for s in answer.sentences:
+        doc = doc_of.get(s.citations[0]) if s.citations else None
+        if LABEL.match(s.text):
+            labelled = doc
+        elif doc != labelled:
+            labelled = None
+        ok.append(detect_language(clean_claim(s.text)) == language or (labelled is not None and doc == labelled))
     return sum(ok) / len(ok) if ok else 0.0
 
 

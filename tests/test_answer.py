@@ -3,6 +3,8 @@ answers, how it composes, abstains and offers related reading."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -66,6 +68,24 @@ def test_a_quoted_list_item_brings_the_rest_of_its_list_and_nothing_past_it():
     assert len(choose([Scored(c, 0.9 if i == 0 else 0.1) for i, c in enumerate(many)])) == LIST_ITEMS + 1
     head = candidate("## Costs", items[0].end + 1)
     assert len(choose([Scored(items[0], 0.9), Scored(head, 0.1)])) == 1
+
+
+def test_a_numbered_list_is_a_list_and_a_second_quote_that_announces_one_brings_it():
+    lead = candidate("The council met on Monday to agree on measures.", 0)
+    announce = candidate("The council agreed on three measures:", lead.end + 2)
+    items = [candidate("1. Strengthen patrols", announce.end + 1)]
+    for text in ("2. Train 200 new customs officers by 2026", "3. Open a shared database"):
+        items.append(candidate(text, items[-1].end + 1))
+    after = candidate("The chair said the database would run by March.", items[-1].end + 2)
+    scored = [Scored(lead, 0.9), Scored(announce, 0.85)] + [Scored(c, 0.1) for c in (*items, after)]
+    assert [s.candidate.text for s in choose(scored)] == [lead.text, announce.text] + [c.text for c in items]
+    # A question asking for a figure or a date is answered by the item holding it, not the items after it;
+    # a list announced by the quote is still given whole.
+    second = [Scored(items[1], 0.9)] + [Scored(c, 0.1) for c in (lead, announce, items[0], items[2], after)]
+    assert [s.candidate.text for s in choose(second)] == [items[1].text, items[2].text]
+    assert [s.candidate.text for s in choose(second, one_fact=True)] == [items[1].text]
+    whole = [Scored(announce, 0.9)] + [Scored(c, 0.1) for c in (*items, after)]
+    assert len(choose(whole, one_fact=True)) == 4
 
 
 def test_a_near_tied_second_sentence_is_quoted_when_it_says_something_else():
@@ -175,6 +195,23 @@ def test_compose_quotes_with_resolving_markers_and_labels_other_languages():
     assert result.sentences[0].support == pytest.approx(1.0)
     empty = compose("Koji je glavni grad Australije?", "sr", [])
     assert not empty.found and empty.answer == "U izveštajima nema odgovora na ovo pitanje."
+
+
+def test_a_run_of_quotes_from_one_report_in_another_language_is_labelled_once():
+    from assistant.evaluation import language_match
+
+    intro = candidate("Мере су:", 0, doc="003", language="sr")
+    items = [candidate("- више патрола на граници", 9, doc="003", language="sr"),
+             candidate("- нови скенери за камионе", 35, doc="003", language="sr")]
+    other = candidate("Полиција је запленила 12 килограма.", 0, doc="000", language="sr")
+    result = compose("What are the measures?", "en", [Scored(c, 0.9) for c in (intro, *items, other)])
+    labels = [s.text.startswith("(Serbian original)") for s in result.sentences]
+    assert labels == [True, False, False, True]  # a quote from another report is labelled again
+    assert result.answer.count("(Serbian original)") == 2
+    assert language_match(result, "en") == 1.0
+    unlabelled = replace(result, sentences=tuple(replace(s, text=s.text.replace("(Serbian original) ", ""))
+                                                 for s in result.sentences))
+    assert language_match(unlabelled, "en") == 0.0
 
 
 def _weights(threshold=0.5, **coef):
