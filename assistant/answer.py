@@ -335,7 +335,8 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
                                   text=c.text, start=c.start, end=c.end, score=round(s.score, 4), date=c.date,
                                   twin=c.twin))
         # Labelled once for a run of quotes from one report (a list's items), not on every line.
-        same_run = n > 1 and chosen[n - 2].candidate.doc_id == c.doc_id
+        before = chosen[n - 2].candidate if n > 1 else None
+        same_run = before is not None and (before.doc_id, before.language) == (c.doc_id, c.language)
         label = "" if c.language == language or same_run else original_label(language, question, c.language) + " "
         text = f"{label}{c.text} [{n}]"
         sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
