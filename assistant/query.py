@@ -59,8 +59,9 @@ _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:were|are)|what (?:\w+ )?(?:were
                    r"navedi\w*|nabroj\w*|koje su|koji su|(?:koje|koji) \w+ su|kakie|perechisl\w*|nazovi\w*)\b")
 _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number|amount)|koliko|skol'?k\w*)"
                             r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
+# "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
-                         r"cena|cene|cenu|czen\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
+                         r"cena|cene|cenu|czen(?!t)\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ def test_question_types_in_three_languages(question, kind):
     ("Сколько тонн героина изъято?", "mass"), ("How many people were arrested?", "people"),
     ("Колико људи је ухапшено?", "people"), ("What was the budget?", "money"),
     ("How many litres of precursors?", "volume"), ("How many meetings were held?", None),
+    ("По какой цене продавали кокаин?", "money"), ("Сколько мест в центре?", None),  # центр is not цена
 ])
 def test_the_unit_a_question_names(question, unit):
     assert parse(question).unit == unit
