@@ -339,7 +339,11 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     out = {}
     people = [n for n in names if not n.isupper() and len(n.split()) <= 3]
     bodies = [n for n in names if n.isupper() or len(n.split()) >= 3]
-    for group, ranked in (("who", people + names), ("they", bodies + names)):
+    # English he/she stand for a person only ("person"): a body or a topic in its place ("what did Drug Supply
+    # Through Police Cooperation say") misleads the search, while the pronoun left as asked costs nothing (the
+    # conversation is searched with the question). Serbian and Russian он/она/га/нём stand for a thing of
+    # that grammatical gender as often ("ко га финансира?", it: a project), so "who" falls back to any name.
+    for group, ranked in (("person", people), ("who", people + names), ("they", bodies + names)):
         if ranked:
             out[group] = ranked[0]
     places = list(countries(answer))
@@ -410,7 +414,8 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
     said = " ".join(clean_claim(m.content) for m in history[-4:])
     pointer = points_back(question, said, view, language)
     if pointer is not None:
-        stands_for = referents(last, history).get(pointer.lastgroup or "")
+        group = "person" if pointer.lastgroup == "who" and language == "en" else pointer.lastgroup or ""
+        stands_for = referents(last, history).get(group)
         if stands_for:
             resolved = question[:pointer.start()] + stands_for + question[pointer.end():]
     return Turn(question, _glued(resolved, previous), tuple(sorted(docs)), reading, language)

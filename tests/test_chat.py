@@ -254,6 +254,21 @@ def test_they_stand_for_what_the_last_question_asked_about_and_he_for_the_name_a
     assert turn.search_text.startswith("what did Milan Pekić say about Albania?")  # not DPNSEE, not "XXIII"
 
 
+def test_english_he_stands_for_a_person_only_and_serbian_on_also_for_a_thing():
+    # "he" after an answer naming no person is left as asked (the conversation still carries the topic);
+    # Serbian and Russian он/га stand for things of their grammatical gender as often as for people.
+    history = [Message("user", "who chaired the g8 experts meeting in moscow?"),
+               Message("assistant", "First experts meeting on the topic of Reducing the Drug Supply Through Police "
+                                    "Cooperation was held in Moscow on February 25th [1].")]
+    last = Answer(history[0].content, history[1].content, True)
+    turn = contextualise("what did he say about afghanistan?", history, last, VOCAB)
+    assert turn.search_text.startswith("what did he say about afghanistan?"), turn.search_text
+    project = [Message("user", "Шта је UNODC покренуо у Северној Македонији?"),
+               Message("assistant", "UNODC је покренуо двогодишњи пројекат [1].")]
+    last = Answer(project[0].content, project[1].content, True)
+    assert contextualise("ко га финансира?", project, last, VOCAB).search_text.startswith("ко UNODC финансира?")
+
+
 def test_a_referent_is_written_as_the_answers_report_writes_it():
     history = [Message("user", "Ко је председавао радионицом?"),
                Message("assistant", "Радионицом је председавао Милан Пекић у Сарајеву, Босни и Херцеговини [1].")]
