@@ -143,8 +143,8 @@ HELDOUT_GATE = {
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.58),  # target 0.90 (measured 0.588); was 0.57
-    "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.191)
+    "key_fact_recall": (">=", 0.58),  # target 0.90 (measured 0.590); was 0.57
+    "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.190)
     "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.297); was 0.32
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
@@ -155,7 +155,7 @@ HELDOUT_GATE = {
     # curve of docs/history.md at about its rate. Answers within one language: 31.5 -> 33 words.
     # Was 44. A report's opening dateline is left out of a quote (answer.undated): every other figure the same
     # item by item, the median 43 -> 41.
-    "median_answer_words": ("<=", 42),  # target 35 (measured 41.5)
+    "median_answer_words": ("<=", 42),  # target 35 (measured 42)
 }
 
 
