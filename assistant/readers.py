@@ -95,13 +95,13 @@ def _read_html(path: Path) -> tuple[str, str | None]:
     import trafilatura
 
     try:
-        text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
-        # The same extraction as a tree says which blocks are headings, and the page's metadata.
+        # One extraction gives the text (what trafilatura.extract returns), the tree that says which of its
+        # blocks are headings, and the page's metadata.
         found = trafilatura.bare_extraction(raw, include_comments=False, include_tables=True, favor_recall=True,
                                             with_metadata=True)
     except (RecursionError, ValueError, TypeError):
-        text, found = None, None
-    body = getattr(found, "body", None)
+        found = None
+    text, body = getattr(found, "text", None), getattr(found, "body", None)
     text = _blocks(text, _headings(body) if body is not None else {}) if text else _html_fallback(raw)
     title = getattr(found, "title", None)
     if not title:
