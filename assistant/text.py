@@ -282,7 +282,8 @@ _LOWER_START = re.compile(r"[a-zа-яђјљњћџ]")
 # A paragraph: lines up to a blank line (a single line break only wraps a line), except that a Markdown
 # heading is a paragraph of its own: it has no full stop, and run into the line after it ("# Report on
 # trams" + "Niš, 3 March 2025.") it made one sentence of a title and a dateline, quoted as a finding.
-_HEADING = r"[ \t]{0,3}#{1,6}[ \t][^\n]*"
+_HEADING_MARKS = r"[ \t]{0,3}#{1,6}[ \t]"
+_HEADING = rf"{_HEADING_MARKS}[^\n]*"
 _PARAGRAPH = re.compile(rf"{_HEADING}|[^\n]+(?:\n(?!{_HEADING})(?!\s*\n)[^\n]+)*")
 _HEADING_LINE = re.compile(rf"{_HEADING}$")
 
@@ -292,11 +293,6 @@ _HEADING_LINE = re.compile(rf"{_HEADING}$")
 # Serbian sentences with a date.
 LIST_ITEM = regex.compile(r"[ \t]*(?:[-*•][ \t]|\d{1,3}\)[ \t]|\d{1,3}\.[ \t]+(?!\p{Ll}))")
 _ENUMERATOR = regex.compile(r"[ \t]*\d{1,3}[.)]")
-
-
-# The version of what sentence_spans cuts. Sentences are stored with their vectors (ingest); a change here
-# bumps it, and the next ingest splits each stored report again, embedding again only those it cuts otherwise.
-SENTENCES_VERSION = 2
 
 
 def is_list_item(sentence: str) -> bool:
@@ -328,7 +324,7 @@ def is_heading(sentence: str) -> bool:
     return _HEADING_LINE.match(sentence.strip("\n")) is not None
 
 
-_HEADING_IN_TEXT = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+([^\n]*)")
+_HEADING_IN_TEXT = re.compile(rf"(?m)^{_HEADING_MARKS}[ \t]*([^\n]*)")
 
 
 def heading_lines(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
@@ -350,6 +346,11 @@ def body_positions(sentences: list[str]) -> list[int]:
         if i == 0 or not is_heading(sentence):
             position += 1
     return out
+
+
+# The version of what sentence_spans cuts. Sentences are stored with their vectors (ingest); a change here
+# bumps it, and the next ingest splits each stored report again, embedding again only those it cuts otherwise.
+SENTENCES_VERSION = 2
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
