@@ -40,8 +40,11 @@ _POINTERS = {
            r"там|туда",
            r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
 }
-POINTER = {lang: re.compile(rf"\b(?:(?P<who>{who})|(?P<they>{they})|(?P<where>{where})|(?P<what>{what}))\b",
-                            re.IGNORECASE)
+# What the first group stands for (referents): English he/she a person only ("person"); Serbian and Russian
+# он/она/га/нём a thing of that grammatical gender as often ("ко га финансира?", it: a project), so any name.
+_PERSONAL = {"en": "person", "sr": "who", "ru": "who"}
+POINTER = {lang: re.compile(rf"\b(?:(?P<{_PERSONAL[lang]}>{who})|(?P<they>{they})|(?P<where>{where})|"
+                            rf"(?P<what>{what}))\b", re.IGNORECASE)
            for lang, (who, they, where, what) in _POINTERS.items()}
 # An opening that continues the conversation with a new subject or an addition ("and the workshop?").
 _LEADS = {
@@ -339,10 +342,8 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     out = {}
     people = [n for n in names if not n.isupper() and len(n.split()) <= 3]
     bodies = [n for n in names if n.isupper() or len(n.split()) >= 3]
-    # English he/she stand for a person only ("person"): a body or a topic in its place ("what did Drug Supply
-    # Through Police Cooperation say") misleads the search, while the pronoun left as asked costs nothing (the
-    # conversation is searched with the question). Serbian and Russian он/она/га/нём stand for a thing of
-    # that grammatical gender as often ("ко га финансира?", it: a project), so "who" falls back to any name.
+    # A person group finds no one rather than a body or a topic ("what did Drug Supply Through Police
+    # Cooperation say"): the pronoun left as asked costs nothing, the conversation being searched with it.
     for group, ranked in (("person", people), ("who", people + names), ("they", bodies + names)):
         if ranked:
             out[group] = ranked[0]
@@ -414,8 +415,7 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
     said = " ".join(clean_claim(m.content) for m in history[-4:])
     pointer = points_back(question, said, view, language)
     if pointer is not None:
-        group = "person" if pointer.lastgroup == "who" and language == "en" else pointer.lastgroup or ""
-        stands_for = referents(last, history).get(group)
+        stands_for = referents(last, history).get(pointer.lastgroup or "")
         if stands_for:
             resolved = question[:pointer.start()] + stands_for + question[pointer.end():]
     return Turn(question, _glued(resolved, previous), tuple(sorted(docs)), reading, language)
