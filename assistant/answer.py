@@ -15,12 +15,15 @@ from .grounding import lexical_support, support
 from .messages import no_answer, original_label
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
-from .text import content_words, is_heading, is_list_item
+from .text import content_words, is_heading, is_list_item, leans_back
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # A second sentence is quoted beside the best only when it is nearly as likely (a near tie, common across
 # languages) and says something else: short answers put the fact first.
 MAX_SENTENCES = 2
+# A sentence quoted beside the best must be more likely than not to answer on its own: a near tie, or the
+# sentence right after the best that leans on it ("This data indicates…").
+LIKELY = 0.5
 # A quote that is a list, or announces one, goes on through the list's items, at most this many sentences.
 # A question asking for a date or a figure is answered by the item holding it, not by the rest of its list.
 ONE_FACT = ("when", "how_much")
@@ -90,9 +93,9 @@ def choose(scored: list[Scored], confident: bool = True, one_fact: bool = False)
     if not scored:
         return []
     best = scored[0]
-    chosen = [best] + _list_after(best.candidate, scored, one_fact)
+    chosen = [best] + (_list_after(best.candidate, scored, one_fact) or _leaning_after(best.candidate, scored))
     for s in scored[1:]:
-        if len(chosen) >= MAX_SENTENCES or s.score < max(0.5, best.score - SECOND_WITHIN):
+        if len(chosen) >= MAX_SENTENCES or s.score < max(LIKELY, best.score - SECOND_WITHIN):
             break
         if not any(_same_fact(s.candidate, c.candidate) for c in chosen):
             # an announcement quoted without what it announces says nothing
@@ -274,6 +277,17 @@ def _list_after(c: Candidate, scored: list[Scored], one_fact: bool = False) -> l
         out.append(follower)
         last = follower.candidate
     return out
+
+
+def _leaning_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
+    """Return the sentence after c when it leans on c for its subject ("Its main stage ran from 22 to 26
+    September" after the sentence naming the operation): what c began, it carries on, often with the fact
+    asked for; it is quoted when it is likely to answer too."""
+    follower = next((s for s in scored if _continues(s.candidate, c)), None)
+    if follower is None or follower.score < LIKELY or is_heading(follower.candidate.text) or \
+            not leans_back(follower.candidate.text, follower.candidate.language):
+        return []
+    return [follower]
 
 
 def _continues(b: Candidate, a: Candidate) -> bool:

@@ -23,29 +23,9 @@ from .chunking import count_tokens
 from .facts import country_name, is_month, sentence_facts
 from .grounding import clean_claim
 from .query import ASKS, question_type, word_tokens
-from .text import detect_language, detect_script, fold, is_stop_word, keyword_tokens
+from .text import POINTER, detect_language, detect_script, fold, is_stop_word, keyword_tokens
 from .types import Answer, Message
 
-# Pronouns and demonstratives that point back at the last turn, per language (Serbian in both scripts),
-# grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
-# Per language because the lists clash across them: Serbian "on" (he) is English "on".
-_POINTERS = {
-    "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its|this|these|those"),
-    "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|њему|њим|њом|њу|"
-           r"on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj|njemu|njim|njom|nju",
-           r"они|њих|њихов\w*|их|им|њима|oni|njih|njihov\w*|ih|im|njima", r"тамо|tamo",
-           r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|"
-           r"to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
-    "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему|него|неё|нее|ним|нею", r"они|их|им|них|ними",
-           r"там|туда",
-           r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
-}
-# What the first group stands for (referents): English he/she a person only ("person"); Serbian and Russian
-# он/она/га/нём a thing of that grammatical gender as often ("ко га финансира?", it: a project), so any name.
-_PERSONAL = {"en": "person", "sr": "who", "ru": "who"}
-POINTER = {lang: re.compile(rf"\b(?:(?P<{_PERSONAL[lang]}>{who})|(?P<they>{they})|(?P<where>{where})|"
-                            rf"(?P<what>{what}))\b", re.IGNORECASE)
-           for lang, (who, they, where, what) in _POINTERS.items()}
 # An opening that continues the conversation with a new subject or an addition ("and the workshop?").
 _LEADS = {
     "en": r"and|also|what about|how about|what else",

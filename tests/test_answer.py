@@ -50,6 +50,19 @@ def test_a_sentence_announcing_a_list_brings_the_list():
     assert [s.candidate.start for s in choose([Scored(plain, 0.9), Scored(items, 0.2)])] == [100]
 
 
+def test_a_sentence_leaning_on_the_quote_comes_with_it_when_it_is_likely_to_answer():
+    named = candidate("On 2 October the operation Kanal - Western Dvina ended.", 100)
+    leaning = candidate("Its main stage ran from 22 to 26 September.", named.end + 1)
+    elsewhere = candidate("Another report says something else.", 0, doc="e")
+    chosen = choose([Scored(named, 0.85), Scored(leaning, 0.55), Scored(elsewhere, 0.3)])
+    assert [s.candidate.text for s in chosen] == [named.text, leaning.text]
+    # unlikely to answer, it stays out: leaning on the quote is not saying what was asked
+    assert [s.candidate.text for s in choose([Scored(named, 0.85), Scored(leaning, 0.3)])] == [named.text]
+    # a sentence that names its own subject must be a near tie to be quoted beside the best
+    own = candidate("The operation's main stage ran from 22 to 26 September.", named.end + 1)
+    assert [s.candidate.text for s in choose([Scored(named, 0.85), Scored(own, 0.55)])] == [named.text]
+
+
 def test_a_quoted_list_item_brings_the_rest_of_its_list_and_nothing_past_it():
     announce = candidate("Three measures were taken:", 100)
     items = [candidate("- Roads were closed.", announce.end + 1)]

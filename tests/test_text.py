@@ -16,6 +16,7 @@ from assistant.text import (
     is_list_item,
     keyword_tokens,
     language_evidence,
+    leans_back,
     letters,
     sentence_spans,
     skeleton,
@@ -225,3 +226,18 @@ def test_a_question_in_capitals_throughout_is_read_in_lower_case():
     assert ordinary_case("КО ЈЕ ПРЕДСТАВЉАО СРБИЈУ?") == "ко је представљао србију?"
     for kept in ("What did DPNSEE say?", "DPNSEE?", "UNODC and INCB", "Who chaired it? THE CSTO"):
         assert ordinary_case(kept) == kept
+
+
+@pytest.mark.parametrize("sentence, language, leans", [
+    ("Its main stage ran from 22 to 26 September.", "en", True),
+    ("This data indicates a complete failure of the strategy.", "en", True),
+    ("Её задачами были пресечение каналов поставки.", "ru", True),
+    ("Prema njegovim rečima, roba je nedostajala tri puta.", "sr", True),
+    ("Према његовим речима, роба је недостајала.", "sr", True),
+    # a sentence that names its own subject, even with a pronoun later on
+    ("The Board assessed two precursors and recommended them for control.", "en", False),
+    ("Агентство изъяло 217 кг, по его словам.", "ru", False),
+    ("On October 20, a second session was held.", "en", False),
+])
+def test_a_sentence_opening_with_a_pronoun_or_demonstrative_leans_on_the_one_before(sentence, language, leans):
+    assert leans_back(sentence, language) is leans
