@@ -20,10 +20,11 @@ from functools import lru_cache
 import regex
 
 from .chunking import count_tokens
+from .everyday import zipf
 from .facts import country_name, is_month, sentence_facts
 from .grounding import clean_claim
 from .query import ASKS, question_type, word_tokens
-from .text import POINTER, detect_language, detect_script, fold, is_stop_word, keyword_tokens
+from .text import POINTER, PREFIX, detect_language, detect_script, fold, is_stop_word, keyword_tokens
 from .types import Answer, Message
 
 # An opening that continues the conversation with a new subject or an addition ("and the workshop?").
@@ -87,6 +88,16 @@ class IndexView:
     def unknown(self, token: str) -> bool:
         return self.document_frequency(token) == 0
 
+    def as_name(self, word: str, token: str, language: str) -> bool:
+        """Return whether the reports write a word (of keyword token token) as a name, capitalised, in at least
+        half the chunks that hold it: a word typed in lower case may name something ("taiex", "avangard")
+        or be an ordinary word the reports happen to use rarely ("host", "officers"). A word too short for
+        a name prefix cannot tell, and counts."""
+        plain = fold(word.lower(), language)
+        if len(plain) < PREFIX:
+            return True
+        return 2 * self.document_frequency("^" + plain[:PREFIX]) >= self.document_frequency(token)
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -136,6 +147,14 @@ def countries(text: str, language: str | None = None) -> tuple[str, ...]:
     return sentence_facts(text, language).countries
 
 
+def _ordinary(word: str, token: str, view: IndexView, language: str) -> bool:
+    """Return whether a word typed in lower case is an ordinary word rather than a name: one of everyday
+    language (everyday.py: "host", "officers", "домаћин") that the reports do not write as a name either
+    ("moscow" is everyday English, but the reports write it capitalised). A term the reports hold in a chunk
+    or two ("nitazenes", "taiex") names a subject however it is typed."""
+    return not word[:1].isupper() and zipf(word, language) > 0 and not view.as_name(word, token, language)
+
+
 def new_subject(question: str, said: str, view: IndexView, language: str | None = None) -> list[str]:
     """Return the words by which a question names something the conversation (said) has not: names and
     acronyms as capitalised, countries in any language, and words so rare in the index that they name
@@ -145,7 +164,8 @@ def new_subject(question: str, said: str, view: IndexView, language: str | None 
     language = language or detect_language(question)
     named = [
         t for word in regex.findall(r"\w+", question) if not (ASKS.fullmatch(word) or _FILLERS.fullmatch(word))
-        for t in keyword_tokens(word, language) if t[0] not in "^~" and t not in before and view.rare(t)]
+        for t in keyword_tokens(word, language) if t[0] not in "^~" and t not in before and view.rare(t)
+        and not _ordinary(word, t, view, language)]
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     said_folded = fold(clean_claim(said))
     for word in _CAPITALISED.findall(body):
@@ -174,11 +194,14 @@ def points_back(question: str, said: str = "", view: IndexView | None = None,
 
 def _foreign(question: str, said: str, view: IndexView, language: str) -> bool:
     """Return whether most of a question's words, and at least two, are unknown to the index (as a stem,
-    a name prefix or a consonant skeleton) and to the conversation: it is about something else altogether
-    (an unrelated question mid-conversation)."""
+    a name prefix or a consonant skeleton), or ordinary words it holds in a chunk or two, and unknown to the
+    conversation: it is about something else altogether (an unrelated question mid-conversation)."""
     before = _tokens(said)
-    words = [tokens for _, tokens in word_tokens(question, language) if not tokens[0].isdigit()]
-    unknown = [tokens for tokens in words if not set(tokens) & before and all(view.unknown(t) for t in tokens)]
+    words = [(word, tokens) for word, tokens in word_tokens(question, language) if not tokens[0].isdigit()]
+    unknown = [word for word, tokens in words if not set(tokens) & before and (
+        all(view.unknown(t) for t in tokens)
+        # or an ordinary word the reports hardly use ("телефон" in "Ко је изумео телефон?")
+        or view.rare(tokens[0]) and _ordinary(word, tokens[0], view, language))]
     return len(unknown) >= 2 and len(unknown) * 2 > len(words)
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import cyrtranslit
 
+from .text import strip_accents
+
 TABLE = Path(__file__).with_name("everyday.tsv")
 LANGUAGES = ("en", "sr", "ru")  # wordfreq reads Serbian in Latin script
 MIN_ZIPF = 3.5  # rarer words weigh what the index says (at this Zipf a chunk-sized idf is already ~7.4)
@@ -37,6 +39,14 @@ def _table() -> dict[str, dict[str, float]]:
             if not line.startswith("#"):
                 language, zipf, words = line.rstrip("\n").split("\t")
                 out[language].update(dict.fromkeys(words.split(" "), int(zipf) / 100))
+    # Serbian Latin is typed without diacritics as often as with them ("domacin" for "domaćin"): the bare
+    # spelling stands for the most frequent word it may be.
+    bare: dict[str, float] = {}
+    for word, z in out["sr"].items():
+        if not word.isascii():
+            key = strip_accents(word)
+            bare[key] = max(z, bare.get(key, 0.0))
+    out["sr"] = bare | out["sr"]
     return out
 
 

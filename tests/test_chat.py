@@ -97,6 +97,23 @@ def test_a_rare_word_that_names_nothing_does_not_set_a_question_apart():
     assert read_turn("And who spoke at the TAIEX workshop?", DPNSEE, view, docs) == "new_topic"
 
 
+def test_a_rare_word_the_reports_write_in_lower_case_names_nothing():
+    # "domaćin" (host) and "officers" are in a chunk or two, as "avangard" is, but the reports write them in
+    # lower case: ordinary words, not the name of a new subject.
+    df = {"domacin": 1, "offic": 2, "^office": 0, "avangard": 1, "^avanga": 1}
+    view = IndexView(lambda t: df.get(t, 40 if t[:1] not in "^~" else 0), 100)
+    assert read_turn("ko je bio domacin?", DPNSEE, view) == "follow_up"
+    assert read_turn("and how many officers were involved?", DPNSEE, view) == "follow_up"
+    assert read_turn("who led the avangard operation?", DPNSEE, view) == "new_topic"
+    # a term of no everyday language names a subject however the reports write it
+    df |= {"nitazen": 1, "^nitaze": 0}
+    assert read_turn("how strong are nitazenes?", DPNSEE, view) == "new_topic"
+    # Asked of nothing the conversation said, with a word the index lacks, such words make a question about
+    # something else altogether: read on its own (and so refused), not glued to the conversation.
+    df |= {"telefon": 1, "^telefo": 0, "~tlfn": 0, "izume": 0, "^izumeo": 0}
+    assert read_turn("Ко је изумео телефон?", DPNSEE, view) == "new_topic"
+
+
 def test_pronouns_in_every_case_point_back():
     for question, language in (("какая у него была должность?", "ru"), ("Наброј их.", "sr"),
                                ("a šta je rečeno o njemu?", "sr"), ("что с ним?", "ru"),

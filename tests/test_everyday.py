@@ -23,3 +23,8 @@ def test_common_words_weigh_little_and_rare_ones_count_as_unseen():
     assert everyday_idf("kajmakopravljenje", "sr") == math.inf  # no evidence anywhere: the index's rarest
     assert zipf("Рећи", "sr") == zipf("reći", "sr") > 5  # Serbian in either script, any case
     assert everyday_idf("you", "en") < 1.5 < everyday_idf("tell", "en") < 3.5
+
+
+def test_serbian_latin_typed_without_diacritics_is_the_word_it_spells():
+    assert zipf("domacin", "sr") == zipf("domaćin", "sr") == zipf("домаћин", "sr") > 0
+    assert zipf("ucestvovalo", "sr") == zipf("učestvovalo", "sr") > 0
