@@ -266,7 +266,7 @@ def _list_after(c: Candidate, scored: list[Scored], one_fact: bool = False) -> l
     out: list[Scored] = []
     last = c
     while len(out) < LIST_ITEMS:
-        follower = next((s for s in scored if _continues(s.candidate, last)), None)
+        follower = _after(last, scored)
         if follower is None or is_heading(follower.candidate.text):
             break
         announced = last is c and c.facts.announces
@@ -283,11 +283,16 @@ def _leaning_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
     """Return the sentence after c when it leans on c for its subject ("Its main stage ran from 22 to 26
     September" after the sentence naming the operation): what c began, it carries on, often with the fact
     asked for; it is quoted when it is likely to answer too."""
-    follower = next((s for s in scored if _continues(s.candidate, c)), None)
+    follower = _after(c, scored)
     if follower is None or follower.score < LIKELY or is_heading(follower.candidate.text) or \
             not leans_back(follower.candidate.text, follower.candidate.language):
         return []
     return [follower]
+
+
+def _after(c: Candidate, scored: list[Scored]) -> Scored | None:
+    """Return the scored sentence right after c in its report, if it is a candidate."""
+    return next((s for s in scored if _continues(s.candidate, c)), None)
 
 
 def _continues(b: Candidate, a: Candidate) -> bool:
