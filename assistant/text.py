@@ -50,15 +50,26 @@ LANGUAGE_NAMES = {"en": "English", "sr": "Serbian", "ru": "Russian"}
 # grouped by what they stand for: a person or body, a place, or the event or thing last talked about.
 # Per language because the lists clash across them: Serbian "on" (he) is English "on".
 _POINTERS = {
-    "en": (r"he|she|him|her|his|hers", r"they|them|their", r"there", r"it|its|this|these|those"),
+    # English "there" after or before a form of "be" says only that something exists ("are there any…?",
+    # "there were…"), unless it ends the question ("who was there?"); "that" points back as a determiner or
+    # pronoun closing the question ("who gave that figure?", "when was that?"), not as a conjunction ("who
+    # said that prices rose?").
+    "en": (r"he|she|him|her|his|hers", r"they|them|their",
+           r"there(?=\s*[?.!]*\s*$)|"
+           r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )there(?!\s+(?:is|are|was|were|will|has|have|had)\b)",
+           r"it|its|this|these|those|that(?=(?:\s+[\w-]+)?\s*[?.!]*\s*$)"),
+    # Demonstratives in every case (Serbian taj/ovaj/onaj, Russian тот/этот).
     "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|њему|њим|њом|њу|"
            r"on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj|njemu|njim|njom|nju",
            r"они|њих|њихов\w*|их|им|њима|oni|njih|njihov\w*|ih|im|njima", r"тамо|tamo",
-           r"то|тај|тог|тога|та|тих|тим|ово|овај|ова|ови|ове|"
-           r"to|taj|tog|toga|ta|tih|tim|ovo|ovaj|ova|ovi|ove"),
+           r"то|тај|тог|тога|том|томе|тој|ту|та|те|тих|тим|тима|ово|овај|ова|ови|ове|овог|овога|овом|овој|ову|"
+           r"овим|ових|онај|оног|оном|оној|ону|"
+           r"to|taj|tog|toga|tom|tome|toj|tu|ta|te|tih|tim|tima|ovo|ovaj|ova|ovi|ove|ovog|ovoga|ovom|ovoj|ovu|"
+           r"ovim|ovih|onaj|onog|onom|onoj|onu"),
     "ru": (r"он|она|оно|его|её|ее|ему|ей|нём|нем|ней|нему|него|неё|нее|ним|нею", r"они|их|им|них|ними",
            r"там|туда",
-           r"этот|этом|этого|эта|это|эти|этих|этой|эту|тот|те|тех"),
+           r"этот|этом|этого|этому|этим|эта|это|эти|этих|этой|эту|этими|тот|того|тому|том|та|той|ту|те|тех|тем|"
+           r"теми"),
 }
 # What the first group stands for (referents): English he/she a person only ("person"); Serbian and Russian
 # он/она/га/нём a thing of that grammatical gender as often ("ко га финансира?", it: a project), so any name.

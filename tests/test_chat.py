@@ -195,6 +195,23 @@ def test_pronouns_are_those_of_the_questions_language():
     assert points_back("Что он сказал?").lastgroup == "who" and points_back("Who was there?").lastgroup == "where"
 
 
+def test_demonstratives_point_back_in_every_case_and_existential_there_does_not():
+    for question, language in (("who gave that figure?", "en"), ("how many doses was that?", "en"),
+                               ("ko je ministar u tom izveštaju?", "sr"), ("a šta planiraju te godine?", "sr"),
+                               ("шта је речено на оном састанку?", "sr"), ("что решили на той встрече?", "ru"),
+                               ("кто руководил этим центром?", "ru")):
+        assert points_back(question, language=language) is not None, question
+    # "that" opening a clause, "there" saying only that something exists: nothing is pointed at
+    for question in ("who said that cocaine use rose in europe?", "how many addicts are there in serbia?",
+                     "were there any arrests?", "there were how many seizures?"):
+        assert points_back(question, language="en") is None, question
+    # Two lower-case words the reports hardly use would make it a question about something else; the
+    # demonstrative says it is about what was just said.
+    df = {"gave": 1, "^gave": 0, "figur": 2, "^figure": 0}
+    view = IndexView(lambda t: df.get(t, 40 if t[:1] not in "^~" else 0), 100)
+    assert read_turn("who gave that figure?", DPNSEE, view) == "follow_up"
+
+
 def test_a_quotes_language_label_is_not_what_a_pronoun_stands_for():
     citation = Citation(n=1, doc_id="000_x", source="s", title="t", language="sr", text="x", start=0, end=1,
                         score=1.0)
