@@ -32,8 +32,12 @@ QUESTION_TYPES = {
                 r"skol'?ko)\b",
     "who": r"\b(?:who|whos|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
            r"ko|koga|kome|ciji|cija|cije|kto|kogo|komu|ch?ei|ch?ej|ch?ya)\b",
-    "when": r"\b(?:when|whens|what date|which day|what year|in which year|kada|kad|koje godine|kojeg dana|"
-            r"kogda|kakogo ch?isla|v kakom godu)\b",
+    # "when", or an interrogative of any language before a word for a date, day, month, year or time
+    # ("which year", "kog datuma", "u koje vreme", "которого числа", "с какого года").
+    "when": r"\b(?:when|whens|kada|kad|kogda|"
+            r"(?:what|which|koj\w*|kog|kom|kakog?\w*|kotor\w*)\s+(?:date|day|month|year|time|datum\w*|dan|dana|"
+            r"danu|mesec\w*|godin\w*|vrem\w*|sat|satu|ch?isl\w*|god|goda|godu|den'?|dnya|mesyacz\w*|"
+            r"ch?as|ch?asu))\b",
     "where": r"\b(?:where|wheres|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
     "why": r"\b(?:why|for what reason|zasto|zbog cega|poch?emu|zach?em)\b",
 }

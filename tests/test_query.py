@@ -15,6 +15,10 @@ from assistant.query import parse
     ("Why did the fight fail?", "why"), ("Зашто?", "why"), ("Почему?", "why"),
     ("What did DPNSEE say?", "what"), ("What was the budget of the office?", "how_much"),
     ("whos the head of the agency", "who"), ("wheres the office", "where"), ("whens the next session", "when"),
+    # an interrogative before a word for a date, day, month, year or time asks when
+    ("On which date was it signed?", "when"), ("what year did it start", "when"), ("Kog datuma je održana?", "when"),
+    ("u koje vreme počinje?", "when"), ("Которого числа прошла встреча?", "when"), ("С какого года работает?", "when"),
+    ("В каком месяце?", "when"), ("В какой части страны?", "what"), ("Kakav je bio sastanak?", "what"),
 ])
 def test_question_types_in_three_languages(question, kind):
     assert parse(question).kind == kind
