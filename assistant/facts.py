@@ -105,9 +105,9 @@ _POSSESSIVE = re.compile(r"'s\b")
 
 
 def name_words(folded: str) -> list[str]:
-    """Return the words of a folded text as names are matched: Russian's soft and hard signs and э fold to
-    apostrophes ("Кыргызстан" → "ky'rgy'zstan", "этого" → "e'togo"), which would split a word in two
-    ("togo"); an English possessive's "'s" goes, as the name written with a capital ends before it."""
+    """Return the words of a folded text as names are matched: an English possessive's "'s" goes, as the
+    name written with a capital ends before it, and any other apostrophe ("O'Brien") joins its word rather
+    than splitting it in two."""
     return _WORD.findall(_POSSESSIVE.sub("", folded).replace("'", ""))
 
 

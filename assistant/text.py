@@ -146,12 +146,20 @@ def detect_language(text: str, prior: str | None = None) -> str:
     return guess if guess in points else default
 
 
+# Russian letters written in Latin as people type them, not as the transliteration standard marks them:
+# ы and э as plain y and e, the soft and hard signs as nothing ("Кыргызстан" is "kyrgyzstan", as English
+# writes it, not "ky'rgy'zstan"; "Каныбек" matches "kanybek" typed in a question).
+_RU_PLAIN = str.maketrans({"ы": "y", "Ы": "Y", "э": "e", "Э": "E", "ь": "", "Ь": "", "ъ": "", "Ъ": ""})
+
+
 def to_latin(text: str, language: str | None = None) -> str:
     """Return text with Cyrillic transliterated to Latin by the rules of its language (sr or ru)."""
     if not has_cyrillic(text):
         return text
     language = language if language in ("sr", "ru") else detect_language(text)
-    return cyrtranslit.to_latin(text, "ru" if language == "ru" else "sr")
+    if language == "ru":
+        return cyrtranslit.to_latin(text.translate(_RU_PLAIN), "ru")
+    return cyrtranslit.to_latin(text, "sr")
 
 
 # What the embedder reads of Serbian, which is written in two scripts: Latin, whichever script a text was
@@ -218,7 +226,7 @@ _SKELETON_RULES = [("shh", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"),
 # The version of what keyword_tokens gives for a text. Chunks store their tokens (ingest) and the keyword index
 # is built from them; a change here bumps it, so stored tokens are made again from the chunk texts (no
 # embedding) and the index rebuilt, instead of old chunks being searched with tokens questions no longer give.
-TOKENS_VERSION = 2
+TOKENS_VERSION = 3
 
 
 def skeleton(word: str) -> str:

@@ -61,6 +61,9 @@ def test_fold_makes_every_spelling_of_a_name_one_string():
     assert fold("Ђорђе") == fold("Đorđe") == "djordje"
     assert strip_accents("čćšž đ") == "ccsz dj"
     assert fold("Жуков", "ru") == "zhukov" and fold("Жуков", "sr") == "zukov"  # each language its own table
+    # Russian as people type it in Latin: no apostrophes for ы, э and the signs
+    assert fold("Кыргызстан", "ru") == "kyrgyzstan" and fold("это день", "ru") == "eto den"
+    assert keyword_tokens("Каныбек", "ru")[:2] == keyword_tokens("kanybek", "en", query=True)[:2]
 
 
 def test_sentence_spans_are_offsets_into_the_text():
