@@ -59,9 +59,9 @@ _POINTERS = {
            r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )there(?!\s+(?:is|are|was|were|will|has|have|had)\b)",
            r"it|its|this|these|those|that(?=(?:\s+[\w-]+)?\s*[?.!]*\s*$)"),
     # Demonstratives in every case (Serbian taj/ovaj/onaj, Russian тот/этот).
-    "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|јој|њему|њим|њом|њу|"
-           r"on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|joj|njemu|njim|njom|nju",
-           r"они|њих|њихов\w*|их|им|њима|oni|njih|njihov\w*|ih|im|njima", r"тамо|tamo",
+    "sr": (r"он|она|оно|њега|ње|његов\w*|њен\w*|му|га|ју|јој|њему|њим|њиме|њом|њоме|њој|њу|"
+           r"on|ona|ono|njega|nje|njegov\w*|njen\w*|mu|ga|ju|joj|njemu|njim|njime|njom|njome|njoj|nju",
+           r"они|оне|њих|њихов\w*|их|им|њима|oni|one|njih|njihov\w*|ih|im|njima", r"тамо|tamo",
            r"то|тај|тог|тога|том|томе|тој|ту|та|те|тих|тим|тима|ово|овај|ова|ови|ове|овог|овога|овом|овој|ову|"
            r"овим|ових|онај|оног|оном|оној|ону|"
            r"to|taj|tog|toga|tom|tome|toj|tu|ta|te|tih|tim|tima|ovo|ovaj|ova|ovi|ove|ovog|ovoga|ovom|ovoj|ovu|"

@@ -199,7 +199,8 @@ def test_demonstratives_point_back_in_every_case_and_existential_there_does_not(
     for question, language in (("who gave that figure?", "en"), ("how many doses was that?", "en"),
                                ("ko je ministar u tom izveštaju?", "sr"), ("a šta planiraju te godine?", "sr"),
                                ("шта је речено на оном састанку?", "sr"), ("что решили на той встрече?", "ru"),
-                               ("кто руководил этим центром?", "ru")):
+                               ("кто руководил этим центром?", "ru"), ("ko ju je prevozio preko granice?", "sr"),
+                               ("ko je na njoj govorio?", "sr"), ("шта су оне тражиле?", "sr")):
         assert points_back(question, language=language) is not None, question
     # "that" opening a clause, "there" saying only that something exists: nothing is pointed at
     for question in ("who said that cocaine use rose in europe?", "how many addicts are there in serbia?",
