@@ -136,15 +136,15 @@ GATE = {
     "language_match": (">=", 0.95),
 }
 HELDOUT_GATE = {
-    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.881)
+    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.883)
     "citation_precision": (">=", 1.0),  # target 1.0: met
     # Gated at the measured values less a margin for fresh ingests of one build, which differ by under 0.005
     # held out (two fresh ingests of this build: key-fact recall 0.524 twice, 0.531 since short Russian facts
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.58),  # target 0.90 (measured 0.588); was 0.57
-    "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.190)
+    "key_fact_recall": (">=", 0.58),  # target 0.90 (measured 0.581); was 0.57
+    "false_refusal": ("<=", 0.21),  # target 0.05 (measured 0.197)
     "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.289); was 0.32
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
@@ -170,12 +170,12 @@ TURN_GATE = {
     # With pronouns in every case and country names read right, topic switches are level in sample (32 of
     # 44) and 30 of 44 held out: the two lost turns are searched with the same text as before and sit within
     # 0.04 of their fold's threshold. The bound is now a turn under the measured value.
-    "topic_switch": {"on_topic": (">=", 0.70)},  # target 0.95 (measured 0.75 held out, 0.70 in sample); was 0.68
+    "topic_switch": {"on_topic": (">=", 0.70)},  # target 0.95 (measured 0.73 held out, 0.70 in sample); was 0.68
     # 0.47 was set under the package versions of its day (measured 0.482). On a fresh install of 2 December,
     # third session, the same code (d99dcbd, and this build) measures 0.464, every other gate within an item;
     # what moved is not ours (scikit-learn ruled out), so the versions are now pinned (.ci/constraints.txt)
     # and the bound is the figure that reproduces, rounded down.
-    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.514)
+    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.486)
     "unrelated": {"no_answer_hallucination": ("<=", 0.17)},  # target 0.0 (measured 0.125: 3 of 24); was 0.21
 }
 
