@@ -45,10 +45,11 @@ QUESTION_TYPES = {
 # ask of the question it continues.
 # "whats", "wheres": contractions typed without their apostrophe.
 ASKS = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how|whos|whats|whens|wheres|hows|list|name|"
-                  r"ко|кога|ког|коме|ком|шта|што|чега|чему|кој\w*|када|кад|где|зашто|како|кол\w*|чиј\w*|"
-                  r"ko|koga|kog|kome|kom|sta|šta|sto|što|cega|čega|cemu|čemu|koj\w*|kada|kad|gde|gdje|zasto|zašto|"
-                  r"kako|kol\w*|cij\w*|čij\w*|"
-                  r"кто|кого|кому|что|чего|чему|как\w*|когда|где|почему|зачем|скольк\w*|сколько|чей|чья|чьи|"
+                  r"ко|кога|ког|коме|ком|шта|што|чега|чему|чиме|кој\w*|када|кад|где|зашто|како|какв\w*|кол\w*|"
+                  r"чиј\w*|одакле|куда|докле|"
+                  r"ko|koga|kog|kome|kom|sta|šta|sto|što|cega|čega|cemu|čemu|cime|čime|koj\w*|kada|kad|gde|gdje|"
+                  r"zasto|zašto|kako|kakav|kakv\w*|kol\w*|cij\w*|čij\w*|odakle|kuda|dokle|"
+                  r"кто|кого|кому|что|чего|чему|чем|как\w*|когда|где|почему|зачем|скольк\w*|сколько|чей|чья|чьи|"
                   r"котор\w*|куда|откуда)\b", re.IGNORECASE)
 # A question about plans, aims or duties is answered by a sentence stating one; other questions ask what
 # is or was, which a plan alone does not say. Feature input for the scorer, not a veto.

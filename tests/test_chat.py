@@ -327,3 +327,13 @@ def test_an_elliptical_subject_with_its_own_head_noun_replaces_the_asks():
         history = [Message("user", first), Message("assistant", "… [1]")]
         turn = contextualise(second, history, None, VOCAB)
         assert turn.reading == "ellipsis" and turn.search_text == expected, (second, turn.search_text)
+
+
+def test_every_interrogative_asks_on_its_own():
+    from assistant.chat import elliptical
+
+    # "kakav", "odakle", "čime", "чем" ask (what kind, from where, with what): not an elliptical "and X?"
+    for question, language in (("a kakav je bio ishod?", "sr"), ("а одакле је стигла?", "sr"),
+                               ("a čime se bave?", "sr"), ("а чем он занимается?", "ru")):
+        assert not elliptical(question, language), question
+    assert elliptical("a taiex?", "sr")
