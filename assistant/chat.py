@@ -183,9 +183,14 @@ def points_back(question: str, said: str = "", view: IndexView | None = None,
     clause after a clause that names its own subject ("who chaired the Council, and what did it
     decide?" points nowhere)."""
     language = language or detect_language(question)
-    m = POINTER.get(language, POINTER["en"]).search(question)
-    if m is None:
+    matches = list(POINTER.get(language, POINTER["en"]).finditer(question))
+    if not matches:
         return None
+    m = next((p for p in matches if p.lastgroup != "then"), None)
+    if m is None:  # only "then": it points back when the question names nothing new of its own
+        if new_subject(question, said, view or IndexView(), language):
+            return None
+        m = matches[0]
     joins = [j for j in _JOIN.finditer(question, 0, m.start())]
     if joins and new_subject(question[:joins[-1].start()], said, view or IndexView(), language):
         return None

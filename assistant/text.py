@@ -74,8 +74,11 @@ _POINTERS = {
 # What the first group stands for (referents): English he/she a person only ("person"); Serbian and Russian
 # он/она/га/нём a thing of that grammatical gender as often ("ко га финансира?", it: a project), so any name.
 _PERSONAL = {"en": "person", "sr": "who", "ru": "who"}
+# The adverb of the time just talked about ("then", "tada", "тогда"): a weaker pointer, which a question that
+# names a new subject of its own does not lean on ("ко је тада говорио у име удружења Превент?").
+_THEN = {"en": r"then", "sr": r"тада|tada", "ru": r"тогда"}
 POINTER = {lang: re.compile(rf"\b(?:(?P<{_PERSONAL[lang]}>{who})|(?P<they>{they})|(?P<where>{where})|"
-                            rf"(?P<what>{what}))\b", re.IGNORECASE)
+                            rf"(?P<what>{what})|(?P<then>{_THEN[lang]}))\b", re.IGNORECASE)
            for lang, (who, they, where, what) in _POINTERS.items()}
 
 # A sentence that opens with one of them ("Its main stage ran…", "This data indicates…", "Её задачами были…")

@@ -337,3 +337,13 @@ def test_every_interrogative_asks_on_its_own():
                                ("a čime se bave?", "sr"), ("а чем он занимается?", "ru")):
         assert not elliptical(question, language), question
     assert elliptical("a taiex?", "sr")
+
+
+def test_then_points_back_only_when_the_question_names_nothing_new():
+    # "tada" / "тогда" / "then": the time just talked about, unless the question brings a subject of its own
+    assert points_back("a koliko laboratorija su tada našli?", DPNSEE[0].content, VOCAB, "sr") is not None
+    assert read_turn("a koliko laboratorija su tada našli?", DPNSEE, VOCAB) == "follow_up"
+    assert points_back("кто тогда руководил?", DPNSEE[0].content, VOCAB, "ru").lastgroup == "then"
+    assert points_back("ко је тада говорио у име TAIEX?", DPNSEE[0].content, VOCAB, "sr") is None
+    # another pronoun is what a substitution reads, wherever "then" stands
+    assert points_back("ok, then what was his job?", DPNSEE[0].content, VOCAB, "en").lastgroup == "person"
