@@ -27,7 +27,8 @@ from .text import (
 # Interrogatives of the three languages (folded, Latin script). The first that matches names the kind of
 # fact asked for; "what" is the default.
 QUESTION_TYPES = {
-    # "how much" first: "skol'ko" holds "ko" (Serbian "who") after its apostrophe.
+    # "how much" first: "skol'ko" typed in Latin holds "ko" (Serbian "who") after its apostrophe (Cyrillic
+    # "сколько" folds without one).
     "how_much": r"\b(?:how (?:much|many|large|big|long)|what (?:percent\w*|share|number|amount)|koliko|"
                 r"skol'?ko)\b",
     "who": r"\b(?:who|whos|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
