@@ -66,6 +66,14 @@ _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:were|are)|what (?:\w+ )?(?:were
 _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number|amount)|koliko|skol'?k\w*)"
                             r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
 # "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
+# "Who is X?" asks what the reports say X is: the question is an interrogative, a copula (or Russian "такой",
+# "это") and nothing but a name it states, so a sentence naming X states the kind of fact asked, though the
+# name is not new (scorer.type_new).
+_IDENTITY = re.compile(r"^(?:(?:and|a|i)\s+)?(?:who|whos|ko|kto)\s+(?:(?:is|was|are|were|je|su|bio|bila|bili|"
+                       r"takoj|takaya|takie|eto)\s+)*(?P<rest>.+?)[\s?!.]*$")
+# "Which countries…?" asks for countries (typed "who" with bodies and people): a sentence naming a country
+# the question does not states the kind of fact asked.
+_ASKS_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countr(?:y|ies)|states|nations?)\b")
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
                          r"cena|cene|cenu|czen(?!t)\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
 
@@ -81,6 +89,8 @@ class Query:
     kind: str  # who | when | where | how_much | why | what
     unit: str | None  # the kind of quantity a "how much/many" question names (mass, money, people…)
     asks_plan: bool  # about plans, aims or duties: a sentence stating a plan answers it
+    identity: bool  # "who is X?": asks what a name it states is (a sentence naming X answers it)
+    asks_country: bool  # "which countries…?": a country is the fact asked
     wants_list: bool
     tokens: tuple[str, ...]  # keyword tokens of the standalone text (folded, stemmed, name prefixes)
     words: frozenset[str]  # content words of the standalone text, for overlap
@@ -105,6 +115,18 @@ def question_type(folded: str) -> str:
         if re.search(pattern, folded):
             return kind
     return "how_much" if asked_unit(folded) == "money" else "what"
+
+
+def asks_identity(text: str, folded: str, facts: Facts) -> bool:
+    """Return whether a question (as asked, and folded) asks who a name it states is, and nothing more
+    ("ko je Oleg Krilov?", "кто такой Игорь Зубов", "who was Pekić?"): after the interrogative and copula
+    come only capitalised words, and it states a name."""
+    m = _IDENTITY.match(folded)
+    if m is None or not (facts.names or facts.entities):
+        return False
+    rest = len(re.findall(r"\w+", m.group("rest").replace("'", "")))
+    words = re.findall(r"\w+", text.replace("'", ""))
+    return 0 < rest < len(words) and all(w[:1].isupper() for w in words[-rest:])
 
 
 def ask_words(folded: str, language: str) -> set[str]:
@@ -195,6 +217,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         searched = {fixed.get(t, t): v for t, v in searched.items()}
         weights = {w: searched.get(w, weight) for w, weight in weights.items()}
         known = known_share(text, language, seen, own)
+    facts = sentence_facts(standalone, language)
     return Query(
         text=text,
         standalone=standalone,
@@ -203,11 +226,13 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         kind=question_type(folded),
         unit=asked_unit(folded),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
+        identity=asks_identity(standalone, fold(standalone, language), facts),
+        asks_country=_ASKS_COUNTRY.search(folded) is not None,
         wants_list=_LIST.search(folded) is not None,
         tokens=tokens,
         words=words,
         rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
-        facts=sentence_facts(standalone, language),
+        facts=facts,
         searchable=worth_searching(text),
         known=known,
         carried_docs=tuple(carried_docs),

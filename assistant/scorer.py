@@ -70,11 +70,20 @@ def _new(found: tuple[str, ...], stated: tuple[str, ...]) -> bool:
     return any(f[:5] not in asked for f in found)
 
 
+def _named(found: tuple[str, ...], stated: tuple[str, ...]) -> bool:
+    """Return whether found holds an item the question states (compared as _new compares)."""
+    asked = {s[:5] for s in stated}
+    return any(f[:5] in asked for f in found)
+
+
 def type_new(query: Query, facts: Facts) -> bool:
-    """Return whether a sentence states the kind of fact the question asks for, as a new fact."""
+    """Return whether a sentence states the kind of fact the question asks for, as a new fact (for "who is
+    X?", a sentence naming X: what it says of X is the fact asked)."""
     q = query.facts
+    if query.kind == "who" and query.identity:
+        return _named(facts.names + facts.entities, q.names + q.entities)
     if query.kind == "who":
-        return _new(facts.names, q.names + q.entities)
+        return _new(facts.names, q.names + q.entities) or (query.asks_country and _new(facts.countries, q.countries))
     if query.kind == "when":
         return _new(facts.dates, q.dates)
     if query.kind == "how_much":

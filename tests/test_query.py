@@ -99,3 +99,23 @@ def test_a_word_the_index_never_saw_weighs_what_it_says_in_everyday_text():
     assert odd.weights["kajmak"] == 9.0 and odd.weights[bake] < 9.0 and odd.known < 0.3
     ru = parse("Скажите, пожалуйста, кто такой Вольдемар?", document_frequency=df, idf=idf)
     assert max(ru.weights[t] for t in keyword_tokens("скажите пожалуйста такой", "ru")) < ru.weights[keyword_tokens("Вольдемар", "ru")[0]] / 1.5
+
+
+@pytest.mark.parametrize("question, identity", [
+    ("Ko je Valery Semerikov?", True), ("кто такой Игорь Зубов", True), ("ко је Небојша Ђурасовић?", True),
+    ("who was Pekić?", True), ("Ko je bio Jovan Vojnović?", True), ("кто такой Зоран Тиквица?", True),
+    # a role, a verb or a second ask after the name is not "who is X?"
+    ("Who is the president of the INCB?", False), ("Ко је секретар INCB-а?", False), ("Who is responsible?", False),
+    ("who chaired it?", False), ("Кто такой Милан Кнежевич и что он сделал в Баре?", False),
+    ("What is CARICC?", False),  # asks "what", answered by any sentence about it as before
+])
+def test_a_question_asking_who_a_named_person_is(question, identity):
+    assert parse(question).identity is identity
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("which countries are members of caricc", True), ("Which country holds the presidency?", True),
+    ("what nations took part?", True), ("Which organisations took part?", False), ("who took part?", False),
+])
+def test_a_question_asking_which_countries(question, asks):
+    assert parse(question).asks_country is asks

@@ -198,3 +198,17 @@ def test_centrality_is_read_against_the_other_candidates_of_the_report():
     x = features(q, same + mixed)
     assert list(column(x, "centrality")[:3]) == pytest.approx([0.0, 0.0, 0.0], abs=1e-6)
     assert column(x, "centrality")[3] > 0 > column(x, "centrality")[4]
+
+
+def test_who_is_x_is_answered_by_a_sentence_naming_x_and_which_countries_by_one_naming_a_country():
+    from assistant.scorer import type_new
+
+    who = parse("Ko je Oleg Krilov?")
+    naming = sentence_facts("Oleg Krilov, the deputy head of the department, attended the meeting.", "en")
+    other = sentence_facts("Igor Zubov chaired the meeting.", "en")
+    assert type_new(who, naming) and not type_new(who, other)  # only the sentence naming him says who he is
+    chaired = parse("Who chaired the meeting with Oleg Krilov?")
+    assert not type_new(chaired, naming) and type_new(chaired, other)  # here a new name is the fact asked
+    which = parse("Which countries are members of CARICC?")
+    assert type_new(which, sentence_facts("Its members are Kazakhstan, Russia and Uzbekistan.", "en"))
+    assert not type_new(which, sentence_facts("The centre is in Almaty.", "en"))
