@@ -65,7 +65,6 @@ _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:were|are)|what (?:\w+ )?(?:were
                    r"navedi\w*|nabroj\w*|koje su|koji su|(?:koje|koji) \w+ su|kakie|perechisl\w*|nazovi\w*)\b")
 _ASKS_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|what (?:percent(?:age)?|number|amount)|koliko|skol'?k\w*)"
                             r"\s+(?:(?:more|of|je|su|bylo|vsego)\s+)?(?P<unit>%|\w+)")
-# "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
 # "Who is X?" asks what the reports say X is: the question is an interrogative, a copula (or Russian "такой",
 # "это") and nothing but a name it states, so a sentence naming X states the kind of fact asked, though the
 # name is not new (scorer.type_new).
@@ -74,6 +73,7 @@ _IDENTITY = re.compile(r"^(?:(?:and|a|i)\s+)?(?:who|whos|ko|kto)\s+(?:(?:is|was|
 # "Which countries…?" asks for countries (typed "who" with bodies and people): a sentence naming a country
 # the question does not states the kind of fact asked.
 _ASKS_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countr(?:y|ies)|states|nations?)\b")
+# "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
                          r"cena|cene|cenu|czen(?!t)\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
 
