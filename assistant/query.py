@@ -194,13 +194,14 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     text = ordinary_case(" ".join(text.split()))
     standalone = ordinary_case(" ".join((standalone or text).split()))
     language = language or detect_language(text)
+    folded_standalone = fold(standalone, language)
     folded = fold(text, language)
     if standalone != text and not ASKS.search(text):
         # An elliptical follow-up ("and the workshop?") asks what the question it continues asked.
-        folded = fold(standalone, language)
+        folded = folded_standalone
     tokens = tuple(keyword_tokens(standalone, language, query=True))
     df = document_frequency or (lambda token: 0)
-    words = frozenset(content_words(standalone, language) - ask_words(fold(standalone, language), language))
+    words = frozenset(content_words(standalone, language) - ask_words(folded_standalone, language))
     fixed: dict[str, str] = {}
     if document_frequency:  # a typed slip reads as the index's word one edit away (spelling.py)
         in_language = (lambda t: language_frequency(t, language)) if language_frequency else df
@@ -226,7 +227,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         kind=question_type(folded),
         unit=asked_unit(folded),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
-        identity=asks_identity(standalone, fold(standalone, language), facts),
+        identity=asks_identity(standalone, folded_standalone, facts),
         asks_country=_ASKS_COUNTRY.search(folded) is not None,
         wants_list=_LIST.search(folded) is not None,
         tokens=tokens,

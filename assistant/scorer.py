@@ -80,9 +80,9 @@ def type_new(query: Query, facts: Facts) -> bool:
     """Return whether a sentence states the kind of fact the question asks for, as a new fact (for "who is
     X?", a sentence naming X: what it says of X is the fact asked)."""
     q = query.facts
-    if query.kind == "who" and query.identity:
-        return _named(facts.names + facts.entities, q.names + q.entities)
     if query.kind == "who":
+        if query.identity:
+            return _named(facts.names + facts.entities, q.names + q.entities)
         return _new(facts.names, q.names + q.entities) or (query.asks_country and _new(facts.countries, q.countries))
     if query.kind == "when":
         return _new(facts.dates, q.dates)
