@@ -7,11 +7,15 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .everyday import zipf
 from .text import detect_language, fold, is_stop_word, letters
 
 BUILT_IN = Path(__file__).with_name("glossary.tsv")
 MAX_ACRONYM = 8
-MIN_LOWER_ACRONYM = 3  # shorter ones typed in lower case are words ("un", "eu")
+MIN_LOWER_ACRONYM = 3
+# A word of a name longer than STEM_KEEP letters matches with its last STEM_CUT letters changed (a case ending).
+STEM_KEEP = 4
+STEM_CUT = 2  # shorter ones typed in lower case are words ("un", "eu")
 
 
 def load(paths: tuple[Path, ...]) -> list[list[str]]:
@@ -29,7 +33,9 @@ def load(paths: tuple[Path, ...]) -> list[list[str]]:
 
 
 @lru_cache(maxsize=8)
-def _index(paths: tuple[Path, ...]) -> list[tuple[re.Pattern, bool, list[str]]]:
+def _index(paths: tuple[Path, ...]) -> list[tuple[tuple[str, ...], re.Pattern, bool, list[str]]]:
+    """Return, for each name of each entry: the text any match must contain (a cheap test before the
+    pattern), its pattern, whether it is an acronym, and the entry's acronyms."""
     index = []
     for names in load(paths):
         acronyms = [n for n in names if _is_acronym(n)]
@@ -37,9 +43,19 @@ def _index(paths: tuple[Path, ...]) -> list[tuple[re.Pattern, bool, list[str]]]:
             # A Cyrillic name folds by Serbian or by Russian rules (ШОС: "sos" or "shos"), as the question's
             # language has it: either reading matches.
             forms = sorted({fold(name, "sr"), fold(name, "ru")} if letters(name)[0] else {fold(name)})
-            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, forms)) + r")(?!\w)")
-            index.append((pattern, _is_acronym(name), acronyms))
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(_inflected, forms)) + r")(?!\w)")
+            index.append((tuple(f.split()[0][:STEM_KEEP - 1] for f in forms), pattern, _is_acronym(name), acronyms))
     return index
+
+
+def _inflected(form: str) -> str:
+    """Return a pattern for a folded name that a question may inflect: each longer word of a name of several
+    words keeps its stem and takes any ending ("Европску свемирску агенцију" names "Европска свемирска
+    агенција"; "Европейского космического агентства" its Russian nominative). One word stays exact."""
+    words = form.split()
+    if len(words) < 2:
+        return re.escape(form)
+    return r"\s+".join(re.escape(w[:-STEM_CUT]) + r"\w*" if len(w) > STEM_KEEP else re.escape(w) for w in words)
 
 
 def _is_acronym(name: str) -> bool:
@@ -56,14 +72,16 @@ def expand(text: str, home: Path | None = None, language: str | None = None) -> 
     folded = fold(text, language)
     present = {fold(w, language) for w in re.findall(r"\w+", text)}
     extra: list[str] = []
-    for pattern, acronym, acronyms in _index(paths):
-        match = pattern.search(folded)
+    for needs, pattern, acronym, acronyms in _index(paths):
+        match = pattern.search(folded) if any(n in folded for n in needs) else None
         if not match:
             continue
         # An acronym counts when written in capitals ("UN", not the word "un"), or in lower case as people
-        # type them when it is no common word ("odkb", "cnd"; not "who").
-        if acronym and not _written_in_capitals(text, match.group(0), language) and (
-                len(match.group(0)) < MIN_LOWER_ACRONYM or is_stop_word(match.group(0))):
+        # type them when it is no common word of the question's language ("odkb", "cnd"; not "who", nor
+        # Serbian "naša", which folds to "nasa").
+        word = match.group(0)
+        if acronym and not _written_in_capitals(text, word, language) and (
+                len(word) < MIN_LOWER_ACRONYM or is_stop_word(word) or zipf(word, language) > 0):
             continue
         extra += [a for a in acronyms if fold(a, language) not in present and a not in extra]
     return f"{text} ({', '.join(extra)})" if extra else text

@@ -33,3 +33,11 @@ def test_an_acronym_typed_in_lower_case_expands_unless_it_is_a_word():
     assert "(UN" in expand("кто говорил в оон")
     for plain in ("what did the un say", "what did who say about it", "sta je rekla eu"):
         assert expand(plain) == plain  # "un", "eu": too short; "who": a common word
+    # an everyday word of the question's language that folds to an acronym is that word ("naša", our)
+    assert expand("šta je naša vlada uradila") == "šta je naša vlada uradila"
+
+
+def test_bodies_beyond_drug_policy():
+    assert "(IMF" in expand("Что прогнозирует МВФ?")
+    assert "ESA" in expand("Ко води Европску свемирску агенцију?")
+    assert "(IOC" in expand("Kada je MOK doneo odluku?")
