@@ -247,6 +247,8 @@ UNITS = {
               r"ch?lenov|potrebitel\w*|narkoman\w*|uchastnik\w*|predstavitel\w*|pacient\w*|zh?ertv\w*|"
               r"pogib\w*|podozrevaem\w*",
     "doses": r"dos\w*|tablet\w*|pills?",
+    "power": r"[kmgt]wh?|[kmgt]vt(?:ch)?|(?:kilo|mega|giga|tera)(?:watt|vat)\w*",
+    "temperature": r"°[cf]?|degrees?|stepen\w*|gradus\w*|celsius|celzijus\w*",
 }
 _PLAN = re.compile(
     r"\b(?:will|shall|plan(?:s|ned|ning)?|expect\w*|intend\w*|going to|upcoming|scheduled|"

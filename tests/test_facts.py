@@ -142,6 +142,17 @@ def test_figures_exclude_dates_and_ordinals_and_carry_their_units():
     assert "percent" in sentence_facts("Узгој коке порастао је за 97,4 %.", "sr").units
 
 
+@pytest.mark.parametrize("text,language,unit", [
+    ("The wind farm will deliver 350 MW by 2027.", "en", "power"),
+    ("Мощность станции составит 1,2 ГВт.", "ru", "power"),
+    ("Ветропарк ће имати 158 мегавата.", "sr", "power"),
+    ("It was 40 °C in the shade.", "en", "temperature"),
+    ("Temperatura je dostigla 41 stepen.", "sr", "temperature"),
+])
+def test_power_and_temperature_are_units(text, language, unit):
+    assert unit in sentence_facts(text, language).units
+
+
 def test_names_plans_datelines_and_lists():
     f = sentence_facts("Републику Србију представљао је в. д. директора Милан Пекић.", "sr", 4)
     assert "milan pekic" in f.names and not f.dateline and not f.plan
