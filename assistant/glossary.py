@@ -12,10 +12,10 @@ from .text import detect_language, fold, is_stop_word, letters
 
 BUILT_IN = Path(__file__).with_name("glossary.tsv")
 MAX_ACRONYM = 8
-MIN_LOWER_ACRONYM = 3
+MIN_LOWER_ACRONYM = 3  # shorter ones typed in lower case are words ("un", "eu")
 # A word of a name longer than STEM_KEEP letters matches with its last STEM_CUT letters changed (a case ending).
 STEM_KEEP = 4
-STEM_CUT = 2  # shorter ones typed in lower case are words ("un", "eu")
+STEM_CUT = 2
 
 
 def load(paths: tuple[Path, ...]) -> list[list[str]]:
@@ -77,8 +77,11 @@ def expand(text: str, home: Path | None = None, language: str | None = None) -> 
         if not match:
             continue
         # An acronym counts when written in capitals ("UN", not the word "un"), or in lower case as people
-        # type them when it is no common word of the question's language ("odkb", "cnd"; not "who", nor
-        # Serbian "naša", which folds to "nasa").
+        # type them when it is no common word ("odkb", "cnd"; not "who"). The folded word is looked up in
+        # the everyday lists, which for English and Serbian are in Latin script as folded text is: that
+        # catches a Serbian word spelt as another language's acronym ("воз", a train, is Russian's ВОЗ;
+        # "naša" folds to "nasa"), while Russian's lower-case acronyms ("оон"), frequent as words in its
+        # Cyrillic list too, still count.
         word = match.group(0)
         if acronym and not _written_in_capitals(text, word, language) and (
                 len(word) < MIN_LOWER_ACRONYM or is_stop_word(word) or zipf(word, language) > 0):

@@ -35,6 +35,7 @@ def test_an_acronym_typed_in_lower_case_expands_unless_it_is_a_word():
         assert expand(plain) == plain  # "un", "eu": too short; "who": a common word
     # an everyday word of the question's language that folds to an acronym is that word ("naša", our)
     assert expand("šta je naša vlada uradila") == "šta je naša vlada uradila"
+    assert expand("колико кошта карта за воз") == "колико кошта карта за воз"  # a train, not Russian's ВОЗ
 
 
 def test_bodies_beyond_drug_policy():
