@@ -143,6 +143,10 @@ def undated(s: Scored, query: Query) -> Scored:
 
 
 _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
+# A relative clause says something of the noun before it and cannot be quoted without it ("…a Chinese firm,
+# which offered to build the bridge for 2.08 billion kuna"): a comma before a relative pronoun ends no clause.
+_RELATIVE = re.compile(r"(?:which|who|whom|whose|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи)\b",
+                       re.IGNORECASE)
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
@@ -155,7 +159,8 @@ def clauses(text: str) -> list[tuple[int, int]]:
     stops = [m.start() for m in marks] + [len(text)]  # and where it stops
     pieces = [len(text[a:b].split()) for a, b in zip(starts, stops, strict=True)]
     cuts = [0] + [m.end() for i, m in enumerate(marks)
-                  if not (m.group().startswith(",") and min(pieces[i], pieces[i + 1]) <= ITEM_WORDS)] + [len(text)]
+                  if not (m.group().startswith(",") and min(pieces[i], pieces[i + 1]) <= ITEM_WORDS)
+                  and not (m.group().startswith(",") and _RELATIVE.match(text, m.end()))] + [len(text)]
     spans: list[list[int]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if spans and len(text[spans[-1][0]:spans[-1][1]].split()) < CLAUSE_MIN_WORDS:

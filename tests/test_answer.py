@@ -124,6 +124,18 @@ def test_clauses_cut_a_sentence_into_spans_of_at_least_six_words():
     assert all(a < b for a, b in spans) and all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
 
 
+@pytest.mark.parametrize("text,kept", [
+    ("The contract went to the Chinese firm CRBC, which offered to build the bridge for 2.08 billion kuna within "
+     "36 months, and work began in the summer of 2018.", "CRBC, which offered"),
+    ("Посао је добила кинеска компанија CRBC, која је понудила да мост изгради за око 2,08 милијарди куна, а "
+     "радови су почели у лето 2018. године.", "CRBC, која је"),
+    ("Главный приз получил фильм «Анора» американского режиссёра, который снял его за 6 миллионов долларов, а "
+     "жюри возглавила Грета Гервиг.", "режиссёра, который"),
+])
+def test_a_relative_clause_is_quoted_with_the_noun_it_speaks_of(text, kept):
+    assert any(kept in text[a:b] for a, b in clauses(text))
+
+
 def test_a_list_is_never_cut_into_its_items():
     text = ("Experts from six EU member states (Austria, Croatia, Ireland, Finland, Sweden and the Netherlands) "
             "shared their experience with the police of the region, and the organisers said that a second "
