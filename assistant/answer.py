@@ -144,7 +144,8 @@ def undated(s: Scored, query: Query) -> Scored:
 
 _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
 # A relative clause says something of the noun before it and cannot be quoted without it ("…a Chinese firm,
-# which offered to build the bridge for 2.08 billion kuna"): a comma before a relative pronoun ends no clause.
+# which offered to build the bridge for 2.08 billion kuna"): a clause chosen that opens with a relative pronoun
+# is quoted from the clause before it.
 _RELATIVE = re.compile(r"(?:which|who|whom|whose|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи)\b",
                        re.IGNORECASE)
 
@@ -159,8 +160,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
     stops = [m.start() for m in marks] + [len(text)]  # and where it stops
     pieces = [len(text[a:b].split()) for a, b in zip(starts, stops, strict=True)]
     cuts = [0] + [m.end() for i, m in enumerate(marks)
-                  if not (m.group().startswith(",") and min(pieces[i], pieces[i + 1]) <= ITEM_WORDS)
-                  and not (m.group().startswith(",") and _RELATIVE.match(text, m.end()))] + [len(text)]
+                  if not (m.group().startswith(",") and min(pieces[i], pieces[i + 1]) <= ITEM_WORDS)] + [len(text)]
     spans: list[list[int]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if spans and len(text[spans[-1][0]:spans[-1][1]].split()) < CLAUSE_MIN_WORDS:
@@ -225,6 +225,9 @@ def focus(s: Scored, query: Query) -> Scored:
     if values[best][1] <= 0 or sorted(ranks)[-2] == ranks[best]:
         return s
     a, b = pieces[best]
+    while best and _RELATIVE.match(c.text, a):
+        best -= 1
+        a = pieces[best][0]
     narrowed = replace(c, start=c.start + a, end=c.start + b, text=c.text[a:b])
     return replace(s, candidate=narrowed)
 
