@@ -124,22 +124,23 @@ def test_clauses_cut_a_sentence_into_spans_of_at_least_six_words():
     assert all(a < b for a, b in spans) and all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
 
 
-@pytest.mark.parametrize("text,kept", [
-    ("After two failed tenders and a long dispute with the losing bidders before the courts, the contract went to "
+@pytest.mark.parametrize("language,question,text,kept", [
+    ("en", "How much did the bridge cost?",
+     "After two failed tenders and a long dispute with the losing bidders before the courts, the contract went to "
      "the Chinese firm CRBC, which offered to build the bridge for 2.08 billion euros within 36 months.",
      "CRBC, which offered"),
-    ("После два неуспела тендера и дугог спора са понуђачима који су изгубили пред судовима, посао је добила "
+    ("sr", "Колико је коштао мост?",
+     "После два неуспела тендера и дугог спора са понуђачима који су изгубили пред судовима, посао је добила "
      "кинеска компанија CRBC, која је понудила да мост изгради за 2,08 милијарди евра у року од 36 месеци.",
      "CRBC, која је"),
-    ("Жюри под руководством Греты Гервиг совещалось до позднего вечера в субботу, и в итоге главный приз получил "
+    ("ru", "Сколько стоил фильм?",
+     "Жюри под руководством Греты Гервиг совещалось до позднего вечера в субботу, и в итоге главный приз получил "
      "фильм американского режиссёра, который снял его всего за 6 миллионов долларов и за один месяц.",
      "режиссёра, который"),
 ])
-def test_a_relative_clause_is_quoted_with_the_noun_it_speaks_of(text, kept):
+def test_a_relative_clause_is_quoted_with_the_noun_it_speaks_of(language, question, text, kept):
     assert not any(kept in text[a:b] for a, b in clauses(text))  # cut there, as any clause
-    question = {"en": "How much did the bridge cost?", "sr": "Колико је коштао мост?", "ru": "Сколько стоил фильм?"}
-    language = "en" if text.startswith("The") else "ru" if "фильм" in text else "sr"
-    cut = focus(Scored(candidate(text, 0, language=language), 0.9), parse(question[language])).candidate
+    cut = focus(Scored(candidate(text, 0, language=language), 0.9), parse(question)).candidate
     assert cut.text != text and kept in cut.text and text[cut.start:cut.end] == cut.text
 
 
