@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,11 +36,19 @@ from .saved import EMPTY, MAX_CONVERSATIONS, Shelf, browser_keys, new_id, read, 
 from .types import Answer
 from .writelock import write_lock
 
+# Example questions, each with the seed reports that answer it: a library without those reports is not offered
+# questions it can only refuse.
 EXAMPLES = (
-    "What did DPNSEE say?",
-    "Колико држава чланица ЕУ је послало стручњаке на радионицу у Сарајеву?",
-    "Что сказал Виктор Иванов о производстве героина?",
+    ("What did DPNSEE say?", ("000_7e6134a7318589bf", "001_23abd807676cf300")),
+    ("Колико држава чланица ЕУ је послало стручњаке на радионицу у Сарајеву?", ("003_9be4eadb76ad7108",)),
+    ("Что сказал Виктор Иванов о производстве героина?", ("004_08540dc4f1130570",)),
 )
+
+
+def example_questions(doc_ids: Iterable[str]) -> list[str]:
+    """Return the example questions whose reports are among doc_ids (the indexed documents)."""
+    indexed = set(doc_ids)
+    return [question for question, docs in EXAMPLES if indexed.intersection(docs)]
 _HERE = Path(__file__).parent
 # Global styles and the click handler ride on the sources panel (gr.HTML `head` and `js_on_load`), so the
 # app needs nothing passed to launch().
@@ -334,7 +343,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                             stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", interactive=False)
                         hint = gr.HTML("", elem_id="question-hint")
                         with gr.Row():
-                            examples = [gr.Button(q, size="sm", elem_classes="example") for q in EXAMPLES]
+                            examples = [gr.Button(q, size="sm", elem_classes="example")
+                                        for q in example_questions(d.doc_id for d in assistant.documents())]
                         with gr.Row():
                             again = gr.Button("Regenerate", size="sm", elem_id="regenerate")
                             clear = gr.Button("New conversation", size="sm", elem_id="new-conversation")
