@@ -45,10 +45,13 @@ EXAMPLES = (
 )
 
 
-def example_questions(doc_ids: Iterable[str]) -> list[str]:
-    """Return the example questions whose reports are among doc_ids (the indexed documents)."""
+def examples_shown(doc_ids: Iterable[str]) -> list[bool]:
+    """Return, for each example question, whether a report that answers it is among doc_ids (the indexed
+    documents)."""
     indexed = set(doc_ids)
-    return [question for question, docs in EXAMPLES if indexed.intersection(docs)]
+    return [bool(indexed.intersection(docs)) for _question, docs in EXAMPLES]
+
+
 _HERE = Path(__file__).parent
 # Global styles and the click handler ride on the sources panel (gr.HTML `head` and `js_on_load`), so the
 # app needs nothing passed to launch().
@@ -174,10 +177,13 @@ def _header(assistant: Assistant) -> str:
 
 
 def _refresh(assistant: Assistant, folder: Path) -> tuple:
-    """Return what changes when the library does: header, filter choices, library table, delete choices."""
+    """Return what changes when the library does: header, filter choices, library table, delete choices, and
+    which example questions are shown."""
     langs, docs = _choices(assistant)
+    shown = examples_shown(d.doc_id for d in assistant.documents())
     return (_header(assistant), gr.update(choices=langs), gr.update(choices=docs),
-            render_library(assistant.documents(), folder), gr.update(choices=docs, value=None))
+            render_library(assistant.documents(), folder), gr.update(choices=docs, value=None),
+            *[gr.update(visible=v) for v in shown])
 
 
 # --- the app -----------------------------------------------------------------------------------------
@@ -304,7 +310,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         status = worker.status()
         running = status.busy or status.waiting
         if status.version == seen:
-            return render_status(status), gr.Timer(active=bool(running)), seen, *[gr.skip()] * 5
+            return render_status(status), gr.Timer(active=bool(running)), seen, *[gr.skip()] * (5 + len(EXAMPLES))
         return (render_status(status), gr.Timer(active=bool(running)), status.version,
                 *_refresh(assistant, folder))
 
@@ -343,8 +349,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                             stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", interactive=False)
                         hint = gr.HTML("", elem_id="question-hint")
                         with gr.Row():
-                            examples = [gr.Button(q, size="sm", elem_classes="example")
-                                        for q in example_questions(d.doc_id for d in assistant.documents())]
+                            shown = examples_shown(d.doc_id for d in assistant.documents())
+                            examples = [gr.Button(q, size="sm", elem_classes="example", visible=v)
+                                        for (q, _docs), v in zip(EXAMPLES, shown, strict=True)]
                         with gr.Row():
                             again = gr.Button("Regenerate", size="sm", elem_id="regenerate")
                             clear = gr.Button("New conversation", size="sm", elem_id="new-conversation")
@@ -407,7 +414,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         files.upload(add, files, [added, files, tick], **private, **LIBRARY_GROUP)
         remove.click(delete, to_delete, [added, tick], js="(d) => !d || confirm('Delete ' + d + ' from the library?') "
                      "? d : '\\0'", **private, **LIBRARY_GROUP)
-        refreshed = [header, langs, doc_ids, library, to_delete]
+        refreshed = [header, langs, doc_ids, library, to_delete, *examples]
         tick.tick(poll, seen, [added, tick, seen, *refreshed], **private, concurrency_limit=None)
         app.load(lambda: _refresh(assistant, folder), None, refreshed, **private)
         app.load(restore, [stored, session], [chat, sources, session, stored, past], **private, **ASK_GROUP)

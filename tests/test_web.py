@@ -68,12 +68,13 @@ def test_render_answer_links_markers_and_marks_weak_sentences():
 
 
 def test_example_questions_are_offered_only_about_indexed_reports():
-    from assistant.web import EXAMPLES, example_questions
+    from assistant.web import EXAMPLES, examples_shown
 
     seeds = {doc for _question, docs in EXAMPLES for doc in docs}
-    assert example_questions(seeds) == [question for question, _docs in EXAMPLES]
-    assert example_questions({"001_23abd807676cf300", "my_report"}) == ["What did DPNSEE say?"]  # either twin
-    assert example_questions({"my_report"}) == []
+    assert examples_shown(seeds) == [True] * len(EXAMPLES)
+    dpnsee = [question == "What did DPNSEE say?" for question, _docs in EXAMPLES]
+    assert examples_shown({"001_23abd807676cf300", "my_report"}) == dpnsee  # either twin answers it
+    assert examples_shown({"my_report"}) == [False] * len(EXAMPLES)
 
 
 def test_place_upload_keeps_names_and_never_overwrites(tmp_path):
@@ -224,7 +225,7 @@ def test_follow_up_uses_the_conversation(seeded_app, page):
 def test_example_questions_and_document_filter(seeded_app, page):
     url, _ = seeded_app
     open_app(page, url)
-    assert page.locator(".example").count() == 3
+    assert page.locator(".example:visible").count() == 3
     page.get_by_role("button", name="Колико држава чланица ЕУ је послало стручњаке на радионицу у Сарајеву?").click()
     page.wait_for_function("""() => document.querySelector("#chat [data-testid='bot'] a.cite")
         && !document.querySelector('#send').disabled""", timeout=60000)
@@ -274,7 +275,7 @@ def test_llm_answer_shows_its_name_and_marks_weak_sentences(seeded, page):
 def test_script_payloads_show_as_text_and_never_run(fresh_app, page):
     url, _ = fresh_app({"payload.txt": PAYLOAD_REPORT})
     open_app(page, url)
-    assert page.locator(".example").count() == 0  # the seed examples would only be refused here
+    assert page.locator(".example:visible").count() == 0  # the seed examples would only be refused here
     answer = ask(page, "What heroin seizures did Belgrade police report?", 1)
     assert "<script>window.PWNED=1</script>" in answer.inner_text()
     assert "[x](javascript:window.PWNED=1)" in answer.inner_text()

@@ -264,6 +264,13 @@ def test_library_lists_reports_and_deletes_one_with_everything_it_had(fresh_app,
     page.locator("#document mark").wait_for()
     assert page.locator("#document .twin").count() == 0  # the deleted twin's sentence is not offered
     shot(page, "library-delete")
+    # The example questions follow the library: DPNSEE's is answered by either twin, and goes with the last.
+    assert page.locator(".example:visible").all_inner_texts() == ["What did DPNSEE say?"]
+    page.get_by_role("tab", name="Library").click()
+    delete("001_23abd807676cf300", "Its file stays")
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#question textarea").wait_for()
+    assert page.locator(".example:visible").count() == 0
 
 
 def _big_report(sentences: int) -> str:
