@@ -180,10 +180,10 @@ def _refresh(assistant: Assistant, folder: Path) -> tuple:
     """Return what changes when the library does: header, filter choices, library table, delete choices, and
     which example questions are shown."""
     langs, docs = _choices(assistant)
-    shown = examples_shown(d.doc_id for d in assistant.documents())
+    documents = assistant.documents()
     return (_header(assistant), gr.update(choices=langs), gr.update(choices=docs),
-            render_library(assistant.documents(), folder), gr.update(choices=docs, value=None),
-            *[gr.update(visible=v) for v in shown])
+            render_library(documents, folder), gr.update(choices=docs, value=None),
+            *[gr.update(visible=v) for v in examples_shown(d.doc_id for d in documents)])
 
 
 # --- the app -----------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         status = worker.status()
         running = status.busy or status.waiting
         if status.version == seen:
-            return render_status(status), gr.Timer(active=bool(running)), seen, *[gr.skip()] * (5 + len(EXAMPLES))
+            return render_status(status), gr.Timer(active=bool(running)), seen, *[gr.skip()] * len(refreshed)
         return (render_status(status), gr.Timer(active=bool(running)), status.version,
                 *_refresh(assistant, folder))
 
