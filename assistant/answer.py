@@ -12,7 +12,7 @@ import numpy as np
 
 from .facts import Facts, dateline_end, sentence_facts
 from .grounding import lexical_support, support
-from .messages import no_answer, original_label
+from .messages import no_answer, original_label, unresolved
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
 from .text import content_words, is_heading, is_list_item, leans_back
@@ -115,10 +115,12 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     probs = weights.probabilities(x)
     scored = sorted((Scored(c, float(p)) for c, p in zip(candidates, probs, strict=True)), key=lambda s: -s.score)
     confidence = weights.confidence(x, probs, question_inputs(query))
-    confident = query.searchable and confidence >= weights.threshold
+    confident = query.searchable and not query.unresolved and confidence >= weights.threshold
     chosen = choose(scored, confident, one_fact=query.kind in ONE_FACT)
     quoted = [focus(undated(in_question_language(s, query.language, twin_meta), query), query) for s in chosen]
     result = compose(query.text, query.language, quoted, standalone=query.standalone)
+    if query.unresolved:
+        result = replace(result, answer=unresolved(query.language, query.text, query.unresolved))
     if not result.found:
         # A heading names a section and says nothing: as related reading, the sentence under it stands in.
         related = [s.candidate for s in _under_headings(scored)[:RELATED] if s.score >= RELATED_FLOOR]

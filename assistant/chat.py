@@ -108,6 +108,7 @@ class Turn:
     carried_docs: tuple[str, ...] = ()
     reading: str = "first"  # first | new_topic | follow_up | ellipsis
     language: str = ""  # the question's, read with its conversation (conversation_language)
+    unresolved: str = ""  # a first question's pronoun that has nothing to point back to (unanchored)
 
     @property
     def follow_up(self) -> bool:
@@ -219,6 +220,21 @@ def elliptical(question: str, language: str | None = None) -> bool:
     workshop?", "а последњег дана?")."""
     rest = _lead(question, language).sub("", question)
     return rest != question and not ASKS.search(rest) and not _YES_NO.search(rest)
+
+
+def unanchored(question: str, view: IndexView, language: str | None = None) -> str:
+    """Return the pronoun by which a conversation's first question leans on an earlier turn it does not
+    have ("when was it held?", "шта је он рекао?"), or "". A question that names its own subject, or puts
+    an antecedent before its pronoun (at least two content words: "what did the minister say about it?"),
+    leans on nothing; nor does a turn that asks nothing ("хвала, то је све")."""
+    language = language or detect_language(question)
+    if not ASKS.search(question):
+        return ""
+    pointer = points_back(question, "", view, language)
+    if pointer is None or new_subject(question, "", view, language):
+        return ""
+    before = [t for t in keyword_tokens(question[:pointer.start()], language) if t[0] not in "^~"]
+    return pointer.group(0) if len(before) < 2 else ""
 
 
 def read_turn(question: str, history: list[Message], view: IndexView,
@@ -408,7 +424,7 @@ def contextualise(question: str, history: list[Message], last: Answer | None = N
     view = view or IndexView()
     language = conversation_language(question, history)
     if not any(m.role == "user" for m in history):
-        return Turn(question, question, (), "first", language)
+        return Turn(question, question, (), "first", language, unanchored(question, view, language))
     previous, ask = _topic(history, view, MAX_CHAIN)
     cited = frozenset(c.doc_id for c in last.citations) if last is not None and last.found else frozenset()
     docs = cited or view.reports_of(previous)

@@ -257,7 +257,7 @@ class Assistant:
         if refused is not None:
             return refused
         query, messages, passages, candidates, ranked = self._prepare(question, history, filters, top_k, last)
-        if self._llm is not None:
+        if self._llm is not None and not query.unresolved:
             answer = self._llm.answer(query.text, passages, messages, query.language)
             return replace(answer, standalone_question=query.standalone, ranking=ranked)
         return replace(self._extract(query, candidates, passages, filters), ranking=ranked)
@@ -271,6 +271,8 @@ class Assistant:
             return await asyncio.to_thread(self.ask, question, history, filters, top_k, last)
         query, messages, passages, _c, ranked = await asyncio.to_thread(self._prepare, question, history, filters,
                                                                         top_k, last)
+        if query.unresolved:  # nothing for the model to answer: the extractive refusal says why
+            return replace(self._extract(query, [], passages, filters), ranking=ranked)
         answer = await self._llm.aanswer(query.text, passages, messages, query.language)
         return replace(answer, standalone_question=query.standalone, ranking=ranked)
 
@@ -287,6 +289,9 @@ class Assistant:
         by sentence); the last one yielded is complete and checked."""
         if self._llm is not None and hasattr(self._llm, "stream") and self.refusal(question) is None:
             query, messages, passages, _c, _r = self._prepare(question, history, filters, top_k, last)
+            if query.unresolved:
+                yield self._extract(query, [], passages, filters)
+                return
             for answer in self._llm.stream(query.text, passages, messages, query.language):
                 yield replace(answer, standalone_question=query.standalone)
             return
@@ -340,6 +345,7 @@ class Assistant:
             standalone = self._llm.condense(question, messages)
         query = self.parse(question, expand(standalone, self.settings.home, turn.language), self._with_twins(carried),
                            turn.language)
+        query = replace(query, unresolved=turn.unresolved)
         hits, ranked = self._search(query, top_k or self.settings.top_k, filters)
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits + self._same_report(hits, ranked)) if self._llm is None else []

@@ -12,6 +12,14 @@ NO_ANSWER = {
     "ru": "В отчётах нет ответа на этот вопрос.",
 }
 
+# A conversation's first question that leans on an earlier turn ("when was it held?"): {word} is its pronoun.
+UNRESOLVED = {
+    "en": "Nothing was asked before this, so I cannot tell what “{word}” refers to: say what you are asking about.",
+    "sr": "Ово је прво питање разговора, па не знам на шта се „{word}“ односи: наведите о чему питате.",
+    "sr-Latn": "Ovo je prvo pitanje razgovora, pa ne znam na šta se „{word}“ odnosi: navedite o čemu pitate.",
+    "ru": "Это первый вопрос разговора, поэтому неясно, к чему относится «{word}»: уточните, о чём вы спрашиваете.",
+}
+
 # "(Serbian original)": a quoted sentence is in another language than the question.
 ORIGINAL = {
     "en": {"sr": "(Serbian original)", "ru": "(Russian original)", "en": "(English original)"},
@@ -31,6 +39,11 @@ def variant(language: str, question: str = "") -> str:
 def no_answer(language: str, question: str = "") -> str:
     """Return the abstention sentence in the question's language (and, for Serbian, its script)."""
     return NO_ANSWER[variant(language, question)]
+
+
+def unresolved(language: str, question: str, word: str) -> str:
+    """Return the refusal of a first question whose pronoun points back to nothing, in its language."""
+    return UNRESOLVED[variant(language, question)].format(word=word)
 
 
 def original_label(question_language: str, question: str, source_language: str) -> str:

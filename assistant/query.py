@@ -99,6 +99,8 @@ class Query:
     searchable: bool
     known: float = 1.0  # share of the question's own words the index holds (any script, as stem or name)
     carried_docs: tuple[str, ...] = ()  # the reports the conversation is about (follow-ups)
+    unresolved: str = ""  # a pronoun that points back to an earlier turn there is none of (chat.unanchored):
+    #                       what it stands for is not known, so the question is not answered
     weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # idf of its words
     cognates: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # its words' skeletons
     vectors: np.ndarray | None = field(default=None, compare=False, repr=False)  # one row per phrasing

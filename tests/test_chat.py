@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.chat import IndexView, as_messages, contextualise, points_back, read_turn, topic, trim
+from assistant.chat import (
+    IndexView,
+    as_messages,
+    contextualise,
+    points_back,
+    read_turn,
+    topic,
+    trim,
+    unanchored,
+)
 from assistant.chunking import count_tokens
 from assistant.query import parse
 from assistant.types import Answer, Citation, Message
@@ -353,3 +362,20 @@ def test_then_points_back_only_when_the_question_names_nothing_new():
     assert points_back("ко је тада говорио у име TAIEX?", DPNSEE[0].content, VOCAB, "sr") is None
     # another pronoun is what a substitution reads, wherever "then" stands
     assert points_back("ok, then what was his job?", DPNSEE[0].content, VOCAB, "en").lastgroup == "person"
+
+
+def test_a_first_question_whose_pronoun_has_nothing_to_point_back_to_is_unanchored():
+    view = IndexView()
+    for question, word in [("when was it held?", "it"), ("What did he say?", "he"),
+                           ("шта је он рекао на састанку?", "он"), ("a šta su oni odlučili?", "oni"),
+                           ("когда это было?", "это"), ("кто его возглавлял?", "его")]:
+        assert unanchored(question, view) == word, question
+        assert contextualise(question, []).unresolved == word, question
+    # Its own subject, an antecedent before the pronoun, or no question at all: nothing is unresolved.
+    for question in ["What did the CND decide and when did it meet?", "What did DPNSEE say about it?",
+                     "what did the minister say about it?", "хвала, то је све", "Who chaired the meeting?"]:
+        assert unanchored(question, view) == "", question
+        assert contextualise(question, []).unresolved == "", question
+    # Later in a conversation the pronoun has something to point to.
+    history = [Message("user", "Who chaired the XXIII CSTO meeting?"), Message("assistant", "Igor Zubov [1]")]
+    assert contextualise("when was it held?", history).unresolved == ""

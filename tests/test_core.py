@@ -15,7 +15,7 @@ from assistant.core import Assistant, EmptyIndexError, QuestionError
 from assistant.grounding import MARKER
 from assistant.messages import no_answer
 from assistant.retrieval import Filters
-from assistant.text import detect_language, is_heading
+from assistant.text import detect_language, detect_script, is_heading
 
 BIN = Path(sys.executable).parent / "assistant"
 EN, SR = "001_23abd807676cf300", "000_7e6134a7318589bf"
@@ -291,6 +291,21 @@ def test_cli_ask_history_is_read_for_a_follow_up(seeded, tmp_path):
     out = json.loads(proc.stdout)
     assert out["found"] and {c["doc_id"][:3] for c in out["citations"]} == {"002"}
     assert "videoconferenc" in out["answer"]
+
+
+def test_a_first_question_leaning_on_no_earlier_turn_asks_what_it_means(assistant):
+    """"When was it held?" opens no conversation: "it" stands for nothing, so it is not answered from
+    whichever report resembles it; the refusal names the word, in the question's language and script, and
+    close passages are still offered as related reading. With a conversation the same question is answered."""
+    for question, word, language in [("When was it held?", "“it”", "en"), ("Када је то одржано?", "„то“", "sr"),
+                                      ("Kada je to održano?", "„to“", "sr"), ("Когда это было?", "«это»", "ru")]:
+        answer = assistant.ask(question)
+        assert not answer.found and not answer.citations, question
+        assert word in answer.answer and answer.answer != no_answer(language, question), question
+        assert detect_script(answer.answer) == detect_script(question), question
+    assert assistant.ask("When was it held?").related
+    followed = assistant.ask("When was it held?", history=CSTO_HISTORY)
+    assert followed.found and "not tell" not in followed.answer
 
 
 def test_who_else_after_an_answer_names_the_others(assistant):

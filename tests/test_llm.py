@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import sys
@@ -479,3 +480,16 @@ def test_a_new_topic_is_not_condensed_and_a_follow_up_is(seeded):
     assert len(server.requests) == 2  # condensed, then answered
     assert "Who chaired the XXIII CSTO coordinating council meeting?" in server.requests[0]["messages"][-1]["content"]
     assert answer.standalone_question.startswith(condensed)  # the glossary may add an acronym's other names
+
+
+def test_a_first_question_leaning_on_no_earlier_turn_is_not_sent_to_the_model(seeded):
+    """The LLM path takes the same decision: "what did he say?" opening a conversation goes to no model
+    (a rambling one would answer it from anything); the refusal says what is missing."""
+    with serve(["He said the meeting was a success."]) as server:
+        llm = _llm_assistant(seeded, server.url)
+        answer = llm.ask("What did he say?")
+        streamed = list(llm.stream("What did he say?"))[-1]
+        awaited = asyncio.run(llm.aask("What did he say?"))
+    assert server.requests == []
+    assert not answer.found and "“he”" in answer.answer
+    assert not streamed.found and streamed.answer == answer.answer == awaited.answer
