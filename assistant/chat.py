@@ -224,7 +224,7 @@ def elliptical(question: str, language: str | None = None) -> bool:
 
 def unanchored(question: str, view: IndexView, language: str | None = None) -> str:
     """Return the pronoun by which a conversation's first question leans on an earlier turn it does not
-    have ("when was it held?", "шта је он рекао?"), or "". A question that names its own subject, or puts
+    have ("when was it held?", "шта је он рекао?", "кто их возглавлял?"), or "". A question that names its own subject, or puts
     an antecedent before its pronoun (at least two content words: "what did the minister say about it?"),
     leans on nothing; nor does a turn that asks nothing ("хвала, то је све")."""
     language = language or detect_language(question)
@@ -232,6 +232,11 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
         return ""
     pointer = points_back(question, "", view, language)
     if pointer is None or new_subject(question, "", view, language):
+        return ""
+    # A demonstrative may be its own noun's determiner, and that noun says what it means ("what does this
+    # report say about cocaine?", "шта каже овај извештај?"); only personal pronouns and "there" need an
+    # earlier turn. English "it" and "its" are in the demonstratives' group but are never determiners.
+    if pointer.lastgroup in ("what", "then") and pointer.group(0).lower() not in ("it", "its"):
         return ""
     before = [t for t in keyword_tokens(question[:pointer.start()], language) if t[0] not in "^~"]
     return pointer.group(0) if len(before) < 2 else ""
