@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -46,6 +48,21 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+@contextmanager
+def interrupted(rebuild: bool) -> Iterator[None]:
+    """Turn Ctrl-C during a write into one line saying what state the data directory is in and what to run."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if rebuild:
+            message = "interrupted: the rebuild was stopped and the store is as it was before it"
+        else:
+            message = ("interrupted: what was indexed before is kept; run `assistant ingest` again to finish "
+                       "(it picks up where this one stopped)")
+        echo(message, err=True)
+        sys.exit(130)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(path_type=Path), envvar="ASSISTANT_HOME",
               help="Data directory (Chroma store, keyword index). Default: ./.assistant")
@@ -65,8 +82,8 @@ def cli(ctx, home, chroma_url, embedder):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with what was done.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars per file and per embedding batch on stderr (default: when it is a terminal).")
-@click.option("--rebuild", is_flag=True, help="Set the store aside and index every file again (what "
-              "`assistant doctor --repair` does), then ingest PATHS.")
+@click.option("--rebuild", is_flag=True, help="Index every recorded file and PATHS again into a new store, "
+              "which replaces the old one only once it is complete (what `assistant doctor --repair` does).")
 @pass_ctx
 def ingest(ctx: Context, paths, as_json, progress, rebuild):
     """Index report files (txt, md, html, pdf, docx) under PATHS (default: seeds/).
@@ -87,14 +104,15 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
         if as_json:  # a script reading stdout gets its one object either way
             echo_json({"error": message})
         raise click.UsageError(for_terminal(message))
-    if rebuild:
-        from .doctor import repair
-
-        repair(settings, log=lambda line: echo(line, err=True))
     bars = IngestBars() if (progress if progress is not None else not as_json and sys.stderr.isatty()) else None
     with write_lock(settings.home, waiting=lambda: click.echo(
-            f"waiting: another ingest is writing to {settings.home}", err=True)):
-        report = run(settings, paths, progress=bars)
+            f"waiting: another ingest is writing to {settings.home}", err=True)), interrupted(rebuild):
+        if rebuild:
+            from .doctor import repair
+
+            report = repair(settings, log=lambda line: echo(line, err=True), also=paths, progress=bars)
+        else:
+            report = run(settings, paths, progress=bars)
     if bars is not None:
         bars.close()
     if as_json:
@@ -524,22 +542,28 @@ def bench(ctx: Context, paths, as_json, scale, questions, evals_dir):
 
 
 @cli.command()
-@click.option("--repair", is_flag=True, help="Rebuild what is broken: set the store aside and index every "
-              "recorded report file again.")
+@click.option("--repair", is_flag=True, help="Fix what was found: finish what a stopped ingest left, or "
+              "rebuild a damaged store from every recorded report file (the old one is kept until the new one is "
+              "complete).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: healthy, problems, counts.")
 @pass_ctx
 def doctor(ctx: Context, repair, as_json):
     """Check the data directory: every document's chunks and sentences present and searchable, vector counts,
     the keyword index. Exit code 0 when healthy (or repaired), 1 when something is wrong."""
-    from .doctor import diagnose
+    from .doctor import diagnose, finish
     from .doctor import repair as rebuild
+    from .writelock import write_lock
 
     settings = ctx.settings()
     found = diagnose(settings)
     if found.problems and repair:
         for problem in found.problems:
             echo(f"found: {problem}", err=True)
-        report = rebuild(settings, log=lambda line: echo(line, err=True))
+        # What a stopped ingest left is finished by ingesting the recorded files again; damage needs a rebuild.
+        fix = rebuild if found.needs_rebuild else finish
+        with write_lock(settings.home, waiting=lambda: click.echo(
+                f"waiting: another ingest is writing to {settings.home}", err=True)), interrupted(fix is rebuild):
+            report = fix(settings, log=lambda line: echo(line, err=True))
         for item in report.skipped:
             echo(f"skipped: {item['path']}: {item['reason']}", err=True)
         found = diagnose(settings)
@@ -548,7 +572,10 @@ def doctor(ctx: Context, repair, as_json):
     elif found.problems:
         for problem in found.problems:
             echo(f"problem: {problem}")
-        if not repair:
+        if not found.needs_rebuild and not repair:
+            echo("an ingest stopped before it finished: run `assistant ingest` again with the same paths, or "
+                 "`assistant doctor --repair`, to finish it (what it indexed is kept)")
+        elif not repair:
             echo("run `assistant doctor --repair` to rebuild the store from the report files")
     else:
         echo(f"healthy: {found.documents} documents, {found.chunks} chunks, {found.sentences} sentences; "

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +44,18 @@ class Diagnosis:
     documents: int = 0
     chunks: int = 0
     sentences: int = 0
+    # How many of the problems are what an ingest that stopped part-way leaves (a document being written, a
+    # keyword index not yet rebuilt): the next `assistant ingest` finishes those; only the rest need a rebuild.
+    unfinished: int = 0
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return len(self.problems) > self.unfinished
 
     def to_json(self) -> dict:
         """Return the diagnosis as the `doctor --json` object."""
         return {"healthy": not self.problems, "problems": self.problems, "documents": self.documents,
-                "chunks": self.chunks, "sentences": self.sentences}
+                "chunks": self.chunks, "sentences": self.sentences, "needs_rebuild": self.needs_rebuild}
 
 
 # --- the quick check, before Chroma opens anything ------------------------------------------------------
@@ -227,7 +234,7 @@ def diagnose(settings: Settings, timeout: float = 900) -> Diagnosis:
     except (ValueError, IndexError):
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return Diagnosis([f"the store cannot be read ({last[:300]})"])
-    return Diagnosis(found["problems"], found["documents"], found["chunks"], found["sentences"])
+    return Diagnosis(found["problems"], found["documents"], found["chunks"], found["sentences"], found["unfinished"])
 
 
 def _probe(settings: Settings) -> Diagnosis:
@@ -238,16 +245,17 @@ def _probe(settings: Settings) -> Diagnosis:
     store = Store(settings)
     records = store.records()
     found = Diagnosis(documents=len(records))
-    for rec in records.values():
-        if rec.state != "complete":
-            found.problems.append(f"{rec.doc_id} was being written when an ingest stopped")
+    pending = {rec.doc_id for rec in records.values() if rec.state != "complete"}
+    for doc_id in sorted(pending):
+        found.problems.append(f"{doc_id} was being written when an ingest stopped")
+        found.unfinished += 1
     for shards, kind in ((store.chunks, "chunks"), (store.sentences, "sentences")):
         metas = shards.get(include=["metadatas"])["metadatas"]
         have = Counter(m.get("doc_id") for m in metas)
         setattr(found, kind, len(metas))
         for rec in records.values():
             want = getattr(rec, kind)
-            if have[rec.doc_id] != want:
+            if have[rec.doc_id] != want and rec.doc_id not in pending:  # a pending one's parts are being replaced
                 found.problems.append(f"{rec.doc_id} ({rec.source}) should have {want} {kind}; the store holds "
                                       f"{have[rec.doc_id]}")
         strays = sorted(set(have) - set(records))
@@ -266,8 +274,10 @@ def _probe(settings: Settings) -> Diagnosis:
                 found.problems += _collection_problems(collection, f"{kind} in {language}")
     keyword = KeywordIndex(settings.keyword_path)
     chunk_ids = set(store.chunks.get(include=[])["ids"])
-    if keyword.signature != keyword_signature(records) or set(keyword.ids) != chunk_ids:
+    if (records or chunk_ids) and (keyword.signature != keyword_signature(records) or set(keyword.ids) != chunk_ids):
+        # Ingest rebuilds the keyword index last, and from the store: one that disagrees is one not yet rebuilt.
         found.problems.append("the keyword index does not match the store's chunks")
+        found.unfinished += 1
     return found
 
 
@@ -304,8 +314,10 @@ def recorded_sources(settings: Settings) -> list[str]:
     """Return the files the store's records name, read with plain SQLite (the store may be too damaged for
     Chroma); [] when even that fails. Each is the path as it was given to ingest when that still reaches
     the file from here, else the absolute path recorded beside it (DocRecord.location)."""
+    if settings.chroma_url:
+        return _server_sources(settings)
     db = settings.chroma_path / "chroma.sqlite3"
-    if settings.chroma_url or not db.exists() or _sqlite_problem(db):
+    if not db.exists() or _sqlite_problem(db):
         return []
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -322,18 +334,55 @@ def recorded_sources(settings: Settings) -> list[str]:
     for rid, key, value in rows:
         if value:
             by_record.setdefault(rid, {})[key] = value
+    return _reachable(by_record.values())
+
+
+def _server_sources(settings: Settings) -> list[str]:
+    """Return the files a Chroma server's store was built from, read through the server; [] when it cannot
+    be read."""
+    from .store import Store
+
+    try:
+        records = Store(settings).records().values()
+    except Exception:  # the store is what is broken: the seeds folder is indexed instead
+        return []
+    return _reachable({"source": r.source, "path": r.path} for r in records)
+
+
+def _reachable(records) -> list[str]:
+    """Return each record's file as it was given to ingest when that still reaches it, else its absolute path."""
     found = set()
-    for named in by_record.values():
+    for named in records:
         source, path = named.get("source", ""), named.get("path", "")
         same = source and path and Path(source).exists() and os.path.realpath(source) == os.path.realpath(path)
         found.add(source if same or not path else path)
     return sorted(p for p in found if p)
 
 
-def repair(settings: Settings, log: Callable[[str], None] = lambda line: None):
-    """Set the store and keyword index aside, ingest every recorded source file (or the seeds folder when
-    the records cannot be read) into a new store, and return the IngestReport; the old store is deleted
-    only once the new one is complete."""
+# What ingest makes in the data directory from the report files, and so what a rebuild replaces. Everything
+# else there (uploads in library/, saved chats, caches keyed on library versions) is kept as it is.
+DERIVED = ("chroma", "keyword", "twins.sig")
+STAGING = "rebuilding"  # where a rebuild builds its new store; one left behind is a rebuild that was stopped
+
+
+def finish(settings: Settings, log: Callable[[str], None] = lambda line: None):
+    """Ingest every recorded source file again, which completes what an ingest that stopped left (a document
+    half-written, the keyword index, translation twins) and embeds nothing already complete; return the
+    IngestReport."""
+    from .ingest import ingest
+
+    present = [Path(s) for s in recorded_sources(settings) if Path(s).exists()]
+    log(f"doctor: finishing the stopped ingest from {len(present)} recorded file(s)")
+    return ingest(settings, present)
+
+
+def repair(settings: Settings, log: Callable[[str], None] = lambda line: None, also: Iterable[Path] = (),
+           progress=None):
+    """Index every recorded source file (or the seeds folder when the records cannot be read), and the paths
+    in also, into a new store beside the old one, then put it in the old one's place; return the IngestReport.
+
+    The old store stays where it is, whole, until the new one is complete: a rebuild that is interrupted
+    (Ctrl-C, a full disk, a kill) leaves the data directory as it was, and the next one starts afresh."""
     from .ingest import ingest
 
     sources = recorded_sources(settings)
@@ -347,35 +396,81 @@ def repair(settings: Settings, log: Callable[[str], None] = lambda line: None):
     if not present:
         log(f"doctor: the store's records cannot be read; re-indexing {settings.seeds}")
         present = [settings.seeds] if settings.seeds.exists() else []
-    aside = []
-    if settings.chroma_url:
-        _drop_server_collections(settings)
-    elif settings.chroma_path.exists():
-        moved = settings.chroma_path.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.replace(settings.chroma_path, moved)
-        aside.append(moved)
-    for name in ("keyword", "twins.sig"):
-        path = settings.home / name
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    _forget_client(settings)
+    staged = _staged(settings)
+    _discard(staged)
     log(f"doctor: rebuilding from {len(present)} path(s)")
-    report = ingest(settings, present)
-    for path in aside:
-        shutil.rmtree(path, ignore_errors=True)
+    try:
+        report = ingest(staged, [*present, *also], progress=progress)
+    except BaseException:
+        _discard(staged)
+        raise
+    _swap_in(staged, settings)
     return report
 
 
-def _drop_server_collections(settings: Settings) -> None:
+def discard_stopped_rebuild(settings: Settings) -> None:
+    """Remove what a rebuild that was killed part-way left beside the store (its store stayed as it was)."""
+    if (settings.home / STAGING).exists():
+        _discard(_staged(settings))
+
+
+def _staged(settings: Settings) -> Settings:
+    """Return the settings of the store a rebuild of settings' store is built in: a folder in the data
+    directory, and on a Chroma server collections under another name."""
+    return replace(settings, home=settings.home / STAGING,
+                   collection=f"{settings.collection}-{STAGING}" if settings.chroma_url else settings.collection)
+
+
+def _discard(staged: Settings) -> None:
+    """Remove a rebuild's unfinished store."""
+    _forget_client(staged)
+    if staged.chroma_url:
+        _drop_server_collections(staged)
+    shutil.rmtree(staged.home, ignore_errors=True)
+
+
+def _swap_in(staged: Settings, settings: Settings) -> None:
+    """Put the complete store built under staged in the place of settings' store, then delete the old one."""
+    import gc
+
+    gc.collect()  # the rebuild's Chroma client, held in cycles, lets go of its files
+    _forget_client(staged)
+    _forget_client(settings)
+    if settings.chroma_url:
+        _drop_server_collections(settings)
+        client = _server_client(settings)
+        for name in _server_collections(client, staged.collection):
+            client.get_collection(name).modify(name=settings.collection + name[len(staged.collection):])
+    old = settings.home / f"replaced-{time.strftime('%Y%m%d-%H%M%S')}"
+    old.mkdir(parents=True, exist_ok=True)
+    # Renames within one directory: the store is missing only between two of them, never half-written.
+    for name in DERIVED:
+        if (settings.home / name).exists():
+            os.replace(settings.home / name, old / name)
+        if (staged.home / name).exists():
+            os.replace(staged.home / name, settings.home / name)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staged.home, ignore_errors=True)
+
+
+def _server_client(settings: Settings):
     from .store import _client
 
-    client = _client(settings)
-    for c in client.list_collections():
-        name = getattr(c, "name", c)
-        if name.startswith(f"{settings.collection}-"):
-            client.delete_collection(name)
+    return _client(settings)
+
+
+def _server_collections(client, collection: str) -> list[str]:
+    """Return the names of the server's collections that make up the store called collection (and none of
+    another store whose name only begins the same way, such as a rebuild's)."""
+    names = [getattr(c, "name", c) for c in client.list_collections()]
+    own = {f"{collection}-documents", f"{collection}-chunks", f"{collection}-sentences"}
+    return [n for n in names if n in own or n.startswith((f"{collection}-chunks-", f"{collection}-sentences-"))]
+
+
+def _drop_server_collections(settings: Settings) -> None:
+    client = _server_client(settings)
+    for name in _server_collections(client, settings.collection):
+        client.delete_collection(name)
 
 
 def _forget_client(settings: Settings) -> None:
@@ -389,4 +484,5 @@ if __name__ == "__main__":  # the child process of diagnose()
     from .config import setup_offline_env
 
     setup_offline_env()
-    print(json.dumps(_probe(Settings.from_env()).to_json()))
+    found = _probe(Settings.from_env())
+    print(json.dumps(found.to_json() | {"unfinished": found.unfinished}))

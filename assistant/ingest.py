@@ -14,6 +14,7 @@ from .bm25file import BM25Writer
 from .chunking import chunk_document, sentences
 from .config import Settings
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
+from .doctor import discard_stopped_rebuild
 from .embedding import embed_passages, get_embedder
 from .facts import sentence_facts, use_saved_names, writes_capitals
 from .keyword import KeywordIndex, keyword_signature
@@ -118,6 +119,7 @@ class Ingestor:
         """Ingest the files under paths; return what was done. Safe to re-run at any point."""
         report = IngestReport()
         paths = [Path(p) for p in paths]
+        discard_stopped_rebuild(self.settings)
         records = self.store.records()
         report.repaired = self._repair(records)
         records = self.store.records()

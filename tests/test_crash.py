@@ -19,8 +19,9 @@ import pytest
 from conftest import ARTIFACTS, SEEDS
 
 from assistant.config import Settings
+from assistant.doctor import STAGING
 from assistant.keyword import KeywordIndex, keyword_signature
-from assistant.store import Store
+from assistant.store import Store, forget_client
 
 BIN = Path(sys.executable).parent / "assistant"
 TIMEOUT = 180  # seconds for one CLI run; more is a hang
@@ -113,15 +114,16 @@ def probe(tmp_path_factory) -> Path:
     return folder
 
 
-def run_cli(home: Path, probe: Path, point: KillPoint | None, logs: Path) -> tuple[int, list[str], str]:
-    """Run `assistant ingest seeds --json`, killing it at point; return its exit code, the steps it reported
-    and its stdout."""
+def run_cli(home: Path, probe: Path, point: KillPoint | None, logs: Path, args: tuple[str, ...] = (),
+            sig: signal.Signals = signal.SIGKILL) -> tuple[int, list[str], str]:
+    """Run `assistant ingest seeds --json` (or `assistant ARGS`), sending it sig at point; return its exit code,
+    the steps it reported and its stdout."""
     read_end, write_end = os.pipe()
     env = os.environ | {"ASSISTANT_HOME": str(home), "PYTHONPATH": str(probe), "CRASH_EVENTS_FD": str(write_end),
                         "CRASH_PAUSE": f"{point.event}#{point.nth}" if point and point.hold else ""}
     out, err = logs.with_suffix(".out"), logs.with_suffix(".err")
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen([str(BIN), "ingest", str(SEEDS), "--json"], env=env, pass_fds=(write_end,),
+        proc = subprocess.Popen([str(BIN), *(args or ("ingest", str(SEEDS), "--json"))], env=env, pass_fds=(write_end,),
                                 stdout=stdout, stderr=stderr)
     os.close(write_end)
     watchdog = threading.Timer(TIMEOUT, proc.kill)
@@ -133,7 +135,7 @@ def run_cli(home: Path, probe: Path, point: KillPoint | None, logs: Path) -> tup
                 events.append(line.strip())
                 if point and events.count(point.event) == point.nth:
                     time.sleep(point.delay)
-                    proc.send_signal(signal.SIGKILL)
+                    proc.send_signal(sig)
                     break
         code = proc.wait(timeout=TIMEOUT)
     finally:
@@ -225,3 +227,63 @@ def test_ingest_survives_sigkill_at_ten_points(seeded, probe, tmp_path):
         {"seconds": round(time.monotonic() - started, 1), "points": summary}, indent=1, ensure_ascii=False))
     for r in summary:
         print(f"{r['point']:<52} killed after {r['killed_after_s']:>5}s at {r['last_step']:<28} re-run {r['rerun']}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_a_stopped_rebuild_leaves_the_store_as_it_was(probe, tmp_path, sig):
+    """`ingest --rebuild` (what `doctor --repair` runs) stopped half-way leaves the store it was replacing whole
+    and in place, and the next rebuild completes."""
+    home = tmp_path / "home"
+    run_cli(home, probe, None, tmp_path / "first")
+    settings = Settings(home=home, seeds=SEEDS)
+    before = snapshot(settings)
+    forget_client(settings)
+    # Held once the new store holds the chunks of three of the five reports.
+    point = KillPoint("rebuild half-way", "add-chunks", nth=3, hold=True)
+    code, events, _ = run_cli(home, probe, point, tmp_path / "stopped", ("ingest", "--rebuild", str(SEEDS)), sig)
+    assert events[-1] == "add-chunks", events[-3:]
+    if sig == signal.SIGINT:
+        err = (tmp_path / "stopped.err").read_text()
+        assert code == 130 and err.splitlines()[-1] == (
+            "interrupted: the rebuild was stopped and the store is as it was before it"), err
+        assert not (home / STAGING).exists()
+    else:
+        assert code == -signal.SIGKILL
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith("chroma")) == ["chroma"]
+    after = snapshot(settings)
+    forget_client(settings)
+    for part in ("records", "chunks", "sentences", "keyword"):
+        assert after[part] == before[part], part
+    check_invariants(after, settings)
+    forget_client(settings)
+
+    code, _, out = run_cli(home, probe, None, tmp_path / "rebuilt", ("ingest", "--rebuild", str(SEEDS), "--json"))
+    assert json.loads(out)["new"] == 5 and not (home / STAGING).exists()
+    rebuilt = snapshot(settings)
+    forget_client(settings)
+    for part in ("records", "chunks", "sentences", "keyword"):
+        assert rebuilt[part] == before[part], part
+
+
+@pytest.mark.slow
+def test_a_stopped_ingest_is_named_and_finished_not_rebuilt(probe, tmp_path):
+    """Ctrl-C in the middle of a plain ingest keeps what it wrote, says how to finish, and `doctor` tells a
+    stopped ingest (finish it) from damage (rebuild): `doctor --repair` finishes it without a rebuild."""
+    home = tmp_path / "home"
+    point = KillPoint("third document's chunks", "add-chunks", nth=3, hold=True)
+    code, events, _ = run_cli(home, probe, point, tmp_path / "stopped", sig=signal.SIGINT)
+    err = (tmp_path / "stopped.err").read_text()
+    assert code == 130 and "run `assistant ingest` again to finish" in err.splitlines()[-1], err
+    doctor = [str(BIN), "doctor"]
+    env = os.environ | {"ASSISTANT_HOME": str(home)}
+    found = subprocess.run(doctor, capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    assert found.returncode == 1 and "was being written when an ingest stopped" in found.stdout, found.stdout
+    assert "an ingest stopped before it finished" in found.stdout.splitlines()[-1], found.stdout
+    assert "rebuild" not in found.stdout
+    fixed = subprocess.run([*doctor, "--repair"], capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    assert fixed.returncode == 0 and fixed.stdout.startswith("healthy: 3 documents"), (fixed.stdout, fixed.stderr)
+    assert "finishing the stopped ingest" in fixed.stderr and "rebuilding" not in fixed.stderr, fixed.stderr
+    settings = Settings(home=home, seeds=SEEDS)
+    check_invariants(snapshot(settings), settings)
+    forget_client(settings)

@@ -178,3 +178,33 @@ def test_a_crashed_server_keeps_what_was_written(chroma, tmp_path, corpus):
     store = Store(settings)
     assert store.chunks.count() == first.chunks
     assert all(r.state == "complete" for r in store.records().values())
+
+
+@pytest.mark.slow
+def test_rebuild_on_a_server_replaces_only_its_own_store(chroma, tmp_path, corpus):
+    """`ingest --rebuild` against a Chroma server indexes again every file its records name (a report added
+    from elsewhere too), builds the new store under other collection names, swaps it in once complete, and
+    never touches another store on the same server whose name begins the same way."""
+    import chromadb
+
+    home = tmp_path / "home"
+    other = Settings(home=tmp_path / "other", seeds=SEEDS, collection="reports-archive", chroma_url=chroma.url)
+    archived = Assistant(other).ingest([corpus])
+    added = tmp_path / "added" / "harbour.md"
+    added.parent.mkdir()
+    added.write_text("# Harbour dues\n\nThe port authority raised harbour dues for cargo ships by four percent "
+                     "in March, citing dredging costs.\n", "utf-8")
+    cli("ingest", str(SEEDS), str(added), home=home, url=chroma.url)
+    remote = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
+    before = sorted(c.name for c in remote.list_collections())
+    first = json.loads(cli("status", "--json", home=home, url=chroma.url).stdout)
+
+    rebuilt = json.loads(cli("ingest", "--rebuild", str(SEEDS), "--json", home=home, url=chroma.url).stdout)
+    assert (rebuilt["documents"], rebuilt["new"], rebuilt["skipped"]) == (6, 6, [])
+    assert sorted(c.name for c in remote.list_collections()) == before  # no rebuild collections left behind
+    assert json.loads(cli("status", "--json", home=home, url=chroma.url).stdout) == first
+    asked = json.loads(cli("ask", "--json", "what did DPNSEE say?", home=home, url=chroma.url).stdout)
+    assert asked["found"] and asked["citations"][0]["doc_id"] in TWINS
+    assert "healthy: 6 documents" in cli("doctor", home=home, url=chroma.url).stdout
+    again = Store(other)
+    assert again.chunks.count() == archived.chunks and len(again.records()) == archived.documents == 2
