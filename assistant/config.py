@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULT_HOME = ".assistant"
+# Chroma's rule for a collection name, which the store's names ("<collection>-documents", …) must meet.
+_COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,480}")
+CHUNK_VECTORS = ("mean", "embed")  # see Settings.chunk_vectors
 
 
 def setup_offline_env() -> None:
@@ -104,7 +108,18 @@ class Settings:
         for key in ("home", "seeds"):
             if key in values:
                 values[key] = Path(values[key])
-        return replace(base, **values)
+        settings = replace(base, **values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise ValueError naming a setting that no command could work with."""
+        if not _COLLECTION.fullmatch(self.collection):
+            raise ValueError(f"ASSISTANT_COLLECTION={self.collection!r} is not a collection name: use letters, "
+                             "digits, '.', '_' and '-', starting with a letter or digit, or unset it")
+        if self.chunk_vectors not in CHUNK_VECTORS:
+            raise ValueError(f"ASSISTANT_CHUNK_VECTORS={self.chunk_vectors!r} is not one of "
+                             f"{', '.join(CHUNK_VECTORS)}: set one of them, or unset it")
 
     @property
     def chroma_path(self) -> Path:
@@ -130,3 +145,24 @@ class Settings:
     def language_model_path(self) -> Path:
         """Return the file of the character model that tells languages apart (see langmodel.use_saved_model)."""
         return self.home / "language_model.npz"
+
+
+def home_problem(home: Path, embedded: bool = True) -> str | None:
+    """Return why the data directory cannot be used, in words a person can act on, or None.
+
+    An embedded Chroma store writes to its database even to answer a question, so a folder that cannot be
+    written (read-only disk, another user's) is named here rather than met later as a store that "cannot be
+    read". With a Chroma server (embedded False) the folder holds only the keyword index, which is read."""
+    home = Path(home)
+    if home.exists() and not home.is_dir():
+        return f"the data directory {home} is a file: point --home or ASSISTANT_HOME at a folder (it is made if missing)"
+    if not embedded:
+        return None
+    existing = next((p for p in (home, *home.absolute().parents) if p.exists()), None)
+    store = home / "chroma"
+    blocked = [p for p in (existing, store, store / "chroma.sqlite3") if p is not None and p.exists()
+               and not os.access(p, os.W_OK | (os.X_OK if p.is_dir() else 0))]
+    if blocked:
+        return (f"the data directory {home} cannot be written to ({blocked[0]} is read-only or another user's): the "
+                "store writes even to answer; point --home or ASSISTANT_HOME at a folder you can write to")
+    return None

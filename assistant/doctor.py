@@ -216,6 +216,10 @@ def _bad_links(lists: np.ndarray, most: int, count: int) -> bool:
 def diagnose(settings: Settings, timeout: float = 900) -> Diagnosis:
     """Return what is wrong with the data directory: files, records, chunks, sentences, vectors, keyword index.
     Chroma is asked in a child process, so a damaged file that crashes it is reported, not fatal."""
+    from .store import store_exists
+
+    if not store_exists(settings):
+        return Diagnosis()  # nothing indexed yet: nothing to check, and nothing made by looking
     if not settings.chroma_url:
         problems = file_problems(settings.chroma_path)
         if problems:

@@ -25,7 +25,6 @@ from .text import SENTENCES_VERSION, TOKENS_VERSION, body_positions, embedding_f
 from .types import Document
 
 Progress = Callable[[str, int, int], None]
-CHUNK_VECTORS = ("mean", "embed")  # see Settings.chunk_vectors
 
 
 def embedding_inputs(doc: Document, chunks, sents, chunk_vectors: str) -> dict[str, str]:
@@ -104,9 +103,7 @@ class Ingestor:
     """Runs ingest against one store, embedder and keyword index."""
 
     def __init__(self, settings: Settings, store: Store | None = None, progress: Progress | None = None):
-        if settings.chunk_vectors not in CHUNK_VECTORS:
-            raise SystemExit(f"error: chunk vectors {settings.chunk_vectors!r} (ASSISTANT_CHUNK_VECTORS) is not "
-                             f"one of {', '.join(CHUNK_VECTORS)}")
+        settings.check()
         self.settings = settings
         self.store = store or Store(settings)
         use_saved_names(settings.names_path)  # the data directory exists now

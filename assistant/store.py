@@ -100,6 +100,12 @@ def _client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def store_exists(settings: Settings) -> bool:
+    """Return whether there is a store to read: a Chroma server always; an embedded one once ingest made it
+    (reading it with Chroma would make an empty one, folders and all)."""
+    return bool(settings.chroma_url) or (settings.chroma_path / "chroma.sqlite3").exists()
+
+
 def forget_client(settings: Settings) -> None:
     """Drop Chroma's per-path client cache for this store, so that the next open reads its files again.
 

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,58 @@ def test_sentences_without_vectors_are_named(home):
     store.sentences.vectors.delete(ids=gone[:3])
     found = diagnose(settings)
     assert any(p.startswith("3 of ") and "no vector" in p for p in found.problems), found.problems
+
+
+@contextmanager
+def read_only(folder: Path):
+    """Make folder read-only for this process for the block: a read-only bind mount when running as root (root
+    writes through permission bits), else its permission bits."""
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+        for path in modes:
+            path.chmod(modes[path] & ~0o222)
+        try:
+            yield folder
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    view = folder.with_name(folder.name + "-ro")
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True)
+    if mounted.returncode == 0:
+        mounted = subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True)
+        if mounted.returncode != 0:
+            subprocess.run(["umount", str(view)], check=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot make a read-only folder here as root: {mounted.stderr.decode().strip()}")
+    try:
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+def test_a_read_only_data_directory_is_named_and_never_repaired(home):
+    before = run("status", "--json", home=home, code=0).stdout
+    with read_only(home) as view:
+        for args in (["status"], ["doctor"], ["doctor", "--repair"], ["ask", "How much heroin was seized in Horgos?"],
+                     ["ingest", str(SEEDS)]):
+            proc = run(*args, home=view, code=2)
+            assert f"the data directory {view} cannot be written to" in proc.stderr, (args, proc.stderr)
+            assert "--repair" not in proc.stdout + proc.stderr and "damaged" not in proc.stderr, (args, proc.stderr)
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith("chroma")) == ["chroma"]
+    assert run("status", "--json", home=home, code=0).stdout == before
+    assert run("doctor", home=home, code=0).stdout.startswith("healthy: 3 documents")
+
+
+def test_a_new_or_empty_data_directory_is_nothing_indexed_and_is_not_made(tmp_path):
+    new = tmp_path / "new"
+    for args in (["doctor"], ["status"], ["doctor", "--repair"]):
+        proc = run(*args, home=new, code=0)
+        assert proc.stdout.startswith("nothing indexed yet: run `assistant ingest`"), (args, proc.stdout)
+    assert json.loads(run("status", "--json", home=new, code=0).stdout) == []
+    assert json.loads(run("doctor", "--json", home=new, code=0).stdout)["healthy"]
+    assert not new.exists()
+    empty = tmp_path / "empty"
+    (empty / "chroma").mkdir(parents=True)  # what a look at a store used to leave behind
+    assert run("doctor", home=empty, code=0).stdout.startswith("nothing indexed yet")

@@ -218,6 +218,12 @@ def test_bad_settings_and_options_are_usage_errors(tmp_path):
         ({}, ["ask", "What did DPNSEE say?", "--top-k", "0"], "--top-k"),
         ({}, ["ask", "What did DPNSEE say?", "--top-k", "-1"], "--top-k"),
         ({}, ["ingest", str(tmp_path / "nowhere")], "does not exist"),
+        # Read by Chroma as a damaged store (and `doctor` then advised a rebuild) before they were checked here.
+        ({"ASSISTANT_COLLECTION": "a/b"}, ["status"], "ASSISTANT_COLLECTION"),
+        ({"ASSISTANT_COLLECTION": "a/b"}, ["doctor"], "ASSISTANT_COLLECTION"),
+        ({"ASSISTANT_CHUNK_VECTORS": "foo"}, ["ingest", str(SEEDS)], "ASSISTANT_CHUNK_VECTORS"),
+        ({"ASSISTANT_CHUNK_VECTORS": "foo"}, ["ask", "What?"], "ASSISTANT_CHUNK_VECTORS"),
+        ({}, ["--home", "", "status"], "--home"),  # not the current folder
     ]:
         proc = run(*args, home=home, code=2, env=env)
         assert words in proc.stderr, (args, proc.stderr)
