@@ -135,6 +135,8 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
         for item in report.skipped:
             echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
                  f"skipped: {item['path']}: {item['reason']}", err=True)
+        for item in report.duplicates:
+            echo(f"not indexed twice: {item['path']} has the same content as {item['same_as']}", err=True)
     sys.exit(1 if report.skipped else 0)
 
 

@@ -51,6 +51,9 @@ class IngestReport:
     revectored: int = 0  # unchanged documents embedded again: their vectors were made another way
     repaired: int = 0
     skipped: list[dict] = field(default_factory=list)
+    # Files whose bytes are those of a document already indexed from another path: {"path", "same_as"}.
+    # Indexed twice they would be cited twice for every answer; the copy takes over if the first one goes.
+    duplicates: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """Return the report as the documented JSON object."""
@@ -68,12 +71,21 @@ class IngestReport:
             "revectored": self.revectored,
             "repaired": self.repaired,
             "skipped": self.skipped,
+            "duplicates": self.duplicates,
         }
 
 
 def _real(path: str | Path) -> str:
     """Return the one name of a file however it was reached (relative, absolute, through a symlink)."""
     return os.path.realpath(path)
+
+
+def _holds(path: str, data_hash: str) -> bool:
+    """Return whether the file at path has the content whose hash is data_hash."""
+    try:
+        return content_hash(Path(path).read_bytes(), Path(path).suffix) == data_hash
+    except OSError:
+        return False
 
 
 def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str], recorded_at: dict[str, str] | None = None) -> str:
@@ -125,6 +137,12 @@ class Ingestor:
         roots = [p for p in paths if p.is_dir()]
         seen_sources: set[str] = set()  # real paths: a folder named two ways is one set of documents
         by_hash = {r.content_hash: r for r in records.values() if r.state == "complete"}
+        # content hash → (doc id, source) of the document it is indexed as, while its file is still there; the
+        # lowest id where a store made before this check holds two. Kept up to date with what this run indexes.
+        first_at: dict[str, tuple[str, str]] = {}
+        for r in sorted(records.values(), key=lambda r: r.doc_id, reverse=True):
+            if r.state == "complete" and Path(r.location).exists():
+                first_at[r.content_hash] = (r.doc_id, r.location)
         taken: set[str] = set()
         recorded_at = {_real(r.path): r.doc_id for r in records.values() if r.path}  # once: realpath is a syscall
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
@@ -139,6 +157,14 @@ class Ingestor:
             try:
                 data_hash = self._hash(cand, max_bytes)
                 rec = records.get(doc_id)
+                first = first_at.get(data_hash) if data_hash else None
+                if first is not None and first[0] != doc_id and _real(first[1]) != _real(source) \
+                        and _holds(first[1], data_hash):  # not since changed (a later file in this run)
+                    if rec is not None:  # what this path held is gone, or is itself the copy
+                        self.store.delete_document(doc_id)
+                        report.removed += 1
+                    report.duplicates.append({"path": source, "same_as": first[1]})
+                    continue
                 same = (rec and rec.state == "complete" and rec.content_hash == data_hash
                         and _real(rec.location) == _real(source))
                 if same and self._current(rec):
@@ -150,6 +176,7 @@ class Ingestor:
                 if old and old.doc_id != doc_id and not Path(old.location).exists() and \
                         old.embedded_as(self.settings.chunk_vectors):
                     self._rename(old, doc_id, source)
+                    first_at[data_hash] = (doc_id, source)
                     report.renamed += 1
                     continue
                 doc = read_document(cand.path, doc_id, max_bytes)
@@ -160,6 +187,7 @@ class Ingestor:
                 report.skipped.append({"path": source, "reason": f"{source} could not be read ({type(e).__name__})"})
                 continue
             chunks, sents, texts = self._replace(doc, existed=rec is not None)
+            first_at[data_hash] = (doc_id, source)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
             report.texts_embedded += texts

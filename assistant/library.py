@@ -162,6 +162,8 @@ class Worker:
         with self._locked():
             report = self.assistant.ingest([p for p, _ in placed], progress=self._progress)
         bad = {Path(s["path"]).name: plain_reason(s["reason"], s["path"]) for s in report.skipped}
+        bad |= {Path(d["path"]).name: f"it is the same file as {Path(d['same_as']).name}, which is indexed "
+                "already" for d in report.duplicates}
         for path, new in placed:  # an unreadable upload does not stay in the library
             if new and path.name in bad:
                 path.unlink(missing_ok=True)

@@ -120,6 +120,36 @@ def test_rename_is_not_reembedded(settings, corpus, embed_calls):
     assert got["ids"] and all(m["source"].endswith("csto-council.txt") for m in got["metadatas"])
 
 
+def test_the_same_file_at_two_paths_is_one_document(settings, corpus, tmp_path, embed_calls):
+    """A copy of a report (another name, another folder) is named as such and not indexed again: two documents
+    of the same text would be cited twice for every answer. The copy takes over when the first one goes, and
+    a file edited to become a copy of another stops being a document of its own."""
+    original = corpus / "002_c41756f9194e43e0.txt"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    copy = shutil.copy(original, elsewhere / "csto-council-copy.txt")
+    first = ingest(settings, [corpus, elsewhere])
+    assert first.new == 2 and first.duplicates == [{"path": str(copy), "same_as": str(original)}]
+    assert sorted(Store(settings).records()) == ["001_23abd807676cf300", "002_c41756f9194e43e0"]
+    answer_sources = {m["source"] for m in _chunks(Store(settings))["metadatas"]}
+    assert str(copy) not in answer_sources
+
+    again = ingest(settings, [corpus, elsewhere])
+    assert (again.unchanged, again.new, again.duplicates) == (2, 0, first.duplicates)
+
+    embed_calls.clear()
+    original.unlink()
+    moved = ingest(settings, [corpus, elsewhere])
+    assert (moved.renamed, moved.duplicates, embed_calls) == (1, [], [])
+    assert sorted(Store(settings).records()) == ["001_23abd807676cf300", "csto-council-copy"]
+
+    other = corpus / "001_23abd807676cf300.txt"
+    other.write_bytes(Path(copy).read_bytes())  # edited into a copy of the other report
+    edited = ingest(settings, [corpus, elsewhere])
+    assert edited.removed == 1 and edited.duplicates == [{"path": str(other), "same_as": str(copy)}]
+    assert sorted(Store(settings).records()) == ["csto-council-copy"]
+
+
 def test_bad_files_are_named_and_the_rest_indexed(settings, corpus):
     ingest(settings, [corpus])
     (corpus / "empty.txt").write_bytes(b"")

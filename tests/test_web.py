@@ -298,19 +298,22 @@ def test_upload_adds_good_files_and_names_broken_ones(fresh_app, page, tmp_path)
     up.mkdir()
     (up / "novisad.txt").write_text(GOOD_REPORT, encoding="utf-8")
     (up / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02" * 20)
+    shutil.copy(SEEDS / "001_23abd807676cf300.txt", up / "copy.txt")  # the report already indexed, renamed
     open_app(page, url)
     page.get_by_role("tab", name="Library").click()
-    page.set_input_files("#upload input[type=file]", [str(up / "novisad.txt"), str(up / "broken.pdf")])
+    page.set_input_files("#upload input[type=file]", [str(up / n) for n in ("novisad.txt", "broken.pdf", "copy.txt")])
     status = page.locator("#upload-status")
     status.get_by_text("broken.pdf was not added").wait_for(timeout=120000)
     shown = status.inner_text()
     assert "broken.pdf was not added: broken.pdf is not a readable PDF" in shown and "novisad.txt" in shown
+    assert "copy.txt was not added: it is the same file as 001.txt, which is indexed already" in shown, shown
     assert not re.search(r"[A-Z][a-z]+(Error|Exception)", shown) and str(up) not in shown  # plain words
     # The result sits right under the upload box, not at the bottom of the page.
     upload_box, status_box = page.locator("#upload").bounding_box(), status.bounding_box()
     assert 0 <= status_box["y"] - (upload_box["y"] + upload_box["height"]) < 80
     library = settings.home / "library"
     assert (library / "novisad.txt").exists() and not (library / "broken.pdf").exists()
+    assert not (library / "copy.txt").exists()
     assert sorted(p.name for p in settings.seeds.iterdir()) == ["001.txt"]  # the repository's folder is left alone
     page.get_by_role("tab", name="Chat").click()
     page.click("#documents input")
