@@ -27,15 +27,23 @@ class Candidate:
     root: Path | None
 
 
-def find_files(paths: Iterable[Path]) -> tuple[list[Candidate], list[tuple[str, str]]]:
-    """Return the files under paths (sorted, hidden ones skipped) and the paths that cannot be used."""
+def find_files(paths: Iterable[Path], home: Path | None = None) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Return the files under paths (sorted, hidden ones skipped) and the paths that cannot be used. The data
+    directory (home) is never walked into: `ingest .` run beside it must not read the store as reports."""
     found: list[Candidate] = []
     problems: list[tuple[str, str]] = []
+    own = os.path.realpath(home) if home is not None else None
+
+    def unreadable(e: OSError) -> None:
+        problems.append((str(e.filename), f"{e.filename}: the folder cannot be read ({e.strerror or e}); "
+                                          "the files beside it were indexed"))
+
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                     and os.path.realpath(os.path.join(dirpath, d)) != own)
                 for name in sorted(filenames):
                     if not name.startswith("."):
                         found.append(Candidate(Path(dirpath) / name, path))

@@ -132,7 +132,7 @@ class Ingestor:
         records = self.store.records()
         report.repaired = self._repair(records)
         records = self.store.records()
-        candidates, problems = find_files(paths)
+        candidates, problems = find_files(paths, home=self.settings.home)
         report.skipped += [{"path": p, "reason": r} for p, r in problems]
         roots = [p for p in paths if p.is_dir()]
         seen_sources: set[str] = set()  # real paths: a folder named two ways is one set of documents

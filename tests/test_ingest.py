@@ -150,6 +150,35 @@ def test_the_same_file_at_two_paths_is_one_document(settings, corpus, tmp_path, 
     assert sorted(Store(settings).records()) == ["csto-council-copy"]
 
 
+def test_a_folder_holding_the_data_directory_is_ingested_without_it(corpus, monkeypatch):
+    """`ingest .` beside a data directory (ASSISTANT_HOME=./data) reads the reports, never the store's own files,
+    and a folder that cannot be read is named while the rest goes in."""
+    import os
+
+    from assistant.config import Settings
+
+    settings = Settings(home=corpus / "data", seeds=SEEDS)
+    first = ingest(settings, [corpus])
+    assert (first.new, first.skipped) == (2, [])
+    again = ingest(settings, [corpus])
+    assert (again.unchanged, again.skipped) == (2, []) and (corpus / "data" / "chroma").is_dir()
+
+    locked = corpus / "locked"
+    locked.mkdir()
+    (locked / "note.txt").write_text("A note nobody can read.", "utf-8")
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if Path(path) == locked:  # what os.walk meets in a folder without read permission (root reads any)
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    third = ingest(settings, [corpus])
+    assert third.unchanged == 2 and [s["path"] for s in third.skipped] == [str(locked)]
+    assert "cannot be read (Permission denied)" in third.skipped[0]["reason"]
+
+
 def test_bad_files_are_named_and_the_rest_indexed(settings, corpus):
     ingest(settings, [corpus])
     (corpus / "empty.txt").write_bytes(b"")
