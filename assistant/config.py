@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULT_HOME = ".assistant"
-# Chroma's rule for a collection name, which the store's names ("<collection>-documents", …) must meet.
-_COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,480}")
+# Chroma's rule for a collection name (at most 512 characters), which the store's names must meet with what
+# they add ("<collection>-rebuilding-sentences-<language>").
+_COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,399}")
 CHUNK_VECTORS = ("mean", "embed")  # see Settings.chunk_vectors
 
 

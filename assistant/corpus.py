@@ -14,6 +14,7 @@ from .inputs import plain_name
 from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
+from .writelock import LOCK_NAME
 
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
 PIPELINE_VERSION = "4"
@@ -28,8 +29,9 @@ class Candidate:
 
 
 def find_files(paths: Iterable[Path], home: Path | None = None) -> tuple[list[Candidate], list[tuple[str, str]]]:
-    """Return the files under paths (sorted, hidden ones skipped) and the paths that cannot be used. The data
-    directory (home) is never walked into: `ingest .` run beside it must not read the store as reports."""
+    """Return the files under paths (sorted, hidden ones skipped) and the paths that cannot be used. A data
+    directory (home, and any folder with a writer's lock file) is never walked into: `ingest .` run beside
+    one must not read the store as reports."""
     found: list[Candidate] = []
     problems: list[tuple[str, str]] = []
     own = os.path.realpath(home) if home is not None else None
@@ -42,8 +44,8 @@ def find_files(paths: Iterable[Path], home: Path | None = None) -> tuple[list[Ca
         path = Path(path)
         if path.is_dir():
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                                     and os.path.realpath(os.path.join(dirpath, d)) != own)
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not _data_directory(
+                    os.path.join(dirpath, d), own))
                 for name in sorted(filenames):
                     if not name.startswith("."):
                         found.append(Candidate(Path(dirpath) / name, path))
@@ -54,6 +56,10 @@ def find_files(paths: Iterable[Path], home: Path | None = None) -> tuple[list[Ca
     # A name that is not UTF-8 cannot be stored, printed or sent as JSON: name it instead of failing on it.
     problems += [(str(c.path), "its name is not valid UTF-8; rename the file") for c in found if not _utf8(str(c.path))]
     return [c for c in found if _utf8(str(c.path))], [(_printable(p), reason) for p, reason in problems]
+
+
+def _data_directory(folder: str, home: str | None) -> bool:
+    return os.path.exists(os.path.join(folder, LOCK_NAME)) or os.path.realpath(folder) == home
 
 
 def _utf8(text: str) -> bool:

@@ -440,11 +440,14 @@ def _swap_in(staged: Settings, settings: Settings) -> None:
     gc.collect()  # the rebuild's Chroma client, held in cycles, lets go of its files
     _forget_client(staged)
     _forget_client(settings)
-    if settings.chroma_url:
-        _drop_server_collections(settings)
+    if settings.chroma_url:  # renamed aside, then in, then the old dropped: never a moment with neither
         client = _server_client(settings)
-        for name in _server_collections(client, staged.collection):
-            client.get_collection(name).modify(name=settings.collection + name[len(staged.collection):])
+        aside = f"{settings.collection}-replaced"
+        for source, target in ((settings.collection, aside), (staged.collection, settings.collection)):
+            for name in _server_collections(client, source):
+                client.get_collection(name).modify(name=target + name[len(source):])
+        for name in _server_collections(client, aside):
+            client.delete_collection(name)
     old = settings.home / f"replaced-{time.strftime('%Y%m%d-%H%M%S')}"
     old.mkdir(parents=True, exist_ok=True)
     # Renames within one directory: the store is missing only between two of them, never half-written.

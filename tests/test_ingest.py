@@ -162,6 +162,11 @@ def test_a_folder_holding_the_data_directory_is_ingested_without_it(corpus, monk
     assert (first.new, first.skipped) == (2, [])
     again = ingest(settings, [corpus])
     assert (again.unchanged, again.skipped) == (2, []) and (corpus / "data" / "chroma").is_dir()
+    other = corpus / "archive-home"  # another data directory, known by the lock file every writer leaves
+    other.mkdir()
+    (other / "write.lock").touch()
+    (other / "stray.txt").write_text("Not a report: a data directory's file.", "utf-8")
+    assert ingest(settings, [corpus]).new == 0
 
     locked = corpus / "locked"
     locked.mkdir()
