@@ -290,7 +290,8 @@ def _ask_options(f):
 @_ask_options
 @pass_ctx
 def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until, answerer):
-    """Answer QUESTION from the reports, citing every sentence; says so when they hold no answer."""
+    """Answer QUESTION from the reports, citing every sentence; says so when they hold no answer. A QUESTION of
+    "-" is read from stdin."""
     from .core import EmptyIndexError, QuestionError, StoreError
     from .doctor import StoreDamaged
 
@@ -304,6 +305,10 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
 
     settings = ctx.settings(answerer=answerer)
     filters = _filters(lang, doc, since, until)
+    if question == "-":  # the question piped in: `echo "..." | assistant ask -`
+        if history == Path("-"):
+            fail("the question and --history cannot both be read from stdin: give one of them as a file", 2)
+        question = click.get_text_stream("stdin", errors="replace").read()
     try:
         messages = _read_history(history) if history else []
     except click.UsageError as e:

@@ -12,7 +12,7 @@ from conftest import SEEDS
 
 BIN = Path(sys.executable).parent / "assistant"
 INGEST_KEYS = {"documents": int, "new": int, "changed": int, "removed": int, "unchanged": int, "chunks": int,
-               "chunks_embedded": int, "skipped": list}
+               "chunks_embedded": int, "skipped": list, "duplicates": list}
 
 
 def run(*args, home: Path, check_code: int | None = 0) -> subprocess.CompletedProcess:
@@ -113,3 +113,15 @@ def test_show_prints_what_each_citation_points_to(seeded):
     assert "START:END" in run("show", answer["citations"][0]["doc_id"], "a:b", home=seeded.home, check_code=2).stderr
     assert "outside" in run("show", answer["citations"][0]["doc_id"], "0:99999999", home=seeded.home,
                             check_code=2).stderr
+
+
+def test_a_question_of_dash_is_read_from_stdin(seeded):
+    env = os.environ | {"ASSISTANT_HOME": str(seeded.home)}
+    piped = subprocess.run([str(BIN), "ask", "-", "--json"], input="What did DPNSEE say?\n", capture_output=True,
+                           text=True, env=env, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    answer = json.loads(piped.stdout)
+    assert answer["question"].strip() == "What did DPNSEE say?" and answer["found"]
+    both = subprocess.run([str(BIN), "ask", "-", "--history", "-"], input="[]", capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert both.returncode == 2 and "cannot both be read from stdin" in both.stderr
