@@ -619,9 +619,9 @@ def _failure(e: BaseException) -> str:
         return (f"the disk holding {home} is full: free some space, then run the command again (an interrupted "
                 "ingest is repaired by the next one; nothing indexed before is lost)")
     from .core import StoreError
-    from .doctor import NothingToRebuild, StoreDamaged
+    from .doctor import NoRoomToRebuild, NothingToRebuild, StoreDamaged
 
-    if isinstance(e, StoreDamaged | StoreError | NothingToRebuild):
+    if isinstance(e, StoreDamaged | StoreError | NothingToRebuild | NoRoomToRebuild):
         return str(e)
     if type(e).__module__.startswith("chromadb"):
         return f"the store failed ({text}): run `assistant doctor` to check it"

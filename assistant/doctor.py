@@ -314,6 +314,10 @@ class NothingToRebuild(RuntimeError):
     """The store's records name files none of which can be found: rebuilding would empty it."""
 
 
+class NoRoomToRebuild(RuntimeError):
+    """The disk has no room for the new store a rebuild makes beside the old one."""
+
+
 def recorded_sources(settings: Settings) -> list[str]:
     """Return the files the store's records name, read with plain SQLite (the store may be too damaged for
     Chroma); [] when even that fails. Each is the path as it was given to ingest when that still reaches
@@ -402,6 +406,7 @@ def repair(settings: Settings, log: Callable[[str], None] = lambda line: None, a
         present = [settings.seeds] if settings.seeds.exists() else []
     staged = _staged(settings)
     _discard(staged)
+    _check_room(settings)
     log(f"doctor: rebuilding from {len(present)} path(s)")
     try:
         report = ingest(staged, [*present, *also], progress=progress)
@@ -410,6 +415,26 @@ def repair(settings: Settings, log: Callable[[str], None] = lambda line: None, a
         raise
     _swap_in(staged, settings)
     return report
+
+
+def _check_room(settings: Settings) -> None:
+    """Raise NoRoomToRebuild when the disk cannot hold a second store as big as the one being replaced (the
+    rebuild would fail part-way after minutes of embedding, and fill the disk for everything else)."""
+    if settings.chroma_url:
+        return  # the server holds the vectors; here only the keyword index is made again
+    size = sum(f.stat().st_size for name in DERIVED for f in _files(settings.home / name))
+    free = shutil.disk_usage(settings.home).free
+    if size > free:
+        raise NoRoomToRebuild(
+            f"a rebuild makes the new store beside the old one, which needs about {size / 2**20:,.0f} MB; the disk "
+            f"holding {settings.home} has {free / 2**20:,.0f} MB free: free some space, then run it again (nothing "
+            "was changed)")
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else []
 
 
 def discard_stopped_rebuild(settings: Settings) -> None:

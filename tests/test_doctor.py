@@ -251,3 +251,16 @@ def test_a_new_or_empty_data_directory_is_nothing_indexed_and_is_not_made(tmp_pa
     empty = tmp_path / "empty"
     (empty / "chroma").mkdir(parents=True)  # what a look at a store used to leave behind
     assert run("doctor", home=empty, code=0).stdout.startswith("nothing indexed yet")
+
+
+def test_a_rebuild_without_room_for_a_second_store_changes_nothing(home, built, monkeypatch):
+    import assistant.doctor as doctor
+
+    settings = Settings(home=home, seeds=built[1])
+    before = run("status", "--json", home=home, code=0).stdout
+    real = shutil.disk_usage
+    monkeypatch.setattr(doctor.shutil, "disk_usage", lambda path: real(path)._replace(free=1024 * 1024))
+    with pytest.raises(doctor.NoRoomToRebuild, match="needs about .* MB; the disk holding .* has 1 MB free"):
+        doctor.repair(settings)
+    assert not (home / doctor.STAGING).exists()
+    assert run("status", "--json", home=home, code=0).stdout == before
