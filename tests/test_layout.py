@@ -153,7 +153,7 @@ def test_a_translation_made_again_keeps_its_twin(settings, tmp_path, embedded):
 
 
 def test_an_unknown_way_is_refused_with_the_choices(settings, corpus):
-    with pytest.raises(SystemExit, match="mean, embed"):
+    with pytest.raises(ValueError, match="mean, embed"):
         ingest(replace(settings, chunk_vectors="median"), [corpus])
 
 
