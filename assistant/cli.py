@@ -22,6 +22,12 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(for_terminal(text), err=err)
 
 
+def counted(n: int, noun: str) -> str:
+    """Return a count with its noun in the right number ("1 document", "2 documents"): every count this
+    command line prints goes through here, so none says "1 documents"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def echo_json(value) -> None:
     """Print one JSON object on stdout, with no raw character a terminal would act on."""
     click.echo(json_for_terminal(json.dumps(value, ensure_ascii=False)))
@@ -126,9 +132,10 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
         echo_json(report.to_json())
     else:
         echo(
-            f"{report.documents} documents indexed ({report.chunks} chunks): {report.new} new, {report.changed} "
-            f"changed, {report.renamed} renamed, {report.removed} removed, {report.unchanged} unchanged; "
-            f"{report.chunks_embedded} chunks indexed, {report.texts_embedded} texts embedded"
+            f"{counted(report.documents, 'document')} indexed ({counted(report.chunks, 'chunk')}): {report.new} "
+            f"new, {report.changed} changed, {report.renamed} renamed, {report.removed} removed, {report.unchanged} "
+            f"unchanged; {counted(report.chunks_embedded, 'chunk')} indexed, "
+            f"{counted(report.texts_embedded, 'text')} embedded"
             + (f"; {report.revectored} embedded again (their vectors were made the older way)"
                if report.revectored else "")
         )
@@ -191,7 +198,7 @@ def show(ctx: Context, doc_id, span, as_json):
         except ValueError:
             raise click.UsageError(f"{for_terminal(span)}: give the span as START:END, e.g. 145:366") from None
         if not 0 <= start <= end <= len(text):
-            raise click.UsageError(f"{start}:{end} is outside {doc_id}, whose text has {len(text):,} characters")
+            raise click.UsageError(f"{start}:{end} is outside {doc_id}, whose text has {counted(len(text), 'character')}")
     if as_json:
         echo_json({"doc_id": doc_id, "source": record.source, "start": start, "end": end, "text": text[start:end]})
     else:
@@ -200,9 +207,11 @@ def show(ctx: Context, doc_id, span, as_json):
 
 def _stale_note(stale: list[str], total: int) -> str:
     """Return the line that names documents embedded another way than questions are now read."""
-    return (f"{len(stale)} of {total} documents were embedded another way than questions are now read, so they "
-            f"are found less well ({stale[0]}{', ...' if len(stale) > 1 else ''}): the next `assistant ingest` "
-            "embeds them again from the text the store keeps")
+    one = len(stale) == 1  # "1 of 2 documents was ..., so it is": the verb and pronoun follow the stale count
+    return (f"{len(stale)} of {counted(total, 'document')} {'was' if one else 'were'} embedded another way than "
+            f"questions are now read, so {'it is' if one else 'they are'} found less well "
+            f"({stale[0]}{', ...' if len(stale) > 1 else ''}): the next `assistant ingest` embeds "
+            f"{'it' if one else 'them'} again from the text the store keeps")
 
 
 def _assistant(settings):
@@ -596,7 +605,8 @@ def doctor(ctx: Context, repair, as_json):
     elif not found.documents:
         click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
     else:
-        echo(f"healthy: {found.documents} documents, {found.chunks} chunks, {found.sentences} sentences; "
+        echo(f"healthy: {counted(found.documents, 'document')}, {counted(found.chunks, 'chunk')}, "
+             f"{counted(found.sentences, 'sentence')}; "
              "every one present and searchable, the keyword index agrees")
     sys.exit(1 if found.problems else 0)
 

@@ -85,12 +85,12 @@ def test_status_and_ask_name_documents_embedded_another_way_and_an_ingest_of_any
     store = Store(Settings(home=home, seeds=SEEDS))
     ids = sorted(store.records())
     store.documents.update(ids=ids[:1], metadatas=[{"vectors": "mean"}])  # another Settings.chunk_vectors
-    assert "1 of 2 documents were embedded another way" in run("status", home=home).stdout
+    assert "1 of 2 documents was embedded another way" in run("status", home=home).stdout
     asked = run("ask", "--json", "What did DPNSEE say?", home=home)  # answered, with a note beside it
-    assert json.loads(asked.stdout)["question"] and "note: 1 of 2 documents were embedded" in asked.stderr
+    assert json.loads(asked.stdout)["question"] and "note: 1 of 2 documents was embedded" in asked.stderr
     chatted = subprocess.run([str(BIN), "chat"], input="What did DPNSEE say?\n", capture_output=True, text=True,
                              env=os.environ | {"ASSISTANT_HOME": str(home)}, timeout=600)
-    assert chatted.returncode == 0 and "note: 1 of 2 documents were embedded" in chatted.stderr
+    assert chatted.returncode == 0 and "note: 1 of 2 documents was embedded" in chatted.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "note.txt").write_text("A short note about nothing in the reports, long enough to index.\n")
@@ -125,3 +125,15 @@ def test_a_question_of_dash_is_read_from_stdin(seeded):
     both = subprocess.run([str(BIN), "ask", "-", "--history", "-"], input="[]", capture_output=True, text=True,
                           env=env, timeout=300)
     assert both.returncode == 2 and "cannot both be read from stdin" in both.stderr
+
+
+def test_counts_of_one_are_singular(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "note.txt").write_text("A short note about a meeting of experts, long enough to index.\n")
+    home = tmp_path / "h"
+    ingested = run("ingest", str(notes), home=home).stdout
+    assert ingested.startswith("1 document indexed (1 chunk): 1 new,") and "; 1 chunk indexed," in ingested
+    assert "documents" not in ingested and "chunks" not in ingested
+    healthy = run("doctor", home=home).stdout
+    assert healthy.startswith("healthy: 1 document, 1 chunk, 1 sentence;"), healthy
