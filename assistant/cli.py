@@ -15,6 +15,7 @@ from .config import Settings, home_problem, setup_offline_env
 from .inputs import date_range, for_terminal, json_for_terminal
 
 MAX_TOP_K = 100
+STATUS_TITLE_CHARS = 60  # of a title in `assistant status`
 
 
 def echo(text: str = "", err: bool = False) -> None:
@@ -164,11 +165,14 @@ def status(ctx: Context, as_json):
     if not records:
         click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
         return
-    click.echo(f"{'document':<28} {'lang':<4} {'script':<8} {'date':<10} {'chunks':>6}  title")
+    # Ids in full, however long (up to 89 characters): show, ask --doc and error messages want the whole id
+    # and send people here to find it, so the column is as wide as the longest one.
+    width = max(len("document"), *(len(r.doc_id) for r in records))
+    click.echo(f"{'document':<{width}} {'lang':<4} {'script':<8} {'date':<10} {'chunks':>6}  title")
     for r in records:
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
-        echo(f"{r.doc_id[:28]:<28} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
-             f"{r.title[:60]}{twin}")
+        echo(f"{r.doc_id:<{width}} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
+             f"{_cut(r.title, STATUS_TITLE_CHARS)}{twin}")
     chunk_vectors = ctx.settings().chunk_vectors
     stale = [r.doc_id for r in records if not r.embedded_as(chunk_vectors)]
     if stale:
@@ -203,6 +207,11 @@ def show(ctx: Context, doc_id, span, as_json):
         echo_json({"doc_id": doc_id, "source": record.source, "start": start, "end": end, "text": text[start:end]})
     else:
         echo(text[start:end])
+
+
+def _cut(text: str, limit: int) -> str:
+    """Return text of at most limit characters, ending in "…" when it was cut, so a cut title reads as cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _stale_note(stale: list[str], total: int) -> str:

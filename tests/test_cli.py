@@ -137,3 +137,20 @@ def test_counts_of_one_are_singular(tmp_path):
     assert "documents" not in ingested and "chunks" not in ingested
     healthy = run("doctor", home=home).stdout
     assert healthy.startswith("healthy: 1 document, 1 chunk, 1 sentence;"), healthy
+
+
+def test_status_prints_ids_in_full_that_show_and_ask_accept(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    name = "commission_on_narcotic_drugs_first_intersessional_meeting_2021"  # longer than the old 28 columns
+    (reports / f"{name}.txt").write_bytes((SEEDS / "001_23abd807676cf300.txt").read_bytes())
+    home = tmp_path / "h"
+    run("ingest", str(reports), home=home)
+    header, line = run("status", home=home).stdout.splitlines()
+    doc_id = line.split()[0]
+    assert doc_id == name and header.index("lang") == line.index(" en ") + 1  # the columns still line up
+    title = line.split("  ")[-1]
+    assert len(title) == 60 and title.endswith("…") and title.startswith("The first intersessional meeting")
+    assert "Commission on Narcotic Drugs" in run("show", doc_id, home=home).stdout
+    asked = json.loads(run("ask", "--json", "--doc", doc_id, "Who opened the meeting?", home=home).stdout)
+    assert {c["doc_id"] for c in asked["citations"]} <= {doc_id}
