@@ -201,12 +201,23 @@ def show(ctx: Context, doc_id, span, as_json):
             start, end = (int(x) for x in span.strip("[]").split(":"))
         except ValueError:
             raise click.UsageError(f"{for_terminal(span)}: give the span as START:END, e.g. 145:366") from None
-        if not 0 <= start <= end <= len(text):
-            raise click.UsageError(f"{start}:{end} is outside {doc_id}, whose text has {counted(len(text), 'character')}")
+        _check_span(start, end, doc_id, len(text))
     if as_json:
         echo_json({"doc_id": doc_id, "source": record.source, "start": start, "end": end, "text": text[start:end]})
     else:
         echo(text[start:end])
+
+
+def _check_span(start: int, end: int, doc_id: str, length: int) -> None:
+    """Raise a usage error for a span that selects nothing: empty and inverted spans are told apart from one
+    outside the text, since an empty one printed nothing and exited 0, and an inverted one was called outside."""
+    if start == end:
+        raise click.UsageError(f"{start}:{end} is empty (it starts where it ends): give START:END with END after START")
+    if start > end:
+        raise click.UsageError(f"{start}:{end} ends before it starts: give START:END with START first ({end}:{start})")
+    if start < 0 or end > length:
+        raise click.UsageError(f"{start}:{end} is outside {for_terminal(doc_id)}, whose text has "
+                               f"{counted(length, 'character')}")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -154,3 +154,14 @@ def test_status_prints_ids_in_full_that_show_and_ask_accept(tmp_path):
     assert "Commission on Narcotic Drugs" in run("show", doc_id, home=home).stdout
     asked = json.loads(run("ask", "--json", "--doc", doc_id, "Who opened the meeting?", home=home).stdout)
     assert {c["doc_id"] for c in asked["citations"]} <= {doc_id}
+
+
+def test_show_names_an_empty_or_inverted_span(seeded):
+    doc_id = "004_08540dc4f1130570"
+    empty = run("show", doc_id, "5:5", home=seeded.home, check_code=2)  # had printed nothing and exited 0
+    assert "5:5 is empty" in empty.stderr and not empty.stdout
+    inverted = run("show", doc_id, "10:0", home=seeded.home, check_code=2)  # had been called "outside"
+    assert "10:0 ends before it starts" in inverted.stderr and "(0:10)" in inverted.stderr
+    assert "outside" not in inverted.stderr
+    assert "whose text has" in run("show", doc_id, "0:99999999", home=seeded.home, check_code=2).stderr
+    assert run("show", doc_id, "0:2", home=seeded.home).stdout == "G8\n"
