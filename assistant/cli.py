@@ -299,7 +299,9 @@ def _top_k(ctx, param, value) -> int | None:
 def _ask_options(f):
     for option in reversed([
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object: answer, citations, sentences."),
-        click.option("--top-k", envvar="ASSISTANT_TOP_K", callback=_top_k,
+        # No click type: _top_k parses it, to name ASSISTANT_TOP_K or --top-k in its message (click's IntRange
+        # would name only --top-k), so the metavar says what to give instead of click's TEXT.
+        click.option("--top-k", envvar="ASSISTANT_TOP_K", callback=_top_k, metavar="INTEGER",
                      help=f"Passages to read, 1 to {MAX_TOP_K} (default 5)."),
         click.option("--lang", multiple=True, help="Only reports in this language (sr, en, ru); repeatable."),
         click.option("--doc", multiple=True, help="Only this document id; repeatable."),

@@ -165,3 +165,8 @@ def test_show_names_an_empty_or_inverted_span(seeded):
     assert "outside" not in inverted.stderr
     assert "whose text has" in run("show", doc_id, "0:99999999", home=seeded.home, check_code=2).stderr
     assert run("show", doc_id, "0:2", home=seeded.home).stdout == "G8\n"
+
+
+def test_top_k_is_shown_as_a_number_in_help(tmp_path):
+    for command in ("ask", "chat"):
+        assert "--top-k INTEGER" in run(command, "--help", home=tmp_path / "h").stdout  # it had said TEXT
