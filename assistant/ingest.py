@@ -158,7 +158,9 @@ class Ingestor:
                 data_hash = self._hash(cand, max_bytes)
                 rec = records.get(doc_id)
                 first = first_at.get(data_hash) if data_hash else None
+                # The same bytes under another format's name are read another way (a .txt named .pdf is refused)
                 if first is not None and first[0] != doc_id and _real(first[1]) != _real(source) \
+                        and Path(first[1]).suffix.lower() == cand.path.suffix.lower() \
                         and _holds(first[1], data_hash):  # not since changed (a later file in this run)
                     if rec is not None:  # what this path held is gone, or is itself the copy
                         self.store.delete_document(doc_id)
