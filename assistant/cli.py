@@ -153,7 +153,7 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
 @pass_ctx
 def status(ctx: Context, as_json):
     """Show what is indexed: each document's title, language, script, date and chunk count."""
-    from .store import Store, store_exists
+    from .store import NOTHING_INDEXED, Store, store_exists
     from .twins import dated_by_twins
 
     settings = ctx.settings()
@@ -163,7 +163,7 @@ def status(ctx: Context, as_json):
         echo_json([r.__dict__ for r in records])
         return
     if not records:
-        click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
+        click.echo(NOTHING_INDEXED)
         return
     # Ids in full, however long (up to 89 characters): show, ask --doc and error messages want the whole id
     # and send people here to find it, so the column is as wide as the longest one.
@@ -173,8 +173,7 @@ def status(ctx: Context, as_json):
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
         echo(f"{r.doc_id:<{width}} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
              f"{_cut(r.title, STATUS_TITLE_CHARS)}{twin}")
-    chunk_vectors = ctx.settings().chunk_vectors
-    stale = [r.doc_id for r in records if not r.embedded_as(chunk_vectors)]
+    stale = [r.doc_id for r in records if not r.embedded_as(settings.chunk_vectors)]
     if stale:
         echo(_stale_note(stale, len(records)))
 
@@ -599,6 +598,7 @@ def doctor(ctx: Context, repair, as_json):
     the keyword index. Exit code 0 when healthy (or repaired), 1 when something is wrong."""
     from .doctor import diagnose, finish
     from .doctor import repair as rebuild
+    from .store import NOTHING_INDEXED
     from .writelock import write_lock
 
     settings = ctx.settings()
@@ -625,7 +625,7 @@ def doctor(ctx: Context, repair, as_json):
         elif not repair:
             echo("run `assistant doctor --repair` to rebuild the store from the report files")
     elif not found.documents:
-        click.echo("nothing indexed yet: run `assistant ingest` (it reads seeds/ by default)")
+        click.echo(NOTHING_INDEXED)
     else:
         echo(f"healthy: {counted(found.documents, 'document')}, {counted(found.chunks, 'chunk')}, "
              f"{counted(found.sentences, 'sentence')}; "

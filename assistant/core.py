@@ -26,7 +26,7 @@ from .langmodel import use_saved_model
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
-from .store import DocRecord, Store, forget_client
+from .store import NOTHING_INDEXED, DocRecord, Store, forget_client
 from .text import (
     body_positions,
     cognate_keys,
@@ -335,7 +335,7 @@ class Assistant:
             raise QuestionError(f"top_k must be a whole number of at least 1, not {top_k!r}")
         self._fresh()
         if not self.records:
-            raise EmptyIndexError("nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)")
+            raise EmptyIndexError(NOTHING_INDEXED)
         messages = trim([replace(m, content=valid_text(m.content)) for m in as_messages(history)],
                         self.settings.history_tokens)
         turn = contextualise(question, messages, last, self._index_view(filters))

@@ -100,6 +100,9 @@ def _client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+NOTHING_INDEXED = "nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)"
+
+
 def store_exists(settings: Settings) -> bool:
     """Return whether there is a store to read: a Chroma server always; an embedded one once ingest made it
     (reading it with Chroma would make an empty one, folders and all)."""

@@ -244,13 +244,13 @@ def test_a_new_or_empty_data_directory_is_nothing_indexed_and_is_not_made(tmp_pa
     new = tmp_path / "new"
     for args in (["doctor"], ["status"], ["doctor", "--repair"]):
         proc = run(*args, home=new, code=0)
-        assert proc.stdout.startswith("nothing indexed yet: run `assistant ingest`"), (args, proc.stdout)
+        assert proc.stdout.startswith("nothing is indexed yet: run `assistant ingest`"), (args, proc.stdout)
     assert json.loads(run("status", "--json", home=new, code=0).stdout) == []
     assert json.loads(run("doctor", "--json", home=new, code=0).stdout)["healthy"]
     assert not new.exists()
     empty = tmp_path / "empty"
     (empty / "chroma").mkdir(parents=True)  # what a look at a store used to leave behind
-    assert run("doctor", home=empty, code=0).stdout.startswith("nothing indexed yet")
+    assert run("doctor", home=empty, code=0).stdout.startswith("nothing is indexed yet")
 
 
 def test_a_rebuild_without_room_for_a_second_store_changes_nothing(home, built, monkeypatch):
