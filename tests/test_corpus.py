@@ -8,7 +8,7 @@ import pytest
 from conftest import SEEDS, make_docx, make_pdf
 
 from assistant.corpus import ReadError, clean, find_date, read_document
-from assistant.readers import _html_fallback
+from assistant.readers import _html_fallback, decode
 from assistant.text import is_heading, sentence_spans
 
 MB = 1024 * 1024
@@ -77,6 +77,112 @@ def test_utf8_with_a_few_stray_bytes_is_read_as_utf8_and_a_code_page_as_its_code
     legacy = tmp_path / "legacy.txt"
     legacy.write_bytes(LATIN_SR.encode("cp1250"))
     assert read(legacy).text == LATIN_SR
+
+
+# Reports in the one-byte code pages of their languages. ISO-8859-2 and Windows-1250 differ only in
+# 0x80-0xBF, where ISO-8859-2 has š ž ś ź ą ľ ť and their capitals: read as the other page (or as one of the
+# ISO pages that differ from it in letters only) they come out as other letters or symbols.
+REPORTS = {
+    "sr": "Izveštaj o radu Uprave kriminalističke policije za 2019. godinu\n\n"
+          "Tokom prošle godine pripadnici Službe za borbu protiv organizovanog kriminala zaplenili su više "
+          "od četiri stotine kilograma marihuane i oko dvadeset kilograma kokaina. Najveća pojedinačna "
+          "zaplena izvršena je u luci Bar, gde je u kontejneru sa bananama pronađeno četrnaest kilograma "
+          "kokaina.\n\n"
+          "Načelnik uprave Đorđe Živković izjavio je da je saradnja sa susednim državama značajno "
+          "poboljšana, naročito sa policijom Hrvatske i Crne Gore. Razmena podataka o kuririma odvija se "
+          "svakodnevno, a zajednički timovi rade na praćenju novčanih tokova.\n\n"
+          "U narednom periodu očekuje se jačanje kapaciteta za finansijske istrage. Ministarstvo će "
+          "obezbediti obuku za sto pedeset inspektora, a deo sredstava obezbeđen je iz fondova Evropske "
+          "unije. Građani koji imaju saznanja o preprodaji droge mogu se obratiti na besplatan telefon.\n",
+    "pl": "Sprawozdanie z działalności Centralnego Biura Śledczego Policji\n\n"
+          "W ubiegłym roku funkcjonariusze zabezpieczyli ponad dwie tony narkotyków, w tym znaczne ilości "
+          "kokainy, amfetaminy i marihuany. Największą pojedynczą akcję przeprowadzono w porcie w Gdańsku, "
+          "gdzie w kontenerze z owocami znaleziono czterysta kilogramów kokainy.\n\n"
+          "Zastępca komendanta podkreślił, że współpraca z policją niemiecką i litewską układa się bardzo "
+          "dobrze. Wspólne zespoły śledcze zatrzymały łącznie czterdziestu sześciu podejrzanych, a sąd "
+          "zastosował wobec większości z nich areszt tymczasowy.\n\n"
+          "Źródła finansowania grup przestępczych są coraz częściej ukrywane w kryptowalutach. Dlatego w "
+          "przyszłym roku szkolenia z zakresu analizy transakcji przejdzie ponad stu pięćdziesięciu "
+          "policjantów. Żaden z zatrzymanych nie przyznał się do winy.\n",
+    "cs": "Výroční zpráva Národní protidrogové centrály\n\n"
+          "V loňském roce policisté zajistili více než tři sta kilogramů pervitinu a přes dvě stě kilogramů "
+          "marihuany. Největší záchyt kokainu se podařil na letišti v Praze, kde celníci u dvou cestujících z "
+          "Brazílie našli celkem čtrnáct kilogramů drogy ukryté v kufrech.\n\n"
+          "Ředitel centrály uvedl, že spolupráce se slovenskými a německými kolegy je velmi úzká. Společné "
+          "vyšetřovací týmy rozkryly síť dealerů, která působila v několika krajích.\n\n"
+          "Příští rok se policie zaměří na obchod s drogami přes internet. Žádný z obviněných se k činu "
+          "nepřiznal.\n",
+    "sk": "Slovenská polícia minulý rok zaistila viac ako dvesto kilogramov pervitínu. Riaditeľ uviedol, že "
+          "spolupráca s českými kolegami je veľmi dobrá.\n\n"
+          "Ťažké zločiny klesli a ľudia sa cítia bezpečnejšie. Vyšetrovanie sietí dílerov pokračuje a súd už "
+          "vyniesol prvé rozsudky.\n",
+    "hu": "Jelentés a Nemzeti Nyomozó Iroda kábítószer-ellenes tevékenységéről\n\n"
+          "A múlt évben a rendőrök több mint háromszáz kilogramm kábítószert foglaltak le, köztük jelentős "
+          "mennyiségű kokaint és amfetamint. A legnagyobb fogás a záhonyi határátkelőn történt, ahol egy "
+          "kamion rakterében százhúsz kilogramm marihuánát találtak.\n\n"
+          "Az iroda vezetője elmondta, hogy az együttműködés a szerb és az osztrák rendőrséggel kifejezetten "
+          "jó. Győr és Szőny térségében új ellenőrzőpontokat állítanak fel.\n",
+    "ru": "Отчёт о деятельности управления по контролю за оборотом наркотиков\n\n"
+          "В прошлом году сотрудники управления изъяли из незаконного оборота более трёхсот килограммов "
+          "наркотических средств, в том числе сорок два килограмма героина. Крупнейшая партия была "
+          "обнаружена в морском порту Новороссийска.\n\n"
+          "Начальник управления сообщил, что взаимодействие с коллегами из соседних государств значительно "
+          "улучшилось. Объём финансирования программы увеличен на четверть.\n",
+    "fr": "Rapport annuel de l'Office anti-stupéfiants\n\n"
+          "L'année dernière, les enquêteurs ont saisi plus de trois cents kilogrammes de cocaïne et près "
+          "d'une tonne de résine de cannabis. La plus importante saisie a été réalisée au port du Havre, où "
+          "une équipe de douaniers a découvert cent douze kilogrammes de cocaïne dissimulés.\n\n"
+          "Le directeur a souligné que la coopération avec les polices espagnole et belge s'était nettement "
+          "améliorée, grâce à l'aide de l'Union européenne.\n",
+    "de": "Jahresbericht des Landeskriminalamts über die Rauschgiftkriminalität\n\n"
+          "Im vergangenen Jahr stellten die Ermittler mehr als dreihundert Kilogramm Kokain und knapp eine "
+          "Tonne Marihuana sicher. Der größte Einzelfund gelang im Hamburger Hafen, wo Zollbeamte in einem "
+          "Container mit Bananen hundertzwölf Kilogramm Kokain entdeckten.\n\n"
+          "Der Präsident betonte, dass die Zusammenarbeit mit den niederländischen und österreichischen "
+          "Behörden deutlich verbessert worden sei.\n",
+    "tr": "Türk polisi geçen yıl İstanbul limanında iki tondan fazla kokain ele geçirdi. Müdür, komşu "
+          "ülkelerle işbirliğinin çok iyi olduğunu söyledi. Soruşturma devam ediyor ve şüpheliler tutuklandı.\n",
+}
+# A sentence or two, where a code page is hardest to tell: few letters beyond ASCII to judge by.
+SENTENCES = {
+    "sr": "Načelnik Đorđe Živković izjavio je da je zaplenjeno četrnaest kilograma kokaina u luci Bar. "
+          "Građani mogu prijaviti preprodaju droge.",
+    "pl": "Żaden z zatrzymanych nie przyznał się do winy. Źródła finansowania grup przestępczych są ukrywane.",
+    "cs": "Ředitel centrály uvedl, že spolupráce se slovenskými kolegy je úzká. Žádný z obviněných se k činu "
+          "nepřiznal.",
+    "sk": "Riaditeľ uviedol, že spolupráca s českými kolegami je veľmi dobrá.",
+    "hu": "A legnagyobb fogás a záhonyi határátkelőn történt, ahol százhúsz kilogramm marihuánát találtak.",
+    "ru": "Крупнейшая партия героина была обнаружена в морском порту Новороссийска.",
+    "fr": "La plus importante saisie a été réalisée au port du Havre, grâce à l'équipe de douaniers.",
+    "de": "Der größte Einzelfund gelang im Hamburger Hafen, wo Zollbeamte Kokain entdeckten.",
+    # Letters either way in Windows-1250 too ("seńor", "ministčre", "oů"): only how common a page is decides.
+    "es": "El señor Muñoz habló con la policía española sobre la cocaína hallada en el puerto.",
+    "it": "Il perché del successo è più chiaro: la città ha più controlli.",
+    "pt": "O ministério da saúde não comentou a operação; a ação continua.",
+    "fr2": "Élève, garçon, où est la cocaïne saisie par le ministère?",
+}
+CODE_PAGES = [("sr", "iso-8859-2"), ("pl", "iso-8859-2"), ("cs", "iso-8859-2"), ("sk", "iso-8859-2"),
+              ("hu", "iso-8859-2"), ("sr", "cp1250"), ("pl", "cp1250"), ("cs", "cp1250"), ("hu", "cp1250"),
+              ("ru", "cp1251"), ("ru", "koi8-r"), ("fr", "latin-1"), ("de", "latin-1"), ("fr", "cp1252"),
+              ("es", "latin-1"), ("it", "latin-1"), ("pt", "cp1252"), ("fr2", "latin-1"),
+              ("tr", "cp1254"), ("pl", "utf-16"), ("sr", "utf-16-le")]
+
+
+@pytest.mark.parametrize("text, encoding", [
+    pytest.param(texts[language], encoding, id=f"{language}-{encoding}-{kind}")
+    for kind, texts in (("report", REPORTS), ("sentence", SENTENCES))
+    for language, encoding in CODE_PAGES if language in texts])
+def test_a_code_page_is_read_as_that_code_page(text, encoding):
+    assert decode(text.encode(encoding), "report.txt") == text
+
+
+# Every byte the two code pages read differently is a small letter in both (ISO-8859-2 š ž are Windows-1250 ą ľ:
+# "Izveątaj je zavrąen, moľe"; Windows-1254 ş ı are Windows-1250 ţ ý), and a sentence is too short for letter
+# frequencies: only that no language writes both ą and č, or ţ and ü, tells them apart.
+@pytest.mark.parametrize("text, encoding", [("Izveštaj je završen, može se čitati.", "iso-8859-2"),
+                                            ("Soruşturma devam ediyor ve şüpheliler tutuklandı.", "cp1254")])
+def test_a_sentence_whose_code_pages_differ_only_in_small_letters(text, encoding):
+    assert decode(text.encode(encoding), "report.txt") == text
 
 
 def test_html_gives_main_text_not_markup_or_scripts(tmp_path):
