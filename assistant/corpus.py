@@ -209,7 +209,10 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
-        raise ReadError(f"{name}: {suffix or 'no extension'} is not supported (use {', '.join(sorted(SUPPORTED))})")
+        read = ", ".join(sorted(SUPPORTED))
+        if not suffix:  # "no extension is not supported" read as if "no extension" were a format
+            raise ReadError(f"{name} has no extension, so it is not read: only files ending in {read} are")
+        raise ReadError(f"{name}: {suffix} is not supported (use {read})")
     try:
         size = path.stat().st_size
         if not path.is_file():

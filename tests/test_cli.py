@@ -170,3 +170,12 @@ def test_show_names_an_empty_or_inverted_span(seeded):
 def test_top_k_is_shown_as_a_number_in_help(tmp_path):
     for command in ("ask", "chat"):
         assert "--top-k INTEGER" in run(command, "--help", home=tmp_path / "h").stdout  # it had said TEXT
+
+
+def test_a_file_with_no_extension_is_named_as_such(tmp_path):
+    readme = tmp_path / "README"
+    readme.write_text("Notes about the reports, long enough to be read as text.\n")
+    for path in ("/dev/null", str(readme)):
+        skipped = run("ingest", path, home=tmp_path / "h", check_code=1).stderr
+        assert f"skipped: {path} has no extension, so it is not read: only files ending in" in skipped
+        assert ".md, .pdf, .txt are" in skipped and "no extension is not supported" not in skipped

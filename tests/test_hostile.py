@@ -203,7 +203,7 @@ def build_corpus(root: Path) -> tuple[dict[str, str], dict[str, str], Path, list
     put("notes.xyz", "unsupported extension")
     bad["notes.xyz"] = r"not supported"
     put("README", "no extension at all")
-    bad["README"] = r"not supported"
+    bad["README"] = r"has no extension, so it is not read: only files ending in .docx"
     (root / "loop.txt").symlink_to("loop.txt")  # a symlink loop
     bad["loop.txt"] = r"cannot be read|not a regular file"
     (root / "dangling.txt").symlink_to(root / "gone.txt")
