@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .inputs import plain_name
-from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError
+from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError, front_matter
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
 from .writelock import LOCK_NAME
@@ -167,14 +167,18 @@ _DATELINE = re.compile(
 )
 
 
-def make_title(text: str, hint: str | None) -> str:
-    """Return a short title: the file's own title, its first heading, a short first line, or the first
-    sentence's first words; never the dateline a report opens with, and never a control character (a title
-    may hold escape sequences meant for whoever prints it)."""
+def make_title(text: str, hint: str | None, name: str = "") -> str:
+    """Return a short title: the file's own title, its front matter's, its first heading, a short first line,
+    or the first sentence's first words; never the dateline a report opens with, nor a line of no words (a
+    front matter's or a rule's "---"), and never a control character (a title may hold escape sequences meant
+    for whoever prints it). With no words to take a title from, the file's name."""
     hint = plain_name(hint or "")
     if hint:
         return _shorten(" ".join(hint.split()))
-    head = text[:4000]  # only the start is needed; the whole text may be megabytes of one sentence
+    front_title, body = front_matter(text)
+    if front_title and plain_name(front_title):
+        return _shorten(plain_name(front_title))
+    head = _past_wordless_lines(text[body:body + 4000])  # the whole text may be megabytes of one sentence
     heading = _HEADING.search(head)
     if heading and heading.start() < 1000:
         return _shorten(plain_name(heading.group(1)))
@@ -183,7 +187,9 @@ def make_title(text: str, hint: str | None) -> str:
         if stripped == head.lstrip() or not stripped:
             break
         head = stripped
-    head = head.lstrip()
+    head = _past_wordless_lines(head)
+    if not head:
+        return _shorten(plain_name(name)) or "untitled"
     first = plain_name(head.split("\n", 1)[0].strip())
     if 0 < len(first) <= 120 and not first.endswith("."):
         return first
@@ -191,6 +197,14 @@ def make_title(text: str, hint: str | None) -> str:
     sentence = head[spans[0][0] : spans[0][1]] if spans else first
     words = plain_name(sentence).split()
     return _shorten(" ".join(words[:12]) + ("…" if len(words) > 12 else ""))
+
+
+def _past_wordless_lines(text: str) -> str:
+    """Return text from its first line holding a letter or digit: a "---" or "***" line is no title."""
+    lines = text.lstrip().split("\n")
+    while lines and not any(c.isalnum() for c in lines[0]):
+        lines.pop(0)
+    return "\n".join(lines).lstrip()
 
 
 def _shorten(title: str) -> str:
@@ -238,7 +252,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     return Document(
         doc_id=doc_id,
         source=name,
-        title=make_title(text, title_hint),
+        title=make_title(text, title_hint, path.name),
         text=text,
         language=detect_language(text),
         script=detect_script(text),

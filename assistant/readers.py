@@ -25,7 +25,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # its List paragraphs as Markdown items; +1 for md, html and docx: sentences are placed as in a text file
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
-READER_VERSIONS = {".md": "2", ".markdown": "2", ".html": "4", ".htm": "4", ".docx": "4"}
+# md 3: a front matter block's title is the title, and its "---" never is.
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "4"}
 
 
 class ReadError(Exception):
@@ -168,12 +169,29 @@ def _check_text(text: str, name: str) -> str:
 # --- readers ----------------------------------------------------------------------------------------
 
 
+# YAML front matter: a "---" line, "key: value" lines, a closing "---" line, at the very start of a file.
+# Requiring a key on its first line keeps a text that merely opens with a rule from being read as one.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(\s*[A-Za-z_][\w-]*:.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+
+
+def front_matter(text: str) -> tuple[str | None, int]:
+    """Return the title a leading front matter block gives (None when it gives none) and the offset where the
+    text after the block starts (0 when there is no block). The block names the report; its "---" lines do not."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return None, 0
+    title = _FRONT_TITLE.search(m.group(1) or "")
+    return (title.group(1).strip("\"'").strip() or None) if title else None, m.end()
+
+
 def _read_text(path: Path) -> tuple[str, str | None]:
     text = _check_text(decode(path.read_bytes(), path.name), path.name)
     title = None
     if path.suffix.lower() in (".md", ".markdown"):
-        m = re.search(r"^#{1,3}\s+(.+)$", text, re.MULTILINE)
-        title = m.group(1).strip() if m else None
+        title, body = front_matter(text)  # its title first; a "# comment" in it is no heading
+        m = None if title else re.compile(r"^#{1,3}\s+(.+)$", re.MULTILINE).search(text, body)
+        title = title or (m.group(1).strip() if m else None)
     return text, title
 
 

@@ -179,3 +179,15 @@ def test_a_file_with_no_extension_is_named_as_such(tmp_path):
         skipped = run("ingest", path, home=tmp_path / "h", check_code=1).stderr
         assert f"skipped: {path} has no extension, so it is not read: only files ending in" in skipped
         assert ".md, .pdf, .txt are" in skipped and "no extension is not supported" not in skipped
+
+
+def test_a_markdown_file_of_front_matter_only_is_titled_from_it(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "titled.md").write_text("---\ntitle: Council minutes\n---\n")  # had been titled "---"
+    (notes / "untitled.md").write_text("---\nauthor: The council secretary\n---\n")
+    home = tmp_path / "h"
+    run("ingest", str(notes), home=home)
+    titles = {r["doc_id"]: r["title"] for r in json.loads(run("status", "--json", home=home).stdout)}
+    assert titles == {"titled": "Council minutes", "untitled": "untitled.md"}
+    assert "---" not in run("status", home=home).stdout

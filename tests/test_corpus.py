@@ -307,3 +307,14 @@ def test_titles_are_headings_or_first_sentences_never_datelines():
     assert make_title("In Sarajevo, the workshop met for two days. Then more.", None) == \
         "In Sarajevo, the workshop met for two days."
     assert make_title("date 2021-01-01 x", "Report of the council") == "Report of the council"
+
+
+def test_titles_are_never_a_bare_delimiter_line():
+    from assistant.corpus import make_title
+
+    assert make_title("---\ntitle: x\n---", None, "only-front-matter.md") == "x"  # had been "---"
+    assert make_title('---\ntitle: "Report: one"\ndate: 2020\n---\n\nBody text. More.', None) == "Report: one"
+    assert make_title("---\nauthor: y\n---", None, "notes.md") == "notes.md"  # nothing else to name it by
+    assert make_title("---\nauthor: y\n---\n\nThe council met in May. It agreed.", None) == \
+        "The council met in May."
+    assert make_title("***\n\n-----\nAnnual report\n\nText.", None) == "Annual report"  # a rule is no title
