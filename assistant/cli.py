@@ -171,11 +171,18 @@ def status(ctx: Context, as_json):
     click.echo(f"{'document':<{width}} {'lang':<4} {'script':<8} {'date':<10} {'chunks':>6}  title")
     for r in records:
         twin = f"  (twin: {r.twin}{', date from it' if r.date_from else ''})" if r.twin else ""
+        # A stopped ingest leaves its document "pending": some of its parts may be missing or old.
+        unfinished = "  (unfinished)" if r.state != "complete" else ""
         echo(f"{r.doc_id:<{width}} {r.language:<4} {r.script:<8} {r.date or '-':<10} {r.chunks:>6}  "
-             f"{_cut(r.title, STATUS_TITLE_CHARS)}{twin}")
+             f"{_cut(r.title, STATUS_TITLE_CHARS)}{twin}{unfinished}")
     stale = [r.doc_id for r in records if not r.embedded_as(settings.chunk_vectors)]
     if stale:
         echo(_stale_note(stale, len(records)))
+    unfinished = [r.doc_id for r in records if r.state != "complete"]
+    if unfinished:
+        echo(f"{counted(len(unfinished), 'document')} ({unfinished[0]}{', ...' if len(unfinished) > 1 else ''}) "
+             f"{'was' if len(unfinished) == 1 else 'were'} left unfinished by a stopped ingest and may be found "
+             "only in part: run `assistant ingest` again to finish")
 
 
 @cli.command()

@@ -139,6 +139,23 @@ def test_counts_of_one_are_singular(tmp_path):
     assert healthy.startswith("healthy: 1 document, 1 chunk, 1 sentence;"), healthy
 
 
+def test_status_marks_a_document_a_stopped_ingest_left_unfinished(tmp_path, corpus):
+    from assistant.config import Settings
+    from assistant.store import Store
+
+    home = tmp_path / "h"
+    run("ingest", str(corpus), home=home)
+    assert "unfinished" not in run("status", home=home).stdout
+    ids = sorted(Store(Settings(home=home, seeds=SEEDS)).records())
+    Store(Settings(home=home, seeds=SEEDS)).documents.update(ids=ids[:1], metadatas=[{"state": "pending"}])
+    lines = run("status", home=home).stdout.splitlines()
+    row = next(line for line in lines if line.startswith(ids[0]))
+    assert row.endswith("(unfinished)") and not any(line.startswith(ids[1]) and "unfinished" in line for line in lines)
+    assert f"1 document ({ids[0]}) was left unfinished by a stopped ingest" in lines[-1]
+    assert "run `assistant ingest` again" in lines[-1]
+    assert [r["state"] for r in json.loads(run("status", "--json", home=home).stdout)] == ["pending", "complete"]
+
+
 def test_status_prints_ids_in_full_that_show_and_ask_accept(tmp_path):
     reports = tmp_path / "reports"
     reports.mkdir()
