@@ -674,7 +674,22 @@ _ANSWERED: list = [False]  # an `ask` printed its answer
 def main() -> None:
     """Run the command line; an error that reaches here is one line on stderr, never a traceback."""
     try:
-        cli(prog_name="assistant")
+        # Not standalone: click would print a usage error as four lines (usage, a "Try" hint, a blank, the
+        # error); a person needs the one that says what is wrong, and where the options are listed.
+        code = cli.main(prog_name="assistant", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.UsageError as e:
+        message = e.format_message()
+        if "`" not in message:  # one that names a command to run already says where to look
+            message += f" (`{e.ctx.command_path if e.ctx else 'assistant'} --help` lists what it takes)"
+        echo(f"Error: {message}", err=True)
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:  # Ctrl-C or end of input at a prompt click was reading
+        echo("Aborted!", err=True)
+        sys.exit(1)
     except SystemExit as e:
         if _ANSWERED[0] and e.code in (0, None):  # a question answered: skip the interpreter's teardown
             from .fastexit import hard_exit

@@ -227,7 +227,13 @@ def test_bad_settings_and_options_are_usage_errors(tmp_path):
     ]:
         proc = run(*args, home=home, code=2, env=env)
         assert words in proc.stderr, (args, proc.stderr)
-        assert len([line for line in proc.stderr.splitlines() if line.startswith("Error")]) == 1
+        # One line, not click's usage block: the error, and where the options are listed if it does not say.
+        (line,) = proc.stderr.strip().splitlines()
+        assert line.startswith("Error: ") and "`assistant" in line, line
+    for args in (["nosuch"], ["status", "--bogus"], ["ask"], ["ask", "x", "--top-k"], ["show"]):
+        proc = run(*args, home=home, code=2)
+        (line,) = proc.stderr.strip().splitlines()
+        assert line.startswith("Error: ") and "--help` lists what it takes" in line, (args, line)
 
 
 def test_unknown_language_or_document_is_named(seeded):
