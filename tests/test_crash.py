@@ -119,7 +119,7 @@ def run_cli(home: Path, probe: Path, point: KillPoint | None, logs: Path, args: 
     """Run `assistant ingest seeds --json` (or `assistant ARGS`), sending it sig at point; return its exit code,
     the steps it reported and its stdout."""
     read_end, write_end = os.pipe()
-    env = os.environ | {"ASSISTANT_HOME": str(home), "PYTHONPATH": str(probe), "CRASH_EVENTS_FD": str(write_end),
+    env = os.environ | {"ASSISTANT_HOME": str(home), "PYTHONPATH": os.pathsep.join(filter(None, [str(probe), os.environ.get("PYTHONPATH")])), "CRASH_EVENTS_FD": str(write_end),
                         "CRASH_PAUSE": f"{point.event}#{point.nth}" if point and point.hold else ""}
     out, err = logs.with_suffix(".out"), logs.with_suffix(".err")
     with out.open("wb") as stdout, err.open("wb") as stderr:

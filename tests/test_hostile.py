@@ -238,7 +238,7 @@ def test_hostile_corpus_is_indexed_or_skipped_with_reasons(tmp_path):
     (probe / "sitecustomize.py").write_text(PROBE)
     opened = tmp_path / "opened.log"
     control = root / "report-en.txt"  # read like any good file: shows the probe sees opens at all
-    env = os.environ | {"ASSISTANT_HOME": str(home), "PYTHONPATH": str(probe), "HOSTILE_OPEN_LOG": str(opened),
+    env = os.environ | {"ASSISTANT_HOME": str(home), "PYTHONPATH": os.pathsep.join(filter(None, [str(probe), os.environ.get("PYTHONPATH")])), "HOSTILE_OPEN_LOG": str(opened),
                         "HOSTILE_WATCH": os.pathsep.join([str(big), str(control)])}
     out, err = (tmp_path / "stdout").open("wb"), (tmp_path / "stderr").open("wb")
     started = time.monotonic()
