@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from .answer import joined, opens_line
@@ -163,8 +164,30 @@ def _shown(text: str, start: int, end: int) -> str:
     return "".join(out) + esc(text[at:end])
 
 
+def located(text: str, c: Citation) -> tuple[int, int] | None:
+    """Return where the citation's passage is in the document's text now: its own span while that still holds
+    it, else the occurrence nearest to it (the report was edited around it), else None (the passage is gone).
+    A saved conversation outlives the text it cited: a report edited and ingested again keeps its id."""
+    if text[c.start:c.end] == c.text:
+        return c.start, c.end
+    found = [m.start() for m in re.finditer(re.escape(c.text), text)] if c.text else []
+    if not found:
+        return None
+    start = min(found, key=lambda i: abs(i - c.start))
+    return start, start + len(c.text)
+
+
 def render_document(text: str, c: Citation, weak: bool) -> str:
-    """Return the cited document around the citation, the cited span in <mark>, and its twin sentence."""
+    """Return the cited document around the citation, the cited span in <mark>, and its twin sentence; when
+    the document no longer holds the passage, the passage as the answer quoted it, and no mark."""
+    span = located(text, c)
+    if span is None:
+        return (f'<h4>[{c.n}] {esc(c.title)}</h4><div class="doc-meta">{esc(Path(c.source).name)}</div>'
+                '<p class="notice">This report has changed since the answer: the passage it cited is no longer '
+                'in it. Ask again to get an answer from the report as it is now. The passage cited was:</p>'
+                f'<div class="doc-text"><mark class="cited gone">{esc(c.text)}</mark></div>')
+    moved = span != (c.start, c.end)
+    c = replace(c, start=span[0], end=span[1])
     lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
     body = (("…" if lo else "") + _shown(text, lo, c.start) + f'<mark class="cited" id="cite-mark">'
             f'{esc(text[c.start:c.end])}</mark>' + _shown(text, c.end, hi) + ("…" if hi < len(text) else ""))
@@ -173,7 +196,8 @@ def render_document(text: str, c: Citation, weak: bool) -> str:
     twin = (f'<div class="twin"><div class="doc-meta">Aligned sentence in {esc(language_name(c.twin.language))} '
             f'({esc(c.twin.doc_id)})</div>{esc(c.twin.text)}</div>') if c.twin else ""
     return (f'<h4>[{c.n}] {esc(c.title)}</h4><div class="doc-meta">{esc(Path(c.source).name)} · '
-            f'{esc(language_name(c.language))} · {esc(c.date or "no date")} · characters {c.start}–{c.end}</div>'
+            f'{esc(language_name(c.language))} · {esc(c.date or "no date")} · characters {c.start}–{c.end}'
+            f'{" (moved: the report was edited since the answer)" if moved else ""}</div>'
             f'{notice}<div class="doc-text">{body}</div>{twin}')
 
 

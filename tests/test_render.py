@@ -114,3 +114,21 @@ def test_the_document_view_shows_headings_as_headings_and_the_cited_span_exactly
     cut = render_document(long, Citation(1, "ski", "/x/ski.html", "Ski", "en", quote, 4001, 4001 + len(quote), 1.0),
                           weak=False)
     assert "doc-heading" not in cut and "…## Deep" in cut
+
+
+def test_a_citation_saved_before_its_report_changed_marks_its_passage_or_says_it_is_gone():
+    # A saved conversation keeps its citations' spans; the report may since have been edited and ingested
+    # again under the same id. Its old span must not mark whatever text now sits there.
+    from assistant.render import render_document
+
+    quote = "On 3 March 2022 the city of Novi Sad hosted a regional conference on harm reduction."
+    before = "Novi Sad report 2022\n\n" + quote + "\n\nThe budget was adopted."
+    start = before.index(quote)
+    c = Citation(1, "novisad", "/x/novisad.txt", "Novi Sad report 2022", "en", quote, start, start + len(quote), 1.0)
+    assert f'id="cite-mark">{quote}</mark>' in render_document(before, c, weak=False)
+    edited = "Novi Sad report 2022 (revised)\n\nBudget lines were revised in January 2023.\n\n" + quote
+    moved = render_document(edited, c, weak=False)
+    at = edited.index(quote)
+    assert f'id="cite-mark">{quote}</mark>' in moved and f"characters {at}–{at + len(quote)} (moved" in moved
+    gone = render_document("Novi Sad report 2023\n\nBudget lines were revised in January 2023.", c, weak=False)
+    assert "no longer in it" in gone and quote in gone and "cite-mark" not in gone and "Budget" not in gone
