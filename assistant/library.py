@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,6 +27,19 @@ _CLASS_NAME = re.compile(r"\s*\((?:[A-Z][A-Za-z]*(?:Error|Exception|Warning)\w*)
 def library_dir(settings) -> Path:
     """Return the folder uploads are kept in: inside the data directory, never the repository."""
     return Path(settings.home) / "library"
+
+
+def not_yet_indexed(settings, records) -> list[Path]:
+    """Return the files in the library that no complete record holds: uploads the server stopped before it
+    had added them (a big one takes an hour), to be added in the background rather than before serving."""
+    from .corpus import find_files
+
+    folder = library_dir(settings)
+    if not folder.is_dir():
+        return []
+    indexed = {os.path.realpath(r.location) for r in records.values() if r.state == "complete"}
+    found, _ = find_files([folder])
+    return [c.path for c in found if os.path.realpath(c.path) not in indexed]
 
 
 def place_upload(upload: Path, folder: Path) -> tuple[Path, bool]:
@@ -62,22 +75,34 @@ class Status:
     done: int = 0
     total: int = 0
     waiting: int = 0  # jobs queued behind the current one
+    adding: bool = False  # the current job adds uploads (it can be stopped)
     version: int = 0  # counts finished jobs: the library changed when it moves
     messages: tuple[tuple[str, bool], ...] = ()  # (plain-words line, is a problem) of the last finished job
 
 
+class Stopped(Exception):
+    """Raised between embedding batches when the person stopped the upload being added."""
+
+
 class Worker:
     """Runs uploads and deletes one at a time in a background thread, at low CPU priority, pausing between
-    embedding batches while questions are answered."""
+    embedding batches while questions are answered. Deletes go before uploads that are still waiting (a
+    delete takes a second, an upload may take an hour), and are written down until done, so that a confirmed
+    delete is not lost when the server stops first. An upload being added can be stopped."""
 
     def __init__(self, assistant):
         self.assistant = assistant
         self.folder = library_dir(assistant.settings)
-        self._jobs: queue.Queue = queue.Queue()
+        self._deletes_path = Path(assistant.settings.home) / "pending-deletes.json"
+        self._jobs: deque = deque()
         self._status = Status()
         self._lock = threading.Lock()
+        self._has_jobs = threading.Condition(self._lock)
+        self._stop = threading.Event()
         self._questions = 0
         self._idle = threading.Condition()
+        for doc_id in self._pending_deletes():  # confirmed by a person before the server last stopped
+            self._submit(("delete", doc_id), f"waiting to delete {doc_id}")
         threading.Thread(target=self._run, name="library-worker", daemon=True).start()
 
     # --- what the app calls ------------------------------------------------------------------------
@@ -88,12 +113,24 @@ class Worker:
 
     def delete(self, doc_id: str) -> None:
         """Queue a document's removal from the index (and its file, when it is in the library)."""
+        with self._lock:
+            pending = self._pending_deletes()
+            if doc_id not in pending:
+                self._write_deletes(pending + [doc_id])
         self._submit(("delete", doc_id), f"waiting to delete {doc_id}")
+
+    def stop(self) -> bool:
+        """Stop the upload being added, at its next embedding batch; return whether one was being added."""
+        with self._lock:
+            adding = self._status.busy and self._status.adding
+            if adding:
+                self._stop.set()
+            return adding
 
     def status(self) -> Status:
         """Return the worker's current status."""
         with self._lock:
-            return replace(self._status, waiting=self._jobs.qsize())
+            return replace(self._status, waiting=len(self._jobs))
 
     @contextmanager
     def question(self) -> Iterator[None]:
@@ -121,14 +158,42 @@ class Worker:
 
     def _submit(self, job, label: str) -> None:
         with self._lock:
-            self._status = replace(self._status, busy=True, label=label, done=0, total=0)
-            self._jobs.put(job)
+            if not self._status.busy:
+                self._status = replace(self._status, busy=True, label=label, done=0, total=0)
+            if job[0] == "delete":  # before the uploads still waiting, after the deletes asked for earlier
+                at = next((i for i, (kind, _) in enumerate(self._jobs) if kind != "delete"), len(self._jobs))
+                self._jobs.insert(at, job)
+            else:
+                self._jobs.append(job)
+            self._has_jobs.notify()
+
+    def _pending_deletes(self) -> list[str]:
+        try:
+            got = json.loads(self._deletes_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [d for d in got if isinstance(d, str)] if isinstance(got, list) else []
+
+    def _write_deletes(self, doc_ids: list[str]) -> None:
+        if not doc_ids:
+            self._deletes_path.unlink(missing_ok=True)
+            return
+        tmp = self._deletes_path.with_name(self._deletes_path.name + ".tmp")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(doc_ids), "utf-8")
+        os.replace(tmp, self._deletes_path)
+
+    def _done_deleting(self, doc_id: str) -> None:
+        with self._lock:
+            self._write_deletes([d for d in self._pending_deletes() if d != doc_id])
 
     def _set(self, **changes) -> None:
         with self._lock:
             self._status = replace(self._status, **changes)
 
     def _progress(self, label: str, done: int, total: int) -> None:
+        if self._stop.is_set() and self._status.adding:
+            raise Stopped
         self._set(label=label, done=done, total=total)
         deadline = time.monotonic() + YIELD_SECONDS
         with self._idle:  # between batches: let questions in flight have the CPU
@@ -142,16 +207,24 @@ class Worker:
             except OSError:
                 pass
         while True:
-            kind, arg = self._jobs.get()
-            self._set(busy=True, label="starting", done=0, total=0)
+            with self._has_jobs:
+                while not self._jobs:
+                    self._has_jobs.wait()
+                kind, arg = self._jobs.popleft()
+                self._stop.clear()  # a stop asked for between jobs is for no upload
+                self._status = replace(self._status, busy=True, adding=kind == "add", label="starting", done=0,
+                                       total=0)
             try:
                 messages = self._add(arg) if kind == "add" else self._delete(arg)
             except Exception as e:  # the worker must outlive any one job; the message says what failed
                 messages = [(f"Something went wrong: {_CLASS_NAME.sub('', str(e)) or 'unknown error'}. "
                              "What was indexed before is kept.", True)]
+            if kind == "delete":
+                self._done_deleting(arg)
             with self._lock:
-                idle = self._jobs.empty()
-                self._status = replace(self._status, busy=not idle, label="" if idle else self._status.label,
+                idle = not self._jobs
+                self._status = replace(self._status, busy=not idle, adding=False,
+                                       label="" if idle else self._status.label,
                                        version=self._status.version + 1, messages=tuple(messages))
 
     def _locked(self):
@@ -159,8 +232,11 @@ class Worker:
                           waiting=lambda: self._set(label="waiting for another ingest of this data directory"))
 
     def _add(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
-        with self._locked():
-            report = self.assistant.ingest([p for p, _ in placed], progress=self._progress)
+        try:
+            with self._locked():
+                report = self.assistant.ingest([p for p, _ in placed], progress=self._progress)
+        except Stopped:
+            return self._stopped(placed)
         bad = {Path(s["path"]).name: plain_reason(s["reason"], s["path"]) for s in report.skipped}
         bad |= {Path(d["path"]).name: f"it is the same file as {Path(d['same_as']).name}, which is indexed "
                 "already" for d in report.duplicates}
@@ -170,6 +246,26 @@ class Worker:
         good = [p.name for p, _ in placed if p.name not in bad]
         lines = [(f"Added {', '.join(good)}: you can ask about {'it' if len(good) == 1 else 'them'} now.", False)]
         return (lines if good else []) + [(f"{name} was not added: {why}", True) for name, why in bad.items()]
+
+    def _stopped(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
+        """Finish an upload stopped part-way: what went in stays; a file not indexed leaves the library."""
+        self._stop.clear()
+        with self._locked():
+            # An ingest of nothing finishes what the stopped one began for the files it had indexed (their
+            # keyword entries, twin links) and makes them what is served.
+            self.assistant.ingest([])
+        indexed = {os.path.realpath(r.location) for r in self.assistant.records.values() if r.state == "complete"}
+        kept = [p.name for p, _ in placed if os.path.realpath(p) in indexed]
+        dropped = [p for p, _ in placed if os.path.realpath(p) not in indexed]
+        for path, new in placed:
+            if new and path in dropped:  # placed by this upload; one that was there before stays
+                path.unlink(missing_ok=True)
+        lines = [(f"Stopped: {', '.join(p.name for p in dropped)} {'was' if len(dropped) == 1 else 'were'} not "
+                  "added.", True)] if dropped else []
+        if kept:
+            lines.insert(0, (f"Added {', '.join(kept)} before the stop: you can ask about "
+                             f"{'it' if len(kept) == 1 else 'them'} now.", False))
+        return lines
 
     def _delete(self, doc_id: str) -> list[tuple[str, bool]]:
         record = self.assistant.records.get(doc_id)

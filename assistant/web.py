@@ -4,6 +4,7 @@ library of the indexed reports that uploads join and leave without holding up qu
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterable
@@ -15,7 +16,8 @@ import gradio as gr
 from .chat import as_messages
 from .config import Settings, setup_offline_env
 from .core import Assistant, EmptyIndexError, QuestionError, StoreError, history_from_json
-from .library import Worker, library_dir, place_upload  # noqa: F401 (place_upload: part of this module's API)
+from .corpus import find_files
+from .library import Worker, library_dir, not_yet_indexed, place_upload  # noqa: F401 (place_upload: part of this module's API)
 from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
 from .render import (  # noqa: F401 (chat_text, render_answer: part of this module's API)
     DOC_PLACEHOLDER,
@@ -306,6 +308,12 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         worker.delete(doc_id)
         return render_status(worker.status()), gr.Timer(active=True)
 
+    def stop_adding():
+        if not worker.stop():
+            return "<p class='notice'>No upload is being added.</p>", gr.skip()
+        return render_status(worker.status()) + "<p class='notice'>Stopping at the next batch…</p>", \
+            gr.Timer(active=True)
+
     def poll(seen: int):
         status = worker.status()
         running = status.busy or status.waiting
@@ -374,7 +382,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             with gr.Tab("Library", id="library-tab", elem_id="library-tab"):
                 files = gr.File(file_count="multiple", label="Add reports: txt, md, html, pdf, docx",
                                 elem_id="upload")
-                added = gr.HTML("", elem_id="upload-status")
+                with gr.Row():
+                    added = gr.HTML("", elem_id="upload-status")
+                    halt = gr.Button("Stop adding", size="sm", scale=0, elem_id="stop-upload")
                 library = gr.HTML(render_library(assistant.documents(), folder), elem_id="library")
                 with gr.Row():
                     to_delete = gr.Dropdown(docs, label="Delete a report from the library", elem_id="delete-doc",
@@ -414,6 +424,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         files.upload(add, files, [added, files, tick], **private, **LIBRARY_GROUP)
         remove.click(delete, to_delete, [added, tick], js="(d) => !d || confirm('Delete ' + d + ' from the library?') "
                      "? d : '\\0'", **private, **LIBRARY_GROUP)
+        halt.click(stop_adding, None, [added, tick], **private, **LIBRARY_GROUP)
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
         tick.tick(poll, seen, [added, tick, seen, *refreshed], **private, concurrency_limit=None)
         app.load(lambda: _refresh(assistant, folder), None, refreshed, **private)
@@ -433,10 +444,16 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
     setup_offline_env()
     check_port(host, port)  # before ingest: a taken port should cost seconds, not an ingest
     assistant = Assistant(settings)
+    later = []
     if ingest_first:
         from .progress import IngestBars
 
         paths = [settings.seeds] + [d for d in (library_dir(settings),) if d.is_dir()]
+        later = not_yet_indexed(settings, assistant.records)
+        if later:  # the page comes up first; the worker adds them while questions are answered
+            waiting = {os.path.realpath(p) for p in later}
+            paths = [settings.seeds] + [c.path for c in find_files(paths[1:])[0]
+                                        if os.path.realpath(c.path) not in waiting]
         bars = IngestBars()
         with write_lock(settings.home, waiting=lambda: print("waiting: another ingest is writing to "
                                                              f"{settings.home}", file=sys.stderr, flush=True)):
@@ -448,6 +465,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
         for s in report.skipped:
             print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
     app = build_app(assistant)
+    if later:
+        app.library_worker.add([(path, True) for path in later])
+        print(f"adding in the background, after the page is up: {', '.join(p.name for p in later)}",
+              file=sys.stderr)
     threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1)
     # quiet: Gradio's own banner suggests share=True, which this app never uses (nothing leaves the machine).
