@@ -218,7 +218,10 @@ def render_library(records, library: Path) -> str:
                     f"<td>{esc(date)}</td><td class='num'>{r.chunks}</td>"
                     f"<td>{esc(source.name)}<div class='doc-meta'>{esc(where)}</div></td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Title", "Language", "Script", "Date", "Chunks", "Source"))
-    return f"<table class='library'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    # In a box of its own that scrolls sideways: on a phone the page itself does not, and the columns past the
+    # title (date, source) would be cut off.
+    return (f"<div class='library-scroll'><table class='library'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def render_status(status) -> str:

@@ -355,3 +355,21 @@ def test_worker_waits_for_another_writer(seeded, tmp_path):
     assert any("Added note.txt" in line for line, _ in status.messages)
     assert "note" in {r.doc_id for r in assistant.documents()}
 
+
+
+def test_phone_width_reaches_every_column_of_the_library(seeded_app, browser):
+    url, _ = seeded_app
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        open_app(page, url)
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#library table.library").wait_for()
+        box = page.locator("#library .library-scroll")
+        # the table is wider than the phone; its own box scrolls sideways to the last column
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX === 'auto'")
+        box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+        source = page.locator("#library th", has_text="Source").bounding_box()
+        assert source and 0 <= source["x"] and source["x"] + source["width"] <= 390 + 1, source
+        shot(page, "phone-library")
+    finally:
+        page.close()
