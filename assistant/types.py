@@ -159,7 +159,7 @@ class Answer:
         }
         if self.related:
             data["related"] = [{"doc_id": p.doc_id, "source": p.source, "title": p.title, "language": p.language,
-                                "text": p.text, "start": p.start, "end": p.end} for p in self.related]
+                                "text": p.text, "start": p.start, "end": p.end, "date": p.date or ""} for p in self.related]
         return data
 
 

@@ -32,6 +32,7 @@ def test_answers_read_back_from_their_json(assistant):
         assert back.to_json() == data
         assert back.citations == answer.citations and back.found == answer.found
     assert Answer.from_json(related.to_json()).related[0].text == "Текст."
+    assert Answer.from_json(related.to_json()).related[0].date == "2021-01-02"  # shown beside it after a reload
 
 
 @pytest.mark.parametrize("bad", [
