@@ -31,6 +31,12 @@ def browser_keys(home: Path) -> tuple[str, str]:
     return f"assistant-chats-{digest[:12]}", digest[12:44]
 
 
+def chats_key(home: Path) -> str:
+    """Return the localStorage key the page keeps its saved chats under (plain JSON, per data directory)."""
+    digest = hashlib.sha256(str(Path(home).resolve()).encode("utf-8")).hexdigest()
+    return f"assistant-conversations-{digest[:12]}"
+
+
 def new_id() -> str:
     """Return a fresh conversation id."""
     return uuid.uuid4().hex[:12]
@@ -120,8 +126,14 @@ def _size(conversations: list[Conversation]) -> int:
 
 
 def read(value) -> Shelf:
-    """Return the shelf a browser sent: malformed conversations and turns are left out; anything that is no
-    saved shelf at all (an older format, a stranger's value) reads as an empty one."""
+    """Return the shelf a browser sent (its JSON, or the text of it): malformed conversations and turns are
+    left out; anything that is no saved shelf at all (an older format, a stranger's value) reads as an empty
+    one."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return Shelf()
     if not isinstance(value, dict) or value.get("version") != VERSION:
         return Shelf()
     if not isinstance(value.get("conversations"), list):

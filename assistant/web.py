@@ -34,7 +34,17 @@ from .render import (  # noqa: F401 (chat_text, render_answer: part of this modu
     render_status,
 )
 from .retrieval import Filters
-from .saved import EMPTY, MAX_CONVERSATIONS, Shelf, browser_keys, new_id, read, read_turn, turn_json
+from .saved import (
+    EMPTY,
+    MAX_CONVERSATIONS,
+    Shelf,
+    browser_keys,
+    chats_key,
+    new_id,
+    read,
+    read_turn,
+    turn_json,
+)
 from .types import Answer
 from .writelock import write_lock
 
@@ -131,14 +141,33 @@ def reopened(shelf: Shelf, conversation_id: str) -> Session | None:
     return Session(tuple(Turn(q, answer, note=note) for q, answer, note in turns), saved.id)
 
 
-def remember(session: Session, stored) -> tuple[Session, dict, dict]:
-    """Return the session (with its id), the browser's saved chats with it saved as the newest, and the
-    list's update; a turn that ended in an error message is not saved."""
+def remember(session: Session, stored) -> tuple[Session, str, dict]:
+    """Return the session (with its id), the browser's saved chats with it saved as the newest (as the text
+    the page stores), and the list's update; a turn that ended in an error message is not saved."""
     turns = [turn_json(t.question, t.answer, t.note) for t in session.turns if t.answer]
     if turns and not session.id:
         session = replace(session, id=new_id())
     shelf = read(stored).put(session.id, turns)
-    return session, shelf.to_json(), listing(shelf)
+    return session, stored_text(shelf), listing(shelf)
+
+
+def stored_text(shelf: Shelf) -> str:
+    """Return the saved chats as the page keeps them in localStorage."""
+    return json.dumps(shelf.to_json(), ensure_ascii=False)
+
+
+def chats_js(key: str) -> tuple[str, str]:
+    """Return the page's two functions for the saved chats under key: one that reads them as they are now in
+    localStorage, with this tab's open conversation (kept in sessionStorage, which is per tab) as the current
+    one, and one that writes them back. Every event that changes the saved chats reads them first: a tab's
+    copy goes stale as soon as another tab saves, and writing it back would lose the other tab's chats."""
+    k = json.dumps(key)
+    read = (f"(() => {{ let v = null; try {{ v = JSON.parse(localStorage.getItem({k}) || 'null'); }} catch (e) {{}} "
+            f"if (!v || typeof v !== 'object') return ''; const c = sessionStorage.getItem({k}); "
+            "if (c !== null) v.current = c; return JSON.stringify(v); })()")
+    write = (f"(v) => {{ if (!v) return; try {{ localStorage.setItem({k}, v); "
+             f"sessionStorage.setItem({k}, JSON.parse(v).current || ''); }} catch (e) {{}} }}")
+    return read, write
 
 
 def listing(shelf: Shelf) -> dict:
@@ -207,6 +236,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             return
         filters = Filters(languages=tuple(langs or ()), doc_ids=tuple(doc_ids or ()))
         turn = len(session.turns)
+        box = ""  # the question box is emptied once: what is typed while the answer is written stays
         try:
             with worker.question():
                 for answer in assistant.stream(question, session.history(), filters, None, session.last):
@@ -215,7 +245,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                         note = (f"Only {filters_phrase(langs, doc_ids)} was searched: clear the filters to "
                                 "search every report.")
                     now = replace(session, turns=session.turns + (Turn(answer.question, answer, note=note),))
-                    yield render_chat(now), "", render_sources(answer, turn), now, *busy, ""
+                    yield render_chat(now), box, render_sources(answer, turn), now, *busy, ""
+                    box = gr.skip()
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, ""  # Send comes back when the answer is whole
         except (QuestionError, EmptyIndexError, StoreError) as e:
             message = EMPTY_LIBRARY if isinstance(e, EmptyIndexError) else str(e)
@@ -235,6 +266,11 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                 yield *step, gr.skip(), gr.skip()
 
     def respond(question, session: Session, langs, doc_ids, stored):
+        if not session.turns:
+            # The tab has a conversation open that this server does not hold: the server restarted while the
+            # tab stayed open. The question goes on with it, as the page shows it, not in a new one.
+            shelf = read(stored)
+            session = reopened(shelf, shelf.current) or session
         yield from saving(answer_turns(question, session, langs, doc_ids), session, stored)
 
     def regenerate(session: Session, langs, doc_ids, stored):
@@ -245,24 +281,26 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         yield from saving(answer_turns(last.question, replace(session, turns=session.turns[:-1]), langs, doc_ids),
                           session, stored)
 
-    def restore(stored, session: Session):
+    def restore(stored, legacy, session: Session):
         if session.turns:  # a question asked before the page finished loading started a new conversation
-            return (gr.skip(),) * 5
-        shelf = read(stored)
+            return (gr.skip(),) * 6
+        shelf, moved = read(stored), gr.skip()
+        if not stored and read(legacy).conversations:  # chats an earlier version kept through gr.BrowserState
+            shelf, moved = read(legacy), EMPTY
         session = reopened(shelf, shelf.current) or Session()
         last = len(session.turns) - 1
-        return (render_chat(session), render_sources(session.last, last), session, shelf.to_json(),
-                listing(shelf))
+        return (render_chat(session), render_sources(session.last, last), session, stored_text(shelf),
+                listing(shelf), moved)
 
     def reopen(conversation_id, stored):
         shelf = read(stored)
         session = reopened(shelf, conversation_id)
         if session is None:
-            return (*[gr.skip()] * 4, shelf.to_json(), listing(shelf),
+            return (*[gr.skip()] * 4, stored_text(shelf), listing(shelf),
                     "<p class='notice'>That conversation is no longer saved.</p>")
         shelf = shelf.opened(session.id)
         return (render_chat(session), render_sources(session.last, len(session.turns) - 1), DOC_PLACEHOLDER,
-                session, shelf.to_json(), listing(shelf), "")
+                session, stored_text(shelf), listing(shelf), "")
 
     def forget(conversation_id, stored, session: Session):
         if conversation_id == "\0":  # the person said no when asked to confirm
@@ -271,9 +309,15 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             return (*[gr.skip()] * 6, "<p class='notice'>Choose a saved conversation to delete first.</p>")
         shelf = read(stored).drop(conversation_id)
         if session.id != conversation_id:
-            return (*[gr.skip()] * 4, shelf.to_json(), listing(shelf), "")
+            return (*[gr.skip()] * 4, stored_text(shelf), listing(shelf), "")
         # The open conversation goes with it: a question after this starts a new one.
-        return [], render_sources(None, 0), DOC_PLACEHOLDER, Session(), shelf.to_json(), listing(shelf), ""
+        return [], render_sources(None, 0), DOC_PLACEHOLDER, Session(), stored_text(shelf), listing(shelf), ""
+
+    def start_over(stored, session: Session):
+        # What the conversation holds is saved first: an answer still being written when New conversation
+        # was clicked is cancelled, and kept as far as it got (as Stop keeps it).
+        _, saved, _ = remember(session, stored)
+        return [], render_sources(None, 0), DOC_PLACEHOLDER, Session(), *remember(Session(), saved)[1:], *idle
 
     def show(session: Session, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
@@ -336,8 +380,13 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
     with gr.Blocks(title="Reports assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         header = gr.HTML(_header(assistant), elem_id="header")
         session = gr.State(Session())
+        # Saved chats live in the page's localStorage as plain JSON, read fresh by each event that changes them
+        # (chats_js). Earlier versions kept them through gr.BrowserState, whose copy is read once per page
+        # load, so two tabs overwrote each other's chats; its value is read once, to move it over.
         storage_key, secret = browser_keys(assistant.settings.home)
-        stored = gr.BrowserState(EMPTY, storage_key=storage_key, secret=secret)
+        legacy = gr.BrowserState(EMPTY, storage_key=storage_key, secret=secret)
+        stored = gr.Textbox(visible=False, elem_id="saved-chats")
+        fresh, write = chats_js(chats_key(assistant.settings.home))
         seen = gr.State(0)
         tick = gr.Timer(1.0, active=False)
         with gr.Tabs(elem_id="tabs"):
@@ -393,31 +442,39 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
 
         outputs = [chat, question, sources, session, send, stop, hint, stored, past]
         ask = {"fn": respond, "inputs": [question, session, langs, doc_ids, stored], "outputs": outputs, **private,
-               **ASK_GROUP}
+               **ASK_GROUP, "js": f"(q, s, l, d, _) => [q, s, l, d, {fresh}]"}
         asks = [question.submit(**ask), send.click(**ask)]
         for button in examples:
             asks.append(button.click(lambda q: q, button, question, **private).then(**ask))
         retry = {"fn": regenerate, "inputs": [session, langs, doc_ids, stored], "outputs": outputs, **private,
-                 **ASK_GROUP}
+                 **ASK_GROUP, "js": f"(s, l, d, _) => [s, l, d, {fresh}]"}
         asks += [again.click(**retry), chat.retry(**retry)]
+        for event in asks:
+            event.then(None, stored, None, js=write)
         # A stopped answer is saved as far as it got. That step runs once the answer has let go of the ask
         # group, after its last step, so it also gives Send back for good: a step written just before the
         # cancel could otherwise leave Stop lit.
         stop.click(lambda: idle, None, [send, stop], cancels=asks, **private).then(
             lambda now, saved: (*remember(now, saved), *idle), [session, stored], [session, stored, past, send, stop],
-            **private, **ASK_GROUP)
+            js=f"(s, _) => [s, {fresh}]", **private, **ASK_GROUP).then(None, stored, None, js=write)
         # New conversation empties the page in the browser at the click, so nothing typed after it is wiped by
-        # a late reply; the server forgets the conversation in the ask group, so a question sent right after
-        # the click is answered after the reset, never inside the old conversation.
+        # a late reply; the server cancels an answer still being written, saves the conversation as far as it
+        # got and starts a new one in the ask group, so a question sent right after the click is answered after
+        # the reset, never inside the old conversation.
         blank = json.dumps([[], "", render_sources(None, 0), DOC_PLACEHOLDER, ""])
         for event in (clear.click, chat.clear):  # the chat's own trash button must forget the conversation too
             event(None, None, [chat, question, sources, document, hint], js=f"() => {blank}")
-            event(lambda s: ([], render_sources(None, 0), DOC_PLACEHOLDER, Session(), *remember(Session(), s)[1:]),
-                  stored, [chat, sources, document, session, stored, past], **private, **ASK_GROUP)
+            # The cancel is an event of its own, outside the ask group, so it does not queue behind the answer
+            # it cancels; the reset is queued in the ask group at the click, before any question sent after it.
+            event(None, None, None, cancels=asks, **private)
+            event(start_over, [stored, session], [chat, sources, document, session, stored, past, send, stop],
+                  js=f"(_, s) => [{fresh}, s]", **private, **ASK_GROUP).then(None, stored, None, js=write)
         saved_outputs = [chat, sources, document, session, stored, past, hint]
-        past.input(reopen, [past, stored], saved_outputs, **private, **ASK_GROUP)
-        forget_button.click(forget, [past, stored, session], saved_outputs, js="(c, s, t) => [!c || confirm("
-                            "'Delete this saved conversation?') ? c : '\\0', s, t]", **private, **ASK_GROUP)
+        past.input(reopen, [past, stored], saved_outputs, js=f"(c, _) => [c, {fresh}]", **private,
+                   **ASK_GROUP).then(None, stored, None, js=write)
+        forget_button.click(forget, [past, stored, session], saved_outputs, js="(c, _, t) => [!c || confirm("
+                            f"'Delete this saved conversation?') ? c : '\\0', {fresh}, t]", **private,
+                            **ASK_GROUP).then(None, stored, None, js=write)
         sources.cite(show, session, [sources, document], **private)
         for box in (langs, doc_ids):
             box.change(render_chips, [langs, doc_ids], chips, **private)
@@ -428,7 +485,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
         tick.tick(poll, seen, [added, tick, seen, *refreshed], **private, concurrency_limit=None)
         app.load(lambda: _refresh(assistant, folder), None, refreshed, **private)
-        app.load(restore, [stored, session], [chat, sources, session, stored, past], **private, **ASK_GROUP)
+        app.load(restore, [stored, legacy, session], [chat, sources, session, stored, past, legacy],
+                 js=f"(_, l, s) => [{fresh}, l, s]", **private, **ASK_GROUP).then(None, stored, None, js=write)
         gr.api(api_ask, api_name="ask", **ASK_GROUP)
     app.library_worker = worker  # for tests and tools that wait for uploads to finish
     return app
