@@ -26,7 +26,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
 # md 3: a front matter block's title is the title, and its "---" never is.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "4"}
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5"}
 
 
 class ReadError(Exception):
@@ -46,9 +46,9 @@ def decode(data: bytes, name: str) -> str:
         # UTF-16 without a byte-order mark: one byte of every pair is mostly zero for Latin text,
         # and for Cyrillic (U+04xx) one byte is always 0x04.
         if odd > len(sample) // 4 or sample[1::2].count(4) > len(sample) // 4:
-            return _strict(data, "utf-16-le", name)
+            return _strict(data, "utf-16-le", name, marked=False)
         if even > len(sample) // 4 or sample[0::2].count(4) > len(sample) // 4:
-            return _strict(data, "utf-16-be", name)
+            return _strict(data, "utf-16-be", name, marked=False)
         raise ReadError(f"{name} is binary (it has NUL bytes), not text")
     try:
         return data.decode("utf-8")
@@ -152,10 +152,14 @@ _IMPLAUSIBLE = regex.compile(
 )
 
 
-def _strict(data: bytes, encoding: str, name: str) -> str:
+def _strict(data: bytes, encoding: str, name: str, marked: bool = True) -> str:
+    """Decode UTF-16 that a byte-order mark announces (marked), or that the spacing of NUL bytes suggests;
+    then what does not decode is a binary file, which is what the person is told."""
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
+        if not marked:
+            raise ReadError(f"{name} is binary (it has NUL bytes and is not UTF-16 text), not text") from None
         raise ReadError(f"{name} looks like UTF-16 but does not decode: {e.reason}") from None
 
 
@@ -346,17 +350,31 @@ def _read_docx(path: Path) -> tuple[str, str | None]:
     except zipfile.BadZipFile:
         raise ReadError(f"{path.name} is not a .docx file (not a zip archive); re-save it from Word") from None
     import docx
+    from docx.table import Table
 
     try:
         d = docx.Document(str(path))
     except Exception as e:  # python-docx raises many kinds on malformed parts
         raise ReadError(f"{path.name} is a damaged Word document ({type(e).__name__})") from None
-    parts = [_docx_paragraph(p) for p in d.paragraphs]
-    for table in d.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text for cell in row.cells))
+    parts = []
+    for block in d.iter_inner_content():  # paragraphs and tables in the order they are on the page
+        if isinstance(block, Table):
+            parts += [_docx_row(row) for row in block.rows]
+        else:
+            parts.append(_docx_paragraph(block))
     title = d.core_properties.title or None
     return _paragraphs([p for p in parts if p.strip()]), title
+
+
+def _docx_row(row) -> str:
+    """Return a table row as one line, its cells apart by " | "; a merged cell once, not once per column it
+    spans (python-docx gives it for each)."""
+    cells, seen = [], set()
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(cell.text)
+    return " | ".join(cells)
 
 
 def _docx_paragraph(paragraph) -> str:

@@ -318,3 +318,33 @@ def test_titles_are_never_a_bare_delimiter_line():
     assert make_title("---\nauthor: y\n---\n\nThe council met in May. It agreed.", None) == \
         "The council met in May."
     assert make_title("***\n\n-----\nAnnual report\n\nText.", None) == "Annual report"  # a rule is no title
+
+
+def test_a_word_tables_rows_stay_where_they_are_in_the_document(tmp_path):
+    # A table read after every paragraph had its figures moved past the next section: an answer quoting a
+    # row then sat under the wrong heading, and its sentence neighbours were another section's.
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Seizures in Pančevo", level=1)
+    d.add_paragraph("The customs office listed what it seized in 2023.")
+    table = d.add_table(rows=2, cols=3)
+    for row, cells in zip(table.rows, [("Drug", "Amount", "Place"), ("Amphetamine", "31 kg", "Pančevo")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    merged = d.add_table(rows=1, cols=3)
+    merged.rows[0].cells[0].merge(merged.rows[0].cells[2]).text = "Total: 31 kg"
+    d.add_heading("Prevention", level=1)
+    d.add_paragraph("Schools ran workshops for parents.")
+    d.save(str(tmp_path / "r.docx"))
+    text = read(tmp_path / "r.docx").text
+    assert text.index("listed what it seized") < text.index("Amphetamine | 31 kg | Pančevo") < text.index("Prevention")
+    assert "Total: 31 kg" in text and "Total: 31 kg | Total" not in text  # a merged cell once
+
+
+
+def test_a_binary_file_whose_nul_bytes_are_spaced_like_utf16_is_called_binary(tmp_path):
+    # It had been "looks like UTF-16 but does not decode: illegal encoding", which a person cannot act on.
+    (tmp_path / "binary.txt").write_bytes((b"A\x00" * 500 + b"\x00\xd8A\x00") * 4)  # a lone surrogate
+    with pytest.raises(ReadError, match="is binary .*not UTF-16 text"):
+        read(tmp_path / "binary.txt")
