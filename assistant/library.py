@@ -232,11 +232,18 @@ class Worker:
                           waiting=lambda: self._set(label="waiting for another ingest of this data directory"))
 
     def _add(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
+        indexed = {os.path.realpath(r.location) for r in self.assistant.records.values() if r.state == "complete"}
+        # An upload of the very bytes of a file the library holds and has indexed is that file: nothing to add.
+        there = [p for p, new in placed if not new and os.path.realpath(p) in indexed]
+        placed = [(p, new) for p, new in placed if p not in there]
+        lines = [(f"{p.name} is in the library already, unchanged.", False) for p in there]
+        if not placed:
+            return lines
         try:
             with self._locked():
                 report = self.assistant.ingest([p for p, _ in placed], progress=self._progress)
         except Stopped:
-            return self._stopped(placed)
+            return self._stopped(placed) + lines
         bad = {Path(s["path"]).name: plain_reason(s["reason"], s["path"]) for s in report.skipped}
         bad |= {Path(d["path"]).name: f"it is the same file as {Path(d['same_as']).name}, which is indexed "
                 "already" for d in report.duplicates}
@@ -244,8 +251,8 @@ class Worker:
             if new and path.name in bad:
                 path.unlink(missing_ok=True)
         good = [p.name for p, _ in placed if p.name not in bad]
-        lines = [(f"Added {', '.join(good)}: you can ask about {'it' if len(good) == 1 else 'them'} now.", False)]
-        return (lines if good else []) + [(f"{name} was not added: {why}", True) for name, why in bad.items()]
+        added = [(f"Added {', '.join(good)}: you can ask about {'it' if len(good) == 1 else 'them'} now.", False)]
+        return (added if good else []) + lines + [(f"{name} was not added: {why}", True) for name, why in bad.items()]
 
     def _stopped(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
         """Finish an upload stopped part-way: what went in stays; a file not indexed leaves the library."""

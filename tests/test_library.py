@@ -176,3 +176,13 @@ def test_stop_adding_in_the_browser(seeded, page, tmp_path):
         assert page.locator("#library tr[data-doc='customs']").count() == 0
     finally:
         app.close()
+
+
+def test_uploading_a_file_the_library_holds_already_says_so(seeded, tmp_path):
+    settings = _home(seeded, tmp_path)
+    worker = Worker(Assistant(settings))
+    first = _upload(settings, "kotor.txt", "Police in Kotor seized 93 kilograms of heroin hidden in a yacht in 2022.\n")
+    worker.add([first])
+    assert worker.wait().messages[0][0].startswith("Added kotor.txt")
+    worker.add([(first[0], False)])  # the same bytes again: place_upload found them there
+    assert [line for line, _ in worker.wait().messages] == ["kotor.txt is in the library already, unchanged."]
