@@ -265,15 +265,20 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             else:
                 yield *step, gr.skip(), gr.skip()
 
+    def held(session: Session, stored) -> Session:
+        """Return the tab's conversation: when the server holds none but the tab has one open, the server
+        restarted while the tab stayed open, and the tab's conversation goes on, as the page shows it."""
+        if session.turns:
+            return session
+        shelf = read(stored)
+        return reopened(shelf, shelf.current) or session
+
     def respond(question, session: Session, langs, doc_ids, stored):
-        if not session.turns:
-            # The tab has a conversation open that this server does not hold: the server restarted while the
-            # tab stayed open. The question goes on with it, as the page shows it, not in a new one.
-            shelf = read(stored)
-            session = reopened(shelf, shelf.current) or session
+        session = held(session, stored)
         yield from saving(answer_turns(question, session, langs, doc_ids), session, stored)
 
     def regenerate(session: Session, langs, doc_ids, stored):
+        session = held(session, stored)
         if not session.turns:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, "", gr.skip(), gr.skip()
             return
