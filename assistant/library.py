@@ -29,6 +29,11 @@ def library_dir(settings) -> Path:
     return Path(settings.home) / "library"
 
 
+def indexed_files(records) -> set[str]:
+    """Return the real paths of the files the complete records hold."""
+    return {os.path.realpath(r.location) for r in records.values() if r.state == "complete"}
+
+
 def not_yet_indexed(settings, records) -> list[Path]:
     """Return the files in the library that no complete record holds: uploads the server stopped before it
     had added them (a big one takes an hour), to be added in the background rather than before serving."""
@@ -37,7 +42,7 @@ def not_yet_indexed(settings, records) -> list[Path]:
     folder = library_dir(settings)
     if not folder.is_dir():
         return []
-    indexed = {os.path.realpath(r.location) for r in records.values() if r.state == "complete"}
+    indexed = indexed_files(records)
     found, _ = find_files([folder])
     return [c.path for c in found if os.path.realpath(c.path) not in indexed]
 
@@ -232,7 +237,7 @@ class Worker:
                           waiting=lambda: self._set(label="waiting for another ingest of this data directory"))
 
     def _add(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
-        indexed = {os.path.realpath(r.location) for r in self.assistant.records.values() if r.state == "complete"}
+        indexed = indexed_files(self.assistant.records)
         # An upload of the very bytes of a file the library holds and has indexed is that file: nothing to add.
         there = [p for p, new in placed if not new and os.path.realpath(p) in indexed]
         placed = [(p, new) for p, new in placed if p not in there]
@@ -261,7 +266,7 @@ class Worker:
             # An ingest of nothing finishes what the stopped one began for the files it had indexed (their
             # keyword entries, twin links) and makes them what is served.
             self.assistant.ingest([])
-        indexed = {os.path.realpath(r.location) for r in self.assistant.records.values() if r.state == "complete"}
+        indexed = indexed_files(self.assistant.records)
         kept = [p.name for p, _ in placed if os.path.realpath(p) in indexed]
         dropped = [p for p, _ in placed if os.path.realpath(p) not in indexed]
         for path, new in placed:

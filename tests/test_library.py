@@ -11,6 +11,7 @@ import time
 import pytest
 import test_web
 from conftest import SEEDS
+from test_web_app import _big_report
 
 from assistant.config import Settings
 from assistant.core import Assistant
@@ -20,15 +21,6 @@ from assistant.store import Store
 from assistant.writelock import write_lock
 
 browser, page = test_web.browser, test_web.page
-
-
-def _big_report(sentences: int) -> str:
-    places = ["Subotica", "Niš", "Kragujevac", "Čačak", "Zrenjanin", "Pančevo", "Šabac", "Valjevo", "Leskovac"]
-    goods = ["cigarettes", "fuel", "textiles", "phones", "medicines", "spirits", "tyres", "coffee"]
-    return "\n\n".join(
-        f"In week {i} the customs office in {places[i % len(places)]} recorded {17 * i + 3} kilograms of "
-        f"{goods[i % len(goods)]} held at the border, {i % 7 + 2} trucks inspected and {i % 5} drivers questioned."
-        for i in range(sentences))
 
 
 def _home(seeded, tmp_path) -> Settings:
