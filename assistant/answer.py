@@ -15,11 +15,12 @@ from .grounding import lexical_support, support
 from .messages import no_answer, original_label, unresolved
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
-from .text import content_words, is_heading, is_list_item, leans_back
+from .text import content_words, is_heading, is_list_item, leans_back, quote_depth
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # A second sentence is quoted beside the best only when it is nearly as likely (a near tie, common across
-# languages) and says something else: short answers put the fact first.
+# languages) and says something else: short answers put the fact first. (The sentences a quote carries along,
+# its list or the rest of its quotation, are not counted.)
 MAX_SENTENCES = 2
 # A sentence quoted beside the best must be more likely than not to answer on its own: a near tie, or the
 # sentence right after the best that leans on it ("This data indicates…").
@@ -28,6 +29,10 @@ LIKELY = 0.5
 # A question asking for a date or a figure is answered by the item holding it, not by the rest of its list.
 ONE_FACT = ("when", "how_much")
 LIST_ITEMS = 8
+# A quote that opens a quotation goes on to the sentence that closes it, at most this many sentences on: news
+# names the speaker at the end ("…», — заявил Казакевич"), and a quotation's first sentence alone says neither
+# whose words they are nor how they end.
+QUOTATION_SENTENCES = 3
 SECOND_WITHIN = 0.1
 MIN_SUPPORT = 0.5
 # A quoted sentence longer than this many words is cut to the clause that holds what was asked, a verbatim
@@ -86,20 +91,23 @@ class Evidence:
 def choose(scored: list[Scored], confident: bool = True, one_fact: bool = False) -> list[Scored]:
     """Return the sentences to quote when the gate is confident: the best, and a near-tied second that says
     something else, each with the list it announces (it ends with a colon) or, unless the question asks for
-    one fact (a date, a figure: one_fact), the rest of the list it is an item of."""
+    one fact (a date, a figure: one_fact), the rest of the list it is an item of, or the rest of the quotation
+    it opens."""
     if not scored or not confident:
         return []
     scored = _under_headings(scored)
     if not scored:
         return []
     best = scored[0]
-    chosen = [best] + (_list_after(best.candidate, scored, one_fact) or _leaning_after(best.candidate, scored))
+    chosen = [best] + (_carried(best.candidate, scored, one_fact) or _leaning_after(best.candidate, scored))
+    picks = 1  # what a quote carries along (its list, the rest of its quotation) is not a pick of its own
     for s in scored[1:]:
-        if len(chosen) >= MAX_SENTENCES or s.score < max(LIKELY, best.score - SECOND_WITHIN):
+        if picks >= MAX_SENTENCES or s.score < max(LIKELY, best.score - SECOND_WITHIN):
             break
         if not any(_same_fact(s.candidate, c.candidate) for c in chosen):
             # an announcement quoted without what it announces says nothing
-            chosen += [s] + [f for f in _list_after(s.candidate, scored, one_fact) if f not in chosen]
+            chosen += [s] + [f for f in _carried(s.candidate, scored, one_fact) if f not in chosen]
+            picks += 1
     # Read in document order when quoting one document.
     if len({s.candidate.doc_id for s in chosen}) == 1:
         chosen.sort(key=lambda s: s.candidate.start)
@@ -286,6 +294,26 @@ def _list_after(c: Candidate, scored: list[Scored], one_fact: bool = False) -> l
             break
         out.append(follower)
         last = follower.candidate
+    return out
+
+
+def _carried(c: Candidate, scored: list[Scored], one_fact: bool = False) -> list[Scored]:
+    """Return the sentences a quote of c cannot stop before: the list it announces or is in (_list_after),
+    or the rest of the quotation it opens (_quotation_after)."""
+    return _list_after(c, scored, one_fact) or _quotation_after(c, scored)
+
+
+def _quotation_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
+    """Return the sentences from the one after c to the one that closes the quotation c opens, or none when
+    c opens none, or it is not closed within QUOTATION_SENTENCES candidate sentences."""
+    depth = quote_depth(c.text)
+    out: list[Scored] = []
+    while depth:
+        follower = _after(out[-1].candidate if out else c, scored)
+        if follower is None or len(out) == QUOTATION_SENTENCES or is_heading(follower.candidate.text):
+            return []
+        depth = quote_depth(follower.candidate.text, depth)
+        out.append(follower)
     return out
 
 

@@ -93,6 +93,31 @@ def leans_back(text: str, language: str | None) -> bool:
     return bool(POINTER.get(language or "en", POINTER["en"]).search(opening))
 
 
+# Quotation marks. «…» and „…“ are unambiguous; “ opens in English and closes „ in Serbian, and the straight "
+# does both, so these two are read by where they stand: one that follows a space (or opens the text) and comes
+# before a letter opens, any other closes. Marks of either style may close a quotation of the other (typed
+# text mixes them: “…," said Ivanov).
+_OPENS = frozenset("«„")
+_CLOSES = frozenset("»”")
+_EITHER = frozenset("“\"")
+_BEFORE_OPENING = frozenset(" \t\n\u00a0([{—–-/")
+
+
+def quote_depth(text: str, depth: int = 0) -> int:
+    """Return how many quotations are still open at the end of text, when depth were open at its start (a
+    closing mark with none open is the end of a quotation begun before text, and is passed over)."""
+    for i, ch in enumerate(text):
+        if ch in _OPENS:
+            depth += 1
+        elif ch in _CLOSES:
+            depth = max(depth - 1, 0)
+        elif ch in _EITHER:
+            opening = (i == 0 or text[i - 1] in _BEFORE_OPENING) and i + 1 < len(text) and \
+                not text[i + 1].isspace()
+            depth = depth + 1 if opening else max(depth - 1, 0)
+    return depth
+
+
 def letters(text: str) -> tuple[int, int]:
     """Return the counts of Cyrillic and Latin letters in text."""
     return len(_CYR.findall(text)), len(_LAT.findall(text))

@@ -11,6 +11,7 @@ import pytest
 from assistant.answer import (
     LIST_ITEMS,
     MAX_SENTENCES,
+    QUOTATION_SENTENCES,
     Candidate,
     Scored,
     answer,
@@ -61,6 +62,25 @@ def test_a_sentence_leaning_on_the_quote_comes_with_it_when_it_is_likely_to_answ
     # a sentence that names its own subject must be a near tie to be quoted beside the best
     own = candidate("The operation's main stage ran from 22 to 26 September.", named.end + 1)
     assert [s.candidate.text for s in choose([Scored(named, 0.85), Scored(own, 0.55)])] == [named.text]
+
+
+def test_a_sentence_opening_a_quotation_brings_the_rest_of_it_with_its_speaker():
+    opens = candidate("“We seized more than we expected.", 100)
+    middle = candidate("The network reached four countries.", opens.end + 1)
+    closes = candidate("It is not over,” said Inspector Ana Kos.", middle.end + 1)
+    after = candidate("The police thanked the public.", closes.end + 1)
+    elsewhere = candidate("Another report says something else.", 0, doc="e")
+    scored = [Scored(opens, 0.9), Scored(elsewhere, 0.3)] + [Scored(c, 0.1) for c in (middle, closes, after)]
+    assert [s.candidate.text for s in choose(scored)] == [opens.text, middle.text, closes.text]
+    # a quotation's last sentence quoted on its own names its speaker already: nothing comes with it
+    assert [s.candidate.text for s in choose([Scored(closes, 0.9), Scored(after, 0.1)])] == [closes.text]
+    # with a sentence of it missing from the candidates, or never closed, the quote stays one sentence
+    assert [s.candidate.text for s in choose([Scored(opens, 0.9), Scored(closes, 0.1)])] == [opens.text]
+    long = [opens]
+    for i in range(QUOTATION_SENTENCES + 1):
+        long.append(candidate(f"Point {i} stands.", long[-1].end + 1))
+    long.append(candidate("Done,” she said.", long[-1].end + 1))
+    assert [s.candidate.text for s in choose([Scored(c, 0.9 if c is opens else 0.1) for c in long])] == [opens.text]
 
 
 def test_a_quoted_list_item_brings_the_rest_of_its_list_and_nothing_past_it():

@@ -18,6 +18,7 @@ from assistant.text import (
     language_evidence,
     leans_back,
     letters,
+    quote_depth,
     sentence_spans,
     skeleton,
     split_long,
@@ -244,3 +245,30 @@ def test_a_question_in_capitals_throughout_is_read_in_lower_case():
 ])
 def test_a_sentence_opening_with_a_pronoun_or_demonstrative_leans_on_the_one_before(sentence, language, leans):
     assert leans_back(sentence, language) is leans
+
+
+@pytest.mark.parametrize("sentence, depth", [
+    ("«Операция прошла крайне результативно.", 1),
+    ("„Ово је први пут.", 1),
+    ("“We seized more than we expected.", 1),
+    ('"We seized more than we expected.', 1),
+    # closed within the sentence, whatever the style, mixed styles included
+    ("Он сказал: «Операция прошла результативно».", 0),
+    ("Izabran je slogan „Tvoje NE menja sve“ za 2020. godinu.", 0),
+    ("“It worked,\" said the minister.", 0),
+    ('The "Group of Eight" met.', 0),
+    # the end of a quotation begun before the sentence is not an opening
+    ("Droga je došla pred škole“, upozorio je Mektić.", 0),
+    ("The network reached four countries,” said the inspector.", 0),
+    ("Интернет се појавио као ,, онлајн “ тржиште дроге.", 0),
+    # an inch mark or an apostrophe opens nothing
+    ("A 12\" pipe and the minister's plan.", 0),
+])
+def test_quote_depth_says_whether_a_sentence_leaves_a_quotation_open(sentence, depth):
+    assert quote_depth(sentence) == depth
+
+
+def test_quote_depth_carries_over_sentences():
+    opened = quote_depth("«Операция прошла крайне результативно.")
+    assert quote_depth("Год от года она приобретает международный характер.", opened) == 1
+    assert quote_depth("В ней участвуют не только члены ОДКБ», — заявил Казакевич.", opened) == 0
