@@ -284,6 +284,10 @@ def _print_answer(answer, as_json: bool) -> None:
     echo(answer.answer)
     for c in answer.citations:
         echo(f"  [{c.n}] {c.title} — {c.source} [{c.start}:{c.end}] ({c.language})")
+    # An LLM's sentence its sources do not bear out is kept, marked, as the web app underlines it.
+    for s in answer.sentences:
+        if s.flagged:
+            echo(f"  ! not supported by what it cites: {_cut(s.text, 80)}")
 
 
 def _top_k(ctx, param, value) -> int | None:
@@ -331,6 +335,7 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     "-" is read from stdin."""
     from .core import EmptyIndexError, QuestionError, StoreError
     from .doctor import StoreDamaged
+    from .llm import LLMError
 
     def fail(message: str, code: int):
         if as_json:  # a script reading stdout gets an object either way
@@ -358,7 +363,7 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
         fail(e.message, 2)
     except QuestionError as e:
         fail(str(e), 2)
-    except (EmptyIndexError, StoreError, StoreDamaged) as e:
+    except (EmptyIndexError, StoreError, StoreDamaged, LLMError) as e:
         fail(str(e), 1)
     _print_answer(answer, as_json)
     stale = assistant.stale_documents()
@@ -394,7 +399,7 @@ def _read_history(path: Path) -> list:
 def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
     """Talk with the reports in the terminal; follow-up questions use the conversation. /help lists the
     commands (/new starts over); Up/Down recall earlier questions; Ctrl-D or /quit ends."""
-    from .core import EmptyIndexError, QuestionError
+    from .core import ASK_ERRORS
     from .repl import HISTORY_FILE, Chat, LineEditor, run
 
     filters = _filters(lang, doc, since, until)
@@ -414,7 +419,7 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
         echo_json({"question": question, "error": message, "found": False})  # as `ask --json` prints it
 
     chat = Chat(lambda question, history, last: assistant.ask(question, history, filters, top_k, last),
-                lambda answer: _print_answer(answer, as_json), say, warn, (QuestionError, EmptyIndexError),
+                lambda answer: _print_answer(answer, as_json), say, warn, ASK_ERRORS,
                 refused if as_json else None)
     if not sys.stdin.isatty():  # piped questions: no prompt, so stdout holds only the answers
         run(chat, prompt="")

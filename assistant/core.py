@@ -23,6 +23,7 @@ from .glossary import expand
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
+from .llm import LLMError
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
@@ -58,6 +59,11 @@ class EmptyIndexError(RuntimeError):
 
 class StoreError(RuntimeError):
     """The store could not be read (a Chroma server that stopped, damaged files); the message says what to do."""
+
+
+# What asking can run into that the person can act on (a question it will not take, nothing indexed, a store or
+# an LLM server that fails): every front end says it in one line and goes on.
+ASK_ERRORS = (QuestionError, EmptyIndexError, StoreError, LLMError)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from .prompts import render
 from .text import sentence_spans
 from .types import Answer, AnswerSentence, Citation, Message, Passage
 
-INSTALL_HINT = "pip install 'assistant[llm]'"
+INSTALL_HINT = "pip install -e '.[llm]'"
 MIN_SUPPORT = 0.5
 # An answer is a few sentences; a model that rambles on is cut here rather than at its context's end.
 MAX_ANSWER_TOKENS = 512
@@ -40,6 +40,8 @@ _UNCLOSED = re.compile(r"\[(?=[^\[\]]*(?:\[|$))")
 _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)|(\d+)")
 MAX_RANGE = 20
 _THINK = re.compile(r"<think>.*?</think>", re.S)
+# A marker the model left as a placeholder ("[n]", "[x]", "[citation needed]", "[source]") cites nothing.
+_PLACEHOLDER = re.compile(r"\s*(?:[^\W\d_]|(?:citations?|sources?|refs?|cite)(?:\s+needed)?)\s*", re.I)
 _SOURCE_TAG = re.compile(r"<(?=\s*/?\s*sources?\b)", re.I)
 _LABEL = re.compile(r"^(?:standalone |rewritten )?question\s*:\s*", re.I)
 
@@ -156,7 +158,7 @@ class LLMAnswerer:
         text, done = "", 0
 
         def shown() -> Answer | None:
-            sentences, used = cite(_THINK.sub("", text).split("<think>")[0], len(passages))
+            sentences, used = cite(thoughtless(text), len(passages))
             sentences, _ = _without_refusals(sentences, used)
             if not sentences:
                 return None
@@ -175,7 +177,7 @@ class LLMAnswerer:
             raise self._error(e) from e
         if done < len(text) and (partial := shown()):
             yield partial
-        yield self._build(question, passages, language, _THINK.sub("", text).strip())
+        yield self._build(question, passages, language, thoughtless(text))
 
     async def aanswer(
         self, question: str, passages: list[Passage], history: list[Message], language: str
@@ -207,20 +209,21 @@ class LLMAnswerer:
             response = self.llm.chat(messages)
         except _network_errors() as e:
             raise self._error(e) from e
-        return _THINK.sub("", response.message.content or "").strip()
+        return thoughtless(response.message.content or "")
 
     async def _achat(self, messages) -> str:
         try:
             response = await self.llm.achat(messages)
         except _network_errors() as e:
             raise self._error(e) from e
-        return _THINK.sub("", response.message.content or "").strip()
+        return thoughtless(response.message.content or "")
 
     def _error(self, e: BaseException) -> LLMError:
-        return LLMError(
-            f"could not get an answer from the LLM at {self.base_url}: {e} "
-            "(is the server running, and are ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL right?)"
-        )
+        if "timed out" in str(e).lower() or isinstance(e, TimeoutError):
+            hint = f"a slow server needs a longer ASSISTANT_LLM_TIMEOUT (now {self.settings.llm_timeout:g} s)"
+        else:
+            hint = "is the server running, and are ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL right?"
+        return LLMError(f"could not get an answer from the LLM at {self.base_url}: {e} ({hint})")
 
     def _recent(self, history: Sequence[Message]) -> list[Message]:
         return trim(list(history), self.settings.history_tokens)
@@ -293,8 +296,9 @@ class LLMAnswerer:
             if missing:
                 score = min(score, MIN_SUPPORT * (1 - len(missing) / len(named(text))))
             out.append(AnswerSentence(text, tuple(ns), score, flagged=not ns or score < MIN_SUPPORT))
-        # "Not in the sources" beside nothing supported is an abstention too.
-        if len(kept) < len(sentences) and all(s.flagged for s in out):
+        # Nothing the reply says is supported by what it cites (whether or not it also said "not in the
+        # sources"): it is no answer from the reports, however it reads.
+        if all(s.flagged for s in out):
             return self._abstain(question, passages, language)
         citations = tuple(_citation(n, p) for n, p in enumerate(cited, 1))
         return Answer(
@@ -339,12 +343,20 @@ def _refs(group: str, count: int) -> list[int]:
     return out
 
 
+def thoughtless(reply: str) -> str:
+    """Return reply without a reasoning model's <think> blocks, and without the one it was cut off in (a
+    reply stopped at MAX_ANSWER_TOKENS mid-thought): its reasoning is not its answer."""
+    return _THINK.sub("", reply).split("<think>")[0].strip()
+
+
 def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]]:
     """Return the reply's sentences with markers renumbered 1..m in order of first use (markers outside
     1..count dropped) and their new numbers, and the old numbers in that order."""
     def made_up(m: re.Match) -> str:
         inside = m.group(1)
         marker = re.fullmatch(r"\s*(?:" + _REF + r")\s*", inside, re.I)
+        if _PLACEHOLDER.fullmatch(inside):
+            return ""
         return m.group(0) if marker or not any(c.isdigit() for c in inside) else ""
 
     reply = _UNCLOSED.sub("", _DOUBLE.sub(lambda m: m.group(0)[0], reply.strip()))

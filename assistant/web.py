@@ -15,7 +15,7 @@ import gradio as gr
 
 from .chat import as_messages
 from .config import Settings, setup_offline_env
-from .core import Assistant, EmptyIndexError, QuestionError, StoreError, history_from_json
+from .core import ASK_ERRORS, Assistant, EmptyIndexError, QuestionError, history_from_json
 from .corpus import find_files
 from .library import Worker, library_dir, not_yet_indexed, place_upload  # noqa: F401 (place_upload: part of this module's API)
 from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
@@ -248,7 +248,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                     yield render_chat(now), box, render_sources(answer, turn), now, *busy, ""
                     box = gr.skip()
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, ""  # Send comes back when the answer is whole
-        except (QuestionError, EmptyIndexError, StoreError) as e:
+        except ASK_ERRORS as e:
             message = EMPTY_LIBRARY if isinstance(e, EmptyIndexError) else str(e)
             now = replace(session, turns=session.turns + (Turn(str(question), error=f"⚠ {message}"),))
             yield render_chat(now), question, gr.skip(), now, *idle, ""
@@ -378,7 +378,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             history = api_history(history_json)
             with worker.question():
                 return assistant.ask(question, history).to_json()
-        except (QuestionError, EmptyIndexError, StoreError) as e:
+        except ASK_ERRORS as e:
             raise gr.Error(str(e)) from None
 
     # delete_cache: whatever Gradio keeps of uploads is removed when the server stops.

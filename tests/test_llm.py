@@ -50,10 +50,15 @@ def settings_for(url: str, **overrides) -> Settings:
     return Settings(answerer="openai", llm_model="fake-model", llm_base_url=url, llm_timeout=10, **overrides)
 
 
-def ask(reply: str, passages, question: str = QUESTION, language: str = "en", history=()):
+def ask(reply: str, passages, question: str = QUESTION, language: str = "en", history=(), embed=None):
     with serve([reply]) as server:
-        answer = LLMAnswerer(settings_for(server.url)).answer(question, passages, list(history), language)
+        answer = LLMAnswerer(settings_for(server.url), embed=embed).answer(question, passages, list(history), language)
     return answer, server
+
+
+def alike(texts: list[str]) -> np.ndarray:
+    """An embedder for which every text means the same (cosine 1): support is then never in question."""
+    return np.ones((len(texts), 4)) / 2.0
 
 
 def messages(server, i: int = 0) -> dict[str, str]:
@@ -140,7 +145,8 @@ def test_embedder_lets_meaning_support_a_paraphrase(passages):
             return np.ones((len(texts), 4)) / 2.0  # unit rows, all alike: cosine 1
 
         semantic = LLMAnswerer(settings_for(server.url), embed=same_meaning).answer(QUESTION, passages, [], "en")
-    assert lexical.sentences[0].flagged
+    # without meaning, nothing the reply says is borne out: no answer from the reports
+    assert not lexical.found and lexical.sentences == ()
     assert semantic.sentences[0].support == 1.0 and not semantic.sentences[0].flagged
 
 
@@ -302,7 +308,7 @@ def test_missing_model_or_url_names_the_variable(overrides, var):
 
 def test_missing_integration_gives_the_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "llama_index.llms.openai_like", None)  # import now fails
-    with pytest.raises(SystemExit, match=re.escape("pip install 'assistant[llm]'")):
+    with pytest.raises(SystemExit, match=re.escape("pip install -e '.[llm]'")):
         get_llm(settings_for("http://127.0.0.1:1/v1"))
 
 
@@ -373,19 +379,22 @@ def test_stream_yields_words_as_written_then_the_checked_answer(passages):
         ("The meeting took place from 19-21 October 2021.[^1]", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [1, 99999999999999999999999].", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [1-100000].", [(1,)]),
-        ("The meeting took place from 19-21 October 2021 [Report 2021, p. 5] [sic] [2].", [(1,)]),
-        ("The meeting took place from 19-21 October 2021 [[2]]. It was in [3 and [1] in 2021 [", [(1,), (2,)]),
+        ("The meeting took place from 19-21 October 2021 [Report 2021, p. 5] [sic] [1].", [(1,)]),
+        ("The meeting took place from 19-21 October 2021 [[1]]. It was in [3 and [2] in 2021 [", [(1,), (2,)]),
+        ("The meeting took place from 19-21 October 2021 [n] [1] [citation needed].", [(1,)]),
         ("The meeting took place from 19-21 October 2021 [" + "see " * 200 + "page 4] [1].", [(1,)]),
     ],
 )
 def test_marker_spellings_resolve_or_go(passages, reply, sentences):
-    answer, _ = ask(reply, passages)
+    answer, _ = ask(reply, passages, embed=alike)  # what the markers resolve to, whatever they support
     assert [s.citations for s in answer.sentences] == sentences
+    assert "[n]" not in answer.answer and "citation needed" not in answer.answer  # placeholders cite nothing
     for marker in re.findall(r"\[[^\]]*\d[^\]]*\]", answer.answer):  # "[sic]" is the writer's, not a source
         assert re.fullmatch(r"\[\d+\]", marker) and 1 <= int(marker[1:-1]) <= len(answer.citations), marker
 
 
-@pytest.mark.parametrize("reply", ["", "   \n ", "[1]", "[1][2] [3]", "[9]. [1]", "<think>only thinking</think>"])
+@pytest.mark.parametrize("reply", ["", "   \n ", "[1]", "[1][2] [3]", "[9]. [1]", "<think>only thinking</think>", "[n] [7] [1]",
+                                   "<think>Source [1] says the meeting took place in October 2021 [1]. But"])
 def test_a_reply_with_nothing_to_say_abstains(passages, reply):
     answer, _ = ask(reply, passages)
     assert answer.found is False and answer.answer == NO_ANSWER["en"] and answer.citations == ()
@@ -493,3 +502,47 @@ def test_a_first_question_leaning_on_no_earlier_turn_is_not_sent_to_the_model(se
     assert server.requests == []
     assert not answer.found and "“he”" in answer.answer
     assert not streamed.found and streamed.answer == answer.answer == awaited.answer
+
+
+# --- the command line when the LLM fails or invents -------------------------------------------------
+
+
+def _cli(seeded, url: str, *args: str, stdin: str | None = None):
+    import os
+    import subprocess
+
+    env = os.environ | {"ASSISTANT_HOME": str(seeded.home), "ASSISTANT_LLM": "openai", "ASSISTANT_LLM_BASE_URL": url,
+                        "ASSISTANT_LLM_MODEL": "fake-model", "ASSISTANT_LLM_TIMEOUT": "10"}
+    return subprocess.run([str(Path(sys.executable).parent / "assistant"), *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_an_llm_server_that_is_down_is_one_line_and_the_chat_goes_on(seeded):
+    import json
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    ask_run = _cli(seeded, url, "ask", "--json", QUESTION)
+    assert ask_run.returncode == 1 and "Traceback" not in ask_run.stderr
+    failed = json.loads(ask_run.stdout)  # a script reading stdout gets an object either way
+    assert failed["question"] == QUESTION and failed["found"] is False and "could not get an answer" in failed["error"]
+    assert ask_run.stderr.count("\n") == 1 and "ASSISTANT_LLM_BASE_URL" in ask_run.stderr
+    chat_run = _cli(seeded, url, "chat", "--json", stdin=f"{QUESTION}\nWho chaired the CSTO meeting?\n")
+    answers = [json.loads(line) for line in chat_run.stdout.splitlines()]
+    assert chat_run.returncode == 0 and "Traceback" not in chat_run.stderr
+    assert [a["question"] for a in answers] == [QUESTION, "Who chaired the CSTO meeting?"]  # both asked
+    assert all(a["found"] is False and "could not get an answer" in a["error"] for a in answers)
+
+
+def test_an_answer_its_sources_do_not_bear_out_is_no_answer_and_a_weak_sentence_is_marked(seeded):
+    invented = "Canberra is the capital of Australia [1]."
+    mixed = ("DPNSEE said the Western Balkans countries are on the Balkan route of drug trafficking [1]. "
+             "The increase was reported by John Smith of the World Bank [1].")
+    with serve([invented, mixed, mixed]) as server:
+        refused = _cli(seeded, server.url, "ask", "What is the capital of Australia?")
+        marked = _cli(seeded, server.url, "ask", "What did DPNSEE say?")
+    assert refused.returncode == 0 and "Canberra" not in refused.stdout and "[1]" not in refused.stdout
+    assert marked.returncode == 0 and "John Smith" in marked.stdout
+    flagged = [line for line in marked.stdout.splitlines() if line.strip().startswith("! not supported")]
+    assert len(flagged) == 1 and "John Smith" in flagged[0], marked.stdout

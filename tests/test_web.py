@@ -16,6 +16,7 @@ from conftest import ARTIFACTS, SEEDS
 
 from assistant.config import Settings
 from assistant.core import Assistant
+from assistant.llm import LLMError
 from assistant.types import Answer, AnswerSentence, Citation
 from assistant.web import build_app, chat_text, place_upload, render_answer, serve
 
@@ -267,6 +268,34 @@ def test_llm_answer_shows_its_name_and_marks_weak_sentences(seeded, page):
         page.locator("#document mark").wait_for()
         assert "weak support" in page.inner_text("#document") and "weak support" in page.inner_text("#sources")
         shot(page, "weak-support")
+    finally:
+        app.close()
+
+
+class BrokenServerAnswerer(StubAnswerer):
+    """Stands in for an LLM whose server stops after the first words of its answer."""
+
+    name = "broken-llm"
+
+    def stream(self, question, passages, messages, language):
+        yield Answer(question, "The report", True, answerer=self.name)
+        raise LLMError("could not get an answer from the LLM at http://127.0.0.1:1/v1: peer closed connection "
+                       "(is the server running, and are ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL right?)")
+
+
+@pytest.mark.browser
+def test_an_llm_server_that_fails_mid_answer_says_so_and_gives_send_back(seeded, page):
+    app = build_app(Assistant(Settings(home=seeded.home, seeds=SEEDS), answerer=BrokenServerAnswerer()))
+    try:
+        open_app(page, launch(app))
+        page.fill("#question textarea", "what did DPNSEE say?")
+        page.click("#send")
+        page.locator("#chat", has_text="could not get an answer from the LLM").wait_for(timeout=60000)
+        page.wait_for_function("() => !document.querySelector('#send').disabled", timeout=10000)
+        assert page.locator("#stop").is_disabled()
+        assert "peer closed connection" in page.inner_text("#chat")
+        # the question is still there to send again once the server is back
+        assert page.input_value("#question textarea") == "what did DPNSEE say?"
     finally:
         app.close()
 
