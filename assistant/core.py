@@ -348,7 +348,7 @@ class Assistant:
         carried = turn.carried_docs
         standalone = turn.search_text
         if self._llm is not None and turn.follow_up:
-            standalone = self._llm.condense(question, messages)
+            standalone = self._llm.condense(question, messages) or turn.search_text
         query = self.parse(question, expand(standalone, self.settings.home, turn.language), self._with_twins(carried),
                            turn.language)
         query = replace(query, unresolved=turn.unresolved)

@@ -43,7 +43,11 @@ _THINK = re.compile(r"<think>.*?</think>", re.S)
 # A marker the model left as a placeholder ("[n]", "[x]", "[citation needed]", "[source]") cites nothing.
 _PLACEHOLDER = re.compile(r"\s*(?:[^\W\d_]|(?:citations?|sources?|refs?|cite)(?:\s+needed)?)\s*", re.I)
 _SOURCE_TAG = re.compile(r"<(?=\s*/?\s*sources?\b)", re.I)
-_LABEL = re.compile(r"^(?:standalone |rewritten )?question\s*:\s*", re.I)
+_LABEL = re.compile(r"^(?:(?:standalone |rewritten |last )?question|user)\s*:\s*", re.I)
+# A condense reply that opens as the other side of the conversation ("Assistant: 1984.") answers, not asks.
+_SPEAKER = re.compile(r"^(?:assistant|answer|ai|model)\s*:", re.I)
+# A rewrite this many times longer than the question (and 200 characters more) is a ramble, not a question.
+ECHO_FACTOR = 4
 
 
 class LLMError(RuntimeError):
@@ -189,7 +193,8 @@ class LLMAnswerer:
         return self._build(question, passages, language, reply)
 
     def condense(self, question: str, history: list[Message]) -> str:
-        """Return question rewritten to stand on its own, given the conversation so far."""
+        """Return question rewritten to stand on its own, given the conversation so far ("" when the model's
+        reply is no such question: the caller keeps its own reading of the follow-up)."""
         history = self._recent(history)
         if not history:
             return question
@@ -407,8 +412,15 @@ def _citation(n: int, p: Passage) -> Citation:
 
 
 def _standalone(reply: str, question: str) -> str:
+    """Return the rewritten question a condense reply holds, or "" when it holds none worth searching with:
+    an echo of the prompt, an answer, a ramble, or the question back as it was (the conversation's own reading
+    of a follow-up then stands)."""
     lines = [line.strip() for line in reply.splitlines() if line.strip()]
-    if not lines:
-        return question
+    if not lines or _SPEAKER.match(lines[0]):
+        return ""
     text = _LABEL.sub("", lines[0]).strip().strip("\"'“”«»„").strip()
-    return text or question
+    prompt = " ".join(render("condense.md", history=[], question="", language_name="").split()[:6])
+    if not text or text.startswith(prompt[:40]) or len(text) > ECHO_FACTOR * len(question) + 200 or \
+            " ".join(text.split()).casefold() == " ".join(question.split()).casefold():
+        return ""
+    return text

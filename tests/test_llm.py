@@ -244,6 +244,32 @@ def test_condense_sends_history_and_returns_the_standalone_question():
     assert "Who spoke at its first session?" in prompt
 
 
+@pytest.mark.parametrize("reply", [
+    "Rewrite the user's last question so that it can be understood without the conversation: replace pronouns",
+    "Assistant: 1984. The meeting was held in Vienna.",
+    "User: When was it held?\nAssistant: 1984.",
+    "When was it held? " + "And then the meeting went on and on. " * 30,
+])
+def test_a_condense_reply_that_is_no_rewritten_question_is_not_searched_with(reply):
+    history = [Message("user", "When was the first intersessional meeting of the CND?"),
+               Message("assistant", "It took place from 19-21 October 2021 [1].")]
+    with serve([reply]) as server:
+        assert LLMAnswerer(settings_for(server.url)).condense("When was it held?", history) == ""
+
+
+def test_a_bad_condense_reply_leaves_the_conversation_s_own_reading(seeded):
+    """The prompt echoed back (as a small model did) is not the search: the follow-up is read with the
+    conversation, as without an LLM, and finds the Sarajevo report."""
+    history = [Message("user", "Када је одржана радионица у Сарајеву?"), Message("assistant", "Не знам.")]
+    echo = "Rewrite the user's last question so that it can be understood without the conversation"
+    with serve([echo, "Одржана је 25. и 26. маја 2016. [1]"]) as server:
+        answer = _llm_assistant(seeded, server.url).ask("Ко је представљао Србију тамо?", history)
+    sources = server.requests[1]["messages"][-1]["content"]
+    first = sources[sources.index("<source "):sources.index("</source>")]
+    assert "Сарајев" in first, first  # the first source is the Sarajevo report's
+    assert answer.question == "Ко је представљао Србију тамо?"
+
+
 def test_condense_without_history_does_not_call_the_model():
     with serve(["unused"]) as server:
         assert LLMAnswerer(settings_for(server.url)).condense("Who spoke?", []) == "Who spoke?"
