@@ -145,6 +145,9 @@ class Answer:
     related: tuple[Passage, ...] = ()
     evidence: object = field(default=None, repr=False, compare=False)  # answer.Evidence, for evaluation
     ranking: object = field(default=None, repr=False, compare=False)  # ranking.Ranking, for evaluation
+    # Written so far by an answerer that streams (an LLM): its sentences are not checked against their sources
+    # yet, and an answer stopped here never will be.
+    partial: bool = False
 
     def to_json(self) -> dict:
         """Return the answer as the CLI's --json object."""
@@ -160,6 +163,8 @@ class Answer:
         if self.related:
             data["related"] = [{"doc_id": p.doc_id, "source": p.source, "title": p.title, "language": p.language,
                                 "text": p.text, "start": p.start, "end": p.end, "date": p.date or ""} for p in self.related]
+        if self.partial:
+            data["partial"] = True
         return data
 
 
@@ -181,7 +186,8 @@ class Answer:
         related = [Passage(chunk_id="", score=0.0, **_typed(p, doc_id=str, source=str, title=str, language=str,
                                                           text=str, start=int, end=int),
                            date=str(p.get("date") or "")) for p in _list(data, "related")]
-        return cls(**d, citations=tuple(cites), sentences=tuple(sentences), related=tuple(related))
+        return cls(**d, citations=tuple(cites), sentences=tuple(sentences), related=tuple(related),
+                   partial=data.get("partial") is True)
 
 
 def _typed(data, **kinds) -> dict:

@@ -114,10 +114,21 @@ class Session:
         return next((t.answer for t in reversed(self.turns) if t.answer), None)
 
     def history(self) -> list:
-        """Return the conversation as Messages (answers only, errors left out)."""
-        pairs = [m for t in self.turns if t.answer for m in
+        """Return the conversation as Messages (answers only: errors and answers stopped unchecked left out)."""
+        pairs = [m for t in self.turns if t.answer and not t.answer.partial for m in
                  ({"role": "user", "content": t.question}, {"role": "assistant", "content": t.answer.answer})]
         return as_messages(pairs)
+
+
+STOPPED = "Stopped while the answer was being written: its sentences were not checked against their sources."
+
+
+def stopped(session: Session) -> Session:
+    """Return the session with its last turn marked when Stop left its answer unchecked (a partial one)."""
+    if not session.turns or not (last := session.turns[-1]).answer or not last.answer.partial:
+        return session
+    note = f"{last.note} {STOPPED}".strip() if STOPPED not in last.note else last.note
+    return replace(session, turns=session.turns[:-1] + (replace(last, note=note),))
 
 
 def render_chat(session: Session) -> list[dict]:
@@ -459,8 +470,12 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         # A stopped answer is saved as far as it got. That step runs once the answer has let go of the ask
         # group, after its last step, so it also gives Send back for good: a step written just before the
         # cancel could otherwise leave Stop lit.
+        def halted(now, saved):
+            now = stopped(now)
+            return render_chat(now), *remember(now, saved), *idle
+
         stop.click(lambda: idle, None, [send, stop], cancels=asks, **private).then(
-            lambda now, saved: (*remember(now, saved), *idle), [session, stored], [session, stored, past, send, stop],
+            halted, [session, stored], [chat, session, stored, past, send, stop],
             js=f"(s, _) => [s, {fresh}]", **private, **ASK_GROUP).then(None, stored, None, js=write)
         # New conversation empties the page in the browser at the click, so nothing typed after it is wiped by
         # a late reply; the server cancels an answer still being written, saves the conversation as far as it

@@ -481,7 +481,10 @@ def test_the_stream_ends_on_the_final_answer(passages):
         parts = list(LLMAnswerer(settings_for(server.url)).stream(QUESTION, passages, [], "en"))
     *partials, final = parts
     assert len(partials) >= 5
-    assert final.found and final.answer == partials[-1].answer
+    # what was shown while written is the final answer's cited sentences; the uncited one comes, flagged, at the end
+    assert final.found and " ".join(s.text for s in final.sentences if s.citations) == partials[-1].answer
+    assert all("John Smith" not in p.answer for p in partials)
+    assert [s.flagged for s in final.sentences if "John Smith" in s.text] == [True]
     assert "[8]" not in final.answer and [c.start for c in final.citations] == [passages[2].start, passages[0].start]
     assert "cannot find" not in final.answer  # the refusal went, and never showed once it was whole
 

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,7 +19,17 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.llm import LLMError
 from assistant.types import Answer, AnswerSentence, Citation
-from assistant.web import build_app, chat_text, place_upload, render_answer, serve
+from assistant.web import (
+    STOPPED,
+    Session,
+    Turn,
+    build_app,
+    chat_text,
+    place_upload,
+    render_answer,
+    serve,
+    stopped,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Read at import: conftest's autouse fixture clears ASSISTANT_* variables before each test runs.
@@ -296,6 +307,43 @@ def test_an_llm_server_that_fails_mid_answer_says_so_and_gives_send_back(seeded,
         assert "peer closed connection" in page.inner_text("#chat")
         # the question is still there to send again once the server is back
         assert page.input_value("#question textarea") == "what did DPNSEE say?"
+    finally:
+        app.close()
+
+
+def test_a_stopped_partial_answer_is_marked_once_and_left_out_of_the_history():
+    done = Turn("first?", Answer("first?", "Checked. [1]", True))
+    partial = Turn("second?", Answer("second?", "Half of it", True, partial=True), note="Only x was searched.")
+    session = stopped(stopped(Session((done, partial))))
+    assert session.turns[-1].note == f"Only x was searched. {STOPPED}"
+    assert [m.content for m in session.history()] == ["first?", "Checked. [1]"]
+    assert stopped(Session((done,))) == Session((done,))  # a whole answer is not marked
+
+
+class SlowAnswerer(StubAnswerer):
+    """Stands in for an LLM that writes its answer slowly: what it has written is not checked yet."""
+
+    name = "slow-llm"
+
+    def stream(self, question, passages, messages, language):
+        yield Answer(question, "The report names DPNSEE", True, answerer=self.name, partial=True)
+        time.sleep(60)
+        yield self.answer(question, passages, messages, language)
+
+
+@pytest.mark.browser
+def test_an_answer_stopped_while_written_is_marked_unchecked_and_kept_out_of_follow_ups(seeded, page):
+    app = build_app(Assistant(Settings(home=seeded.home, seeds=SEEDS), answerer=SlowAnswerer()))
+    try:
+        open_app(page, launch(app))
+        page.fill("#question textarea", "what did DPNSEE say?")
+        page.click("#send")
+        page.locator("#chat", has_text="The report names DPNSEE").wait_for(timeout=60000)
+        page.click("#stop")
+        page.locator("#chat", has_text="were not checked against their sources").wait_for(timeout=20000)
+        page.wait_for_function("() => !document.querySelector('#send').disabled", timeout=10000)
+        page.reload(wait_until="load")  # the saved copy keeps the mark
+        page.locator("#chat", has_text="were not checked against their sources").wait_for(timeout=30000)
     finally:
         app.close()
 
