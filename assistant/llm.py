@@ -16,7 +16,7 @@ from .grounding import MARKER, clean_claim, lexical_support, missing_names, supp
 from .grounding import names as named
 from .messages import NO_ANSWER, language_name, no_answer
 from .prompts import render
-from .text import sentence_spans
+from .text import LATIN, detect_script, sentence_spans, to_latin
 from .types import Answer, AnswerSentence, Citation, Message, Passage
 
 INSTALL_HINT = "pip install -e '.[llm]'"
@@ -287,6 +287,10 @@ class LLMAnswerer:
         kept, used = _without_refusals(sentences, used)
         if not kept or not used:
             return self._abstain(question, passages, language)
+        if language == "sr" and detect_script(question) == LATIN:
+            # Serbian asked in Latin is answered in Latin, whichever script the model (or its sources) wrote
+            # in: Cyrillic to Latin is one to one. (The other way is not: Latin names have no one spelling.)
+            kept = [(to_latin(text, "sr"), ns) for text, ns in kept]
         cited = [passages[old - 1] for old in used]  # cited[k] is the passage now numbered k + 1
         claims = [clean_claim(text) for text, _ in kept]
         claim_vecs = passage_vecs = None

@@ -575,3 +575,11 @@ def test_an_answer_its_sources_do_not_bear_out_is_no_answer_and_a_weak_sentence_
     assert marked.returncode == 0 and "John Smith" in marked.stdout
     flagged = [line for line in marked.stdout.splitlines() if line.strip().startswith("! not supported")]
     assert len(flagged) == 1 and "John Smith" in flagged[0], marked.stdout
+
+
+def test_serbian_asked_in_latin_is_answered_in_latin(passages):
+    reply = "Састанак је одржан од 19. до 21. октобра 2021. године [1]."
+    latin, _ = ask(reply, passages, question="Kada je održan sastanak?", language="sr", embed=alike)
+    cyrillic, _ = ask(reply, passages, question="Када је одржан састанак?", language="sr", embed=alike)
+    assert latin.answer.startswith("Sastanak je održan od 19. do 21. oktobra 2021. godine")
+    assert cyrillic.answer.startswith("Састанак је одржан")
