@@ -7,6 +7,7 @@ import html
 import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from .types import Answer, AnswerSentence, Citation, Message, Passage
 
 INSTALL_HINT = "pip install -e '.[llm]'"
 MIN_SUPPORT = 0.5
+# How much a sentence's support may fall without a citation for that citation to count as padding.
+PADDING = 0.02
 # An answer is a few sentences; a model that rambles on is cut here rather than at its context's end.
 MAX_ANSWER_TOKENS = 512
 # How close a reply sentence must be to the abstention sentence (both ways, character 4-grams) to be one.
@@ -299,9 +302,24 @@ class LLMAnswerer:
             passage_vecs = self.embed([p.text for p in cited])
         out = []
         for i, (text, ns) in enumerate(kept):
+            vec = claim_vecs[i] if claim_vecs is not None else None
+
+            def backing(numbers: list[int], text: str = text, vec=vec) -> float:
+                vecs = [passage_vecs[n - 1] for n in numbers] if passage_vecs is not None else None
+                return support(text, [cited[n - 1].text for n in numbers], vec, vecs)
+
+            full, unnamed = backing(ns), len(missing_names(text, [cited[n - 1].text for n in ns]))
+            # A citation that does not bear its sentence out on its own and that the sentence would be as well
+            # supported without, no name or number short, is padding ("… [1][2][3][4][5]" with only [1]
+            # bearing it out): it goes, so that every [n] left points at a passage the sentence draws on. (Two
+            # passages that each bear it out, a report and its translation, both stay.)
+            for n in reversed(list(ns)):
+                rest = [m for m in ns if m != n]
+                if rest and backing([n]) < MIN_SUPPORT and backing(rest) >= full - PADDING and \
+                        len(missing_names(text, [cited[m - 1].text for m in rest])) <= unnamed:
+                    ns = rest
+            score = backing(ns)
             texts = [cited[n - 1].text for n in ns]
-            vecs = [passage_vecs[n - 1] for n in ns] if passage_vecs is not None else None
-            score = support(text, texts, claim_vecs[i] if claim_vecs is not None else None, vecs)
             # A sentence is no better supported than what it names: a name or a number its passages do not
             # hold was made up, however closely the rest of the sentence follows them.
             missing = missing_names(text, texts)
@@ -312,6 +330,7 @@ class LLMAnswerer:
         # sources"): it is no answer from the reports, however it reads.
         if all(s.flagged for s in out):
             return self._abstain(question, passages, language)
+        out, cited = _renumbered(out, cited)
         citations = tuple(_citation(n, p) for n, p in enumerate(cited, 1))
         return Answer(
             question=question,
@@ -323,6 +342,23 @@ class LLMAnswerer:
             language=language,
             retrieved=tuple(passages),
         )
+
+
+def _renumbered(sentences: list[AnswerSentence], cited: list[Passage]):
+    """Return the sentences with their markers renumbered 1..m in order of first use, after citations were
+    dropped from them, and the passages still cited in that order."""
+    order = list(dict.fromkeys(n for s in sentences for n in s.citations))
+    if order == list(range(1, len(cited) + 1)) and all(
+            [int(n) for n in MARKER.findall(s.text)] == list(s.citations) for s in sentences):
+        return sentences, cited
+    new = {old: i for i, old in enumerate(order, 1)}
+    out = []
+    for s in sentences:
+        text = MARKER.sub(lambda m, s=s: m.group(0).replace(f"[{m.group(1)}]", f"[{new[int(m.group(1))]}]")
+                          if int(m.group(1)) in s.citations else "", s.text)
+        text = re.sub(r"(?<=[^\s\[\]])\[(?=\d)", " [", text)  # a marker left glued to the word before it
+        out.append(replace(s, text=text, citations=tuple(new[n] for n in s.citations)))
+    return out, [cited[old - 1] for old in order]
 
 
 def _without_refusals(sentences: list[tuple[str, list[int]]], used: list[int]):

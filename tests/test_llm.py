@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
+from assistant.grounding import clean_claim
 from assistant.llm import LLMS, NO_ANSWER, LLMAnswerer, LLMError, cite, get_llm
 from assistant.prompts import render
 from assistant.types import Message, Passage
@@ -481,11 +482,15 @@ def test_the_stream_ends_on_the_final_answer(passages):
         parts = list(LLMAnswerer(settings_for(server.url)).stream(QUESTION, passages, [], "en"))
     *partials, final = parts
     assert len(partials) >= 5
-    # what was shown while written is the final answer's cited sentences; the uncited one comes, flagged, at the end
-    assert final.found and " ".join(s.text for s in final.sentences if s.citations) == partials[-1].answer
+    # what was shown while written is the final answer's cited sentences (the check then drops [3] from the first,
+    # which the cybercrime passage does not bear out); the uncited one comes, flagged, at the end
+    shown = [s.text for s in final.sentences if s.citations]
+    assert final.found and clean_claim(" ".join(shown)) == clean_claim(partials[-1].answer)
+    assert partials[-1].answer.startswith("The meeting took place from 19-21 October 2021 [1][2].")
+    assert shown[0].endswith("October 2021 [1].") and shown[-1].endswith("October 21 [2].")
     assert all("John Smith" not in p.answer for p in partials)
     assert [s.flagged for s in final.sentences if "John Smith" in s.text] == [True]
-    assert "[8]" not in final.answer and [c.start for c in final.citations] == [passages[2].start, passages[0].start]
+    assert "[8]" not in final.answer and [c.start for c in final.citations] == [passages[0].start, passages[2].start]
     assert "cannot find" not in final.answer  # the refusal went, and never showed once it was whole
 
 
@@ -583,3 +588,18 @@ def test_serbian_asked_in_latin_is_answered_in_latin(passages):
     cyrillic, _ = ask(reply, passages, question="Када је одржан састанак?", language="sr", embed=alike)
     assert latin.answer.startswith("Sastanak je održan od 19. do 21. oktobra 2021. godine")
     assert cyrillic.answer.startswith("Састанак је одржан")
+
+
+def test_a_citation_that_bears_nothing_out_is_dropped_and_the_rest_renumbered(passages):
+    reply = ("Coca cultivation in the Pacific region of Colombia has increased by 97.4% in the past ten years "
+             "[1][2][3]. The meeting took place from 19-21 October 2021 [1].")
+    answer, _ = ask(reply, passages)
+    coca, meeting = answer.sentences
+    assert coca.citations == (1,) and coca.text.endswith("ten years [1].")  # only the coca passage bears it out
+    assert meeting.citations == (2,) and meeting.text.endswith("[2].")
+    assert [c.text for c in answer.citations] == [passages[1].text, passages[0].text]
+    assert "[3]" not in answer.answer and not coca.flagged
+    # a sentence drawing on two passages keeps both
+    both, _ = ask("The meeting took place from 19-21 October 2021 and coca cultivation increased by 97.4% [1][2].",
+                  passages)
+    assert both.sentences[0].citations == (1, 2)
