@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 
 def prompts_dir() -> Path:
@@ -21,6 +23,8 @@ def prompts_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
+    import jinja2  # only the LLM path renders prompts: asking without one does not load Jinja
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(prompts_dir()),
         undefined=jinja2.StrictUndefined,  # a missing variable is an error, not a silent blank
@@ -31,6 +35,8 @@ def _env() -> jinja2.Environment:
 
 def render(name: str, **variables) -> str:
     """Return the prompt template `name` (e.g. "answer.md") filled in with variables."""
+    import jinja2
+
     try:
         return _env().get_template(name).render(**variables)
     except jinja2.TemplateNotFound as e:
