@@ -167,9 +167,6 @@ class LLMAnswerer:
         def shown() -> Answer | None:
             sentences, used = cite(thoughtless(text), len(passages))
             sentences, _ = _without_refusals(sentences, used)
-            # While it is written, a sentence shows once it cites a source: a model echoing the prompt's
-            # sources block or rambling uncited shows nothing before the checked answer.
-            sentences = [(t, ns) for t, ns in sentences if ns]
             if not sentences:
                 return None
             return Answer(question=question, answer=" ".join(s for s, _ in sentences), found=True,
