@@ -21,6 +21,9 @@ from .writelock import write_lock
 # How long the worker holds back its next embedding batch while questions are being answered; a bound, so
 # that a steady stream of questions cannot starve an upload.
 YIELD_SECONDS = 5.0
+# A name's longest UTF-8 length in the library: the file system allows 255 bytes, and a clash adds "-1".
+NAME_BYTES = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CLASS_NAME = re.compile(r"\s*\((?:[A-Z][A-Za-z]*(?:Error|Exception|Warning)\w*)(?::[^)]*)?\)")
 
 
@@ -47,10 +50,22 @@ def not_yet_indexed(settings, records) -> list[Path]:
     return [c.path for c in found if os.path.realpath(c.path) not in indexed]
 
 
-def place_upload(upload: Path, folder: Path) -> tuple[Path, bool]:
-    """Return where an upload now lives in folder (same name, or a suffixed one if that name holds other
-    content) and whether it is a new file there."""
-    name = Path(upload.name).name.lstrip(".") or "upload"
+def safe_name(name: str) -> str:
+    """Return a file's name as the person gave it, made safe to keep in the library: quotes, brackets and
+    ampersands stay (the name is shown as text everywhere); what follows the last slash or backslash, without
+    control characters, a leading dot (a hidden file) or spaces at either end, cut to NAME_BYTES."""
+    name = _CONTROL.sub("", re.split(r"[/\\]", name)[-1]).strip().lstrip(".").strip()
+    stem, suffix = os.path.splitext(name)
+    if len(suffix.encode()) > 16:  # not a file type, just a dot in a long name
+        stem, suffix = name, ""
+    stem = stem.encode()[: NAME_BYTES - len(suffix.encode())].decode("utf-8", "ignore").rstrip()
+    return (stem or "upload") + suffix
+
+
+def place_upload(upload: Path, folder: Path, name: str = "") -> tuple[Path, bool]:
+    """Return where an upload (named name, or as its file is) now lives in folder (that name, or a suffixed
+    one if that name holds other content) and whether it is a new file there."""
+    name = safe_name(name or upload.name)
     target, data = folder / name, upload.read_bytes()
     stem, suffix, i = Path(name).stem, Path(name).suffix, 1
     while target.exists():

@@ -203,6 +203,18 @@ def api_history(history_json) -> list:
     return history_from_json(history_json)
 
 
+def given_names(names_json, count: int) -> list[str]:
+    """Return the names the page says its count uploaded files have (a JSON list of strings, in the files'
+    order), or "" for each when it says nothing usable: the file's own name is used then."""
+    try:
+        names = json.loads(names_json or "[]")
+    except json.JSONDecodeError:
+        names = []
+    if not isinstance(names, list) or len(names) != count:
+        return [""] * count
+    return [n if isinstance(n, str) else "" for n in names]
+
+
 def _choices(assistant: Assistant) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     docs = assistant.documents()
     from .render import language_name
@@ -349,11 +361,13 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         weak = any(n in s.citations and (s.flagged or s.support < WEAK) for s in answer.sentences)
         return render_sources(answer, turn, n), render_document(text, c, weak)
 
-    def add(files):
+    def add(files, names):
+        files = files or []
         try:
-            placed = [place_upload(Path(f), folder) for f in files or []]
+            placed = [place_upload(Path(f), folder, name) for f, name in zip(files, given_names(names, len(files)),
+                                                                           strict=True)]
         finally:  # the copy in the library is what counts; Gradio's temporary one would stay until shutdown
-            for f in files or []:
+            for f in files:
                 Path(f).unlink(missing_ok=True)
         if not placed:
             return gr.skip(), None, gr.skip()
@@ -447,6 +461,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             with gr.Tab("Library", id="library-tab", elem_id="library-tab"):
                 files = gr.File(file_count="multiple", label="Add reports: txt, md, html, pdf, docx",
                                 elem_id="upload")
+                names = gr.Textbox(visible=False, elem_id="upload-names")
                 with gr.Row():
                     added = gr.HTML("", elem_id="upload-status")
                     halt = gr.Button("Stop adding", size="sm", scale=0, elem_id="stop-upload")
@@ -498,7 +513,10 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         sources.cite(show, session, [sources, document], **private)
         for box in (langs, doc_ids):
             box.change(render_chips, [langs, doc_ids], chips, **private)
-        files.upload(add, files, [added, files, tick], **private, **LIBRARY_GROUP)
+        # Gradio keeps an upload under a name cleaned for any file system (quotes and <> dropped, and the
+        # browser sends a quote as %22): the names the person's files have are passed along from the page.
+        files.upload(add, [files, names], [added, files, tick], **private, **LIBRARY_GROUP,
+                     js="(f, _) => [f, JSON.stringify([].concat(f || []).map(x => (x && x.orig_name) || ''))]")
         remove.click(delete, to_delete, [added, tick], js="(d) => !d || confirm('Delete ' + d + ' from the library?') "
                      "? d : '\\0'", **private, **LIBRARY_GROUP)
         halt.click(stop_adding, None, [added, tick], **private, **LIBRARY_GROUP)

@@ -102,6 +102,20 @@ def test_place_upload_keeps_names_and_never_overwrites(tmp_path):
     assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", False)
 
 
+def test_upload_names_are_kept_as_given_and_safe_on_disk(tmp_path):
+    from assistant.library import NAME_BYTES, safe_name
+
+    assert safe_name('it\'s "quoted" & <b>bold<b>.md') == 'it\'s "quoted" & <b>bold<b>.md'
+    assert safe_name("../../etc/passwd") == "passwd" and safe_name("C:\\Users\\me\\r.txt") == "r.txt"
+    assert safe_name(".hidden.txt") == "hidden.txt" and safe_name("..") == safe_name("") == "upload"
+    assert safe_name("a\x00b\nc\x7f.txt") == "abc.txt"
+    long = safe_name("Отчёт " * 100 + ".pdf")
+    assert long.endswith(".pdf") and len(long.encode()) <= NAME_BYTES
+    up = tmp_path / "up"
+    up.write_text("x")
+    assert place_upload(up, tmp_path / "library", 'a "b".txt') == (tmp_path / "library" / 'a "b".txt', True)
+
+
 # --- the served app ------------------------------------------------------------------------------------
 
 

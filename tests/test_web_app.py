@@ -273,6 +273,28 @@ def test_library_lists_reports_and_deletes_one_with_everything_it_had(fresh_app,
     assert page.locator(".example:visible").count() == 0
 
 
+@pytest.mark.browser
+def test_an_uploaded_file_keeps_the_name_it_has(fresh_app, page, tmp_path):
+    url, settings = fresh_app({})
+    name = 'it\'s "quoted" & <b>bold<b>.md'  # Gradio keeps it as: it's %22quoted%22 & bboldb.md
+    up = tmp_path / "up" / name
+    up.parent.mkdir()
+    up.write_text("Police in Kikinda found a small laboratory for synthetic drugs in June 2021.\n", encoding="utf-8")
+    open_app(page, url)
+    page.get_by_role("tab", name="Library").click()
+    page.set_input_files("#upload input[type=file]", [str(up)])
+    page.locator("#upload-status", has_text="Added").wait_for(timeout=120000)
+    assert f"Added {name}" in page.inner_text("#upload-status")
+    source = page.locator("#library tr[data-doc] td").nth(5)
+    source.wait_for()
+    assert source.inner_text().splitlines()[0] == name
+    assert [p.name for p in (settings.home / "library").iterdir()] == [name]
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "What did the police find in Kikinda?", 1).locator("a.cite").first.click()
+    page.locator("#document mark").wait_for()
+    assert name in page.inner_text("#sources") and name in page.inner_text("#document .doc-meta")
+
+
 def _big_report(sentences: int) -> str:
     places = ["Subotica", "Niš", "Kragujevac", "Čačak", "Zrenjanin", "Pančevo", "Šabac", "Valjevo", "Leskovac"]
     goods = ["cigarettes", "fuel", "textiles", "phones", "medicines", "spirits", "tyres", "coffee"]
