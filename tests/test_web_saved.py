@@ -128,6 +128,8 @@ def test_two_tabs_keep_each_others_conversations(seeded_app, browser):
         a.click("#new-conversation")
         ask(a, "Who chaired the meeting of the Coordinating Council?", 1)
         reload(b)
+        # the list is filled after the page loads: wait for it before reading it
+        b.wait_for_function("() => document.querySelectorAll('#saved-list label').length === 3", timeout=30000)
         assert set(titles(b)) == {DPNSEE, IVANOV, "Who chaired the meeting of the Coordinating Council?"}
     finally:
         context.close()
