@@ -8,6 +8,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -345,9 +346,6 @@ def _renumbered(sentences: list[AnswerSentence], cited: list[Passage]):
     """Return the sentences with their markers renumbered 1..m in order of first use, after citations were
     dropped from them, and the passages still cited in that order."""
     order = list(dict.fromkeys(n for s in sentences for n in s.citations))
-    if order == list(range(1, len(cited) + 1)) and all(
-            [int(n) for n in MARKER.findall(s.text)] == list(s.citations) for s in sentences):
-        return sentences, cited
     new = {old: i for i, old in enumerate(order, 1)}
     out = []
     for s in sentences:
@@ -451,6 +449,12 @@ def _citation(n: int, p: Passage) -> Citation:
     )
 
 
+@lru_cache(maxsize=1)
+def _condense_opening() -> str:
+    """Return how the condense prompt opens: a reply that starts so echoes the prompt."""
+    return " ".join(render("condense.md", history=[], question="", language_name="").split()[:6])[:40]
+
+
 def _standalone(reply: str, question: str) -> str:
     """Return the rewritten question a condense reply holds, or "" when it holds none worth searching with:
     an echo of the prompt, an answer, a ramble, or the question back as it was (the conversation's own reading
@@ -459,8 +463,7 @@ def _standalone(reply: str, question: str) -> str:
     if not lines or _SPEAKER.match(lines[0]):
         return ""
     text = _LABEL.sub("", lines[0]).strip().strip("\"'“”«»„").strip()
-    prompt = " ".join(render("condense.md", history=[], question="", language_name="").split()[:6])
-    if not text or text.startswith(prompt[:40]) or len(text) > ECHO_FACTOR * len(question) + 200 or \
+    if not text or text.startswith(_condense_opening()) or len(text) > ECHO_FACTOR * len(question) + 200 or \
             " ".join(text.split()).casefold() == " ".join(question.split()).casefold():
         return ""
     return text

@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import socket
-import time
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -303,18 +303,24 @@ class BrokenServerAnswerer(StubAnswerer):
     name = "broken-llm"
 
     def stream(self, question, passages, messages, language):
-        yield Answer(question, "The report", True, answerer=self.name)
+        yield Answer(question, "The report", True, answerer=self.name, partial=True)
         raise LLMError("could not get an answer from the LLM at http://127.0.0.1:1/v1: peer closed connection "
                        "(is the server running, and are ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL right?)")
 
 
+def _asked_with(answerer, seeded, page, question: str = "what did DPNSEE say?"):
+    """Return the app answering with answerer, opened in page, question sent (the caller closes it)."""
+    app = build_app(Assistant(Settings(home=seeded.home, seeds=SEEDS), answerer=answerer))
+    open_app(page, launch(app))
+    page.fill("#question textarea", question)
+    page.click("#send")
+    return app
+
+
 @pytest.mark.browser
 def test_an_llm_server_that_fails_mid_answer_says_so_and_gives_send_back(seeded, page):
-    app = build_app(Assistant(Settings(home=seeded.home, seeds=SEEDS), answerer=BrokenServerAnswerer()))
+    app = _asked_with(BrokenServerAnswerer(), seeded, page)
     try:
-        open_app(page, launch(app))
-        page.fill("#question textarea", "what did DPNSEE say?")
-        page.click("#send")
         page.locator("#chat", has_text="could not get an answer from the LLM").wait_for(timeout=60000)
         page.wait_for_function("() => !document.querySelector('#send').disabled", timeout=10000)
         assert page.locator("#stop").is_disabled()
@@ -339,19 +345,20 @@ class SlowAnswerer(StubAnswerer):
 
     name = "slow-llm"
 
+    def __init__(self):
+        self.released = threading.Event()  # set when the test is over: the stream then ends, not 60 s later
+
     def stream(self, question, passages, messages, language):
         yield Answer(question, "The report names DPNSEE", True, answerer=self.name, partial=True)
-        time.sleep(60)
+        self.released.wait(60)
         yield self.answer(question, passages, messages, language)
 
 
 @pytest.mark.browser
 def test_an_answer_stopped_while_written_is_marked_unchecked_and_kept_out_of_follow_ups(seeded, page):
-    app = build_app(Assistant(Settings(home=seeded.home, seeds=SEEDS), answerer=SlowAnswerer()))
+    slow = SlowAnswerer()
+    app = _asked_with(slow, seeded, page)
     try:
-        open_app(page, launch(app))
-        page.fill("#question textarea", "what did DPNSEE say?")
-        page.click("#send")
         page.locator("#chat", has_text="The report names DPNSEE").wait_for(timeout=60000)
         page.click("#stop")
         page.locator("#chat", has_text="were not checked against their sources").wait_for(timeout=20000)
@@ -359,6 +366,7 @@ def test_an_answer_stopped_while_written_is_marked_unchecked_and_kept_out_of_fol
         page.reload(wait_until="load")  # the saved copy keeps the mark
         page.locator("#chat", has_text="were not checked against their sources").wait_for(timeout=30000)
     finally:
+        slow.released.set()
         app.close()
 
 
