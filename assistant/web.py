@@ -454,7 +454,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                             langs = gr.CheckboxGroup(languages, label="Languages", elem_id="languages")
                             doc_ids = gr.Dropdown(docs, multiselect=True, label="Documents", elem_id="documents")
                     with gr.Column(scale=2, elem_id="side"):
-                        gr.HTML(BACK)
+                        gr.HTML(BACK, elem_id="back-bar")
                         sources = gr.HTML(render_sources(None, 0), label="Sources", elem_id="sources",
                                           head=CSS, js_on_load=CLICK_JS)
                         document = gr.HTML(DOC_PLACEHOLDER, elem_id="document", js_on_load=SCROLL_JS)

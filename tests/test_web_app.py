@@ -157,6 +157,32 @@ def test_phone_width_opens_sources_beside_the_answer_with_a_way_back(seeded_app,
         page.close()
 
 
+@pytest.mark.browser
+def test_phone_way_back_never_covers_the_document_it_leads_from(seeded_app, browser):
+    url, _ = seeded_app
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    # Whether what is drawn at points across an element's first line, left to right, is the element.
+    uncovered = """e => { const r = e.getClientRects()[0], y = r.top + r.height / 2;
+        return [.05, .5, .95].every(f => e.contains(document.elementFromPoint(r.left + f * r.width, y))); }"""
+    try:
+        open_app(page, url)
+        ask(page, "what did DPNSEE say?", 1).locator("a.cite").first.tap()
+        page.locator("#document mark").wait_for()
+        page.wait_for_function("() => { const r = document.querySelector('#back-to-answer').getBoundingClientRect();"
+                               " return r.width > 0 && r.right <= innerWidth; }", timeout=5000)  # slid in
+        page.wait_for_timeout(300)
+        assert page.locator("#document mark").evaluate(uncovered)
+        # Scrolled back up to see which report and where in it: the meta line under the title shows whole.
+        for target in ("#document .doc-meta", "#document h4", "#sources h4"):
+            page.locator(target).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(100)
+            assert page.locator(target).first.evaluate(uncovered), target
+        assert page.locator("#back-to-answer").evaluate(uncovered)  # and the way back is still there
+        shot(page, "phone-document-top")
+    finally:
+        page.close()
+
+
 class SlowStub(StubAnswerer):
     """An LLM stand-in that writes its answer a word at a time, slowly (for Stop)."""
 
