@@ -321,6 +321,70 @@ def test_an_uploaded_file_keeps_the_name_it_has(fresh_app, page, tmp_path):
     assert name in page.inner_text("#sources") and name in page.inner_text("#document .doc-meta")
 
 
+def _choose_document(page, doc_id: str) -> None:
+    page.click("#documents input")
+    page.get_by_role("option", name=doc_id).click()
+    page.keyboard.press("Escape")
+    page.locator("#filter-chips .chip", has_text=doc_id).wait_for()
+
+
+def _delete_in_library(page, doc_id: str) -> None:
+    page.get_by_role("tab", name="Library").click()
+    page.click("#delete-doc input")
+    page.get_by_role("option", name=doc_id).click()
+    page.click("#delete")
+    page.locator(f"#library tr[data-doc='{doc_id}']").wait_for(state="detached", timeout=120000)
+    page.get_by_role("tab", name="Chat").click()
+
+
+def _offered(page) -> list[str]:
+    """Return the document filter's choices as the page offers them."""
+    page.click("#documents input")
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    got = [t.split(" — ")[0] for t in options.all_inner_texts()]
+    page.keyboard.press("Escape")
+    page.locator("#documents input").blur()  # a click on the box while it has focus would not open it again
+    return got
+
+
+@pytest.mark.browser
+def test_a_tab_catches_up_with_reports_deleted_elsewhere_and_asks_without_error(seeded, page, browser, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    app = build_app(Assistant(Settings(home=home, seeds=SEEDS)))
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    ivanov, g8 = "004_08540dc4f1130570", "002_c41756f9194e43e0"
+    try:
+        url = launch(app)
+        for tab in (page, other):
+            tab.on("dialog", lambda d: d.accept())
+            open_app(tab, url)
+            tab.locator("#header", has_text="5 documents indexed").wait_for()
+            _choose_document(tab, ivanov)
+        # The tab that deletes the document it filters on asks again: Gradio refused a filter value that
+        # was no longer a choice ("Value: '004_…' is not in the list of choices").
+        _delete_in_library(other, ivanov)
+        other.locator("#filter-chips", has_text="Searching every report").wait_for(timeout=10000)
+        assert "Victor Ivanov" not in ask(other, "What did Victor Ivanov say?", 1).inner_text()
+        assert other.locator(".toast-body").count() == 0 and ivanov not in _offered(other)
+        # The tab left open still filters on it; asking is answered (a refusal that says why), then it catches up.
+        assert "5 documents indexed" in page.inner_text("#header")  # nothing has told it yet
+        said = ask(page, "What did Victor Ivanov say?", 1).inner_text()
+        assert f"{ivanov} is no longer in the library" in said and "Error" not in said
+        page.locator("#header", has_text="4 documents indexed").wait_for(timeout=10000)
+        page.locator("#filter-chips", has_text="Searching every report").wait_for()
+        assert ivanov not in _offered(page) and page.locator(".toast-body").count() == 0
+        # Coming back to the tab is enough for it to catch up, without asking.
+        _delete_in_library(other, g8)
+        page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        page.locator("#header", has_text="3 documents indexed").wait_for(timeout=10000)
+        assert g8 not in _offered(page)
+    finally:
+        other.close()
+        app.close()
+
+
 def _big_report(sentences: int) -> str:
     places = ["Subotica", "Niš", "Kragujevac", "Čačak", "Zrenjanin", "Pančevo", "Šabac", "Valjevo", "Leskovac"]
     goods = ["cigarettes", "fuel", "textiles", "phones", "medicines", "spirits", "tyres", "coffee"]
