@@ -29,9 +29,11 @@ from .render import (  # noqa: F401 (chat_text, render_answer: part of this modu
     render_answer,
     render_chips,
     render_document,
+    render_gone,
     render_library,
     render_sources,
     render_status,
+    shown_document,
 )
 from .retrieval import Filters
 from .saved import (
@@ -407,23 +409,31 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         return render_status(worker.status()) + "<p class='notice'>Stopping at the next batch…</p>", \
             gr.Timer(active=True)
 
-    def caught_up(version: int, seen: int, chosen_langs, chosen_docs) -> tuple:
+    def still_shown(view: str):
+        """Return the document view's update: a notice in place of a report deleted while it was shown (its
+        text stayed as if it were still there), else nothing (what the reader looks at stays put)."""
+        doc_id = shown_document(view)
+        if not doc_id or doc_id in {d.doc_id for d in assistant.documents()}:
+            return gr.skip()
+        return render_gone(doc_id)
+
+    def caught_up(version: int, seen: int, chosen_langs, chosen_docs, view: str) -> tuple:
         """Return the library version the tab has now seen and what changes in the tab with it: nothing when
         it saw this version already."""
         if version == seen:
-            return seen, *[gr.skip()] * len(refreshed)
-        return version, *_refresh(assistant, folder, chosen_langs, chosen_docs)
+            return seen, *[gr.skip()] * (len(refreshed) + 1)
+        return version, *_refresh(assistant, folder, chosen_langs, chosen_docs), still_shown(view)
 
-    def poll(seen: int, chosen_langs, chosen_docs):
+    def poll(seen: int, chosen_langs, chosen_docs, view: str):
         status = worker.status()
         running = status.busy or status.waiting
         return (render_status(status), gr.Timer(active=bool(running)),
-                *caught_up(status.version, seen, chosen_langs, chosen_docs))
+                *caught_up(status.version, seen, chosen_langs, chosen_docs, view))
 
-    def sync(seen: int, chosen_langs, chosen_docs):
+    def sync(seen: int, chosen_langs, chosen_docs, view: str):
         """Bring a tab up to date with the library another tab changed (its timer only runs in the tab that
         uploads or deletes)."""
-        return caught_up(worker.status().version, seen, chosen_langs, chosen_docs)
+        return caught_up(worker.status().version, seen, chosen_langs, chosen_docs, view)
 
     def loaded():
         version = worker.status().version  # before the refresh: a job finishing between is caught up later
@@ -554,10 +564,11 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                      "? d : '\\0'", **private, **LIBRARY_GROUP)
         halt.click(stop_adding, None, [added, tick], **private, **LIBRARY_GROUP)
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
-        tick.tick(poll, [seen, langs, doc_ids], [added, tick, seen, *refreshed], **private, concurrency_limit=None)
+        tick.tick(poll, [seen, langs, doc_ids, document], [added, tick, seen, *refreshed, document], **private,
+                  concurrency_limit=None)
         # A tab another tab changed the library under catches up when it is looked at again (the page
         # triggers 'sync' when it regains focus) and after each question; at once, outside the ask group.
-        catch_up = {"fn": sync, "inputs": [seen, langs, doc_ids], "outputs": [seen, *refreshed],
+        catch_up = {"fn": sync, "inputs": [seen, langs, doc_ids, document], "outputs": [seen, *refreshed, document],
                     "show_progress": "hidden", "concurrency_limit": None, **private}
         sources.sync(**catch_up)
         for event in asks:

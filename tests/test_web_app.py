@@ -385,6 +385,47 @@ def test_a_tab_catches_up_with_reports_deleted_elsewhere_and_asks_without_error(
         app.close()
 
 
+def _open_first_citation(page, question: str, replies: int) -> None:
+    ask(page, question, replies).locator("a.cite").first.click()
+    page.wait_for_function("() => document.querySelector('#document mark') && document.querySelector("
+                           "'#document h4').innerText.startsWith('[1]')", timeout=30000)
+
+
+@pytest.mark.browser
+def test_a_document_view_of_a_deleted_report_says_it_is_gone(seeded, page, browser, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    app = build_app(Assistant(Settings(home=home, seeds=SEEDS)))
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    ivanov = "004_08540dc4f1130570"
+    try:
+        url = launch(app)
+        for tab in (page, other):
+            tab.on("dialog", lambda d: d.accept())
+            open_app(tab, url)
+            _open_first_citation(tab, "What did Victor Ivanov say about heroin?", 1)
+            assert ivanov in tab.inner_text("#document .doc-meta")
+        # Deleted in this tab: back in the chat, the document view no longer shows its text as if it were there.
+        _delete_in_library(page, ivanov)
+        gone = f"{ivanov} is no longer in the library"
+        page.locator("#document", has_text=gone).wait_for(timeout=10000)
+        assert page.locator("#document mark").count() == 0
+        # Deleted in another tab: the view says so once the tab is looked at again.
+        assert other.locator("#document mark").count() == 1
+        other.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        other.locator("#document", has_text=gone).wait_for(timeout=10000)
+        # A report still in the library stays in view when the library changes.
+        _open_first_citation(other, "What did DPNSEE say?", 2)
+        _delete_in_library(page, "002_c41756f9194e43e0")
+        other.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        other.locator("#header", has_text="3 documents indexed").wait_for(timeout=10000)
+        assert other.locator("#document mark").count() == 1 and "no longer" not in other.inner_text("#document")
+        shot(page, "document-gone")
+    finally:
+        other.close()
+        app.close()
+
+
 def _big_report(sentences: int) -> str:
     places = ["Subotica", "Niš", "Kragujevac", "Čačak", "Zrenjanin", "Pančevo", "Šabac", "Valjevo", "Leskovac"]
     goods = ["cigarettes", "fuel", "textiles", "phones", "medicines", "spirits", "tyres", "coffee"]
