@@ -19,14 +19,17 @@ if (!window.__assistantBound) {
     button.setAttribute('data-copied', '1');
     button.title = 'Copied';
   };
+  // Called after each question too (always), from an event of its own: a server call chained to the
+  // question, cut off by a server restart, left Send doing nothing until a reload.
   let synced = 0;
-  const sync = () => {  // focus and visibilitychange come together when the tab is switched back to: one sync
-    if (document.visibilityState !== 'visible' || Date.now() - synced < 1000) return;
+  window.__assistantSync = (always) => {
+    // focus and visibilitychange come together when the tab is switched back to: one sync for both
+    if (!always && (document.visibilityState !== 'visible' || Date.now() - synced < 1000)) return;
     synced = Date.now();
     window.__assistantTrigger('sync', {});
   };
-  window.addEventListener('focus', sync);
-  document.addEventListener('visibilitychange', sync);
+  window.addEventListener('focus', () => window.__assistantSync(false));
+  document.addEventListener('visibilitychange', () => window.__assistantSync(false));
   document.addEventListener('click', (e) => {
     const t = e.target;
     if (!t || !t.closest) return;

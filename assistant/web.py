@@ -566,13 +566,13 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
         tick.tick(poll, [seen, langs, doc_ids, document], [added, tick, seen, *refreshed, document], **private,
                   concurrency_limit=None)
-        # A tab another tab changed the library under catches up when it is looked at again (the page
-        # triggers 'sync' when it regains focus) and after each question; at once, outside the ask group.
-        catch_up = {"fn": sync, "inputs": [seen, langs, doc_ids, document], "outputs": [seen, *refreshed, document],
-                    "show_progress": "hidden", "concurrency_limit": None, **private}
-        sources.sync(**catch_up)
+        # A tab another tab changed the library under catches up when it is looked at again and after each
+        # question (the page triggers 'sync', web.js); at once, outside the ask group. Each sync stands alone
+        # ("multiple"), so one cut off by a server restart cannot keep the later ones waiting.
+        sources.sync(sync, [seen, langs, doc_ids, document], [seen, *refreshed, document], show_progress="hidden",
+                     concurrency_limit=None, trigger_mode="multiple", **private)
         for event in asks:
-            event.then(**catch_up)
+            event.then(None, None, None, js="() => window.__assistantSync && window.__assistantSync(true)")
         app.load(loaded, None, [seen, *refreshed], **private)
         app.load(restore, [stored, legacy, session], [chat, sources, session, stored, past, legacy],
                  js=f"(_, l, s) => [{fresh}, l, s]", **private, **ASK_GROUP).then(None, stored, None, js=write)
