@@ -23,6 +23,7 @@ LANGUAGES = {"en": "English", "sr": "Serbian", "ru": "Russian"}
 RANK_HELP = ("Sources are ranked by how well each passage matched the question, 1 being the best. The "
              "underlying scores mix meaning and keyword matches and have no fixed scale, so ranks are shown.")
 EMPTY_LIBRARY = "Nothing is indexed yet: upload a report or run `assistant ingest`."
+_SHOWN = re.compile(r"<h4 data-doc='([^']*)'>")  # render_document's heading: which report it shows
 DOC_PLACEHOLDER = "<p class='doc-meta'>Click a [n] marker to see the cited passage in its document.</p>"
 
 
@@ -177,12 +178,25 @@ def located(text: str, c: Citation) -> tuple[int, int] | None:
     return start, start + len(c.text)
 
 
+def shown_document(view: str) -> str:
+    """Return the doc_id of the report a document view (render_document's HTML) shows, or "" for none."""
+    found = _SHOWN.search(view or "")
+    return html.unescape(found.group(1)) if found else ""
+
+
+def render_gone(doc_id: str) -> str:
+    """Return the document view of a report deleted while it was shown."""
+    return (f"<p class='notice'>{esc(doc_id)} is no longer in the library: it was deleted, so its text is not "
+            "shown.</p>")
+
+
 def render_document(text: str, c: Citation, weak: bool) -> str:
     """Return the cited document around the citation, the cited span in <mark>, and its twin sentence; when
     the document no longer holds the passage, the passage as the answer quoted it, and no mark."""
     span = located(text, c)
+    heading = f"<h4 data-doc='{esc(c.doc_id)}'>[{c.n}] {esc(c.title)}</h4>"
     if span is None:
-        return (f'<h4>[{c.n}] {esc(c.title)}</h4><div class="doc-meta">{esc(Path(c.source).name)}</div>'
+        return (f'{heading}<div class="doc-meta">{esc(Path(c.source).name)}</div>'
                 '<p class="notice">This report has changed since the answer: the passage it cited is no longer '
                 'in it. Ask again to get an answer from the report as it is now. The passage cited was:</p>'
                 f'<div class="doc-text"><mark class="cited gone">{esc(c.text)}</mark></div>')
@@ -195,7 +209,7 @@ def render_document(text: str, c: Citation, weak: bool) -> str:
               'before relying on it.</p>') if weak else ""
     twin = (f'<div class="twin"><div class="doc-meta">Aligned sentence in {esc(language_name(c.twin.language))} '
             f'({esc(c.twin.doc_id)})</div>{esc(c.twin.text)}</div>') if c.twin else ""
-    return (f'<h4>[{c.n}] {esc(c.title)}</h4><div class="doc-meta">{esc(Path(c.source).name)} · '
+    return (f'{heading}<div class="doc-meta">{esc(Path(c.source).name)} · '
             f'{esc(language_name(c.language))} · {esc(c.date or "no date")} · characters {c.start}–{c.end}'
             f'{" (moved: the report was edited since the answer)" if moved else ""}</div>'
             f'{notice}<div class="doc-text">{body}</div>{twin}')

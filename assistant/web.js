@@ -1,6 +1,7 @@
 // Runs once per page (js_on_load of the sources panel). Clicks on any a.cite (chat or panel) become one
 // 'cite' event; the turn and number travel in the href because the chat's sanitizer drops data-* attributes.
-window.__assistantCite = trigger;
+// Coming back to the tab is a 'sync' event: another tab may have added or deleted reports meanwhile.
+window.__assistantTrigger = trigger;
 if (!window.__assistantBound) {
   window.__assistantBound = true;
   let lastMarker = null;
@@ -18,6 +19,17 @@ if (!window.__assistantBound) {
     button.setAttribute('data-copied', '1');
     button.title = 'Copied';
   };
+  // Called after each question too (always), from an event of its own: a server call chained to the
+  // question, cut off by a server restart, left Send doing nothing until a reload.
+  let synced = 0;
+  window.__assistantSync = (always) => {
+    // focus and visibilitychange come together when the tab is switched back to: one sync for both
+    if (!always && (document.visibilityState !== 'visible' || Date.now() - synced < 1000)) return;
+    synced = Date.now();
+    window.__assistantTrigger('sync', {});
+  };
+  window.addEventListener('focus', () => window.__assistantSync(false));
+  document.addEventListener('visibilitychange', () => window.__assistantSync(false));
   document.addEventListener('click', (e) => {
     const t = e.target;
     if (!t || !t.closest) return;
@@ -28,7 +40,7 @@ if (!window.__assistantBound) {
       e.stopPropagation();
       if (a.closest('#chat')) lastMarker = a;
       document.body.classList.add('side-open');
-      window.__assistantCite('cite', {turn: Number(m[1]), n: Number(m[2])});
+      window.__assistantTrigger('cite', {turn: Number(m[1]), n: Number(m[2])});
       return;
     }
     if (t.closest('#back-to-answer')) {

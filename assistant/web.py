@@ -29,9 +29,11 @@ from .render import (  # noqa: F401 (chat_text, render_answer: part of this modu
     render_answer,
     render_chips,
     render_document,
+    render_gone,
     render_library,
     render_sources,
     render_status,
+    shown_document,
 )
 from .retrieval import Filters
 from .saved import (
@@ -215,6 +217,16 @@ def given_names(names_json, count: int) -> list[str]:
     return [n if isinstance(n, str) else "" for n in names]
 
 
+def filter_note(langs, doc_ids, gone) -> str:
+    """Return what a refusal says about the filters it was searched with, and which of the filtered documents
+    the library no longer holds (another tab deleted them; the tab's filters are brought up to date after)."""
+    searched = f"Only {filters_phrase(langs, doc_ids)} was searched"
+    if not gone:
+        return f"{searched}: clear the filters to search every report."
+    return (f"{searched}, but {', '.join(gone)} {'is' if len(gone) == 1 else 'are'} no longer in the library: "
+            "the filters are brought up to date, ask again.")
+
+
 def _choices(assistant: Assistant) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     docs = assistant.documents()
     from .render import language_name
@@ -230,12 +242,22 @@ def _header(assistant: Assistant) -> str:
             f"{indexed} · every sentence cites its source; click a [n] to read it.</p>")
 
 
-def _refresh(assistant: Assistant, folder: Path) -> tuple:
-    """Return what changes when the library does: header, filter choices, library table, delete choices, and
-    which example questions are shown."""
-    langs, docs = _choices(assistant)
+def _filter_update(choices: list[tuple[str, str]], chosen) -> dict:
+    """Return a filter's update to new choices, keeping what was chosen while it is still offered (None: the
+    choice is left alone). Gradio refuses every event that sends a filter holding a value no longer among its
+    choices: a tab that deleted the document it filtered on could not ask again."""
+    if chosen is None:
+        return gr.update(choices=choices)
+    offered = {value for _, value in choices}
+    return gr.update(choices=choices, value=[v for v in chosen if v in offered])
+
+
+def _refresh(assistant: Assistant, folder: Path, langs=None, doc_ids=None) -> tuple:
+    """Return what changes when the library does: header, filters (their choices, and what is chosen of those
+    still offered), library table, delete choices, and which example questions are shown."""
+    languages, docs = _choices(assistant)
     documents = assistant.documents()
-    return (_header(assistant), gr.update(choices=langs), gr.update(choices=docs),
+    return (_header(assistant), _filter_update(languages, langs), _filter_update(docs, doc_ids),
             render_library(documents, folder), gr.update(choices=docs, value=None),
             *[gr.update(visible=v) for v in examples_shown(d.doc_id for d in documents)])
 
@@ -258,15 +280,14 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                    "<p class='notice'>Type a question first.</p>")
             return
         filters = Filters(languages=tuple(langs or ()), doc_ids=tuple(doc_ids or ()))
+        indexed = {d.doc_id for d in assistant.documents()} if doc_ids else set()
+        gone = [d for d in doc_ids or () if d not in indexed]  # deleted in another tab since it was chosen
         turn = len(session.turns)
         box = ""  # the question box is emptied once: what is typed while the answer is written stays
         try:
             with worker.question():
                 for answer in assistant.stream(question, session.history(), filters, None, session.last):
-                    note = ""
-                    if not answer.found and (langs or doc_ids):
-                        note = (f"Only {filters_phrase(langs, doc_ids)} was searched: clear the filters to "
-                                "search every report.")
+                    note = filter_note(langs, doc_ids, gone) if not answer.found and (langs or doc_ids) else ""
                     now = replace(session, turns=session.turns + (Turn(answer.question, answer, note=note),))
                     yield render_chat(now), box, render_sources(answer, turn), now, *busy, ""
                     box = gr.skip()
@@ -388,13 +409,35 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         return render_status(worker.status()) + "<p class='notice'>Stopping at the next batch…</p>", \
             gr.Timer(active=True)
 
-    def poll(seen: int):
+    def still_shown(view: str):
+        """Return the document view's update: a notice in place of a report deleted while it was shown (its
+        text stayed as if it were still there), else nothing (what the reader looks at stays put)."""
+        doc_id = shown_document(view)
+        if not doc_id or doc_id in {d.doc_id for d in assistant.documents()}:
+            return gr.skip()
+        return render_gone(doc_id)
+
+    def caught_up(version: int, seen: int, chosen_langs, chosen_docs, view: str) -> tuple:
+        """Return the library version the tab has now seen and what changes in the tab with it: nothing when
+        it saw this version already."""
+        if version == seen:
+            return seen, *[gr.skip()] * (len(refreshed) + 1)
+        return version, *_refresh(assistant, folder, chosen_langs, chosen_docs), still_shown(view)
+
+    def poll(seen: int, chosen_langs, chosen_docs, view: str):
         status = worker.status()
         running = status.busy or status.waiting
-        if status.version == seen:
-            return render_status(status), gr.Timer(active=bool(running)), seen, *[gr.skip()] * len(refreshed)
-        return (render_status(status), gr.Timer(active=bool(running)), status.version,
-                *_refresh(assistant, folder))
+        return (render_status(status), gr.Timer(active=bool(running)),
+                *caught_up(status.version, seen, chosen_langs, chosen_docs, view))
+
+    def sync(seen: int, chosen_langs, chosen_docs, view: str):
+        """Bring a tab up to date with the library another tab changed (its timer only runs in the tab that
+        uploads or deletes)."""
+        return caught_up(worker.status().version, seen, chosen_langs, chosen_docs, view)
+
+    def loaded():
+        version = worker.status().version  # before the refresh: a job finishing between is caught up later
+        return version, *_refresh(assistant, folder)
 
     def api_ask(question: str, history_json: str = "[]") -> dict:
         """Return the cited answer to question as the CLI's --json object; history_json is a JSON list of
@@ -454,7 +497,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                             langs = gr.CheckboxGroup(languages, label="Languages", elem_id="languages")
                             doc_ids = gr.Dropdown(docs, multiselect=True, label="Documents", elem_id="documents")
                     with gr.Column(scale=2, elem_id="side"):
-                        gr.HTML(BACK)
+                        gr.HTML(BACK, elem_id="back-bar")
                         sources = gr.HTML(render_sources(None, 0), label="Sources", elem_id="sources",
                                           head=CSS, js_on_load=CLICK_JS)
                         document = gr.HTML(DOC_PLACEHOLDER, elem_id="document", js_on_load=SCROLL_JS)
@@ -521,8 +564,16 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                      "? d : '\\0'", **private, **LIBRARY_GROUP)
         halt.click(stop_adding, None, [added, tick], **private, **LIBRARY_GROUP)
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
-        tick.tick(poll, seen, [added, tick, seen, *refreshed], **private, concurrency_limit=None)
-        app.load(lambda: _refresh(assistant, folder), None, refreshed, **private)
+        tick.tick(poll, [seen, langs, doc_ids, document], [added, tick, seen, *refreshed, document], **private,
+                  concurrency_limit=None)
+        # A tab another tab changed the library under catches up when it is looked at again and after each
+        # question (the page triggers 'sync', web.js); at once, outside the ask group. Each sync stands alone
+        # ("multiple"), so one cut off by a server restart cannot keep the later ones waiting.
+        sources.sync(sync, [seen, langs, doc_ids, document], [seen, *refreshed, document], show_progress="hidden",
+                     concurrency_limit=None, trigger_mode="multiple", **private)
+        for event in asks:
+            event.then(None, None, None, js="() => window.__assistantSync && window.__assistantSync(true)")
+        app.load(loaded, None, [seen, *refreshed], **private)
         app.load(restore, [stored, legacy, session], [chat, sources, session, stored, past, legacy],
                  js=f"(_, l, s) => [{fresh}, l, s]", **private, **ASK_GROUP).then(None, stored, None, js=write)
         gr.api(api_ask, api_name="ask", **ASK_GROUP)

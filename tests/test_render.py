@@ -132,3 +132,14 @@ def test_a_citation_saved_before_its_report_changed_marks_its_passage_or_says_it
     assert f'id="cite-mark">{quote}</mark>' in moved and f"characters {at}–{at + len(quote)} (moved" in moved
     gone = render_document("Novi Sad report 2023\n\nBudget lines were revised in January 2023.", c, weak=False)
     assert "no longer in it" in gone and quote in gone and "cite-mark" not in gone and "Budget" not in gone
+
+
+def test_a_document_view_names_the_report_it_shows():
+    # The web app reads it back to replace the view of a report deleted while it was shown.
+    from assistant.render import DOC_PLACEHOLDER, render_document, render_gone, shown_document
+
+    quote = "Police in Kotor seized 93 kilograms of heroin."
+    c = Citation(2, "kotor_2022", "/x/kotor.txt", "Kotor's <b> seizure", "en", quote, 0, len(quote), 1.0)
+    assert shown_document(render_document(quote, c, weak=False)) == "kotor_2022"
+    assert shown_document(render_document("Since rewritten.", c, weak=False)) == "kotor_2022"  # passage gone
+    assert shown_document(DOC_PLACEHOLDER) == shown_document(render_gone("kotor_2022")) == shown_document("") == ""

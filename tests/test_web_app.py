@@ -157,6 +157,32 @@ def test_phone_width_opens_sources_beside_the_answer_with_a_way_back(seeded_app,
         page.close()
 
 
+@pytest.mark.browser
+def test_phone_way_back_never_covers_the_document_it_leads_from(seeded_app, browser):
+    url, _ = seeded_app
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    # Whether what is drawn at points across an element's first line, left to right, is the element.
+    uncovered = """e => { const r = e.getClientRects()[0], y = r.top + r.height / 2;
+        return [.05, .5, .95].every(f => e.contains(document.elementFromPoint(r.left + f * r.width, y))); }"""
+    try:
+        open_app(page, url)
+        ask(page, "what did DPNSEE say?", 1).locator("a.cite").first.tap()
+        page.locator("#document mark").wait_for()
+        page.wait_for_function("() => { const r = document.querySelector('#back-to-answer').getBoundingClientRect();"
+                               " return r.width > 0 && r.right <= innerWidth; }", timeout=5000)  # slid in
+        page.wait_for_timeout(300)
+        assert page.locator("#document mark").evaluate(uncovered)
+        # Scrolled back up to see which report and where in it: the meta line under the title shows whole.
+        for target in ("#document .doc-meta", "#document h4", "#sources h4"):
+            page.locator(target).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(100)
+            assert page.locator(target).first.evaluate(uncovered), target
+        assert page.locator("#back-to-answer").evaluate(uncovered)  # and the way back is still there
+        shot(page, "phone-document-top")
+    finally:
+        page.close()
+
+
 class SlowStub(StubAnswerer):
     """An LLM stand-in that writes its answer a word at a time, slowly (for Stop)."""
 
@@ -293,6 +319,111 @@ def test_an_uploaded_file_keeps_the_name_it_has(fresh_app, page, tmp_path):
     ask(page, "What did the police find in Kikinda?", 1).locator("a.cite").first.click()
     page.locator("#document mark").wait_for()
     assert name in page.inner_text("#sources") and name in page.inner_text("#document .doc-meta")
+
+
+def _choose_document(page, doc_id: str) -> None:
+    page.click("#documents input")
+    page.get_by_role("option", name=doc_id).click()
+    page.keyboard.press("Escape")
+    page.locator("#filter-chips .chip", has_text=doc_id).wait_for()
+
+
+def _delete_in_library(page, doc_id: str) -> None:
+    page.get_by_role("tab", name="Library").click()
+    page.click("#delete-doc input")
+    page.get_by_role("option", name=doc_id).click()
+    page.click("#delete")
+    page.locator(f"#library tr[data-doc='{doc_id}']").wait_for(state="detached", timeout=120000)
+    page.get_by_role("tab", name="Chat").click()
+
+
+def _offered(page) -> list[str]:
+    """Return the document filter's choices as the page offers them."""
+    page.click("#documents input")
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    got = [t.split(" — ")[0] for t in options.all_inner_texts()]
+    page.keyboard.press("Escape")
+    page.locator("#documents input").blur()  # a click on the box while it has focus would not open it again
+    return got
+
+
+@pytest.mark.browser
+def test_a_tab_catches_up_with_reports_deleted_elsewhere_and_asks_without_error(seeded, page, browser, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    app = build_app(Assistant(Settings(home=home, seeds=SEEDS)))
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    ivanov, g8 = "004_08540dc4f1130570", "002_c41756f9194e43e0"
+    try:
+        url = launch(app)
+        for tab in (page, other):
+            tab.on("dialog", lambda d: d.accept())
+            open_app(tab, url)
+            tab.locator("#header", has_text="5 documents indexed").wait_for()
+            _choose_document(tab, ivanov)
+        # The tab that deletes the document it filters on asks again: Gradio refused a filter value that
+        # was no longer a choice ("Value: '004_…' is not in the list of choices").
+        _delete_in_library(other, ivanov)
+        other.locator("#filter-chips", has_text="Searching every report").wait_for(timeout=10000)
+        assert "Victor Ivanov" not in ask(other, "What did Victor Ivanov say?", 1).inner_text()
+        assert other.locator(".toast-body").count() == 0 and ivanov not in _offered(other)
+        # The tab left open still filters on it; asking is answered (a refusal that says why), then it catches up.
+        assert "5 documents indexed" in page.inner_text("#header")  # nothing has told it yet
+        said = ask(page, "What did Victor Ivanov say?", 1).inner_text()
+        assert f"{ivanov} is no longer in the library" in said and "Error" not in said
+        page.locator("#header", has_text="4 documents indexed").wait_for(timeout=10000)
+        page.locator("#filter-chips", has_text="Searching every report").wait_for()
+        assert ivanov not in _offered(page) and page.locator(".toast-body").count() == 0
+        # Coming back to the tab is enough for it to catch up, without asking.
+        _delete_in_library(other, g8)
+        page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        page.locator("#header", has_text="3 documents indexed").wait_for(timeout=10000)
+        assert g8 not in _offered(page)
+    finally:
+        other.close()
+        app.close()
+
+
+def _open_first_citation(page, question: str, replies: int) -> None:
+    ask(page, question, replies).locator("a.cite").first.click()
+    page.wait_for_function("() => document.querySelector('#document mark') && document.querySelector("
+                           "'#document h4').innerText.startsWith('[1]')", timeout=30000)
+
+
+@pytest.mark.browser
+def test_a_document_view_of_a_deleted_report_says_it_is_gone(seeded, page, browser, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    app = build_app(Assistant(Settings(home=home, seeds=SEEDS)))
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    ivanov = "004_08540dc4f1130570"
+    try:
+        url = launch(app)
+        for tab in (page, other):
+            tab.on("dialog", lambda d: d.accept())
+            open_app(tab, url)
+            _open_first_citation(tab, "What did Victor Ivanov say about heroin?", 1)
+            assert ivanov in tab.inner_text("#document .doc-meta")
+        # Deleted in this tab: back in the chat, the document view no longer shows its text as if it were there.
+        _delete_in_library(page, ivanov)
+        gone = f"{ivanov} is no longer in the library"
+        page.locator("#document", has_text=gone).wait_for(timeout=10000)
+        assert page.locator("#document mark").count() == 0
+        # Deleted in another tab: the view says so once the tab is looked at again.
+        assert other.locator("#document mark").count() == 1
+        other.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        other.locator("#document", has_text=gone).wait_for(timeout=10000)
+        # A report still in the library stays in view when the library changes.
+        _open_first_citation(other, "What did DPNSEE say?", 2)
+        _delete_in_library(page, "002_c41756f9194e43e0")
+        other.evaluate("() => window.dispatchEvent(new Event('focus'))")
+        other.locator("#header", has_text="3 documents indexed").wait_for(timeout=10000)
+        assert other.locator("#document mark").count() == 1 and "no longer" not in other.inner_text("#document")
+        shot(page, "document-gone")
+    finally:
+        other.close()
+        app.close()
 
 
 def _big_report(sentences: int) -> str:
