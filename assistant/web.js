@@ -19,8 +19,8 @@ if (!window.__assistantBound) {
     button.setAttribute('data-copied', '1');
     button.title = 'Copied';
   };
-  // Called after each question too (always), from an event of its own: a server call chained to the
-  // question, cut off by a server restart, left Send doing nothing until a reload.
+  // Also called (always) after a question answered from a library version this tab has not seen, as an event
+  // of its own: a server call chained to the question, cut off by a server restart, left Send doing nothing.
   let synced = 0;
   window.__assistantSync = (always) => {
     // focus and visibilitychange come together when the tab is switched back to: one sync for both

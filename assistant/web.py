@@ -299,15 +299,16 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
 
     def saving(steps, session: Session, stored):
         """Yield the steps of an answer; the step that gives Send back (the answer is whole, or refused) also
-        saves the conversation in the browser, so a reload once Send is back finds it."""
+        saves the conversation in the browser, so a reload once Send is back finds it, and tells the page
+        which version of the library it was answered from (the page catches up when that is news to it)."""
         now = session
         for step in steps:
             now = step[3] if isinstance(step[3], Session) else now
             if step[4] is idle[0] and now is not session:
                 now, saved, shown = remember(now, stored)
-                yield *step[:3], now, *step[4:], saved, shown
+                yield *step[:3], now, *step[4:], saved, shown, worker.status().version
             else:
-                yield *step, gr.skip(), gr.skip()
+                yield *step, gr.skip(), gr.skip(), gr.skip()
 
     def held(session: Session, stored) -> Session:
         """Return the tab's conversation: when the server holds none but the tab has one open, the server
@@ -324,7 +325,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
     def regenerate(session: Session, langs, doc_ids, stored):
         session = held(session, stored)
         if not session.turns:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, "", gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, "", gr.skip(), gr.skip(), gr.skip()
             return
         last = session.turns[-1]
         yield from saving(answer_turns(last.question, replace(session, turns=session.turns[:-1]), langs, doc_ids),
@@ -460,7 +461,10 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         legacy = gr.BrowserState(EMPTY, storage_key=storage_key, secret=secret)
         stored = gr.Textbox(visible=False, elem_id="saved-chats")
         fresh, write = chats_js(chats_key(assistant.settings.home))
-        seen = gr.State(0)
+        # The library version this tab shows, and the one its last answer came from: numbers in the page, so
+        # the page can tell whether to catch up without asking the server.
+        seen = gr.Number(0, visible=False, precision=0, elem_id="library-seen")
+        latest = gr.Number(0, visible=False, precision=0, elem_id="library-latest")
         tick = gr.Timer(1.0, active=False)
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
@@ -514,7 +518,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
                                             scale=4)
                     remove = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
 
-        outputs = [chat, question, sources, session, send, stop, hint, stored, past]
+        outputs = [chat, question, sources, session, send, stop, hint, stored, past, latest]
         ask = {"fn": respond, "inputs": [question, session, langs, doc_ids, stored], "outputs": outputs, **private,
                **ASK_GROUP, "js": f"(q, s, l, d, _) => [q, s, l, d, {fresh}]"}
         asks = [question.submit(**ask), send.click(**ask)]
@@ -566,13 +570,16 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
         tick.tick(poll, [seen, langs, doc_ids, document], [added, tick, seen, *refreshed, document], **private,
                   concurrency_limit=None)
-        # A tab another tab changed the library under catches up when it is looked at again and after each
-        # question (the page triggers 'sync', web.js); at once, outside the ask group. Each sync stands alone
-        # ("multiple"), so one cut off by a server restart cannot keep the later ones waiting.
+        # A tab another tab changed the library under catches up when it is looked at again, and after a
+        # question answered from a library it has not seen (the page triggers 'sync', web.js); at once, outside
+        # the ask group. Each sync stands alone ("multiple"), so one cut off by a server restart cannot keep
+        # the later ones waiting. A question that brings no news sends nothing more: a request still in flight
+        # when the server restarts makes Gradio reload the page, losing a question typed meanwhile.
         sources.sync(sync, [seen, langs, doc_ids, document], [seen, *refreshed, document], show_progress="hidden",
                      concurrency_limit=None, trigger_mode="multiple", **private)
         for event in asks:
-            event.then(None, None, None, js="() => window.__assistantSync && window.__assistantSync(true)")
+            event.then(None, [latest, seen], None,
+                       js="(v, s) => { if (v !== s && window.__assistantSync) window.__assistantSync(true); }")
         app.load(loaded, None, [seen, *refreshed], **private)
         app.load(restore, [stored, legacy, session], [chat, sources, session, stored, past, legacy],
                  js=f"(_, l, s) => [{fresh}, l, s]", **private, **ASK_GROUP).then(None, stored, None, js=write)
