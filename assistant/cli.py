@@ -435,8 +435,9 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 
 
 @cli.command("eval")
-@click.option("--set", "set_name", default="all", type=click.Choice(["all", "qa", "conversations"]),
-              show_default=True, help="Which question set to run.")
+@click.option("--set", "set_name", default="all", type=click.Choice(["all", "qa", "conversations", "support"]),
+              show_default=True, help="Which set to run (support: the LLM answerer's support check on the "
+                                      "labelled sentence–passage pairs of evals/support/).")
 @click.option("--evals", "evals_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("evals"),
               show_default=True, help="Folder holding qa.jsonl and conversations.jsonl.")
 @click.option("--answerer", envvar="ASSISTANT_LLM", help="extractive (default), openai or ollama.")
@@ -466,6 +467,8 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
     from . import evaluation, report
 
     settings = ctx.settings(answerer=answerer)
+    if set_name == "support":
+        return _eval_support(settings, evals_dir / "support", as_json)
     # The seeds' sets, and those of the held-out corpus of reports in evals/corpus/ when it is there.
     folders = [evals_dir] + ([evals_dir / "corpus"] if (evals_dir / "corpus").is_dir() else [])
     items = [i for f in folders if (f / "qa.jsonl").is_file() and set_name in ("all", "qa")
@@ -556,6 +559,30 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         click.echo(report.markdown(summary, base))
+
+
+def _eval_support(settings, folder: Path, as_json: bool) -> None:
+    from . import support_eval
+    from .embedding import embed_passages, get_embedder
+
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise click.UsageError(f"no labelled pairs in {folder}: expected *.jsonl files there")
+    embedder = get_embedder(settings)
+    out = {}
+    for path in files:
+        pairs = support_eval.load_pairs(path)
+        out[path.stem] = support_eval.summary(pairs, support_eval.scores(pairs, lambda t: embed_passages(embedder, t)))
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for name, figures in out.items():
+        click.echo(f"{name}: {figures['n']} pairs, accuracy {figures['accuracy']}, borne-out sentences flagged "
+                   f"{figures['false_flags']}, unsupported ones passed {figures['passed']}")
+        for group in ("by_language", "by_kind"):
+            for key, f in figures[group].items():
+                click.echo(f"  {key:<16} n {f['n']:>3}  accuracy {f['accuracy']}  flagged {f['false_flags']}  "
+                           f"passed {f['passed']}")
 
 
 @cli.command()

@@ -51,7 +51,8 @@ def _saved_names(path: Path, key: str) -> dict | None:
     try:
         saved = json.loads(path.read_text("utf-8"))
         if saved.get("key") == key:
-            return {"months": list(saved["months"]), "countries": dict(saved["countries"]),
+            return {"months": list(saved["months"]), "month_forms": [tuple(f) for f in saved["month_forms"]],
+                    "cities": dict(saved["cities"]), "countries": dict(saved["countries"]),
                     "country_names": dict(saved["country_names"])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # missing or damaged: made again
@@ -74,7 +75,8 @@ def _names() -> dict:
     key = _names_key() if path else ""
     names = _saved_names(path, key) if path else None
     if names is None:
-        names = {"months": _month_stems(), "countries": _cldr_countries(), "country_names": _cldr_country_names()}
+        names = {"months": _month_stems(), "month_forms": _cldr_month_forms(), "cities": _cldr_cities(),
+                 "countries": _cldr_countries(), "country_names": _cldr_country_names()}
         if path:
             _save_names(path, key, names)
     return names
@@ -93,6 +95,92 @@ def _month_stems() -> list[str]:
                 names |= {fold(n, code[:2]).rstrip(".") for n in months[context][width].values()}
     # Inflected forms ("октобра" of "октобар", "марта", "maju") keep a name's first four letters.
     return sorted({n[:4] for n in names if len(n) >= 3}, key=len, reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _month_forms() -> tuple[tuple[str, int, bool], ...]:
+    return tuple(tuple(f) for f in _names()["month_forms"])
+
+
+def _cldr_month_forms() -> list[tuple[str, int, bool]]:
+    """Return every month name (wide and abbreviated, both grammatical forms, each language), folded, with its
+    month's number and whether it is the wide name."""
+    from babel import Locale
+
+    forms: set[tuple[str, int, bool]] = set()
+    for code in LOCALES:
+        months = Locale.parse(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                forms |= {(fold(name, code[:2]).rstrip("."), number, width == "wide")
+                          for number, name in months[context][width].items()}
+    return sorted(f for f in forms if len(f[0]) >= 3)
+
+
+# The case endings a short month name takes ("мај": маја, мају; "май": мая, мае; "jun": juna).
+_SHORT_MONTH_ENDINGS = frozenset(("", "a", "e", "i", "u", "y", "ja", "ya", "je", "ju", "yu", "om", "em"))
+
+
+def month_of(word: str, language: str | None = None, abbreviated: bool = True) -> int | None:
+    """Return the number of the month a word names, in any of the languages and any case ("May", "маја",
+    "мае", "октября", "Sept"), or None. An abbreviation is read as written ("nov", not "nova"); a long name
+    keeps its first four letters and grows by at most two ("septembar", "septembra"); a short one takes a case
+    ending ("maja", not "majka" or "mayor"). abbreviated=False reads wide names only (in lower case, "nov" is
+    Serbian for new)."""
+    folded = fold(word, language).rstrip(".")
+    for form, number, wide in _month_forms():
+        if not wide:
+            if abbreviated and folded == form:
+                return number
+        elif len(form) <= 4:
+            stem = form[:-1] if form.endswith("j") else form
+            if folded.startswith(stem) and folded[len(stem):] in _SHORT_MONTH_ENDINGS:
+                return number
+        elif folded.startswith(form[:4]) and len(folded) <= len(form) + 2:
+            return number
+    return None
+
+
+def _cldr_cities() -> dict[str, str]:
+    """Return the stem of each city CLDR names in each language (its time zones' exemplar cities: Belgrade,
+    Београд, Beograd, Белград) with the time zone that stands for the city. Names of one word only: a
+    first word alone ("New", "Novi") names no city."""
+    from babel import Locale
+    from babel.dates import get_timezone_location
+
+    out: dict[str, str] = {}
+    for zone in Locale.parse("sr").time_zones:
+        for code in LOCALES:
+            try:
+                name = get_timezone_location(zone, locale=code, return_city=True)
+            except (LookupError, ValueError):
+                continue
+            folded = fold(name, code[:2])
+            if folded.isalpha() and len(folded) >= 4:
+                out.setdefault(_stem(folded), zone)
+    return out
+
+
+def cities_in(text: str, language: str | None = None) -> set[str]:
+    """Return the cities a text names in any of the languages and cases (as time zone ids: "Belgrade" and
+    "у Београду" both give Europe/Belgrade)."""
+    table = _names()["cities"]
+    found = set()
+    for word in _WORD.findall(fold(text, language)):
+        for cut in range(len(word), max(3, len(word) - ENDING - 1), -1):
+            if word[:cut] in table:
+                found.add(table[word[:cut]])
+                break
+    return found
+
+
+def months_in(text: str, language: str | None = None) -> set[int]:
+    """Return the numbers of the months a text names, by name in any of the languages or in a numeric date
+    (25.05.2016, 2016-05-25)."""
+    found = {m for word in _WORD.findall(text) if (m := month_of(word, language)) is not None}
+    found |= {int(m) for m in re.findall(r"\b\d{1,2}\.(\d{1,2})\.(?:19|20)?\d{2}\b", text) if 1 <= int(m) <= 12}
+    found |= {int(m) for m in re.findall(r"\b(?:19|20)\d{2}-(\d{2})-\d{2}\b", text) if 1 <= int(m) <= 12}
+    return found
 
 
 @lru_cache(maxsize=1)

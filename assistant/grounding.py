@@ -7,8 +7,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .everyday import zipf
+from .facts import capitals_of, cities_in, countries_in, month_of, months_in
+from .glossary import expand
 from .messages import ORIGINAL
-from .text import fold
+from .text import cognate_in, cognate_keys, detect_language, fold, sentence_spans, skeleton
 
 # (?<!\s): leading spaces are matched from the first one only, so a long run of them stays linear.
 MARKER = re.compile(r"(?<!\s)\s*\[(\d+)\]")
@@ -16,7 +19,9 @@ MARKER = re.compile(r"(?<!\s)\s*\[(\d+)\]")
 # opens a sentence).
 LABEL = re.compile(r"\s*(?:" + "|".join(re.escape(v) for labels in ORIGINAL.values() for v in labels.values()) + r")\s*")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number, its thousands grouped by a space as Serbian and Russian write them ("38 174") or by a point or comma.
+_NUMBER = re.compile(r"(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*")
+_SPACES = re.compile(r"[ \u00a0\u202f]")
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
 # An inflected name keeps its start: "Sarajevo", "Sarajevu", "Сараеве" share at least this many letters.
 NAME_PREFIX = 4
@@ -24,6 +29,8 @@ NAME_PREFIX = 4
 # Cosine similarities of multilingual-e5 sit in a narrow band: ~0.75 for unrelated text, ~0.9 for a
 # paraphrase or translation. Rescale that band to 0..1 so it can be read next to the lexical score.
 SEM_FLOOR, SEM_CEIL = 0.78, 0.90
+# Support under this and a sentence is flagged: its passages do not bear it out.
+MIN_SUPPORT = 0.5
 
 
 def clean_claim(text: str) -> str:
@@ -48,6 +55,14 @@ def lexical_support(claim: str, passages: Iterable[str], n: int = 4) -> float:
     return len(grams & pool) / len(grams)
 
 
+def pieces(passage: str) -> list[str]:
+    """Return what an answer sentence's meaning is compared with in a passage: the passage, and each of its
+    sentences when it has several (a one-sentence claim next to a 450-character passage reads as far less
+    alike than next to the sentence it restates, above all across languages)."""
+    spans = sentence_spans(passage)
+    return [passage] + ([passage[s:e] for s, e in spans] if len(spans) > 1 else [])
+
+
 def semantic_support(claim_vec: np.ndarray, passage_vecs: Sequence[np.ndarray]) -> float:
     """Return the best cosine similarity of claim and passages, rescaled to 0..1."""
     if len(passage_vecs) == 0:
@@ -65,10 +80,14 @@ def support(claim: str, passages: Sequence[str], claim_vec=None, passage_vecs=No
     return max(lex, semantic_support(claim_vec, passage_vecs))
 
 
+def _unspaced(number: str) -> str:
+    return _SPACES.sub("", number)
+
+
 def numbers(text: str) -> set[str]:
     """Return the numbers in text with decimal commas and thousands separators unified."""
     out = set()
-    for m in _NUMBER.findall(text):
+    for m in map(_unspaced, _NUMBER.findall(text)):
         out.add(m.replace(",", ".").rstrip("."))
         out.add(m.replace(",", "").replace(".", ""))
     return out
@@ -76,7 +95,7 @@ def numbers(text: str) -> set[str]:
 
 def number_fidelity(claim: str, passages: Sequence[str]) -> float | None:
     """Return the share of the claim's numbers found in the passages, None if it states none."""
-    found = {m.replace(",", ".").rstrip(".") for m in _NUMBER.findall(clean_claim(claim))}
+    found = {_unspaced(m).replace(",", ".").rstrip(".") for m in _NUMBER.findall(clean_claim(claim))}
     if not found:
         return None
     pool: set[str] = set()
@@ -85,34 +104,116 @@ def number_fidelity(claim: str, passages: Sequence[str]) -> float | None:
     return sum(n in pool or n.replace(".", "") in pool for n in found) / len(found)
 
 
-def names(claim: str) -> list[str]:
-    """Return what a claim names: its numbers, acronyms and capitalised words past the first (the facts a
-    reader checks first, and those a small model makes up)."""
+def names(claim: str, language: str | None = None) -> list[str]:
+    """Return what a claim names: its numbers, acronyms and capitalised words past the first, the first when
+    it names a country, and months however written ("19. novembra") — the facts a reader checks first, and
+    those a small model makes up."""
     text = clean_claim(claim)
+    language = language or detect_language(text)
     words = _LETTERS.findall(text)
-    found = [w for i, w in enumerate(words) if len(w) >= 2 and (w.isupper() or (i > 0 and w[0].isupper()))]
+    found = [w for i, w in enumerate(words) if len(w) >= 2 and (
+        w.isupper() or w[0].isupper() and (i > 0 or countries_in(fold(w)))
+        or w[0].islower() and month_of(w, language, abbreviated=False) is not None)]
     return found + _NUMBER.findall(text)
 
 
-def missing_names(claim: str, passages: Sequence[str]) -> list[str]:
-    """Return the names and numbers of claim that none of the passages contain, in any script.
+def _title_words(claim: str, language: str) -> set[str]:
+    """Return the capitalised words of a claim that make up the title of a body, written mostly in everyday
+    words ("the Office for Combating Drugs", "the Drug Policy Network South East Europe"): a run of two or
+    more capitalised words, joined by short lower-case words or after "the", most of them everyday words of
+    the language. A person's name ("John Smith") is neither joined nor after an article."""
+    out: set[str] = set()
+    run: list[str] = []
+    joined = after_article = False
+    previous = ""
+    for word in [*_LETTERS.findall(clean_claim(claim)), ""]:
+        if word[:1].isupper() and not word.isupper():
+            if not run:
+                after_article = previous.lower() == "the"
+            run.append(word)
+        elif word and run and len(word) <= 3 and word.islower():
+            joined = True  # "for", "of", "za", "по" inside a title
+            continue
+        else:
+            if len(run) >= 2 and (joined or after_article) and 2 * sum(zipf(w, language) > 0 for w in run) > len(run):
+                out.update(run)
+            run, joined = [], False
+        previous = word
+    return out
+
+
+def missing_names(claim: str, passages: Sequence[str], language: str | None = None) -> list[str]:
+    """Return the names and numbers of claim that none of the passages contain, in any script or language.
 
     A word counts as present when a passage word starts with its first letters (all but three, at least
-    NAME_PREFIX), after folding to Latin: inflection changes the ending of a name, not its start. A number
-    must be one of the passages' numbers, decimal commas and thousands separators aside.
+    NAME_PREFIX), after folding to Latin: inflection changes the ending of a name, not its start. A month or
+    a country counts as present when the passages name the same one in any language ("May" for "маја",
+    "Serbia" for "Србију"). A claim that translates its passages translates titles too ("the Office for
+    Combating Drugs" of "Канцеларија за борбу против дрога"): there a capitalised everyday word of the
+    claim's language in a body's title is a word, not a name. A number must be one of the passages' numbers, decimal commas
+    and thousands separators aside.
     """
-    pool = numbers(" ".join(passages))
+    joined = " ".join(passages)
+    pool = numbers(joined)
     prefixes: set[str] = set()
-    for word in set(_LETTERS.findall(fold(" ".join(passages)))):
+    # with the other names of the bodies the passages name (glossary.tsv: ОДКБ is CSTO)
+    for word in set(_LETTERS.findall(fold(expand(joined)))):
         prefixes.update(word[:k] for k in range(1, len(word) + 1))
+    language = language or detect_language(clean_claim(claim))
+    translated = bool(joined.strip()) and detect_language(joined) != language
+    titles = _title_words(claim, language) if translated else set()
+    skeletons = cognate_keys(_LETTERS.findall(fold(joined))) if translated else frozenset()
+    months: set[int] | None = None
+    places: set[str] | None = None
+    codes: set[str] | None = None
     out = []
-    for name in names(claim):
+    for name in names(claim, language):
         if name[0].isdigit():
-            n = name.replace(",", ".").rstrip(".")
+            n = _unspaced(name).replace(",", ".").rstrip(".")
             if n not in pool and n.replace(".", "") not in pool:
                 out.append(name)
             continue
-        folded = fold(name)
-        if folded[: min(len(folded), max(NAME_PREFIX, len(folded) - 3))] not in prefixes:
-            out.append(name)
+        # folded as its language writes it, and as a word alone folds (Cyrillic read the Serbian way)
+        if any(f[: min(len(f), max(NAME_PREFIX, len(f) - 3))] in prefixes for f in {fold(name, language), fold(name)}):
+            continue
+        if (month := month_of(name, language)) is not None:
+            months = months_in(joined) if months is None else months
+            if month not in months:
+                out.append(name)
+            continue
+        if named_cities := cities_in(name, language):
+            places = cities_in(joined) if places is None else places
+            if not places & named_cities:
+                out.append(name)
+            continue
+        if named_countries := countries_in(fold(name, language)):
+            codes = set(countries_in(fold(joined), capitals_of(joined))) if codes is None else codes
+            if not codes.intersection(named_countries):
+                out.append(name)
+            continue
+        if name in titles:
+            continue
+        # a word of a translated title its passage writes in a related form ("Канцелярии", "Канцеларије")
+        if translated and cognate_in(skeleton(name), skeletons):
+            continue
+        out.append(name)
     return out
+
+
+def checked_support(claim: str, passages: Sequence[str], claim_vec=None, piece_vecs=None) -> float:
+    """Return how well passages bear a claim out (piece_vecs: the vectors of the passages' pieces).
+
+    Across languages meaning is all there is to compare, and the closer of wording and meaning counts. In
+    the passages' own language a faithful sentence keeps much of their wording, and meaning alone cannot see
+    a clause added to it or a claim turned round, so the two count alike. The score is held under
+    MIN_SUPPORT when the claim names something the passages do not: a name or a number they do not hold was
+    made up, however closely the rest of the sentence follows them."""
+    score = lexical_support(claim, passages)
+    if claim_vec is not None and piece_vecs is not None:
+        meaning = semantic_support(claim_vec, piece_vecs)
+        translated = detect_language(clean_claim(claim)) != detect_language(" ".join(passages))
+        score = max(score, meaning) if translated else (score + meaning) / 2
+    missing = missing_names(claim, passages)
+    if missing:
+        score = min(score, MIN_SUPPORT * (1 - len(missing) / len(names(claim))))
+    return score

@@ -14,15 +14,22 @@ import numpy as np
 
 from .chat import conversation_language, trim
 from .config import Settings
-from .grounding import MARKER, clean_claim, lexical_support, missing_names, support
-from .grounding import names as named
+from .grounding import (
+    MARKER,
+    MIN_SUPPORT,
+    checked_support,
+    clean_claim,
+    lexical_support,
+    missing_names,
+    pieces,
+    support,
+)
 from .messages import NO_ANSWER, language_name, no_answer
 from .prompts import render
 from .text import LATIN, detect_script, sentence_spans, to_latin
 from .types import Answer, AnswerSentence, Citation, Message, Passage
 
 INSTALL_HINT = "pip install -e '.[llm]'"
-MIN_SUPPORT = 0.5
 # How much a sentence's support may fall without a citation for that citation to count as padding.
 PADDING = 0.02
 # An answer is a few sentences; a model that rambles on is cut here rather than at its context's end.
@@ -294,16 +301,18 @@ class LLMAnswerer:
             kept = [(to_latin(text, "sr"), ns) for text, ns in kept]
         cited = [passages[old - 1] for old in used]  # cited[k] is the passage now numbered k + 1
         claims = [clean_claim(text) for text, _ in kept]
-        claim_vecs = passage_vecs = None
+        claim_vecs = piece_vecs = None
         if self.embed is not None:
             claim_vecs = self.embed(claims)
-            passage_vecs = self.embed([p.text for p in cited])
+            split = [pieces(p.text) for p in cited]
+            flat = iter(self.embed([piece for group in split for piece in group]))
+            piece_vecs = [[next(flat) for _ in group] for group in split]  # piece_vecs[k]: passage k + 1's
         out = []
         for i, (text, ns) in enumerate(kept):
             vec = claim_vecs[i] if claim_vecs is not None else None
 
             def backing(numbers: list[int], text: str = text, vec=vec) -> float:
-                vecs = [passage_vecs[n - 1] for n in numbers] if passage_vecs is not None else None
+                vecs = [v for n in numbers for v in piece_vecs[n - 1]] if piece_vecs is not None else None
                 return support(text, [cited[n - 1].text for n in numbers], vec, vecs)
 
             full, unnamed = backing(ns), len(missing_names(text, [cited[n - 1].text for n in ns]))
@@ -316,13 +325,8 @@ class LLMAnswerer:
                 if rest and backing([n]) < MIN_SUPPORT and backing(rest) >= full - PADDING and \
                         len(missing_names(text, [cited[m - 1].text for m in rest])) <= unnamed:
                     ns = rest
-            score = backing(ns)
-            texts = [cited[n - 1].text for n in ns]
-            # A sentence is no better supported than what it names: a name or a number its passages do not
-            # hold was made up, however closely the rest of the sentence follows them.
-            missing = missing_names(text, texts)
-            if missing:
-                score = min(score, MIN_SUPPORT * (1 - len(missing) / len(named(text))))
+            vecs = [v for n in ns for v in piece_vecs[n - 1]] if piece_vecs is not None else None
+            score = checked_support(text, [cited[n - 1].text for n in ns], vec, vecs)
             out.append(AnswerSentence(text, tuple(ns), score, flagged=not ns or score < MIN_SUPPORT))
         # Nothing the reply says is supported by what it cites (whether or not it also said "not in the
         # sources"): it is no answer from the reports, however it reads.

@@ -232,3 +232,16 @@ def test_a_name_that_opens_a_sentence_is_a_name_and_the_word_that_only_opens_it_
     assert sentence_facts("Victor Ivanov analyzed the drug situation.", "en").names == ("victor ivanov",)
     assert sentence_facts("The Head of the service spoke.", "en").names == ()
     assert sentence_facts("Zašto Rusija održava sastanke?", "sr").names == ()  # the interrogative opens it
+
+
+@pytest.mark.parametrize(("text", "language", "months"), [
+    ("25-26 May 2016", "en", {5}), ("25. и 26. маја 2016.", "sr", {5}), ("в мае и в октябре", "ru", {5, 10}),
+    ("od 3. septembra do 1. oktobra", "sr", {9, 10}), ("Sept. 2020", "en", {9}), ("25.05.2016", None, {5}),
+    ("2016-07-01", None, {7}),
+    # words that begin like a month name no month: a mother, a mayor, a name, "new" in Serbian
+    ("majka, Mayor Julia and Nova Marta", None, {3}), ("the Marshall plan", "en", set()),
+])
+def test_months_are_read_in_any_language_and_case(text, language, months):
+    from assistant.facts import months_in
+
+    assert months_in(text, language) == months

@@ -91,3 +91,27 @@ def test_a_name_the_passages_do_not_hold_is_missing_in_any_script():
         "John", "Smith", "Geneva", "45", "2019"]
     # a word starting like a passage word is not enough when it is longer: "Sarajevo" is not "Saraband"
     assert missing_names("It was in Saraband [1].", [passage]) == ["Saraband"]
+
+
+def test_a_translation_names_the_passages_months_countries_and_titles_in_its_own_words():
+    passage = ("Радионица TAIEX одржана је у Сарајеву 25. и 26. маја 2016. године. Републику Србију представљао "
+               "је Милан Пекић, в. д. директора Канцеларије за борбу против дрога.")
+    for claim in ("The TAIEX workshop was held in Sarajevo on 25-26 May 2016 [1].",
+                  "Serbia was represented by Milan Pekić, acting director of the Office for Combating Drugs [1].",
+                  "Семинар TAIEX прошёл в Сараеве 25–26 мая 2016 года [1].",
+                  "Сербию представлял Милан Пекич, исполняющий обязанности директора Канцелярии [1]."):
+        assert missing_names(claim, [passage]) == [], claim
+    # ... and what it makes up is still missing: another month, another country (first word too), a person
+    assert missing_names("The TAIEX workshop was held in Sarajevo on 25-26 June 2016 [1].", [passage]) == ["June"]
+    assert missing_names("Croatia was represented by Milan Pekić [1].", [passage]) == ["Croatia"]
+    assert missing_names("Serbia was represented by Milan Petrović [1].", [passage]) == ["Petrović"]
+    # In the passage's own language an everyday capitalised word is still a name to find.
+    assert missing_names("Представник Министарства здравља је рекао да [1].", [passage]) == ["Министарства"]
+
+
+def test_a_claim_is_compared_with_each_sentence_of_its_passage_too():
+    from assistant.grounding import pieces
+
+    two = "The first sentence is here. The second one, about heroin, follows."
+    assert pieces(two) == [two, "The first sentence is here.", "The second one, about heroin, follows."]
+    assert pieces("Only one sentence.") == ["Only one sentence."]

@@ -148,7 +148,18 @@ def test_embedder_lets_meaning_support_a_paraphrase(passages):
         semantic = LLMAnswerer(settings_for(server.url), embed=same_meaning).answer(QUESTION, passages, [], "en")
     # without meaning, nothing the reply says is borne out: no answer from the reports
     assert not lexical.found and lexical.sentences == ()
-    assert semantic.sentences[0].support == 1.0 and not semantic.sentences[0].flagged
+    # in the passage's own language meaning counts beside wording: borne out, not as if quoted
+    assert 0.5 <= semantic.sentences[0].support < 1.0 and not semantic.sentences[0].flagged
+
+
+def test_across_languages_meaning_alone_bears_a_translation_out(passages):
+    reply = "На тихоокеанском побережье Колумбии посевы коки почти удвоились за десять лет [2]."
+    with serve([reply]) as server:
+        def same_meaning(texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4)) / 2.0
+
+        answer = LLMAnswerer(settings_for(server.url), embed=same_meaning).answer(QUESTION, passages, [], "en")
+    assert answer.sentences[0].support == 1.0 and not answer.sentences[0].flagged
 
 
 @pytest.mark.parametrize(
