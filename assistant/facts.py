@@ -245,6 +245,20 @@ _QUALIFIERS = {"north", "south", "east", "west", "central", "united", "saint", "
 # most English text still writes them: "Turkey" for "Türkiye", "Czech Republic" for "Czechia".
 _ALT_NAMES = {"en": {"TR": "Turkey", "CZ": "Czech Republic", "SZ": "Swaziland", "CI": "Ivory Coast",
                      "CV": "Cape Verde", "TL": "East Timor", "PS": "Palestine"}}
+# The short names CLDR gives some countries (its alt="short" ones, which Babel's compiled data leaves out),
+# as each language writes them, in capitals or nearly: the text's own case is what tells "US" from "us".
+_COUNTRY_ACRONYMS = {"US": ("US", "USA", "U.S.", "США", "САД", "SAD"), "GB": ("UK", "U.K."),
+                     "BA": ("BiH", "БиХ"), "AE": ("UAE", "ОАЭ", "УАЕ", "UAE"), "KP": ("КНДР", "DPRK"),
+                     "CF": ("ЦАР", "CAR"), "CD": ("DRC", "ДРК", "DRK"), "RU": ("RF", "РФ"), "MK": ("РСМ", "RSM")}
+_ACRONYM_CODES = {a.replace(".", ""): code for code, names in _COUNTRY_ACRONYMS.items() for a in names}
+
+
+def acronym_countries(text: str) -> set[str]:
+    """Return the territory codes of the countries a text names by a short name in capitals ("USA", "США",
+    "БиХ"), as written: in lower case such a word is another ("us", "car")."""
+    return {_ACRONYM_CODES[w] for w in _WORD.findall(text.replace(".", "")) if w in _ACRONYM_CODES}
+
+
 # CLDR's pseudo-territories for testing translations ("Accents", "Bidi"): no country.
 _NOT_COUNTRIES = ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")
 

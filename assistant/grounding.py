@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .everyday import zipf
-from .facts import capitals_of, cities_in, countries_in, month_of, months_in
+from .facts import acronym_countries, capitals_of, cities_in, countries_in, month_of, months_in
 from .glossary import expand
 from .messages import ORIGINAL
 from .text import cognate_in, cognate_keys, detect_language, fold, sentence_spans, skeleton
@@ -186,8 +186,9 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
             if not places & named_cities:
                 out.append(name)
             continue
-        if named_countries := countries_in(fold(name, language)):
-            codes = set(countries_in(fold(joined), capitals_of(joined))) if codes is None else codes
+        if named_countries := (set(countries_in(fold(name, language))) | acronym_countries(name)):
+            codes = set(countries_in(fold(joined), capitals_of(joined))) | acronym_countries(joined) \
+                if codes is None else codes
             if not codes.intersection(named_countries):
                 out.append(name)
             continue

@@ -115,3 +115,10 @@ def test_a_claim_is_compared_with_each_sentence_of_its_passage_too():
     two = "The first sentence is here. The second one, about heroin, follows."
     assert pieces(two) == [two, "The first sentence is here.", "The second one, about heroin, follows."]
     assert pieces("Only one sentence.") == ["Only one sentence."]
+
+
+def test_a_country_named_by_its_short_name_in_capitals_is_the_country_in_any_language():
+    assert missing_names("США и Великобритания подписали [1].", ["The United States and the United Kingdom signed."]) == []
+    assert missing_names("The USA signed it [1].", ["Русија је потписала."]) == ["USA"]
+    # in lower case it is a word: "us" names no country
+    assert missing_names("Let us see what BiH said [1].", ["Шта је рекла Босна и Херцеговина."]) == []
