@@ -142,6 +142,15 @@ def _title_words(claim: str, language: str) -> set[str]:
     return out
 
 
+_GLIDE = re.compile(r"(?<=[aeiou])[jy](?=[aeiou]|$)|(?<=[aeiou])j(?=[^aeiou])")
+
+
+def _glideless(word: str) -> str:
+    """Return a folded word without the glide a transliteration writes after a vowel ("Vilijams" for
+    Williams, "Bajden" for Biden), so that a name's consonants read the same in each language."""
+    return _GLIDE.sub("", word)
+
+
 def missing_names(claim: str, passages: Sequence[str], language: str | None = None) -> list[str]:
     """Return the names and numbers of claim that none of the passages contain, in any script or language.
 
@@ -162,7 +171,7 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
     language = language or detect_language(clean_claim(claim))
     translated = bool(joined.strip()) and detect_language(joined) != language
     titles = _title_words(claim, language) if translated else set()
-    skeletons = cognate_keys(_LETTERS.findall(fold(joined))) if translated else frozenset()
+    skeletons = cognate_keys(map(_glideless, _LETTERS.findall(fold(joined)))) if translated else frozenset()
     months: set[int] | None = None
     places: set[str] | None = None
     codes: set[str] | None = None
@@ -195,7 +204,7 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
         if name in titles:
             continue
         # a word of a translated title its passage writes in a related form ("Канцелярии", "Канцеларије")
-        if translated and cognate_in(skeleton(name), skeletons):
+        if translated and cognate_in(skeleton(_glideless(fold(name, language))), skeletons):
             continue
         out.append(name)
     return out
