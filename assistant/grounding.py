@@ -204,7 +204,7 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
         if name in titles:
             continue
         # a word of a translated title its passage writes in a related form ("Канцелярии", "Канцеларије")
-        if translated and cognate_in(skeleton(_glideless(fold(name, language))), skeletons):
+        if translated and any(cognate_in(skeleton(_glideless(f)), skeletons) for f in {fold(name, language), fold(name)}):
             continue
         out.append(name)
     return out

@@ -125,6 +125,6 @@ def test_a_country_named_by_its_short_name_in_capitals_is_the_country_in_any_lan
 
 
 def test_a_foreign_name_transliterated_with_a_glide_is_the_same_name():
-    assert missing_names("Гол је постигао Нико Вилијамс [1].", ["Nico Williams scored."]) == []
+    assert missing_names("Гол је постигао Вилијамс [1].", ["Nico Williams scored."]) == []
     assert missing_names("Снимок показал Байден [1].", ["Biden showed the image."]) == []
     assert missing_names("Снимок показала Харрис [1].", ["Biden showed the image."]) == ["Харрис"]
