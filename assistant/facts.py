@@ -248,7 +248,7 @@ _ALT_NAMES = {"en": {"TR": "Turkey", "CZ": "Czech Republic", "SZ": "Swaziland", 
 # The short names CLDR gives some countries (its alt="short" ones, which Babel's compiled data leaves out),
 # as each language writes them, in capitals or nearly: the text's own case is what tells "US" from "us".
 _COUNTRY_ACRONYMS = {"US": ("US", "USA", "U.S.", "США", "САД", "SAD"), "GB": ("UK", "U.K."),
-                     "BA": ("BiH", "БиХ"), "AE": ("UAE", "ОАЭ", "УАЕ", "UAE"), "KP": ("КНДР", "DPRK"),
+                     "BA": ("BiH", "БиХ"), "AE": ("UAE", "ОАЭ", "УАЕ"), "KP": ("КНДР", "DPRK"),
                      "CF": ("ЦАР", "CAR"), "CD": ("DRC", "ДРК", "DRK"), "RU": ("RF", "РФ"), "MK": ("РСМ", "RSM")}
 _ACRONYM_CODES = {a.replace(".", ""): code for code, names in _COUNTRY_ACRONYMS.items() for a in names}
 

@@ -142,6 +142,11 @@ def _title_words(claim: str, language: str) -> set[str]:
     return out
 
 
+def translates(language: str, passages: str) -> bool:
+    """Return whether a claim in language is in another language than the passages it cites."""
+    return bool(passages.strip()) and detect_language(passages) != language
+
+
 _GLIDE = re.compile(r"(?<=[aeiou])[jy](?=[aeiou]|$)|(?<=[aeiou])j(?=[^aeiou])")
 
 
@@ -155,12 +160,13 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
     """Return the names and numbers of claim that none of the passages contain, in any script or language.
 
     A word counts as present when a passage word starts with its first letters (all but three, at least
-    NAME_PREFIX), after folding to Latin: inflection changes the ending of a name, not its start. A month or
-    a country counts as present when the passages name the same one in any language ("May" for "маја",
-    "Serbia" for "Србију"). A claim that translates its passages translates titles too ("the Office for
-    Combating Drugs" of "Канцеларија за борбу против дрога"): there a capitalised everyday word of the
-    claim's language in a body's title is a word, not a name. A number must be one of the passages' numbers, decimal commas
-    and thousands separators aside.
+    NAME_PREFIX), after folding to Latin: inflection changes the ending of a name, not its start. A month, a
+    country or a city counts as present when the passages name the same one in any language ("May" for
+    "маја", "Serbia" for "Србију", "Belgrade" for "Београду"), and a body when they give another of its
+    names in the glossary. A claim that translates its passages translates titles too ("the Office for
+    Combating Drugs" of "Канцеларија за борбу против дрога"), and writes foreign names by sound: there a
+    title's everyday words, and a word whose consonants a passage word shares, are not made up. A number
+    must be one of the passages' numbers, decimal commas and thousands separators aside.
     """
     joined = " ".join(passages)
     pool = numbers(joined)
@@ -169,7 +175,7 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
     for word in set(_LETTERS.findall(fold(expand(joined)))):
         prefixes.update(word[:k] for k in range(1, len(word) + 1))
     language = language or detect_language(clean_claim(claim))
-    translated = bool(joined.strip()) and detect_language(joined) != language
+    translated = translates(language, joined)
     titles = _title_words(claim, language) if translated else set()
     skeletons = cognate_keys(map(_glideless, _LETTERS.findall(fold(joined)))) if translated else frozenset()
     months: set[int] | None = None
@@ -221,7 +227,7 @@ def checked_support(claim: str, passages: Sequence[str], claim_vec=None, piece_v
     score = lexical_support(claim, passages)
     if claim_vec is not None and piece_vecs is not None:
         meaning = semantic_support(claim_vec, piece_vecs)
-        translated = detect_language(clean_claim(claim)) != detect_language(" ".join(passages))
+        translated = translates(detect_language(clean_claim(claim)), " ".join(passages))
         score = max(score, meaning) if translated else (score + meaning) / 2
     missing = missing_names(claim, passages)
     if missing:
