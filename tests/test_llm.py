@@ -613,3 +613,25 @@ def test_a_citation_that_bears_nothing_out_is_dropped_and_the_rest_renumbered(pa
     both, _ = ask("The meeting took place from 19-21 October 2021 and coca cultivation increased by 97.4% [1][2].",
                   passages)
     assert both.sentences[0].citations == (1, 2)
+
+
+def test_a_faithful_translated_answer_is_not_flagged_and_a_wrong_month_is():
+    # The bug hunt's M1, with the bundled embedder: an English answer from the Serbian-only report was
+    # flagged for "May" (маја), "Serbia" (Србију) and "Office", "Combating" (a title in other words).
+    from assistant.embedding import embed_passages, get_embedder
+
+    seed = SEED.parent / "003_9be4eadb76ad7108.txt"
+    text = seed.read_text(encoding="utf-8")
+    end = text.index("Милан Пекић.") + len("Милан Пекић.")
+    source = Passage(chunk_id="003:0", doc_id="003_9be4eadb76ad7108", source=seed.name, title="TAIEX", language="sr",
+                     date="2016-05-26", start=0, end=end, text=text[:end], score=0.9)
+    embedder = get_embedder(Settings())
+    faithful = ("The TAIEX regional workshop on drug-related cybercrime was held in Sarajevo on 25-26 May 2016 [1]. "
+                "Serbia was represented by Milan Pekić, acting director of the Office for Combating Drugs [1].")
+    wrong = "The TAIEX regional workshop on drug-related cybercrime was held in Sarajevo on 25-26 June 2016 [1]."
+    with serve([faithful, wrong]) as server:
+        answerer = LLMAnswerer(settings_for(server.url), embed=lambda texts: embed_passages(embedder, texts))
+        good = answerer.answer("When and where was the TAIEX workshop, and who represented Serbia?", [source], [], "en")
+        bad = answerer.answer("When was the TAIEX workshop held?", [source], [], "en")
+    assert good.found and len(good.sentences) == 2 and not any(s.flagged for s in good.sentences), good.sentences
+    assert not bad.found  # its one sentence is flagged: no answer from the reports
