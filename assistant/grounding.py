@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .directions import turned_round
 from .everyday import zipf
 from .facts import acronym_countries, capitals_of, cities_in, countries_in, month_of, months_in
 from .glossary import expand
@@ -217,19 +218,26 @@ def missing_names(claim: str, passages: Sequence[str], language: str | None = No
 
 
 def checked_support(claim: str, passages: Sequence[str], claim_vec=None, piece_vecs=None) -> float:
-    """Return how well passages bear a claim out (piece_vecs: the vectors of the passages' pieces).
+    """Return how well passages bear a claim out (piece_vecs: the vectors of the passages' pieces, in order).
 
     Across languages meaning is all there is to compare, and the closer of wording and meaning counts. In
     the passages' own language a faithful sentence keeps much of their wording, and meaning alone cannot see
     a clause added to it or a claim turned round, so the two count alike. The score is held under
-    MIN_SUPPORT when the claim names something the passages do not: a name or a number they do not hold was
-    made up, however closely the rest of the sentence follows them."""
+    MIN_SUPPORT when the claim names something the passages do not (a name or a number they do not hold was
+    made up, however closely the rest of the sentence follows them), and when it says the opposite way to
+    the piece of them it reads closest to ("rose" where that says "fell")."""
+    language = detect_language(clean_claim(claim))
     score = lexical_support(claim, passages)
+    texts = list(passages)
     if claim_vec is not None and piece_vecs is not None:
         meaning = semantic_support(claim_vec, piece_vecs)
-        translated = translates(detect_language(clean_claim(claim)), " ".join(passages))
-        score = max(score, meaning) if translated else (score + meaning) / 2
+        score = max(score, meaning) if translates(language, " ".join(passages)) else (score + meaning) / 2
+        texts = [x for p in passages for x in pieces(p)]
+        if len(texts) == len(piece_vecs):  # the piece the claim restates
+            texts = [texts[int(np.argmax([float(np.dot(claim_vec, v)) for v in piece_vecs]))]]
     missing = missing_names(claim, passages)
     if missing:
         score = min(score, MIN_SUPPORT * (1 - len(missing) / len(names(claim))))
+    if any(turned_round(clean_claim(claim), language, t, detect_language(t)) for t in texts):
+        score = min(score, MIN_SUPPORT / 2)
     return score

@@ -29,7 +29,7 @@ def test_the_support_check_holds_its_gate_on_pairs_nobody_tuned_it_on(tmp_path):
     proc = _run("--json", home=tmp_path / "home")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"dev", "test", "holdout"}
+    assert set(out) == {"dev", "test", "holdout", "flips"}
     for name, figures in out.items():
         assert figures["n"] == len(load_pairs(PAIRS / f"{name}.jsonl"))
         assert set(figures["by_language"]) == {"same_language", "translated"}
@@ -40,6 +40,10 @@ def test_the_support_check_holds_its_gate_on_pairs_nobody_tuned_it_on(tmp_path):
         assert not failed, f"{name} below the gate: {failed}"
         # a faithful translation is no longer flagged as a rule (it was four times in five)
         assert figures["by_kind"]["translation"]["false_flags"] <= 0.55, name
+    # flips.jsonl: sentences turned round against faithful ones that say which way things went (before the
+    # direction words were read, 0.74 of the flips passed)
+    flips = out["flips"]
+    assert flips["by_kind"]["flipped"]["passed"] <= 0.6 and flips["false_flags"] <= 0.3, flips
 
 
 def test_no_pairs_is_a_one_line_usage_error(tmp_path):
