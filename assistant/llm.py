@@ -24,6 +24,7 @@ from .grounding import (
     pieces,
     support,
 )
+from .grounding import names as named
 from .messages import NO_ANSWER, language_name, no_answer
 from .prompts import render
 from .text import LATIN, detect_script, sentence_spans, to_latin
@@ -36,6 +37,8 @@ PADDING = 0.02
 MAX_ANSWER_TOKENS = 512
 # How close a reply sentence must be to the abstention sentence (both ways, character 4-grams) to be one.
 NO_ANSWER_LIKENESS = 0.75
+# How alike (character n-grams, both ways) a sentence must be to an earlier one of the reply to be its repeat.
+REPEAT_LIKENESS = 0.9
 
 # What models write for "source 1": [1], [1, 3], [1-3], [^2], [Source 2], [source: 1; 4].
 _REF = r"\^?\s*(?:(?:sources?|src|refs?)\.?\s*:?\s*)?\d+(?:\s*(?:,|;|-|–|&|and)\s*(?:(?:sources?|src|refs?)\.?\s*:?\s*)?\d+)*"
@@ -174,7 +177,7 @@ class LLMAnswerer:
 
         def shown() -> Answer | None:
             sentences, used = cite(thoughtless(text), len(passages))
-            sentences, _ = _without_refusals(sentences, used)
+            sentences, _ = _kept(sentences, used)
             if not sentences:
                 return None
             return Answer(question=question, answer=" ".join(s for s, _ in sentences), found=True,
@@ -292,7 +295,7 @@ class LLMAnswerer:
         # "Not in the sources" first is the model abstaining, whatever it rambles on with.
         if not sentences or is_no_answer(sentences[0][0]):
             return self._abstain(question, passages, language)
-        kept, used = _without_refusals(sentences, used)
+        kept, used = _kept(sentences, used)
         if not kept or not used:
             return self._abstain(question, passages, language)
         if language == "sr" and detect_script(question) == LATIN:
@@ -360,10 +363,23 @@ def _renumbered(sentences: list[AnswerSentence], cited: list[Passage]):
     return out, [cited[old - 1] for old in order]
 
 
-def _without_refusals(sentences: list[tuple[str, list[int]]], used: list[int]):
-    """Return the sentences that are not the abstention sentence, markers renumbered 1..m in order of first
-    use among them, and the old numbers (as cite returns them) in that order."""
-    kept = [(t, ns) for t, ns in sentences if not is_no_answer(t)]
+def _repeats(text: str, earlier: str) -> bool:
+    """Return whether a sentence says again what an earlier one said, give or take a few characters and
+    with the same names and numbers (a small model loops: the same sentence two or three times, its markers
+    sometimes changed; one that changes a figure is another claim, checked on its own)."""
+    a, b = clean_claim(text), clean_claim(earlier)
+    return (lexical_support(a, [b]) >= REPEAT_LIKENESS and lexical_support(b, [a]) >= REPEAT_LIKENESS
+            and named(a) == named(b))
+
+
+def _kept(sentences: list[tuple[str, list[int]]], used: list[int]):
+    """Return the sentences that are neither the abstention sentence nor a repeat of an earlier one, markers
+    renumbered 1..m in order of first use among them, and the old numbers (as cite returns them) in that
+    order."""
+    kept: list[tuple[str, list[int]]] = []
+    for t, ns in sentences:
+        if not is_no_answer(t) and not any(_repeats(t, k) for k, _ in kept):
+            kept.append((t, ns))
     if len(kept) == len(sentences):
         return sentences, used
     order = list(dict.fromkeys(n for _, ns in kept for n in ns))

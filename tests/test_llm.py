@@ -635,3 +635,10 @@ def test_a_faithful_translated_answer_is_not_flagged_and_a_wrong_month_is():
         bad = answerer.answer("When was the TAIEX workshop held?", [source], [], "en")
     assert good.found and len(good.sentences) == 2 and not any(s.flagged for s in good.sentences), good.sentences
     assert not bad.found  # its one sentence is flagged: no answer from the reports
+
+
+def test_a_sentence_the_model_repeats_is_kept_once(passages):
+    said = "The first intersessional meeting of the 64th session of the CND took place from 19-21 October 2021"
+    answer, _ = ask(f"{said} [1]. {said} [1]. {said} [2]. Coca cultivation increased by 97.4% [2].", passages)
+    assert [clean_claim(s.text) for s in answer.sentences] == [f"{said}.", "Coca cultivation increased by 97.4%."]
+    assert [c.n for c in answer.citations] == [1, 2] and answer.answer.count(said) == 1
