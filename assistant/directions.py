@@ -32,13 +32,27 @@ def _words(text: str, language: str) -> list[str]:
     return _WORD.findall(text.lower().replace("ё", "е"))
 
 
+# A negation within this many words before a direction word turns it round ("did not rise", "није порастао",
+# "не выросли"), unless it is "not only" ("не только", "ne samo").
+_NEGATIONS = {"en": {"not", "no", "never", "didn", "doesn", "don", "wasn", "weren", "hasn", "haven", "hadn"},
+              "sr": {"ne", "nije", "nisu", "nismo", "nema", "nikad", "nikada"},
+              "ru": {"не", "нет", "ни", "никогда"}}
+_ONLY = {"only", "samo", "только"}
+NEGATION_REACH = 2
+
+
 def directions(text: str, language: str) -> dict[str, set[str]]:
     """Return, for each axis a text speaks of, the signs its words give it ("+", "-", or both)."""
     rows = _table().get(language, ())
+    negations = _NEGATIONS.get(language, set())
+    words = _words(text, language)
     out: dict[str, set[str]] = {}
-    for word in _words(text, language):
+    for i, word in enumerate(words):
         for stem, axis, sign, beginning in rows:
             if word == stem or beginning and word.startswith(stem):
+                before = words[max(0, i - NEGATION_REACH):i]
+                if any(w in negations for w in before) and not _ONLY & set(words[max(0, i - NEGATION_REACH):i + 1]):
+                    sign = "-" if sign == "+" else "+"
                 out.setdefault(axis, set()).add(sign)
     return out
 

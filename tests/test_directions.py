@@ -40,3 +40,11 @@ def test_a_claim_turned_round_against_its_source_in_any_language():
     # a source that says both ways, or neither, decides nothing
     assert not turned_round("Seizures fell.", "en", "Heroin seizures fell while cocaine seizures rose.", "en")
     assert not turned_round("Seizures fell.", "en", "Police seized 704 kilograms.", "en")
+
+
+def test_a_negation_turns_a_direction_round_but_not_only_does_not():
+    assert directions("Seizures did not increase.", "en") == {"quantity": {"-"}}
+    assert directions("Broj zaplena nije porastao.", "sr") == {"quantity": {"-"}}
+    assert directions("Посевы не выросли.", "ru") == {"quantity": {"-"}}
+    assert directions("Seizures have not only increased, they doubled.", "en") == {"quantity": {"+"}}
+    assert turned_round("Coca cultivation did not increase.", "en", COCA, "en")
