@@ -571,7 +571,10 @@ def _eval_support(settings, folder: Path, as_json: bool) -> None:
     embedder = get_embedder(settings)
     out = {}
     for path in files:
-        pairs = support_eval.load_pairs(path)
+        try:
+            pairs = support_eval.load_pairs(path)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
         out[path.stem] = support_eval.summary(pairs, support_eval.scores(pairs, lambda t: embed_passages(embedder, t)))
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))

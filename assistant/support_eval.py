@@ -27,14 +27,19 @@ def load_pairs(path: Path) -> list[Pair]:
     from .text import detect_language, detect_script
 
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
             d = json.loads(line)
             language = detect_language(d["passage"])
             if language == "sr":
                 language += "-Cyrl" if detect_script(d["passage"]) == "Cyrillic" else "-Latn"
-            out.append(Pair(d["id"], d["claim"], d["passage"], bool(d["supported"]), d.get("kind", ""),
+            out.append(Pair(str(d["id"]), d["claim"], d["passage"], bool(d["supported"]), d.get("kind", ""),
                             d.get("claim_language", ""), language))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"{path.name} line {number} is not a labelled pair (id, claim, passage, supported): "
+                             f"{e!r}") from None
     return out
 
 

@@ -46,9 +46,14 @@ def test_the_support_check_holds_its_gate_on_pairs_nobody_tuned_it_on(tmp_path):
     assert flips["by_kind"]["flipped"]["passed"] <= 0.6 and flips["false_flags"] <= 0.3, flips
 
 
-def test_no_pairs_is_a_one_line_usage_error(tmp_path):
+def test_no_pairs_or_a_broken_one_is_a_one_line_usage_error(tmp_path):
     proc = _run("--evals", str(tmp_path), home=tmp_path / "home")
     assert proc.returncode == 2 and "no labelled pairs" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "support").mkdir()
+    (tmp_path / "support" / "mine.jsonl").write_text('{"id": "x", "claim": "It rose [1]."}\n{not json\n', "utf-8")
+    proc = _run("--evals", str(tmp_path), home=tmp_path / "home")
+    assert proc.returncode == 2 and "mine.jsonl line 1 is not a labelled pair" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_the_summary_counts_flags_of_borne_out_sentences_and_passes_of_unsupported_ones():
