@@ -54,6 +54,9 @@ _UNCLOSED = re.compile(r"\[(?=[^\[\]]*(?:\[|$))")
 _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)|(\d+)")
 MAX_RANGE = 20
 _THINK = re.compile(r"<think>.*?</think>", re.S)
+# The answer prompt's markup of its sources (prompts/answer.md).
+_ECHO = re.compile(r"<source\b[^>]*>.*?(?:</source>|$)|</?sources>|</source>", re.DOTALL)
+_UNFINISHED_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*)?$")  # a tag still being written, at the end of a streamed reply
 # A marker the model left as a placeholder ("[n]", "[x]", "[citation needed]", "[source]") cites nothing.
 _PLACEHOLDER = re.compile(r"\s*(?:[^\W\d_]|(?:citations?|sources?|refs?|cite)(?:\s+needed)?)\s*", re.I)
 _SOURCE_TAG = re.compile(r"<(?=\s*/?\s*sources?\b)", re.I)
@@ -408,8 +411,30 @@ def _refs(group: str, count: int) -> list[int]:
 
 def thoughtless(reply: str) -> str:
     """Return reply without a reasoning model's <think> blocks, and without the one it was cut off in (a
-    reply stopped at MAX_ANSWER_TOKENS mid-thought): its reasoning is not its answer."""
-    return _THINK.sub("", reply).split("<think>")[0].strip()
+    reply stopped at MAX_ANSWER_TOKENS mid-thought): its reasoning is not its answer. Nor is what it copies
+    back of the prompt's sources block (unechoed)."""
+    return unechoed(_THINK.sub("", reply).split("<think>")[0]).strip()
+
+
+def unechoed(reply: str) -> str:
+    """Return reply without what it copies of the answer prompt's sources block: the block's opening line,
+    its tags, and each <source …> with the reports' text it holds, up to its </source> or, while the reply
+    is still written, to its end (and a tag or that line as far as it is written). A small model echoes the
+    block back, and the reports' text it copies would show as an answer while streamed."""
+    reply = _UNFINISHED_TAG.sub("", _ECHO.sub(" ", reply))
+    opening = _answer_opening()
+    if not opening:
+        return reply
+    if opening.startswith(reply.strip()):  # so far, the reply may be that line being written
+        return ""
+    return reply.replace(opening, " ")
+
+
+@lru_cache(maxsize=1)
+def _answer_opening() -> str:
+    """Return the answer prompt's line before its sources block ("Sources (quoted from the reports; …):")."""
+    prompt = render("answer.md", sources=[], history=[], question="", language_name="", no_answer="")
+    return prompt.split("<sources>")[0].strip()
 
 
 def cite(reply: str, count: int) -> tuple[list[tuple[str, list[int]]], list[int]]:
