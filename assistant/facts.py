@@ -85,16 +85,8 @@ def _names() -> dict:
 def _month_stems() -> list[str]:
     """Return the stems of every month name (wide and abbreviated, both grammatical forms), folded, longest
     first."""
-    from babel import Locale
-
-    names: set[str] = set()
-    for code in LOCALES:
-        months = Locale.parse(code).months
-        for context in ("format", "stand-alone"):
-            for width in ("wide", "abbreviated"):
-                names |= {fold(n, code[:2]).rstrip(".") for n in months[context][width].values()}
     # Inflected forms ("октобра" of "октобар", "марта", "maju") keep a name's first four letters.
-    return sorted({n[:4] for n in names if len(n) >= 3}, key=len, reverse=True)
+    return sorted({form[:4] for form, _, _ in _cldr_month_forms()}, key=lambda stem: (-len(stem), stem))
 
 
 @lru_cache(maxsize=1)

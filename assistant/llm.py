@@ -313,13 +313,17 @@ class LLMAnswerer:
             split = [pieces(p.text) for p in cited]
             flat = iter(self.embed([piece for group in split for piece in group]))
             piece_vecs = [[next(flat) for _ in group] for group in split]  # piece_vecs[k]: passage k + 1's
+
+        def vectors(numbers: list[int]) -> list | None:
+            """Return the vectors of the pieces of the passages numbered numbers."""
+            return [v for n in numbers for v in piece_vecs[n - 1]] if piece_vecs is not None else None
+
         out = []
         for i, (text, ns) in enumerate(kept):
             vec = claim_vecs[i] if claim_vecs is not None else None
 
             def backing(numbers: list[int], text: str = text, vec=vec) -> float:
-                vecs = [v for n in numbers for v in piece_vecs[n - 1]] if piece_vecs is not None else None
-                return support(text, [cited[n - 1].text for n in numbers], vec, vecs)
+                return support(text, [cited[n - 1].text for n in numbers], vec, vectors(numbers))
 
             full, unnamed = backing(ns), len(missing_names(text, [cited[n - 1].text for n in ns]))
             # A citation that does not bear its sentence out on its own and that the sentence would be as well
@@ -331,8 +335,7 @@ class LLMAnswerer:
                 if rest and backing([n]) < MIN_SUPPORT and backing(rest) >= full - PADDING and \
                         len(missing_names(text, [cited[m - 1].text for m in rest])) <= unnamed:
                     ns = rest
-            vecs = [v for n in ns for v in piece_vecs[n - 1]] if piece_vecs is not None else None
-            score = checked_support(text, [cited[n - 1].text for n in ns], vec, vecs)
+            score = checked_support(text, [cited[n - 1].text for n in ns], vec, vectors(ns))
             out.append(AnswerSentence(text, tuple(ns), score, flagged=not ns or score < MIN_SUPPORT))
         # Nothing the reply says is supported by what it cites (whether or not it also said "not in the
         # sources"): it is no answer from the reports, however it reads.

@@ -45,12 +45,11 @@ def load_pairs(path: Path) -> list[Pair]:
 
 def scores(pairs: list[Pair], embed) -> list[float]:
     """Return the checker's support for each pair's claim (embed: texts → passage vectors)."""
-    claims = embed([clean_claim(p.claim) for p in pairs]) if embed else [None] * len(pairs)
+    claims = embed([clean_claim(p.claim) for p in pairs])
     texts = sorted({piece for p in pairs for piece in pieces(p.passage)})
-    vectors = dict(zip(texts, embed(texts), strict=True)) if embed else {}
-    return [checked_support(p.claim, [p.passage], claims[i] if embed else None,
-                            [vectors[x] for x in pieces(p.passage)] if embed else None)
-            for i, p in enumerate(pairs)]
+    vectors = dict(zip(texts, embed(texts), strict=True))
+    return [checked_support(p.claim, [p.passage], claim, [vectors[x] for x in pieces(p.passage)])
+            for p, claim in zip(pairs, claims, strict=True)]
 
 
 def summary(pairs: list[Pair], support: list[float], line: float = MIN_SUPPORT) -> dict:

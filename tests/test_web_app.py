@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -348,18 +349,30 @@ def _offered(page) -> list[str]:
     return got
 
 
-@pytest.mark.browser
-def test_a_tab_catches_up_with_reports_deleted_elsewhere_and_asks_without_error(seeded, page, browser, tmp_path):
+@contextmanager
+def _two_tabs(seeded, page, browser, tmp_path):
+    """Yield a second tab beside page, both open (deletes confirmed) on an app of their own over a copy of the
+    seeded data directory, which a test may delete from."""
     home = tmp_path / "home"
     shutil.copytree(seeded.home, home)
     app = build_app(Assistant(Settings(home=home, seeds=SEEDS)))
     other = browser.new_page(viewport={"width": 1400, "height": 1000})
-    ivanov, g8 = "004_08540dc4f1130570", "002_c41756f9194e43e0"
     try:
         url = launch(app)
         for tab in (page, other):
             tab.on("dialog", lambda d: d.accept())
             open_app(tab, url)
+        yield other
+    finally:
+        other.close()
+        app.close()
+
+
+@pytest.mark.browser
+def test_a_tab_catches_up_with_reports_deleted_elsewhere_and_asks_without_error(seeded, page, browser, tmp_path):
+    ivanov, g8 = "004_08540dc4f1130570", "002_c41756f9194e43e0"
+    with _two_tabs(seeded, page, browser, tmp_path) as other:
+        for tab in (page, other):
             tab.locator("#header", has_text="5 documents indexed").wait_for()
             _choose_document(tab, ivanov)
         # The tab that deletes the document it filters on asks again: Gradio refused a filter value that
@@ -380,9 +393,6 @@ def test_a_tab_catches_up_with_reports_deleted_elsewhere_and_asks_without_error(
         page.evaluate("() => window.dispatchEvent(new Event('focus'))")
         page.locator("#header", has_text="3 documents indexed").wait_for(timeout=10000)
         assert g8 not in _offered(page)
-    finally:
-        other.close()
-        app.close()
 
 
 def _open_first_citation(page, question: str, replies: int) -> None:
@@ -393,16 +403,9 @@ def _open_first_citation(page, question: str, replies: int) -> None:
 
 @pytest.mark.browser
 def test_a_document_view_of_a_deleted_report_says_it_is_gone(seeded, page, browser, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(seeded.home, home)
-    app = build_app(Assistant(Settings(home=home, seeds=SEEDS)))
-    other = browser.new_page(viewport={"width": 1400, "height": 1000})
     ivanov = "004_08540dc4f1130570"
-    try:
-        url = launch(app)
+    with _two_tabs(seeded, page, browser, tmp_path) as other:
         for tab in (page, other):
-            tab.on("dialog", lambda d: d.accept())
-            open_app(tab, url)
             _open_first_citation(tab, "What did Victor Ivanov say about heroin?", 1)
             assert ivanov in tab.inner_text("#document .doc-meta")
         # Deleted in this tab: back in the chat, the document view no longer shows its text as if it were there.
@@ -421,9 +424,6 @@ def test_a_document_view_of_a_deleted_report_says_it_is_gone(seeded, page, brows
         other.locator("#header", has_text="3 documents indexed").wait_for(timeout=10000)
         assert other.locator("#document mark").count() == 1 and "no longer" not in other.inner_text("#document")
         shot(page, "document-gone")
-    finally:
-        other.close()
-        app.close()
 
 
 def _big_report(sentences: int) -> str:
