@@ -25,9 +25,9 @@ from .grounding import (
     support,
 )
 from .grounding import names as named
-from .messages import NO_ANSWER, language_name, no_answer
+from .messages import NO_ANSWER, answered_in, language_name, no_answer
 from .prompts import render
-from .text import LATIN, detect_script, sentence_spans, to_latin
+from .text import LATIN, detect_language, detect_script, sentence_spans, to_latin
 from .types import Answer, AnswerSentence, Citation, Message, Passage
 
 INSTALL_HINT = "pip install -e '.[llm]'"
@@ -167,7 +167,14 @@ class LLMAnswerer:
         """Return the LLM's cited answer to question from passages, or an abstention."""
         if not passages:
             return self._abstain(question, passages, language)
-        reply = self._chat(self._answer_messages(question, passages, history, language))
+        messages = self._answer_messages(question, passages, history, language)
+        reply = self._chat(messages)
+        if off_language(reply, language):
+            try:
+                again = self._chat(messages + self._rewrite_messages(reply, question, language))
+            except LLMError:  # the answer stands, marked
+                again = ""
+            reply = self._rewritten(reply, again, passages, language)
         return self._build(question, passages, language, reply)
 
     def stream(self, question: str, passages: list[Passage], history: list[Message], language: str) -> Iterator[Answer]:
@@ -176,6 +183,21 @@ class LLMAnswerer:
         if not passages:
             yield self._abstain(question, passages, language)
             return
+        messages = self._answer_messages(question, passages, history, language)
+        reply = yield from self._streamed(messages, question, passages, language)
+        if off_language(reply, language):
+            # The rewrite streams in place of the answer shown so far.
+            try:
+                again = yield from self._streamed(messages + self._rewrite_messages(reply, question, language),
+                                                  question, passages, language)
+            except LLMError:  # the answer stands, marked
+                again = ""
+            reply = self._rewritten(reply, again, passages, language)
+        yield self._build(question, passages, language, reply)
+
+    def _streamed(self, messages, question: str, passages: list[Passage], language: str):
+        """Yield the reply to messages as the model writes it (partial Answers, markers resolved); return its
+        whole text."""
         text, done = "", 0
 
         def shown() -> Answer | None:
@@ -187,7 +209,7 @@ class LLMAnswerer:
                           answerer=self.name, language=language, partial=True)
 
         try:
-            for part in self.llm.stream_chat(self._answer_messages(question, passages, history, language)):
+            for part in self.llm.stream_chat(messages):
                 text += part.delta or ""
                 # Re-read the reply when it has grown by a twentieth: every few words for an answer, and
                 # linear time for a model that rambles on.
@@ -198,7 +220,7 @@ class LLMAnswerer:
             raise self._error(e) from e
         if done < len(text) and (partial := shown()):
             yield partial
-        yield self._build(question, passages, language, thoughtless(text))
+        return thoughtless(text)
 
     async def aanswer(
         self, question: str, passages: list[Passage], history: list[Message], language: str
@@ -206,7 +228,14 @@ class LLMAnswerer:
         """Return the same as answer(), without blocking the event loop."""
         if not passages:
             return self._abstain(question, passages, language)
-        reply = await self._achat(self._answer_messages(question, passages, history, language))
+        messages = self._answer_messages(question, passages, history, language)
+        reply = await self._achat(messages)
+        if off_language(reply, language):
+            try:
+                again = await self._achat(messages + self._rewrite_messages(reply, question, language))
+            except LLMError:  # the answer stands, marked
+                again = ""
+            reply = self._rewritten(reply, again, passages, language)
         return self._build(question, passages, language, reply)
 
     def condense(self, question: str, history: list[Message]) -> str:
@@ -271,6 +300,22 @@ class LLMAnswerer:
             ChatMessage(role="system", content=render("system.md", **words)),
             ChatMessage(role="user", content=render("answer.md", sources=sources, history=history, question=question, **words)),
         ]
+
+    def _rewrite_messages(self, reply, question, language):
+        """Return the turns that ask the model to write its reply again in the question's language."""
+        from llama_index.core.llms import ChatMessage
+
+        return [ChatMessage(role="assistant", content=reply),
+                ChatMessage(role="user", content=render("rewrite.md", language_name=language_name(language, question)))]
+
+    @staticmethod
+    def _rewritten(reply: str, again: str, passages: list[Passage], language: str) -> str:
+        """Return again, the model's rewrite of reply, when it is in the question's language and still cites
+        the sources; else reply (a model that cannot write the language keeps its answer, marked)."""
+        sentences, used = cite(again, len(passages))
+        if not used or is_no_answer(sentences[0][0]) or off_language(again, language):
+            return reply
+        return again
 
     def _condense_messages(self, question, history):
         from llama_index.core.llms import ChatMessage
@@ -342,6 +387,9 @@ class LLMAnswerer:
         if all(s.flagged for s in out):
             return self._abstain(question, passages, language)
         out, cited = _renumbered(out, cited)
+        if off_language(reply, language):
+            label = answered_in(language, question, detect_language(MARKER.sub("", reply[:LANGUAGE_CHARS])))
+            out[0] = replace(out[0], text=f"{label} {out[0].text}")
         citations = tuple(_citation(n, p) for n, p in enumerate(cited, 1))
         return Answer(
             question=question,
@@ -410,6 +458,22 @@ def _refs(group: str, count: int) -> list[int]:
             nums = [int(x) for x in (a, b) if len(x) <= 6]
         out += [n for n in nums if 1 <= n <= count]
     return out
+
+
+# A reply's language is read once it has this many words (a name and a date alone say nothing of it), from
+# its first LANGUAGE_CHARS characters (a model that rambles on does not change language).
+LANGUAGE_WORDS = 4
+LANGUAGE_CHARS = 2000
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def off_language(reply: str, language: str) -> bool:
+    """Return whether reply is written in another language than the question's (Serbian in either script is
+    Serbian: a Latin question's answer is put into Latin after)."""
+    text = MARKER.sub("", reply[:LANGUAGE_CHARS])
+    if is_no_answer(text) or len(_WORDS.findall(text)) < LANGUAGE_WORDS:
+        return False
+    return detect_language(text) != language
 
 
 def thoughtless(reply: str) -> str:

@@ -29,6 +29,19 @@ ORIGINAL = {
 }
 
 
+# An LLM's answer still in another language than the question after it was asked once to rewrite it.
+ANSWERED_IN = {
+    "en": {"sr": "(the model answered in Serbian)", "ru": "(the model answered in Russian)",
+           "en": "(the model answered in English)"},
+    "sr": {"en": "(модел је одговорио на енглеском)", "ru": "(модел је одговорио на руском)",
+           "sr": "(модел је одговорио на српском)"},
+    "sr-Latn": {"en": "(model je odgovorio na engleskom)", "ru": "(model je odgovorio na ruskom)",
+                "sr": "(model je odgovorio na srpskom)"},
+    "ru": {"en": "(модель ответила на английском)", "sr": "(модель ответила на сербском)",
+           "ru": "(модель ответила на русском)"},
+}
+
+
 def variant(language: str, question: str = "") -> str:
     """Return the key for the question's language, telling Serbian Latin from Serbian Cyrillic."""
     if language == "sr" and question and detect_script(question) == LATIN:
@@ -50,6 +63,11 @@ def original_label(question_language: str, question: str, source_language: str) 
     """Return the label put before a quote in another language, e.g. "(Serbian original)"."""
     labels = ORIGINAL[variant(question_language, question)]
     return labels.get(source_language, f"({LANGUAGE_NAMES.get(source_language, source_language)} original)")
+
+
+def answered_in(question_language: str, question: str, reply_language: str) -> str:
+    """Return the label put before an LLM answer written in another language than the question's."""
+    return ANSWERED_IN[variant(question_language, question)].get(reply_language, f"({reply_language})")
 
 
 def language_name(language: str, question: str = "") -> str:

@@ -657,3 +657,73 @@ def test_a_sentence_the_model_repeats_is_kept_once(passages):
     answer, _ = ask(f"{said} [1]. {said} [1]. {said} [2]. Coca cultivation increased by 97.4% [2].", passages)
     assert [clean_claim(s.text) for s in answer.sentences] == [f"{said}.", "Coca cultivation increased by 97.4%."]
     assert [c.n for c in answer.citations] == [1, 2] and answer.answer.count(said) == 1
+
+
+# --- the question's language --------------------------------------------------------------------------
+
+ASKED_RU = "Когда состоялось первое межсессионное заседание КНД?"
+IN_ENGLISH = "The first intersessional meeting took place from 19 to 21 October 2021 [1]."
+IN_RUSSIAN = "Первое межсессионное заседание прошло с 19 по 21 октября 2021 года [1]."
+
+
+def _rewrite_asked(server, i: int = 1) -> list[dict]:
+    """Return the turns request i added to the first request's messages."""
+    return server.requests[i]["messages"][len(server.requests[0]["messages"]):]
+
+
+def test_an_answer_in_another_language_is_asked_for_once_more_in_the_question_s(passages):
+    with serve([IN_ENGLISH, IN_RUSSIAN]) as server:
+        answer = LLMAnswerer(settings_for(server.url), embed=alike).answer(ASKED_RU, passages, [], "ru")
+    assert len(server.requests) == 2
+    added = _rewrite_asked(server)
+    assert [m["role"] for m in added] == ["assistant", "user"]
+    assert added[0]["content"] == IN_ENGLISH and "Russian" in added[1]["content"]
+    assert answer.found and answer.answer == IN_RUSSIAN
+    assert [c.text for c in answer.citations] == [passages[0].text]
+
+
+def test_an_answer_the_model_will_not_write_in_the_question_s_language_is_kept_and_marked(passages):
+    # The model writes English again; then a server whose script has run out (an error on the second call).
+    for replies in ([IN_ENGLISH, IN_ENGLISH], [IN_ENGLISH]):
+        with serve(replies) as server:
+            answer = LLMAnswerer(settings_for(server.url), embed=alike).answer(ASKED_RU, passages, [], "ru")
+        assert len(server.requests) == 2
+        assert answer.found and answer.answer == f"(модель ответила на английском) {IN_ENGLISH}"
+        assert answer.sentences[0].citations == (1,) and not answer.sentences[0].flagged
+
+
+@pytest.mark.parametrize(("question", "language", "reply"), [
+    (ASKED_RU, "ru", IN_RUSSIAN),
+    ("Kada je održan prvi međusesijski sastanak?", "sr", "Састанак је одржан од 19. до 21. октобра 2021. године [1]."),
+    (QUESTION, "en", "Октобар 2021 [1]."),  # too few words to tell a language by: not asked again
+])
+def test_an_answer_in_the_question_s_language_is_asked_for_once(passages, question, language, reply):
+    answer, server = ask(reply, passages, question=question, language=language, embed=alike)
+    assert len(server.requests) == 1 and answer.found
+    assert not answer.answer.startswith("(")
+
+
+def test_a_rewrite_that_drops_its_markers_or_refuses_is_not_taken(passages):
+    for rewrite in ("Первое межсессионное заседание прошло с 19 по 21 октября 2021 года.", NO_ANSWER["ru"]):
+        with serve([IN_ENGLISH, rewrite]) as server:
+            answer = LLMAnswerer(settings_for(server.url), embed=alike).answer(ASKED_RU, passages, [], "ru")
+        assert answer.found and answer.answer.endswith(IN_ENGLISH) and answer.answer.startswith("(модель")
+
+
+def test_the_rewrite_streams_in_place_of_the_answer_in_another_language(passages):
+    with serve([IN_ENGLISH, IN_RUSSIAN]) as server:
+        parts = list(LLMAnswerer(settings_for(server.url), embed=alike).stream(ASKED_RU, passages, [], "ru"))
+    assert [r["stream"] for r in server.requests] == [True, True]
+    shown = [p.answer for p in parts if p.partial]
+    english = [IN_ENGLISH.startswith(text.split(" [")[0]) for text in shown]
+    russian = [IN_RUSSIAN.startswith(text.split(" [")[0]) for text in shown]
+    # the English answer as written, then the Russian one in its place, as written
+    assert all(a or b for a, b in zip(english, russian, strict=True))
+    assert english[0] and russian[-1] and english.index(False) == russian.index(True) > 1
+    assert parts[-1].answer == IN_RUSSIAN and not parts[-1].partial
+
+
+async def test_the_async_answer_is_asked_for_again_too(passages):
+    with serve([IN_ENGLISH, IN_RUSSIAN]) as server:
+        answer = await LLMAnswerer(settings_for(server.url), embed=alike).aanswer(ASKED_RU, passages, [], "ru")
+    assert len(server.requests) == 2 and answer.answer == IN_RUSSIAN
