@@ -283,7 +283,8 @@ def _print_answer(answer, as_json: bool) -> None:
         return
     echo(answer.answer)
     for c in answer.citations:
-        echo(f"  [{c.n}] {c.title} — {c.source} [{c.start}:{c.end}] ({c.language})")
+        page = f" p. {c.page}" if c.page is not None else ""
+        echo(f"  [{c.n}] {c.title} — {c.source}{page} [{c.start}:{c.end}] ({c.language})")
     # An LLM's sentence its sources do not bear out is kept, marked, as the web app underlines it.
     for s in answer.sentences:
         if s.flagged:

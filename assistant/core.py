@@ -265,8 +265,8 @@ class Assistant:
         query, messages, passages, candidates, ranked = self._prepare(question, history, filters, top_k, last)
         if self._llm is not None and not query.unresolved:
             answer = self._llm.answer(query.text, passages, messages, query.language)
-            return replace(answer, standalone_question=query.standalone, ranking=ranked)
-        return replace(self._extract(query, candidates, passages, filters), ranking=ranked)
+            return self._paged(replace(answer, standalone_question=query.standalone, ranking=ranked))
+        return self._paged(replace(self._extract(query, candidates, passages, filters), ranking=ranked))
 
     async def aask(self, question: str, history: Iterable = (), filters: Filters | None = None,
                    top_k: int | None = None, last: Answer | None = None) -> Answer:
@@ -280,7 +280,16 @@ class Assistant:
         if query.unresolved:  # nothing for the model to answer: the extractive refusal says why
             return replace(self._extract(query, [], passages, filters), ranking=ranked)
         answer = await self._llm.aanswer(query.text, passages, messages, query.language)
-        return replace(answer, standalone_question=query.standalone, ranking=ranked)
+        return self._paged(replace(answer, standalone_question=query.standalone, ranking=ranked))
+
+    def _paged(self, answer: Answer) -> Answer:
+        """Return the answer with the page each citation begins on, for documents read page by page (PDFs)."""
+        records = self.records
+        if not any(c.doc_id in records and records[c.doc_id].pages for c in answer.citations):
+            return answer
+        return replace(answer, citations=tuple(
+            replace(c, page=records[c.doc_id].page_at(c.start)) if c.doc_id in records else c
+            for c in answer.citations))
 
     def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
                  k: int | None = None, last: Answer | None = None) -> list[Passage]:
@@ -299,7 +308,7 @@ class Assistant:
                 yield self._extract(query, [], passages, filters)
                 return
             for answer in self._llm.stream(query.text, passages, messages, query.language):
-                yield replace(answer, standalone_question=query.standalone)
+                yield self._paged(replace(answer, standalone_question=query.standalone))
             return
         answer = self.ask(question, history, filters, top_k, last)
         if answer.found and len(answer.sentences) > 1:

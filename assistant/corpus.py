@@ -239,12 +239,12 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
                 "(raise ASSISTANT_MAX_FILE_MB or split the file)"
             )
         data = path.read_bytes()
-        raw_text, title_hint = READERS[suffix](path)
+        raw_text, title_hint, *paged = READERS[suffix](path)
     except PermissionError:
         raise ReadError(f"{name} cannot be read (permission denied)") from None
     except OSError as e:
         raise ReadError(f"{name} cannot be read ({e.strerror or e})") from None
-    text = clean(raw_text)
+    text, pages = paginated(paged[0]) if paged else (clean(raw_text), ())
     if not text.strip():
         raise ReadError(f"{name} has no text after cleaning")
     if not any(c.isalnum() for c in text):
@@ -259,4 +259,29 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
         date=find_date(text),
         content_hash=content_hash(data, suffix),
         path=os.path.abspath(path),
+        pages=pages,
     )
+
+
+# A line of its own before each page's text, put in before cleaning and taken out after: where it ends up is
+# where the page begins in the cleaned text (cleaning drops lines and blank runs, so offsets cannot be counted
+# before). A private-use character, which no report's text means anything by (any the pages hold are dropped),
+# alone on a line, which no rule of clean() removes.
+_PAGE_MARK = "\ue000"
+
+
+def paginated(pages: tuple[str, ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Return the cleaned text of a document read page by page, and where each page with text begins in it:
+    (offset, page number) pairs, in order."""
+    numbers = [n for n, page in enumerate(pages, 1) if page.strip()]
+    marked = "\n\n".join(f"{_PAGE_MARK}\n{page.replace(_PAGE_MARK, '')}" for page in pages if page.strip())
+    pieces = clean(marked).split(_PAGE_MARK)
+    text, starts, length = [pieces[0]], [], len(pieces[0])
+    for n, piece in zip(numbers, pieces[1:], strict=True):
+        piece = piece.removeprefix("\n")  # the rest of the mark's line
+        starts.append((length + len(piece) - len(piece.lstrip()), n))
+        text.append(piece)
+        length += len(piece)
+    joined = "".join(text)
+    end = len(joined.rstrip())
+    return joined, tuple((start, n) for start, n in starts if start < end)

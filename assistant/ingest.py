@@ -249,7 +249,8 @@ class Ingestor:
         if not text:
             return None
         return Document(doc_id=rec.doc_id, source=rec.source, title=rec.title, text=text, language=rec.language,
-                        script=rec.script, date=rec.date or None, content_hash=rec.content_hash, path=rec.path)
+                        script=rec.script, date=rec.date or None, content_hash=rec.content_hash, path=rec.path,
+                        pages=rec.pages)
 
     def _current(self, rec: DocRecord) -> bool:
         """Return whether a document's stored parts are what this build makes of its text: vectors made the
@@ -375,7 +376,7 @@ class Ingestor:
         """Move a document whose file was renamed to its new id and path, reusing its vectors."""
         text = self.store.document_text(old.doc_id) or ""
         doc = Document(doc_id, source, old.title, text, old.language, old.script, old.date or None, old.content_hash,
-                       os.path.abspath(source))
+                       os.path.abspath(source), old.pages)
         vec = self.store.document_vectors()[old.doc_id]
         parts = {
             name: self.store.get_document_parts(col, old.doc_id, language=old.language)

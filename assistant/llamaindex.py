@@ -81,7 +81,8 @@ def passage_node(p: Passage) -> NodeWithScore:
 def citation_node(c: Citation) -> NodeWithScore:
     """Return an answer's citation [n] as a NodeWithScore whose text is the cited passage."""
     return _node(f"{c.doc_id}:{c.start}-{c.end}", c.doc_id, c.text, c.start, c.end, c.score,
-                 {"n": c.n, "source": c.source, "title": c.title, "language": c.language, "date": c.date}, c.twin)
+                 {"n": c.n, "source": c.source, "title": c.title, "language": c.language, "date": c.date}
+                 | ({"page_label": str(c.page)} if c.page is not None else {}), c.twin)
 
 
 def answer_metadata(answer: Answer) -> dict:

@@ -26,7 +26,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
 # md 3: a front matter block's title is the title, and its "---" never is.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5"}
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "2"}
 
 
 class ReadError(Exception):
@@ -291,7 +291,8 @@ def _html_fallback(raw: str) -> str:
     return html.unescape(raw)
 
 
-def _read_pdf(path: Path) -> tuple[str, str | None]:
+def _read_pdf(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
+    """Return a PDF's text, its title, and the text of each page (citations name the page they are on)."""
     with _quiet_pypdf():
         return _read_pdf_text(path)
 
@@ -311,7 +312,7 @@ def _quiet_pypdf():
         logger.setLevel(level)
 
 
-def _read_pdf_text(path: Path) -> tuple[str, str | None]:
+def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -328,7 +329,7 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None]:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
-    return text, str(title) if title else None
+    return text, str(title) if title else None, tuple(p.strip() for p in pages)
 
 
 MB = 1024 * 1024

@@ -137,12 +137,17 @@ def render_sources(answer: Answer | None, turn: int, active: int | None = None) 
         f'<li class="{"active" if c.n == active else ""}">{cite_link(turn, c.n)} '
         f'<span class="src-title">{esc(c.title)}</span>'
         f'<div class="src-meta">{esc(language_name(c.language))} · {esc(c.date or "no date")} · '
-        f'{esc(Path(c.source).name)} · <span class="rank" title="{esc(RANK_HELP)}">match {rank[c.n]} of {total}'
+        f'{esc(Path(c.source).name)}{_page(c)} · <span class="rank" title="{esc(RANK_HELP)}">match {rank[c.n]} of {total}'
         f'</span>{" · <span class=notice>weak support</span>" if c.n in weak else ""}</div>'
         f'<div class="snippet">{esc(snippet(c.text))}</div></li>'
         for c in answer.citations
     ]
     return f"<h4>Sources</h4><ul class='src-list'>{''.join(items)}</ul>"
+
+
+def _page(c: Citation) -> str:
+    """Return " · p. 3" for a citation of a document read page by page (a PDF), else ""."""
+    return f" · p. {c.page}" if c.page is not None else ""
 
 
 def render_related(answer: Answer) -> str:
@@ -209,7 +214,7 @@ def render_document(text: str, c: Citation, weak: bool) -> str:
               'before relying on it.</p>') if weak else ""
     twin = (f'<div class="twin"><div class="doc-meta">Aligned sentence in {esc(language_name(c.twin.language))} '
             f'({esc(c.twin.doc_id)})</div>{esc(c.twin.text)}</div>') if c.twin else ""
-    return (f'{heading}<div class="doc-meta">{esc(Path(c.source).name)} · '
+    return (f'{heading}<div class="doc-meta">{esc(Path(c.source).name)}{_page(c)} · '
             f'{esc(language_name(c.language))} · {esc(c.date or "no date")} · characters {c.start}–{c.end}'
             f'{" (moved: the report was edited since the answer)" if moved else ""}</div>'
             f'{notice}<div class="doc-text">{body}</div>{twin}')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import threading
@@ -57,6 +58,12 @@ class DocRecord:
     vectors: str = "embed"  # how its vectors were made (vector_layout); stores before the setting: embed
     path: str = ""  # the file's absolute path (Document.path); stores before it: ""
     split: int = 1  # the text.SENTENCES_VERSION its sentences were split by; stores before it: 1
+    pages: tuple[tuple[int, int], ...] = ()  # Document.pages: where each page begins (a PDF)
+
+    def page_at(self, offset: int) -> int | None:
+        """Return the number of the page an offset of the document's text is on (None: not read by pages)."""
+        at = bisect.bisect_right([start for start, _ in self.pages], offset) - 1
+        return self.pages[max(at, 0)][1] if self.pages else None
 
     @property
     def location(self) -> str:
@@ -578,7 +585,18 @@ def _record(doc_id: str, m: dict) -> DocRecord:
         vectors=m.get("vectors", "embed"),
         path=m.get("path", ""),
         split=int(m.get("split", 1)),
+        pages=_pages(m.get("pages")),
     )
+
+
+def _pages(value) -> tuple[tuple[int, int], ...]:
+    """Return a record's page starts from their metadata (JSON pairs); none from a store before them, or from
+    a value that is not such a list."""
+    try:
+        pairs = json.loads(value) if value else []
+        return tuple((int(start), int(n)) for start, n in pairs)
+    except (ValueError, TypeError):
+        return ()
 
 
 def dumps(value) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 
@@ -20,6 +21,9 @@ class Document:
     # The file's absolute path: source is the path as it was given (shown to users), which may be relative
     # to wherever ingest ran; whether the file still exists is asked of this one.
     path: str = ""
+    # Where each page begins, for a document read page by page (a PDF): (offset into text, page number)
+    # pairs in order, the pages with no text left out.
+    pages: tuple[tuple[int, int], ...] = ()
 
     def metadata(self) -> dict:
         """Return the document's metadata as flat Chroma-safe values (no text)."""
@@ -32,6 +36,7 @@ class Document:
             "script": self.script,
             "date": self.date or "",
             "content_hash": self.content_hash,
+            "pages": json.dumps(self.pages, separators=(",", ":")) if self.pages else "",
         }
 
 
@@ -100,12 +105,14 @@ class Citation:
     score: float
     date: str = ""
     twin: Twin | None = None
+    page: int | None = None  # the page the passage begins on, in a document read page by page (a PDF)
 
     def to_json(self) -> dict:
         """Return the citation as the JSON contract's object."""
         data = asdict(self)
-        if self.twin is None:
-            data.pop("twin")
+        for optional in ("twin", "page"):
+            if data[optional] is None:
+                data.pop(optional)
         return data
 
 
@@ -176,10 +183,12 @@ class Answer:
         cites = []
         for c in _list(data, "citations"):
             twin = c.get("twin") if isinstance(c, dict) else None
+            page = c.get("page") if isinstance(c, dict) else None
             cites.append(Citation(**_typed(c, n=int, doc_id=str, source=str, title=str, language=str, text=str,
                                            start=int, end=int, score=float, date=str),
                                   twin=Twin(**_typed(twin, doc_id=str, language=str, start=int, end=int,
-                                                     text=str)) if twin is not None else None))
+                                                     text=str)) if twin is not None else None,
+                                  page=_typed(c, page=int)["page"] if page is not None else None))
         sentences = [AnswerSentence(**_typed(s, text=str, support=float, flagged=bool),
                                     citations=tuple(_ints(s.get("citations"))))
                      for s in _list(data, "sentences")]

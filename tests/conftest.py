@@ -78,22 +78,29 @@ def settings(tmp_path) -> Settings:
     return Settings(home=tmp_path / "home", seeds=SEEDS)
 
 
-def make_pdf(path: Path, lines: list[str]) -> Path:
-    """Write a minimal valid one-page PDF whose text layer holds the given ASCII lines."""
-    ops = ["BT /F1 12 Tf 72 720 Td 14 TL"]
-    for line in lines:
-        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(f"({escaped}) Tj T*")
-    ops.append("ET")
-    stream = "\n".join(ops).encode("latin-1")
+def make_pdf(path: Path, lines: list[str], *more_pages: list[str]) -> Path:
+    """Write a minimal valid PDF whose text layer holds the given ASCII lines, a page for lines and one for each
+    of more_pages."""
+    pages = [lines, *more_pages]
+    font = 3 + 2 * len(pages)  # the object number of the one font, after the pages and their contents
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Pages /Kids [" + " ".join(f"{3 + 2 * i} 0 R" for i in range(len(pages))).encode()
+        + b"] /Count " + str(len(pages)).encode() + b" >>",
     ]
+    for i, page in enumerate(pages):
+        ops = ["BT /F1 12 Tf 72 720 Td 14 TL"]
+        for line in page:
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"({escaped}) Tj T*")
+        ops.append("ET")
+        stream = "\n".join(ops).encode("latin-1")
+        objects += [
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode(),
+            b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        ]
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     path.write_bytes(pdf_bytes(objects))
     return path
 

@@ -1,0 +1,82 @@
+"""Page numbers of PDF citations: where each page begins in a document's cleaned text, kept with its record,
+and named by every citation of it (JSON, the command line, the web app, llama-index nodes)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_pdf
+
+from assistant.cli import cli
+from assistant.config import Settings
+from assistant.core import Assistant
+from assistant.corpus import clean, paginated, read_document
+from assistant.llamaindex import citation_node
+from assistant.render import render_document, render_sources
+from assistant.types import Answer
+
+PAGE_1 = ["Annual report of the river authority.", "The authority met in Novi Sad in March 2023."]
+PAGE_3 = ["The new pumping station in Zrenjanin cost 4 million euros.", "It opened in June 2023."]
+PAGE_4 = ["Water losses in the network fell to 18 percent."]
+
+
+def test_each_page_begins_where_the_marks_say_in_the_text_as_cleaned():
+    pages = ("Home > News > Reports > Item\nAnnual report\n\nFirst page.", "", "Second [image] page.\n\n\n\nMore.",
+             "   ", "Last \ue000page.")
+    text, starts = paginated(pages)
+    assert text == clean("\n\n".join(p for p in pages if p.strip())).replace("\ue000", "")  # as before, less marks
+    assert [n for _, n in starts] == [1, 3, 5]  # pages with no text are not where anything begins
+    assert [text[s:].split("\n")[0] for s, _ in starts] == ["Annual report", "Second [image] page.", "Last page."]
+
+
+def test_a_pdf_document_knows_where_its_pages_begin(tmp_path):
+    doc = read_document(make_pdf(tmp_path / "r.pdf", PAGE_1, [], PAGE_3, PAGE_4), "r", 10 << 20)
+    assert [n for _, n in doc.pages] == [1, 3, 4]
+    assert [doc.text[s:].split("\n")[0] for s, _ in doc.pages] == [PAGE_1[0], PAGE_3[0], PAGE_4[0]]
+    assert "\ue000" not in doc.text
+    text = tmp_path / "r.txt"
+    text.write_text("\n".join(PAGE_1 + PAGE_3), "utf-8")
+    assert read_document(text, "t", 10 << 20).pages == ()
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory) -> Settings:
+    """A data directory holding a four-page PDF (its second page empty) and a text file."""
+    folder = tmp_path_factory.mktemp("paged")
+    make_pdf(folder / "river.pdf", PAGE_1, [], PAGE_3, PAGE_4)
+    (folder / "notes.txt").write_text("The river authority has 40 staff in Novi Sad.\n", "utf-8")
+    settings = Settings(home=folder / "home", seeds=folder)
+    Assistant(settings).ingest([folder / "river.pdf", folder / "notes.txt"])
+    return settings
+
+
+def test_a_citation_names_the_page_its_passage_is_on_and_a_text_file_s_none(paged):
+    assistant = Assistant(paged)  # a new process's reading of the records
+    answer = assistant.ask("How much did the pumping station in Zrenjanin cost?")
+    assert answer.found and "4 million euros" in answer.answer
+    cited = answer.citations[0]
+    assert cited.source.endswith("river.pdf") and cited.page == 3
+    assert Answer.from_json(json.loads(json.dumps(answer.to_json()))).citations[0].page == 3  # a saved chat
+    assert answer.to_json()["citations"][0]["page"] == 3
+    assert citation_node(cited).node.metadata["page_label"] == "3"
+    staff = assistant.ask("How many staff does the river authority have?")
+    assert staff.found and staff.citations[0].source.endswith("notes.txt")
+    assert staff.citations[0].page is None and "page" not in staff.to_json()["citations"][0]
+    assert "page_label" not in citation_node(staff.citations[0]).node.metadata
+
+
+def test_the_command_line_and_the_web_app_show_the_page(paged):
+    result = CliRunner().invoke(cli, ["ask", "How much did the pumping station in Zrenjanin cost?"],
+                                env={"ASSISTANT_HOME": str(paged.home)})
+    assert result.exit_code == 0, result.output
+    assert "river.pdf p. 3 [" in result.output
+    answer = Assistant(paged).ask("Did water losses in the network fall?")
+    assert answer.found and answer.citations[0].page == 4
+    assert "river.pdf · p. 4 ·" in render_sources(answer, 0)
+    text = Assistant(paged).document_text(answer.citations[0].doc_id)
+    assert "river.pdf · p. 4 ·" in render_document(text, answer.citations[0], weak=False)
+    unpaged = replace(answer, citations=tuple(replace(c, page=None) for c in answer.citations))
+    assert "p. " not in render_sources(unpaged, 0)
