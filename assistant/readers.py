@@ -26,7 +26,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
 # md 3: a front matter block's title is the title, and its "---" never is.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "2"}
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "3"}
 
 
 class ReadError(Exception):
@@ -329,7 +329,44 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
-    return text, str(title) if title else None, tuple(p.strip() for p in pages)
+    return text, str(title) if title else None, tuple(unwrapped(p) for p in pages)
+
+
+# A PDF's text comes out a line of print at a time. A line at least this share of the page's full width was
+# wrapped (its paragraph goes on on the next line); a shorter one ended its paragraph, title or dateline,
+# unless the next line goes on in lower case (ragged text).
+WRAPPED_SHARE = 0.7
+_LOWER_START = regex.compile(r"\p{Ll}")
+_HYPHENATED = regex.compile(r"\p{L}-$")
+
+
+def unwrapped(page: str) -> str:
+    """Return a PDF page's text with its paragraphs' lines joined, words hyphenated at a line's end made whole,
+    and a blank line after each paragraph, title or dateline line, so that none runs into the next sentence."""
+    lines = [line.strip() for line in page.split("\n")]
+    lengths = sorted(len(line) for line in lines if line)
+    if not lengths:
+        return ""
+    width = lengths[int(0.9 * (len(lengths) - 1))]  # a full line (the widest but a few)
+    blocks: list[str] = []
+    joined = True  # whether the line before ended nothing (a blank line: the next one starts a block)
+    before = ""
+    for line in lines:
+        if not line:
+            joined, before = False, ""
+            continue
+        if not blocks or not joined and not before:
+            blocks.append(line)
+        elif LIST_ITEM.match(line):
+            blocks[-1] += "\n" + line
+        elif _HYPHENATED.search(before) and _LOWER_START.match(line):
+            blocks[-1] = blocks[-1][:-1] + line
+        elif len(before) >= WRAPPED_SHARE * width or _LOWER_START.match(line):
+            blocks[-1] += " " + line
+        else:
+            blocks.append(line)
+        joined, before = True, line
+    return "\n\n".join(blocks)
 
 
 MB = 1024 * 1024
