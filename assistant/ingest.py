@@ -166,6 +166,9 @@ class Ingestor:
                         self.store.delete_document(doc_id)
                         report.removed += 1
                     report.duplicates.append({"path": source, "same_as": first[1]})
+                    kept = self.store.records().get(first[0])
+                    if kept is not None and os.path.abspath(source) not in kept.copies:
+                        self.store.set_copies(first[0], [*kept.copies, os.path.abspath(source)])
                     continue
                 same = (rec and rec.state == "complete" and rec.content_hash == data_hash
                         and _real(rec.location) == _real(source))
@@ -178,6 +181,8 @@ class Ingestor:
                 if old and old.doc_id != doc_id and not Path(old.location).exists() and \
                         old.embedded_as(self.settings.chunk_vectors):
                     self._rename(old, doc_id, source)
+                    if old.copies:
+                        self.store.set_copies(doc_id, [c for c in old.copies if _real(c) != _real(source)])
                     first_at[data_hash] = (doc_id, source)
                     report.renamed += 1
                     continue
@@ -203,6 +208,9 @@ class Ingestor:
         for rec in self.store.records().values():
             if _real(rec.location) not in seen_sources and _covers(rec.location, roots, files) \
                     and not Path(rec.location).exists():
+                if self._inherited(rec, seen_sources, records, taken, recorded_at):
+                    report.renamed += 1
+                    continue
                 self.store.delete_document(rec.doc_id)
                 report.removed += 1
         self._revector_stored(seen_sources, report)
@@ -371,6 +379,22 @@ class Ingestor:
                 if text in wanted:
                     kept[text] = np.asarray(vector, dtype=np.float32)
         return kept
+
+    def _inherited(self, rec: DocRecord, seen: set[str], records: dict[str, DocRecord], taken: set[str],
+                   recorded_at: dict[str, str]) -> bool:
+        """Move a document whose file is gone to a copy of it found by an earlier run (DocRecord.copies) that
+        still holds its bytes, reusing its vectors; return whether one took its place. A copy this run read
+        was dealt with as it was read."""
+        if not rec.embedded_as(self.settings.chunk_vectors):
+            return False
+        heir = next((c for c in rec.copies if _real(c) not in seen and _holds(c, rec.content_hash)), None)
+        if heir is None:
+            return False
+        doc_id = _doc_id(Path(heir), records, taken, recorded_at)
+        taken.add(doc_id)
+        self._rename(rec, doc_id, heir)
+        self.store.set_copies(doc_id, [c for c in rec.copies if c != heir])
+        return True
 
     def _rename(self, old: DocRecord, doc_id: str, source: str) -> None:
         """Move a document whose file was renamed to its new id and path, reusing its vectors."""

@@ -59,6 +59,9 @@ class DocRecord:
     path: str = ""  # the file's absolute path (Document.path); stores before it: ""
     split: int = 1  # the text.SENTENCES_VERSION its sentences were split by; stores before it: 1
     pages: tuple[tuple[int, int], ...] = ()  # Document.pages: where each page begins (a PDF)
+    # Files of the same bytes found elsewhere and not indexed twice (absolute paths): when this one's file
+    # goes, one of them takes its place, whichever folder a later ingest is given.
+    copies: tuple[str, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """Return the number of the page an offset of the document's text is on (None: not read by pages)."""
@@ -474,6 +477,10 @@ class Store:
         """Record that a document's stored sentences are those the given splitter version cuts."""
         self._update_record(doc_id, {"split": split})
 
+    def set_copies(self, doc_id: str, paths) -> None:
+        """Record the files that are copies of a document (DocRecord.copies)."""
+        self._update_record(doc_id, {"copies": dumps(list(dict.fromkeys(paths)))})
+
     def set_path(self, doc_id: str, path: str) -> None:
         """Record the absolute path of a document's file (a record written before paths were kept)."""
         self._update_record(doc_id, {"path": path})
@@ -586,7 +593,17 @@ def _record(doc_id: str, m: dict) -> DocRecord:
         path=m.get("path", ""),
         split=int(m.get("split", 1)),
         pages=_pages(m.get("pages")),
+        copies=_copies(m.get("copies")),
     )
+
+
+def _copies(value) -> tuple[str, ...]:
+    """Return a record's copies from their metadata (a JSON list of paths); none from a value that is not one."""
+    try:
+        paths = json.loads(value) if value else []
+    except ValueError:
+        return ()
+    return tuple(p for p in paths if isinstance(p, str)) if isinstance(paths, list) else ()
 
 
 def _pages(value) -> tuple[tuple[int, int], ...]:

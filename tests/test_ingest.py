@@ -178,6 +178,31 @@ def test_the_same_file_at_two_paths_is_one_document(settings, corpus, tmp_path, 
     assert sorted(Store(settings).records()) == ["csto-council-copy"]
 
 
+def test_a_copy_found_by_an_earlier_run_takes_the_place_of_a_report_whose_file_goes(settings, tmp_path, embed_calls):
+    """The copy and the first file in folders ingested apart: when the first goes, the next ingest of its
+    folder moves the report to the copy (its vectors kept), and a copy since changed or gone does not."""
+    first, second, third = (tmp_path / name for name in ("a", "b", "c"))
+    for folder in (first, second, third):
+        folder.mkdir()
+    original = shutil.copy(SEEDS / "002_c41756f9194e43e0.txt", first / "metro.txt")
+    copy = shutil.copy(original, second / "metro-copy.txt")
+    other = shutil.copy(original, third / "metro-other.txt")
+    ingest(settings, [first])
+    for folder, path in ((second, copy), (third, other)):
+        assert ingest(settings, [folder]).duplicates == [{"path": str(path), "same_as": str(original)}]
+    Path(other).write_text("A different report now.\n", "utf-8")  # no longer a copy
+    embed_calls.clear()
+    Path(original).unlink()
+    moved = ingest(settings, [first])
+    assert (moved.renamed, moved.removed, embed_calls) == (1, 0, [])
+    records = Store(settings).records()
+    assert sorted(records) == ["metro-copy"] and records["metro-copy"].location == str(copy)
+    assert Store(settings).document_text("metro-copy") == Path(copy).read_text("utf-8").strip()
+    Path(copy).unlink()  # the last copy goes: nothing takes its place
+    gone = ingest(settings, [second])
+    assert (gone.renamed, gone.removed) == (0, 1) and Store(settings).records() == {}
+
+
 def test_a_folder_holding_the_data_directory_is_ingested_without_it(corpus, monkeypatch):
     """`ingest .` beside a data directory (ASSISTANT_HOME=./data) reads the reports, never the store's own files,
     and a folder that cannot be read is named while the rest goes in."""
