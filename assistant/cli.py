@@ -275,6 +275,13 @@ def _check_filters(assistant, filters) -> None:
     if bad_doc:
         raise click.UsageError(f"--doc {for_terminal(bad_doc[0])}: no such document is indexed; "
                                "`assistant status` lists the document ids")
+    # Each filter matches something, but together (or a date range alone) they may leave nothing to search.
+    if not any(filters.allows(d.doc_id, d.language, d.date) for d in docs):
+        given = [f"--lang {x}" for x in filters.languages] + [f"--doc {x}" for x in filters.doc_ids] + \
+                [f"--since {filters.date_from}"] * bool(filters.date_from) + \
+                [f"--until {filters.date_to}"] * bool(filters.date_to)
+        raise click.UsageError(f"no indexed report passes {for_terminal(' '.join(given))} (together); "
+                               "`assistant status` lists each report's language and date")
 
 
 def _print_answer(answer, as_json: bool) -> None:

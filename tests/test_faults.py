@@ -243,6 +243,13 @@ def test_unknown_language_or_document_is_named(seeded):
     assert doc.exit_code == 2 and "--doc nosuch" in doc.output
     good = invoke("ask", "What did DPNSEE say?", "--lang", "EN", "--doc", "001_23abd807676cf300", home=seeded.home)
     assert good.exit_code == 0 and "001_23abd807676cf300" in good.output
+    # each matches a report, but none passes them together; nor a date range alone
+    for args in (["--lang", "sr", "--doc", "001_23abd807676cf300"], ["--doc", "001_23abd807676cf300", "--since", "2022"],
+                 ["--until", "1999"]):
+        both = invoke("ask", "What did DPNSEE say?", *args, home=seeded.home)
+        assert both.exit_code == 2 and "no indexed report passes" in both.output and args[-1] in both.output, args
+    dated = invoke("ask", "What did DPNSEE say?", "--doc", "001_23abd807676cf300", "--until", "2021-10", home=seeded.home)
+    assert dated.exit_code == 0 and "001_23abd807676cf300" in dated.output
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "cp1251", "utf-8-sig"])
