@@ -43,7 +43,17 @@ def find_files(paths: Iterable[Path], home: Path | None = None) -> tuple[list[Ca
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
+            # A linked folder is read as a linked file is. One reached before (two links to one folder) is not
+            # read again, nor one that holds the folder given (a link back up, which would read all of it), so a
+            # loop of links ends.
+            walked: set[str] = set()
+            root = Path(os.path.realpath(path))
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=True, onerror=unreadable):
+                real = os.path.realpath(dirpath)
+                if real in walked or (walked and root.is_relative_to(real)):
+                    dirnames[:] = []
+                    continue
+                walked.add(real)
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not _data_directory(
                     os.path.join(dirpath, d), own))
                 for name in sorted(filenames):

@@ -107,8 +107,9 @@ def _covers(source: str, roots: list[Path], files: set[str]) -> bool:
     """Return whether a recorded source lies under what this run was asked to ingest."""
     if source in files or _real(source) in files:
         return True
-    path = Path(_real(source))
-    return any(Path(_real(root)) in path.parents for root in roots)
+    # under a root as the walk reached it (through a linked folder) or as it really is
+    path, named = Path(_real(source)), Path(os.path.abspath(source))
+    return any(Path(_real(root)) in path.parents or Path(os.path.abspath(root)) in named.parents for root in roots)
 
 
 class Ingestor:

@@ -348,3 +348,20 @@ def test_a_binary_file_whose_nul_bytes_are_spaced_like_utf16_is_called_binary(tm
     (tmp_path / "binary.txt").write_bytes((b"A\x00" * 500 + b"\x00\xd8A\x00") * 4)  # a lone surrogate
     with pytest.raises(ReadError, match="is binary .*not UTF-16 text"):
         read(tmp_path / "binary.txt")
+
+
+def test_a_linked_folder_is_read_like_a_linked_file_and_a_loop_of_links_ends(tmp_path):
+    from assistant.corpus import find_files
+
+    elsewhere, top = tmp_path / "elsewhere", tmp_path / "top"
+    (elsewhere / "deep").mkdir(parents=True)
+    (elsewhere / "deep" / "report.txt").write_text("The plant opened in 2023.\n", "utf-8")
+    (top / "inner").mkdir(parents=True)
+    (top / "own.txt").write_text("The council met.\n", "utf-8")
+    (top / "inner" / "docs").symlink_to(elsewhere, target_is_directory=True)
+    (top / "inner" / "again").symlink_to(elsewhere, target_is_directory=True)  # the same folder by two links
+    (elsewhere / "deep" / "up").symlink_to(tmp_path, target_is_directory=True)  # a loop back above both
+    (tmp_path / "beside.txt").write_text("Not under the folder given.\n", "utf-8")
+    found, problems = find_files([top])
+    names = sorted(str(c.path.relative_to(top)) for c in found)
+    assert names == ["inner/again/deep/report.txt", "own.txt"] and problems == []

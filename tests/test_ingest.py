@@ -492,3 +492,14 @@ def test_a_new_sentence_splitter_embeds_again_only_the_reports_it_cuts_otherwise
     assert {r.split for r in store.records().values()} == {ingest_module.SENTENCES_VERSION}
     embed_calls.clear()
     assert ingest(settings, [folder]).unchanged == 2 and embed_calls == []
+
+
+def test_a_report_in_a_linked_folder_is_indexed_and_goes_when_its_file_does(settings, tmp_path):
+    elsewhere, top = tmp_path / "elsewhere", tmp_path / "top"
+    elsewhere.mkdir()
+    top.mkdir()
+    report = shutil.copy(SEEDS / "002_c41756f9194e43e0.txt", elsewhere / "metro.txt")
+    (top / "linked").symlink_to(elsewhere, target_is_directory=True)
+    assert ingest(settings, [top]).new == 1 and sorted(Store(settings).records()) == ["metro"]
+    Path(report).unlink()
+    assert ingest(settings, [top]).removed == 1 and Store(settings).records() == {}
