@@ -329,7 +329,17 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
-    return text, str(title) if title else None, tuple(unwrapped(p) for p in pages)
+    return text, str(title) if title and not generated_title(str(title)) else None, tuple(unwrapped(p) for p in pages)
+
+
+# What programs that write PDFs put in the title field when the author gave none: the source file's name
+# ("Microsoft Word - report_v2.docx", "scan0001.tif") or a placeholder. The text's own heading says more.
+_GENERATED_TITLE = regex.compile(r"(?i)(?:microsoft\s+\w+\s+-\s+.*|.*\.\w{2,4}|untitled(?:\s+document)?|\P{L}*)")
+
+
+def generated_title(title: str) -> bool:
+    """Return whether a PDF's title field holds no title of the author's, only what the program put there."""
+    return _GENERATED_TITLE.fullmatch(title.strip()) is not None
 
 
 # A PDF's text comes out a line of print at a time. A line at least this share of the page's full width was

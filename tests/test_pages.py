@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.corpus import clean, paginated, read_document
 from assistant.llamaindex import citation_node
-from assistant.readers import unwrapped
+from assistant.readers import generated_title, unwrapped
 from assistant.render import render_document, render_sources
 from assistant.types import Answer
 
@@ -94,3 +94,11 @@ def test_the_command_line_and_the_web_app_show_the_page(paged):
     assert "river.pdf · p. 4 ·" in render_document(text, answer.citations[0], weak=False)
     unpaged = replace(answer, citations=tuple(replace(c, page=None) for c in answer.citations))
     assert "p. " not in render_sources(unpaged, 0)
+
+
+@pytest.mark.parametrize(("title", "generated"), [
+    ("Microsoft Word - report_v2.docx", True), ("scan0001.tif", True), ("Untitled", True), ("  ", True),
+    ("1234", True), ("Annual report 2023", False), ("Отчёт экспедиции на Байкал", False), ("Vol. 2", False),
+])
+def test_a_title_a_pdf_program_put_in_is_not_taken_for_the_report_s(title, generated):
+    assert generated_title(title) is generated
