@@ -283,20 +283,22 @@ class Assistant:
         return self._paged(replace(answer, standalone_question=query.standalone, ranking=ranked))
 
     def _paged(self, answer: Answer) -> Answer:
-        """Return the answer with the page each citation begins on, for documents read page by page (PDFs)."""
+        """Return the answer with the page each citation and related passage begins on, for documents read
+        page by page (PDFs)."""
+        return replace(answer, citations=self._pages_of(answer.citations), related=self._pages_of(answer.related))
+
+    def _pages_of(self, spans: Iterable) -> tuple:
+        """Return citations or passages with the page each begins on, where their document has pages."""
         records = self.records
-        if not any(c.doc_id in records and records[c.doc_id].pages for c in answer.citations):
-            return answer
-        return replace(answer, citations=tuple(
-            replace(c, page=records[c.doc_id].page_at(c.start)) if c.doc_id in records else c
-            for c in answer.citations))
+        return tuple(replace(s, page=records[s.doc_id].page_at(s.start))
+                     if s.doc_id in records and records[s.doc_id].pages else s for s in spans)
 
     def retrieve(self, question: str, history: Iterable = (), filters: Filters | None = None,
                  k: int | None = None, last: Answer | None = None) -> list[Passage]:
         """Return the k passages retrieval ranks highest for question (what an answer reads from)."""
         if self.refusal(question) is not None:
             return []
-        return self._prepare(question, history, filters, k, last)[2]
+        return list(self._pages_of(self._prepare(question, history, filters, k, last)[2]))
 
     def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:

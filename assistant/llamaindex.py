@@ -75,7 +75,8 @@ def passage_node(p: Passage) -> NodeWithScore:
     """Return a retrieved passage as a NodeWithScore: id the chunk id, offsets into the report's text, score
     the chunk ranker's probability that it holds the answer (not a cosine similarity)."""
     return _node(p.chunk_id, p.doc_id, p.text, p.start, p.end, p.score,
-                 {"source": p.source, "title": p.title, "language": p.language, "date": p.date}, p.twin)
+                 {"source": p.source, "title": p.title, "language": p.language, "date": p.date}
+                 | ({"page_label": str(p.page)} if p.page is not None else {}), p.twin)
 
 
 def citation_node(c: Citation) -> NodeWithScore:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .answer import joined, opens_line
 from .text import heading_lines
-from .types import Answer, Citation
+from .types import Answer, Citation, Passage
 
 WEAK = 0.5  # a sentence whose support is below this is marked for the reader to check
 CONTEXT_CHARS = 4000  # document text shown either side of a cited span
@@ -145,8 +145,8 @@ def render_sources(answer: Answer | None, turn: int, active: int | None = None) 
     return f"<h4>Sources</h4><ul class='src-list'>{''.join(items)}</ul>"
 
 
-def _page(c: Citation) -> str:
-    """Return " · p. 3" for a citation of a document read page by page (a PDF), else ""."""
+def _page(c: Citation | Passage) -> str:
+    """Return " · p. 3" for a citation or passage of a document read page by page (a PDF), else ""."""
     return f" · p. {c.page}" if c.page is not None else ""
 
 
@@ -155,7 +155,7 @@ def render_related(answer: Answer) -> str:
     that may help, never presented as the answer."""
     items = [f'<li><span class="src-title">{esc(p.title)}</span>'
              f'<div class="src-meta">{esc(language_name(p.language))} · {esc(p.date or "no date")} · '
-             f'{esc(Path(p.source).name)}</div><div class="snippet">{esc(snippet(p.text))}</div></li>'
+             f'{esc(Path(p.source).name)}{_page(p)}</div><div class="snippet">{esc(snippet(p.text))}</div></li>'
              for p in answer.related]
     return ("<h4>Related reading</h4><p class='src-meta'>No passage answers the question; these come closest. "
             f"They are not an answer.</p><ul class='src-list related'>{''.join(items)}</ul>")

@@ -88,6 +88,7 @@ class Passage:
     text: str
     score: float
     twin: Twin | None = None
+    page: int | None = None  # the page it begins on, in a document read page by page (a PDF)
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ class Answer:
         }
         if self.related:
             data["related"] = [{"doc_id": p.doc_id, "source": p.source, "title": p.title, "language": p.language,
-                                "text": p.text, "start": p.start, "end": p.end, "date": p.date or ""} for p in self.related]
+                                "text": p.text, "start": p.start, "end": p.end, "date": p.date or ""}
+                               | ({"page": p.page} if p.page is not None else {}) for p in self.related]
         if self.partial:
             data["partial"] = True
         return data
@@ -194,7 +196,9 @@ class Answer:
                      for s in _list(data, "sentences")]
         related = [Passage(chunk_id="", score=0.0, **_typed(p, doc_id=str, source=str, title=str, language=str,
                                                           text=str, start=int, end=int),
-                           date=str(p.get("date") or "")) for p in _list(data, "related")]
+                           date=str(p.get("date") or ""),
+                           page=_typed(p, page=int)["page"] if p.get("page") is not None else None)
+                   for p in _list(data, "related")]
         return cls(**d, citations=tuple(cites), sentences=tuple(sentences), related=tuple(related),
                    partial=data.get("partial") is True)
 

@@ -14,7 +14,7 @@ from assistant.cli import cli
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.corpus import clean, paginated, read_document
-from assistant.llamaindex import citation_node
+from assistant.llamaindex import citation_node, passage_node
 from assistant.readers import generated_title, unwrapped
 from assistant.render import render_document, render_sources
 from assistant.types import Answer
@@ -102,3 +102,15 @@ def test_the_command_line_and_the_web_app_show_the_page(paged):
 ])
 def test_a_title_a_pdf_program_put_in_is_not_taken_for_the_report_s(title, generated):
     assert generated_title(title) is generated
+
+
+def test_retrieved_and_related_passages_name_their_page_too(paged):
+    assistant = Assistant(paged)
+    passages = assistant.retrieve("pumping station in Zrenjanin")
+    pdf = [p for p in passages if p.source.endswith("river.pdf")]
+    assert pdf and all(p.page in (1, 3, 4) for p in pdf)
+    assert all(p.page is None for p in passages if p.source.endswith("notes.txt"))
+    assert passage_node(pdf[0]).node.metadata["page_label"] == str(pdf[0].page)
+    refused = Answer(question="q", answer="-", found=False, related=(replace(pdf[0], page=3),))
+    assert Answer.from_json(json.loads(json.dumps(refused.to_json()))).related[0].page == 3
+    assert "river.pdf · p. 3</div>" in render_sources(refused, 0)
