@@ -165,9 +165,12 @@ def test_since_a_year_cites_nothing_older(seeded):
     home = seeded.home
     dated = {r.doc_id: r.date for r in Assistant(seeded).documents()}
     assert any(d.startswith("2021") for d in dated.values())
+    assert not any(d >= "2022" for d in dated.values())  # so --since 2022 leaves no report: it says so
     for since in ("2022", "2022-01", "2022-01-01"):
-        out = json.loads(invoke("ask", "What did DPNSEE say?", "--json", "--since", since, home=home).output)
-        assert all(c["date"] >= "2022-01-01" for c in out["citations"]), out
+        out = invoke("ask", "What did DPNSEE say?", "--json", "--since", since, home=home)
+        assert out.exit_code == 2 and "no indexed report passes --since 2022-01-01" in out.output, out.output
+    older = json.loads(invoke("ask", "What did DPNSEE say?", "--json", "--since", "2021-06", home=home).output)
+    assert all(c["date"] >= "2021-06-01" for c in older["citations"]), older
     year = json.loads(invoke("ask", "What did DPNSEE say?", "--json", "--since", "2021", "--until", "2021",
                              home=home).output)
     assert year["found"] and all(c["date"].startswith("2021") for c in year["citations"])
