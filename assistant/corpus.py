@@ -286,6 +286,8 @@ def paginated(pages: tuple[str, ...]) -> tuple[str, tuple[tuple[int, int], ...]]
     numbers = [n for n, page in enumerate(pages, 1) if page.strip()]
     marked = "\n\n".join(f"{_PAGE_MARK}\n{page.replace(_PAGE_MARK, '')}" for page in pages if page.strip())
     pieces = clean(marked).split(_PAGE_MARK)
+    if len(pieces) != len(numbers) + 1:  # cleaning took a mark after all: the text without pages, not a guess
+        return clean("\n\n".join(page for page in pages if page.strip())), ()
     text, starts, length = [pieces[0]], [], len(pieces[0])
     for n, piece in zip(numbers, pieces[1:], strict=True):
         piece = piece.removeprefix("\n")  # the rest of the mark's line

@@ -33,6 +33,14 @@ def test_each_page_begins_where_the_marks_say_in_the_text_as_cleaned():
     assert [text[s:].split("\n")[0] for s, _ in starts] == ["Annual report", "Second [image] page.", "Last page."]
 
 
+def test_a_mark_cleaning_took_leaves_the_text_without_pages_rather_than_wrong_ones(monkeypatch):
+    import assistant.corpus as corpus
+
+    cleaned = corpus.clean
+    monkeypatch.setattr(corpus, "clean", lambda text: cleaned(text).replace("\ue000", "", 1))
+    assert corpus.paginated(("Page one text.", "Page two text.")) == ("Page one text.\n\nPage two text.", ())
+
+
 def test_a_pdf_document_knows_where_its_pages_begin(tmp_path):
     doc = read_document(make_pdf(tmp_path / "r.pdf", PAGE_1, [], PAGE_3, PAGE_4), "r", 10 << 20)
     assert [n for _, n in doc.pages] == [1, 3, 4]
