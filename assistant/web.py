@@ -352,8 +352,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         return (render_chat(session), render_sources(session.last, len(session.turns) - 1), DOC_PLACEHOLDER,
                 session, stored_text(shelf), listing(shelf), "")
 
-    def forget(conversation_id, stored, session: Session):
-        if conversation_id == "\0":  # the person said no when asked to confirm
+    def forget(conversation_id, stored, session: Session, yes: bool):
+        if conversation_id and not yes:  # the person said no when asked to confirm
             return (*[gr.skip()] * 6, "")
         if not conversation_id:
             return (*[gr.skip()] * 6, "<p class='notice'>Choose a saved conversation to delete first.</p>")
@@ -396,8 +396,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         worker.add(placed)
         return render_status(worker.status()), None, gr.Timer(active=True)
 
-    def delete(doc_id):
-        if doc_id == "\0":  # the person said no when asked to confirm
+    def delete(doc_id, yes: bool):
+        if doc_id and not yes:  # the person said no when asked to confirm
             return gr.skip(), gr.skip()
         if not doc_id:
             return "<p class='notice'>Choose a document to delete first.</p>", gr.skip()
@@ -465,6 +465,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         # the page can tell whether to catch up without asking the server.
         seen = gr.Number(0, visible=False, precision=0, elem_id="library-seen")
         latest = gr.Number(0, visible=False, precision=0, elem_id="library-latest")
+        # Whether the person said yes when a delete asked them to confirm (the page's confirm() sets it): a
+        # "no" leaves the list's choice as it was, which the list must accept as its value.
+        confirmed = gr.Checkbox(False, visible=False, elem_id="confirmed")
         tick = gr.Timer(1.0, active=False)
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
@@ -554,9 +557,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         saved_outputs = [chat, sources, document, session, stored, past, hint]
         past.input(reopen, [past, stored], saved_outputs, js=f"(c, _) => [c, {fresh}]", **private,
                    **ASK_GROUP).then(None, stored, None, js=write)
-        forget_button.click(forget, [past, stored, session], saved_outputs, js="(c, _, t) => [!c || confirm("
-                            f"'Delete this saved conversation?') ? c : '\\0', {fresh}, t]", **private,
-                            **ASK_GROUP).then(None, stored, None, js=write)
+        forget_button.click(forget, [past, stored, session, confirmed], saved_outputs,
+                            js=f"(c, _, t, __) => [c, {fresh}, t, !!c && confirm('Delete this saved conversation?')]",
+                            **private, **ASK_GROUP).then(None, stored, None, js=write)
         sources.cite(show, session, [sources, document], **private)
         for box in (langs, doc_ids):
             box.change(render_chips, [langs, doc_ids], chips, **private)
@@ -564,8 +567,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         # browser sends a quote as %22): the names the person's files have are passed along from the page.
         files.upload(add, [files, names], [added, files, tick], **private, **LIBRARY_GROUP,
                      js="(f, _) => [f, JSON.stringify([].concat(f || []).map(x => (x && x.orig_name) || ''))]")
-        remove.click(delete, to_delete, [added, tick], js="(d) => !d || confirm('Delete ' + d + ' from the library?') "
-                     "? d : '\\0'", **private, **LIBRARY_GROUP)
+        remove.click(delete, [to_delete, confirmed], [added, tick],
+                     js="(d, _) => [d, !!d && confirm('Delete ' + d + ' from the library?')]", **private, **LIBRARY_GROUP)
         halt.click(stop_adding, None, [added, tick], **private, **LIBRARY_GROUP)
         refreshed = [header, langs, doc_ids, library, to_delete, *examples]
         tick.tick(poll, [seen, langs, doc_ids, document], [added, tick, seen, *refreshed, document], **private,

@@ -250,7 +250,8 @@ def test_library_lists_reports_and_deletes_one_with_everything_it_had(fresh_app,
     up.parent.mkdir()
     up.write_text("Police in Novi Sad discovered a cannabis plantation with four thousand plants in August 2022.\n",
                   encoding="utf-8")
-    page.on("dialog", lambda d: d.accept())
+    say_yes = [True]
+    page.on("dialog", lambda d: d.accept() if say_yes[0] else d.dismiss())
     open_app(page, url)
     page.get_by_role("tab", name="Library").click()
     page.set_input_files("#upload input[type=file]", [str(up)])
@@ -273,6 +274,15 @@ def test_library_lists_reports_and_deletes_one_with_everything_it_had(fresh_app,
         page.locator("#upload-status", has_text=said).wait_for(timeout=120000)
         page.locator(f"#library tr[data-doc='{doc_id}']").wait_for(state="detached")
 
+    # Saying no when asked to confirm deletes nothing and is no error.
+    say_yes[0] = False
+    page.click("#delete-doc input")
+    page.get_by_role("option", name="novisad").click()
+    page.click("#delete")
+    page.wait_for_timeout(1000)
+    assert page.locator(".toast-body").count() == 0 and (settings.home / "library" / "novisad.txt").exists()
+    assert page.locator("#library tr[data-doc='novisad']").count() == 1
+    say_yes[0] = True
     delete("novisad", "and its file")
     assert not (settings.home / "library" / "novisad.txt").exists()
     delete("000_7e6134a7318589bf", "Its file stays")
