@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
+
 from .inputs import plain_name
 from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError, front_matter
 from .text import detect_language, detect_script, fold, sentence_spans
@@ -154,8 +156,8 @@ def find_date(text: str) -> str | None:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if 1 <= mo <= 12 and 1 <= d <= 31:
             hits.append((m.start(), f"{y:04d}-{mo:02d}-{d:02d}"))
-    for regex, order in ((_DAY_FIRST, "dmy"), (_MONTH_FIRST, "mdy")):
-        for m in regex.finditer(folded):
+    for pattern, order in ((_DAY_FIRST, "dmy"), (_MONTH_FIRST, "mdy")):
+        for m in pattern.finditer(folded):
             day, month, year = (m.group(1), m.group(2), m.group(3)) if order == "dmy" else (
                 m.group(2), m.group(1), m.group(3))
             number = next((v for k, v in _MONTHS.items() if month.startswith(k)), None)
@@ -280,17 +282,28 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
 _PAGE_MARK = "\ue000"
 
 
+# A page whose text ends without closing its sentence, before one that opens in lower case, breaks a sentence
+# that the next page ends ("…was designed by" / "the architect…"): the two are joined, as a wrapped line is.
+_OPEN_END = regex.compile(r"[\p{L}\p{N},]$")
+_LOWER_OPENING = regex.compile(r"\p{Ll}")
+
+
 def paginated(pages: tuple[str, ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Return the cleaned text of a document read page by page, and where each page with text begins in it:
-    (offset, page number) pairs, in order."""
-    numbers = [n for n, page in enumerate(pages, 1) if page.strip()]
-    marked = "\n\n".join(f"{_PAGE_MARK}\n{page.replace(_PAGE_MARK, '')}" for page in pages if page.strip())
+    (offset, page number) pairs, in order. A sentence a page break cut goes on across it."""
+    kept = [(n, page.replace(_PAGE_MARK, "").strip()) for n, page in enumerate(pages, 1) if page.strip()]
+    numbers = [n for n, _ in kept]
+    running = [i > 0 and bool(_OPEN_END.search(kept[i - 1][1]) and _LOWER_OPENING.match(page))
+               for i, (_, page) in enumerate(kept)]
+    # The mark of a page that opens a block stands on a line of its own; that of one going on a sentence, in it.
+    marked = "".join((f" {_PAGE_MARK}" if runs else f"{chr(10) * 2 if i else ''}{_PAGE_MARK}\n") + page
+                     for i, ((_, page), runs) in enumerate(zip(kept, running, strict=True)))
     pieces = clean(marked).split(_PAGE_MARK)
     if len(pieces) != len(numbers) + 1:  # cleaning took a mark after all: the text without pages, not a guess
         return clean("\n\n".join(page for page in pages if page.strip())), ()
     text, starts, length = [pieces[0]], [], len(pieces[0])
-    for n, piece in zip(numbers, pieces[1:], strict=True):
-        piece = piece.removeprefix("\n")  # the rest of the mark's line
+    for n, piece, runs in zip(numbers, pieces[1:], running, strict=True):
+        piece = piece if runs else piece.removeprefix("\n")  # the rest of the mark's line
         starts.append((length + len(piece) - len(piece.lstrip()), n))
         text.append(piece)
         length += len(piece)

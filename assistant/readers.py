@@ -329,7 +329,9 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
-    return text, str(title) if title and not generated_title(str(title)) else None, tuple(unwrapped(p) for p in pages)
+    title = str(title) if title and not generated_title(str(title), path.stem) else None
+    words = vocabulary(text)
+    return text, title, tuple(unwrapped(p, words) for p in pages)
 
 
 # What programs that write PDFs put in the title field when the author gave none: the source file's name
@@ -337,9 +339,10 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
 _GENERATED_TITLE = regex.compile(r"(?i)(?:microsoft\s+\w+\s+-\s+.*|.*\.\w{2,4}|untitled(?:\s+document)?|\P{L}*)")
 
 
-def generated_title(title: str) -> bool:
-    """Return whether a PDF's title field holds no title of the author's, only what the program put there."""
-    return _GENERATED_TITLE.fullmatch(title.strip()) is not None
+def generated_title(title: str, stem: str = "") -> bool:
+    """Return whether a PDF's title field holds no title of the author's, only what the program put there
+    (stem: the file's name without its extension, which some put there as it is)."""
+    return _GENERATED_TITLE.fullmatch(title.strip()) is not None or (bool(stem) and title.strip() == stem)
 
 
 # A PDF's text comes out a line of print at a time. A line at least this share of the page's full width was
@@ -347,12 +350,29 @@ def generated_title(title: str) -> bool:
 # unless the next line goes on in lower case (ragged text).
 WRAPPED_SHARE = 0.7
 _LOWER_START = regex.compile(r"\p{Ll}")
-_HYPHENATED = regex.compile(r"\p{L}-$")
+_HYPHENATED = regex.compile(r"(\p{L}+)-$")
+_FIRST_WORD = regex.compile(r"\p{L}+")
 
 
-def unwrapped(page: str) -> str:
-    """Return a PDF page's text with its paragraphs' lines joined, words hyphenated at a line's end made whole,
-    and a blank line after each paragraph, title or dateline line, so that none runs into the next sentence."""
+def vocabulary(text: str) -> frozenset[str]:
+    """Return the words of a document in lower case, its hyphenated compounds among them ("cold-storage"):
+    what tells a word broken at a line's end from a compound whose hyphen fell there."""
+    return frozenset(w.lower() for w in regex.findall(r"\p{L}+(?:-\p{L}+)*", text))
+
+
+def _broken_word(before: str, line: str, words: frozenset[str]) -> bool:
+    """Return whether a line ending in a hyphen broke a word the next line ends (the document writes it whole
+    elsewhere: "profes-" "sor"), rather than a compound whose hyphen fell at the line's end ("cold-"
+    "storage", "Природно-" "математичког"), which keeps it. Without the word written whole, the hyphen stays,
+    as printed."""
+    head, tail = _HYPHENATED.search(before), _FIRST_WORD.match(line)
+    return bool(head and tail) and (head.group(1) + tail.group()).lower() in words
+
+
+def unwrapped(page: str, words: frozenset[str] = frozenset()) -> str:
+    """Return a PDF page's text with its paragraphs' lines joined, words broken at a line's end made whole
+    (words: the document's vocabulary), and a blank line after each paragraph, title or dateline line, so that
+    none runs into the next sentence."""
     lines = [line.strip() for line in page.split("\n")]
     lengths = sorted(len(line) for line in lines if line)
     if not lengths:
@@ -369,8 +389,10 @@ def unwrapped(page: str) -> str:
             blocks.append(line)
         elif LIST_ITEM.match(line):
             blocks[-1] += "\n" + line
-        elif _HYPHENATED.search(before) and _LOWER_START.match(line):
+        elif _LOWER_START.match(line) and _broken_word(before, line, words):
             blocks[-1] = blocks[-1][:-1] + line
+        elif _HYPHENATED.search(before) and _LOWER_START.match(line):
+            blocks[-1] += line  # a compound: its hyphen stays, with no space after it
         elif len(before) >= WRAPPED_SHARE * width or _LOWER_START.match(line):
             blocks[-1] += " " + line
         else:

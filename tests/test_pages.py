@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.corpus import clean, paginated, read_document
 from assistant.llamaindex import citation_node, passage_node
-from assistant.readers import generated_title, unwrapped
+from assistant.readers import generated_title, unwrapped, vocabulary
 from assistant.render import render_document, render_sources
 from assistant.types import Answer
 
@@ -55,13 +55,23 @@ def test_a_pdf_document_knows_where_its_pages_begin(tmp_path):
 def test_a_pdf_page_s_lines_are_joined_into_its_paragraphs_and_its_title_lines_kept_apart():
     page = ("Expedition report, 2021\nDate: 2021-09-10\nIn summer 2021 the expedition of the institute spent on\n"
             "lake Baikal twenty-six days. It was led by profes-\nsor Andrei Sokolov and his deputy Irina\n"
-            "Petrova.\nThe scientists took 340 samples.\n- water\n- sediment\n\nFindings\nA new sponge.")
-    assert unwrapped(page).split("\n\n") == [
+            "Petrova.\nThe scientists took 340 samples.\n- water\n- sediment\n\nFindings\nA new sponge in a cold-\n"
+            "storage tank of the Природно-\nматематичког факултет, said the professor.")
+    assert unwrapped(page, vocabulary(page)).split("\n\n") == [
         "Expedition report, 2021", "Date: 2021-09-10",
         "In summer 2021 the expedition of the institute spent on lake Baikal twenty-six days. It was led by "
-        "professor Andrei Sokolov and his deputy Irina Petrova.",
-        "The scientists took 340 samples.\n- water\n- sediment", "Findings", "A new sponge."]
+        "professor Andrei Sokolov and his deputy Irina Petrova.",  # the document writes "professor" whole
+        "The scientists took 340 samples.\n- water\n- sediment", "Findings",
+        "A new sponge in a cold-storage tank of the Природно-математичког факултет, said the professor."]
     assert unwrapped(" \n\n ") == ""
+
+
+def test_a_sentence_a_page_break_cut_goes_on_across_it_and_cites_the_page_it_begins_on():
+    text, starts = paginated(("Costs\n\nThe new pier was designed by", "the architect Lena Varga of Budapest.",
+                              "Opening\n\nIt opened in 2020."))
+    assert "The new pier was designed by the architect Lena Varga of Budapest." in text
+    (_, p1), (second, p2), (third, p3) = starts
+    assert (p1, p2, p3) == (1, 2, 3) and text[second:].startswith("the architect") and text[third:].startswith("Opening")
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +117,10 @@ def test_the_command_line_and_the_web_app_show_the_page(paged):
 @pytest.mark.parametrize(("title", "generated"), [
     ("Microsoft Word - report_v2.docx", True), ("scan0001.tif", True), ("Untitled", True), ("  ", True),
     ("1234", True), ("Annual report 2023", False), ("Отчёт экспедиции на Байкал", False), ("Vol. 2", False),
+    ("wrap", True),  # the file's own name (wrap.pdf)
 ])
 def test_a_title_a_pdf_program_put_in_is_not_taken_for_the_report_s(title, generated):
-    assert generated_title(title) is generated
+    assert generated_title(title, "wrap") is generated
 
 
 def test_retrieved_and_related_passages_name_their_page_too(paged):
