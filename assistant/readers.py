@@ -26,7 +26,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
 # md 3: a front matter block's title is the title, and its "---" never is.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "3"}
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "4"}
 
 
 class ReadError(Exception):
