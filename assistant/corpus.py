@@ -296,8 +296,9 @@ def paginated(pages: tuple[str, ...]) -> tuple[str, tuple[tuple[int, int], ...]]
     running = [i > 0 and bool(_OPEN_END.search(kept[i - 1][1]) and _LOWER_OPENING.match(page))
                for i, (_, page) in enumerate(kept)]
     # The mark of a page that opens a block stands on a line of its own; that of one going on a sentence, in it.
-    marked = "".join((f" {_PAGE_MARK}" if runs else f"{chr(10) * 2 if i else ''}{_PAGE_MARK}\n") + page
-                     for i, ((_, page), runs) in enumerate(zip(kept, running, strict=True)))
+    marked = ""
+    for (_, page), runs in zip(kept, running, strict=True):
+        marked += (f" {_PAGE_MARK}" if runs else f"\n\n{_PAGE_MARK}\n" if marked else f"{_PAGE_MARK}\n") + page
     pieces = clean(marked).split(_PAGE_MARK)
     if len(pieces) != len(numbers) + 1:  # cleaning took a mark after all: the text without pages, not a guess
         return clean("\n\n".join(page for page in pages if page.strip())), ()

@@ -597,23 +597,24 @@ def _record(doc_id: str, m: dict) -> DocRecord:
     )
 
 
-def _copies(value) -> tuple[str, ...]:
-    """Return a record's copies from their metadata (a JSON list of paths); none from a value that is not one."""
+def _listed(value, item) -> tuple:
+    """Return the items of a metadata field holding a JSON list, each made by item; none from a store before the
+    field, or from a value that is no such list."""
     try:
-        paths = json.loads(value) if value else []
-    except ValueError:
+        values = json.loads(value) if value else []
+        return tuple(item(v) for v in values) if isinstance(values, list) else ()
+    except (ValueError, TypeError):
         return ()
-    return tuple(p for p in paths if isinstance(p, str)) if isinstance(paths, list) else ()
+
+
+def _copies(value) -> tuple[str, ...]:
+    """Return a record's copies (DocRecord.copies) from their metadata: a JSON list of paths."""
+    return _listed(value, lambda path: path if isinstance(path, str) else str(path))
 
 
 def _pages(value) -> tuple[tuple[int, int], ...]:
-    """Return a record's page starts from their metadata (JSON pairs); none from a store before them, or from
-    a value that is not such a list."""
-    try:
-        pairs = json.loads(value) if value else []
-        return tuple((int(start), int(n)) for start, n in pairs)
-    except (ValueError, TypeError):
-        return ()
+    """Return a record's page starts (DocRecord.pages) from their metadata: JSON (offset, page) pairs."""
+    return _listed(value, lambda pair: (int(pair[0]), int(pair[1])))
 
 
 def dumps(value) -> str:
