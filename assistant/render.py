@@ -161,8 +161,15 @@ def render_related(answer: Answer) -> str:
             f"They are not an answer.</p><ul class='src-list related'>{''.join(items)}</ul>")
 
 
-def _shown(text: str, start: int, end: int) -> str:
-    """Return text[start:end] escaped, its heading lines shown as headings rather than as '#' marks."""
+def _shown(text: str, start: int, end: int, pages: tuple[tuple[int, int], ...] = ()) -> str:
+    """Return text[start:end] escaped, its heading lines shown as headings rather than as '#' marks, and a
+    label where each page of a document read page by page begins, as a printed copy would be looked up (a
+    page beginning at end is labelled here: the cited passage that follows may open it)."""
+    starts = [(at, page) for at, page in pages if start < at <= end]
+    if starts:
+        bounds = [start] + [at for at, _ in starts] + [end]
+        return "".join((f'<span class="page-start">p. {starts[i - 1][1]}</span>' if i else "") +
+                       _shown(text, bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1))
     out, at = [], start
     for line_start, line_end, words in heading_lines(text, start, end):
         out += [esc(text[at:line_start]), f'<strong class="doc-heading">{esc(text[words:line_end])}</strong>']
@@ -195,9 +202,10 @@ def render_gone(doc_id: str) -> str:
             "shown.</p>")
 
 
-def render_document(text: str, c: Citation, weak: bool) -> str:
+def render_document(text: str, c: Citation, weak: bool, pages: tuple[tuple[int, int], ...] = ()) -> str:
     """Return the cited document around the citation, the cited span in <mark>, and its twin sentence; when
-    the document no longer holds the passage, the passage as the answer quoted it, and no mark."""
+    the document no longer holds the passage, the passage as the answer quoted it, and no mark. pages
+    (DocRecord.pages) labels where each page begins outside the mark."""
     span = located(text, c)
     heading = f"<h4 data-doc='{esc(c.doc_id)}'>[{c.n}] {esc(c.title)}</h4>"
     if span is None:
@@ -208,8 +216,8 @@ def render_document(text: str, c: Citation, weak: bool) -> str:
     moved = span != (c.start, c.end)
     c = replace(c, start=span[0], end=span[1])
     lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(text), c.end + CONTEXT_CHARS)
-    body = (("…" if lo else "") + _shown(text, lo, c.start) + f'<mark class="cited" id="cite-mark">'
-            f'{esc(text[c.start:c.end])}</mark>' + _shown(text, c.end, hi) + ("…" if hi < len(text) else ""))
+    body = (("…" if lo else "") + _shown(text, lo, c.start, pages) + f'<mark class="cited" id="cite-mark">'
+            f'{esc(text[c.start:c.end])}</mark>' + _shown(text, c.end, hi, pages) + ("…" if hi < len(text) else ""))
     notice = ('<p class="notice">The answer sentence citing this passage has weak support: read the passage '
               'before relying on it.</p>') if weak else ""
     twin = (f'<div class="twin"><div class="doc-meta">Aligned sentence in {esc(language_name(c.twin.language))} '

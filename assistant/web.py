@@ -381,7 +381,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         except (TypeError, ValueError, IndexError, AttributeError, StopIteration, KeyError):
             return gr.skip(), "<p class='notice'>That citation is no longer available.</p>"
         weak = any(n in s.citations and (s.flagged or s.support < WEAK) for s in answer.sentences)
-        return render_sources(answer, turn, n), render_document(text, c, weak)
+        record = assistant.records.get(c.doc_id)
+        return render_sources(answer, turn, n), render_document(text, c, weak, record.pages if record else ())
 
     def add(files, names):
         files = files or []

@@ -110,6 +110,12 @@ def test_the_command_line_and_the_web_app_show_the_page(paged):
     assert "river.pdf · p. 4 ·" in render_sources(answer, 0)
     text = Assistant(paged).document_text(answer.citations[0].doc_id)
     assert "river.pdf · p. 4 ·" in render_document(text, answer.citations[0], weak=False)
+    pages = Assistant(paged).records[answer.citations[0].doc_id].pages
+    view = render_document(text, answer.citations[0], weak=False, pages=pages)
+    # The document view labels where pages 3 and 4 begin, each just before that page's own text.
+    assert f'<span class="page-start">p. 3</span>{PAGE_3[0]}' in view
+    assert f'<span class="page-start">p. 4</span><mark class="cited" id="cite-mark">{PAGE_4[0]}' in view
+    assert 'page-start">p. 1<' not in view  # the first page begins the text: nothing to mark
     unpaged = replace(answer, citations=tuple(replace(c, page=None) for c in answer.citations))
     assert "p. " not in render_sources(unpaged, 0)
 
