@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from .writelock import write_lock
 
@@ -62,19 +63,29 @@ def safe_name(name: str) -> str:
     return (stem or "upload") + suffix
 
 
-def place_upload(upload: Path, folder: Path, name: str = "") -> tuple[Path, bool]:
-    """Return where an upload (named name, or as its file is) now lives in folder (that name, or a suffixed
-    one if that name holds other content) and whether it is a new file there."""
+class Placed(NamedTuple):
+    """Where an upload now lives in the library, whether it is a new file there, and, when another file of
+    the library had its name, that name (the upload was kept beside it under a suffixed one)."""
+
+    path: Path
+    new: bool
+    clash: str = ""
+
+
+def place_upload(upload: Path, folder: Path, name: str = "") -> Placed:
+    """Return where an upload (named name, or as its file is) now lives in folder: that name, or a suffixed
+    one if that name holds other content. A file of the same name is never overwritten: two reports may
+    share a name, and which is the newer version is the person's call (the status line says so)."""
     name = safe_name(name or upload.name)
     target, data = folder / name, upload.read_bytes()
     stem, suffix, i = Path(name).stem, Path(name).suffix, 1
     while target.exists():
         if target.is_file() and target.read_bytes() == data:
-            return target, False
+            return Placed(target, False)
         target, i = folder / f"{stem}-{i}{suffix}", i + 1
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(upload, target)
-    return target, True
+    return Placed(target, True, name if target.name != name else "")
 
 
 def plain_reason(reason: str, path: str) -> str:
@@ -127,9 +138,10 @@ class Worker:
 
     # --- what the app calls ------------------------------------------------------------------------
 
-    def add(self, placed: list[tuple[Path, bool]]) -> None:
-        """Queue uploaded files (path, newly placed) for ingest."""
-        self._submit(("add", placed), f"waiting to add {', '.join(p.name for p, _ in placed)}")
+    def add(self, placed: list[Placed | tuple[Path, bool]]) -> None:
+        """Queue uploaded files (Placed, or (path, newly placed)) for ingest."""
+        placed = [Placed(*item) for item in placed]
+        self._submit(("add", placed), f"waiting to add {', '.join(p.path.name for p in placed)}")
 
     def delete(self, doc_id: str) -> None:
         """Queue a document's removal from the index (and its file, when it is in the library)."""
@@ -251,30 +263,36 @@ class Worker:
         return write_lock(self.assistant.settings.home,
                           waiting=lambda: self._set(label="waiting for another ingest of this data directory"))
 
-    def _add(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
+    def _add(self, placed: list[Placed]) -> list[tuple[str, bool]]:
         indexed = indexed_files(self.assistant.records)
         # An upload of the very bytes of a file the library holds and has indexed is that file: nothing to add.
-        there = [p for p, new in placed if not new and os.path.realpath(p) in indexed]
-        placed = [(p, new) for p, new in placed if p not in there]
+        there = [p.path for p in placed if not p.new and os.path.realpath(p.path) in indexed]
+        placed = [p for p in placed if p.path not in there]
         lines = [(f"{p.name} is in the library already, unchanged.", False) for p in there]
         if not placed:
             return lines
         try:
             with self._locked():
-                report = self.assistant.ingest([p for p, _ in placed], progress=self._progress)
+                report = self.assistant.ingest([p.path for p in placed], progress=self._progress)
         except Stopped:
             return self._stopped(placed) + lines
         bad = {Path(s["path"]).name: plain_reason(s["reason"], s["path"]) for s in report.skipped}
         bad |= {Path(d["path"]).name: f"it is the same file as {Path(d['same_as']).name}, which is indexed "
                 "already" for d in report.duplicates}
-        for path, new in placed:  # an unreadable upload does not stay in the library
-            if new and path.name in bad:
-                path.unlink(missing_ok=True)
-        good = [p.name for p, _ in placed if p.name not in bad]
+        for p in placed:  # an unreadable upload does not stay in the library
+            if p.new and p.path.name in bad:
+                p.path.unlink(missing_ok=True)
+        good = [p.path.name for p in placed if p.path.name not in bad]
         added = [(f"Added {', '.join(good)}: you can ask about {'it' if len(good) == 1 else 'them'} now.", False)]
-        return (added if good else []) + lines + [(f"{name} was not added: {why}", True) for name, why in bad.items()]
+        # A name taken by another file: say where the upload went, since a new version of a report is often
+        # uploaded under its old name and the old one is still answered from until it is deleted.
+        kept = [(f"The library has another file named {p.clash}, so this upload was added as {p.path.name}; if "
+                 f"it is a new version of {p.clash}, delete {p.clash} from the library.", False)
+                for p in placed if p.clash and p.path.name not in bad]
+        return ((added if good else []) + kept + lines +
+                [(f"{name} was not added: {why}", True) for name, why in bad.items()])
 
-    def _stopped(self, placed: list[tuple[Path, bool]]) -> list[tuple[str, bool]]:
+    def _stopped(self, placed: list[Placed]) -> list[tuple[str, bool]]:
         """Finish an upload stopped part-way: what went in stays; a file not indexed leaves the library."""
         self._stop.clear()
         with self._locked():
@@ -282,11 +300,11 @@ class Worker:
             # keyword entries, twin links) and makes them what is served.
             self.assistant.ingest([])
         indexed = indexed_files(self.assistant.records)
-        kept = [p.name for p, _ in placed if os.path.realpath(p) in indexed]
-        dropped = [p for p, _ in placed if os.path.realpath(p) not in indexed]
-        for path, new in placed:
-            if new and path in dropped:  # placed by this upload; one that was there before stays
-                path.unlink(missing_ok=True)
+        kept = [p.path.name for p in placed if os.path.realpath(p.path) in indexed]
+        dropped = [p.path for p in placed if os.path.realpath(p.path) not in indexed]
+        for p in placed:
+            if p.new and p.path in dropped:  # placed by this upload; one that was there before stays
+                p.path.unlink(missing_ok=True)
         lines = [(f"Stopped: {', '.join(p.name for p in dropped)} {'was' if len(dropped) == 1 else 'were'} not "
                   "added.", True)] if dropped else []
         if kept:

@@ -178,3 +178,21 @@ def test_uploading_a_file_the_library_holds_already_says_so(seeded, tmp_path):
     assert worker.wait().messages[0][0].startswith("Added kotor.txt")
     worker.add([(first[0], False)])  # the same bytes again: place_upload found them there
     assert [line for line, _ in worker.wait().messages] == ["kotor.txt is in the library already, unchanged."]
+
+
+def test_a_new_version_uploaded_under_a_name_the_library_has_is_kept_beside_it_and_the_status_says_so(seeded, tmp_path):
+    from assistant.library import place_upload
+
+    settings = _home(seeded, tmp_path)
+    worker, folder = Worker(Assistant(settings)), library_dir(settings)
+    first = tmp_path / "up" / "port.txt"
+    first.parent.mkdir()
+    first.write_text("The port of Bar handled 2.1 million tonnes of cargo in 2021.\n", "utf-8")
+    worker.add([place_upload(first, folder)])
+    assert [line for line, _ in worker.wait().messages] == ["Added port.txt: you can ask about it now."]
+    first.write_text("The port of Bar handled 2.4 million tonnes of cargo in 2022.\n", "utf-8")
+    worker.add([place_upload(first, folder)])
+    lines = [line for line, _ in worker.wait().messages]
+    assert lines[0] == "Added port-1.txt: you can ask about it now."
+    assert "another file named port.txt" in lines[1] and "delete port.txt" in lines[1]
+    assert sorted(p.name for p in folder.iterdir()) == ["port-1.txt", "port.txt"]  # nothing overwritten

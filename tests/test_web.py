@@ -95,11 +95,11 @@ def test_place_upload_keeps_names_and_never_overwrites(tmp_path):
     up.mkdir()
     (folder / "r.txt").write_text("old")
     (up / "r.txt").write_text("old")
-    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", False)
+    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", False, "")
     (up / "r.txt").write_text("new")
-    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", True)
+    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", True, "r.txt")  # beside the other r.txt
     assert (folder / "r.txt").read_text() == "old" and (folder / "r-1.txt").read_text() == "new"
-    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", False)
+    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", False, "")
 
 
 def test_upload_names_are_kept_as_given_and_safe_on_disk(tmp_path):
@@ -113,7 +113,7 @@ def test_upload_names_are_kept_as_given_and_safe_on_disk(tmp_path):
     assert long.endswith(".pdf") and len(long.encode()) <= NAME_BYTES
     up = tmp_path / "up"
     up.write_text("x")
-    assert place_upload(up, tmp_path / "library", 'a "b".txt') == (tmp_path / "library" / 'a "b".txt', True)
+    assert place_upload(up, tmp_path / "library", 'a "b".txt') == (tmp_path / "library" / 'a "b".txt', True, "")
 
 
 # --- the served app ------------------------------------------------------------------------------------
