@@ -120,6 +120,10 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     from), with the Evidence behind it."""
     weights = weights or load_weights()
     x = features(query, candidates) if x is None else x
+    evidence = Evidence(query, tuple(candidates), x, twin_meta)
+    if query.said:  # "what else?": the sentences the last reply quoted are left out, before the gate reads
+        keep = [i for i, c in enumerate(candidates) if (c.doc_id, c.start) not in query.said]
+        candidates, x = [candidates[i] for i in keep], x[keep]
     probs = weights.probabilities(x)
     scored = sorted((Scored(c, float(p)) for c, p in zip(candidates, probs, strict=True)), key=lambda s: -s.score)
     confidence = weights.confidence(x, probs, question_inputs(query))
@@ -133,7 +137,7 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
         # A heading names a section and says nothing: as related reading, the sentence under it stands in.
         related = [s.candidate for s in _under_headings(scored)[:RELATED] if s.score >= RELATED_FLOOR]
         result = replace(result, related=tuple(_as_passage(c) for c in related))
-    return replace(result, evidence=Evidence(query, tuple(candidates), x, twin_meta, confidence, weights.threshold))
+    return replace(result, evidence=replace(evidence, confidence=confidence, threshold=weights.threshold))
 
 
 # Only a report's first sentences can open with its dateline.

@@ -25,6 +25,7 @@ from .facts import country_name, is_month, sentence_facts
 from .grounding import clean_claim
 from .query import ASKS, question_type, word_tokens
 from .text import POINTER, PREFIX, detect_language, detect_script, fold, is_stop_word, keyword_tokens
+from .text import content_words as content_words_of
 from .types import Answer, Message
 
 # An opening that continues the conversation with a new subject or an addition ("and the workshop?").
@@ -350,6 +351,30 @@ def _without_head(words: list[str]) -> list[str]:
 _NAME_RUN = regex.compile(r"\p{Lu}[\p{L}-]+(?:(?:\s+(?:of|on|for|za|po|protiv|за|по|против|для)\s+|\s+)"
                           r"\p{Lu}[\p{L}-]+)+|\b\p{Lu}{2,}\b")
 _ROMAN = re.compile(r"[IVXLCDM]+")
+
+
+# A sentence at least this much of whose content words the last reply holds was quoted there (whole, or the
+# clause of it an answer quotes).
+SAID_SHARE = 0.5
+
+
+def said(candidates: list, history: list[Message]) -> frozenset[tuple[str, int]]:
+    """Return (doc_id, start) of the candidate sentences the conversation's last reply quoted: a follow-up
+    asking for more ("what else?", "а кто ещё?") is not answered with them."""
+    reply = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    if not reply:
+        return frozenset()
+    seen: dict[str, set[str]] = {}
+
+    def quoted(text: str, language: str) -> bool:
+        words = content_words_of(text, language)
+        if language not in seen:
+            seen[language] = content_words_of(reply, language)
+        return bool(words) and len(words & seen[language]) >= SAID_SHARE * len(words)
+
+    # A sentence may have been shown as its translation twin, in the question's language.
+    return frozenset((c.doc_id, c.start) for c in candidates if quoted(c.text, c.language)
+                     or (c.twin and quoted(c.twin.text, c.twin.language)))
 
 
 def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:

@@ -73,6 +73,15 @@ _IDENTITY = re.compile(r"^(?:(?:and|a|i)\s+)?(?:who|whos|ko|kto)\s+(?:(?:is|was|
 # "Which countries…?" asks for countries (typed "who" with bodies and people): a sentence naming a country
 # the question does not states the kind of fact asked.
 _ASKS_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countr(?:y|ies)|states|nations?)\b")
+# A follow-up that asks for what the conversation has not said yet ("what else?", "who else was there?",
+# "а кто ещё?", "šta još?", "other countries?"): the sentences the last reply quoted are not an answer to it.
+# Folded, per language ("drug…" is Serbian and Russian "other", English "drug").
+_ASKS_MORE = {
+    "en": re.compile(r"\b(?:else|besides|apart from|except|other|others|another|more(?!\s+than)|further|"
+                     r"in addition)\b"),
+    "sr": re.compile(r"\b(?:jos|josh|osim|drug[aeiou]|drugih|drugim|ostal\w*|pored toga|sem toga)\b"),
+    "ru": re.compile(r"\b(?:eshh\w*|krome|pomimo|drug\w*|ostaln\w*)\b"),
+}
 # "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
 _ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
                          r"cena|cene|cenu|czen(?!t)\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
@@ -99,6 +108,9 @@ class Query:
     searchable: bool
     known: float = 1.0  # share of the question's own words the index holds (any script, as stem or name)
     carried_docs: tuple[str, ...] = ()  # the reports the conversation is about (follow-ups)
+    asks_more: bool = False  # asks for what the conversation has not said yet ("what else?"): _ASKS_MORE
+    # (doc_id, start) of the sentences the last reply quoted, when it asks for more: not an answer to it
+    said: frozenset[tuple[str, int]] = frozenset()
     unresolved: str = ""  # a pronoun that points back to an earlier turn there is none of (chat.unanchored):
     #                       what it stands for is not known, so the question is not answered
     weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # idf of its words
@@ -239,6 +251,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         searchable=worth_searching(text),
         known=known,
         carried_docs=tuple(carried_docs),
+        asks_more=language in _ASKS_MORE and _ASKS_MORE[language].search(fold(text, language)) is not None,
         weights=weights,
         cognates={w: k for w in words if (k := cognate(w)) and w[:1] not in "^~"},
     )

@@ -382,3 +382,32 @@ def test_a_first_question_whose_pronoun_has_nothing_to_point_back_to_is_unanchor
     # Later in a conversation the pronoun has something to point to.
     history = [Message("user", "Who chaired the XXIII CSTO meeting?"), Message("assistant", "Igor Zubov [1]")]
     assert contextualise("when was it held?", history).unresolved == ""
+
+
+def test_a_follow_up_asking_for_more_is_told_apart_in_each_language_form():
+    asks = ["what else?", "who else spoke there?", "any other countries?", "tell me more", "а кто ещё?",
+            "что ещё обсуждали кроме этого?", "a šta još?", "ko je jos bio tamo", "шта још пише осим тога?",
+            "koje druge zemlje?"]
+    plain = ["who spoke about drug trafficking?", "were more than 40 kilograms seized?", "кто председательствовал?",
+             "ko je vodio sastanak?", "ко је председавао?"]
+    assert [parse(q).asks_more for q in asks] == [True] * len(asks)
+    assert [parse(q).asks_more for q in plain] == [False] * len(plain)
+
+
+def test_what_the_last_reply_quoted_is_not_an_answer_to_what_else():
+    from assistant.answer import Candidate
+    from assistant.chat import said
+    from assistant.types import Twin
+
+    def sentence(doc_id, start, text, language="en", twin=None):
+        return Candidate("c", doc_id, "d.txt", "T", language, "", start, start + len(text), text, 1.0, twin)
+
+    quoted = sentence("d", 0, "Police in Kotor seized 93 kilograms of heroin hidden in a yacht in 2022.")
+    new = sentence("d", 80, "The yacht had sailed from Durrës two days earlier.")
+    # A Serbian sentence shown in the reply as its English twin was quoted too.
+    shown_as_twin = sentence("s", 0, "Полиција у Котору запленила је 93 килограма хероина.", "sr",
+                             Twin("d", "en", 0, 10, quoted.text))
+    history = [Message("user", "What did the police in Kotor seize?"),
+               Message("assistant", f"{quoted.text[:-1]} [1].")]
+    assert said([quoted, new, shown_as_twin], history) == {("d", 0), ("s", 0)}
+    assert said([quoted, new], []) == frozenset()  # nothing said yet

@@ -315,6 +315,22 @@ def test_who_else_after_an_answer_names_the_others(assistant):
     assert "Semerikov" in answer.answer
 
 
+def test_what_else_is_not_answered_with_what_the_last_answer_quoted(assistant):
+    first = assistant.ask("What did DPNSEE point out at the meeting?")
+    assert first.found
+    history = [{"role": "user", "content": "What did DPNSEE point out at the meeting?"},
+               {"role": "assistant", "content": first.answer}]
+    said = {(c.doc_id, c.start) for c in first.citations}
+    said |= {(c.twin.doc_id, c.twin.start) for c in first.citations if c.twin}
+    for question in ("what else was discussed?", "а что ещё там обсуждали?"):
+        more = assistant.ask(question, history=history)
+        quoted = {(c.doc_id, c.start) for c in more.citations} | \
+                 {(c.twin.doc_id, c.twin.start) for c in more.citations if c.twin}
+        assert not quoted & said, (question, more.answer)
+    # Asked again without asking for more, the same sentence still answers.
+    assert assistant.ask("and what did DPNSEE point out?", history=history).answer == first.answer
+
+
 def test_cli_ask_history_and_bad_input(seeded, tmp_path):
     history = tmp_path / "h.json"
     history.write_text(json.dumps([{"role": "user", "content": "Who chaired the XXIII CSTO coordinating council meeting?"},
