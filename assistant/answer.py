@@ -15,7 +15,7 @@ from .grounding import lexical_support, support
 from .messages import no_answer, original_label, unresolved
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
-from .text import content_words, is_heading, is_list_item, leans_back, quote_depth
+from .text import content_words, is_heading, is_list_item, leans_back, quote_depth, quotes_closed
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # A second sentence is quoted beside the best only when it is nearly as likely (a near tie, common across
@@ -99,14 +99,16 @@ def choose(scored: list[Scored], confident: bool = True, one_fact: bool = False)
     if not scored:
         return []
     best = scored[0]
-    chosen = [best] + (_carried(best.candidate, scored, one_fact) or _leaning_after(best.candidate, scored))
+    chosen = _quotation_before(best.candidate, scored) + [best] + \
+        (_carried(best.candidate, scored, one_fact) or _leaning_after(best.candidate, scored, one_fact))
     picks = 1  # what a quote carries along (its list, the rest of its quotation) is not a pick of its own
     for s in scored[1:]:
         if picks >= MAX_SENTENCES or s.score < max(LIKELY, best.score - SECOND_WITHIN):
             break
         if not any(_same_fact(s.candidate, c.candidate) for c in chosen):
             # an announcement quoted without what it announces says nothing
-            chosen += [s] + [f for f in _carried(s.candidate, scored, one_fact) if f not in chosen]
+            chosen += [f for f in _quotation_before(s.candidate, scored) if f not in chosen] + [s] + \
+                [f for f in _carried(s.candidate, scored, one_fact) if f not in chosen]
             picks += 1
     # Read in document order when quoting one document.
     if len({s.candidate.doc_id for s in chosen}) == 1:
@@ -321,20 +323,45 @@ def _quotation_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
     return out
 
 
-def _leaning_after(c: Candidate, scored: list[Scored]) -> list[Scored]:
+def _quotation_before(c: Candidate, scored: list[Scored]) -> list[Scored]:
+    """Return the sentences, in order, from the one that opens the quotation c closes to the one before c
+    (news names the speaker after the quotation: "…on mud. The first step will be a new pitch", said the
+    president); none when c closes none, or its opening is not a candidate within QUOTATION_SENTENCES."""
+    open_, out, at = quotes_closed(c.text), [], c
+    while open_ > 0:
+        before = _before(at, scored)
+        if before is None or len(out) == QUOTATION_SENTENCES or is_heading(before.candidate.text):
+            return []
+        depth, unopened = quote_depth(before.candidate.text), quotes_closed(before.candidate.text)
+        open_ += unopened - depth
+        out.insert(0, before)
+        at = before.candidate
+    return out
+
+
+def _leaning_after(c: Candidate, scored: list[Scored], one_fact: bool = False) -> list[Scored]:
     """Return the sentence after c when it leans on c for its subject ("Its main stage ran from 22 to 26
     September" after the sentence naming the operation): what c began, it carries on, often with the fact
-    asked for; it is quoted when it is likely to answer too."""
+    asked for; it is quoted when it is likely to answer too, with what it carries in turn (the list it
+    announces: "Its main items are:" is nothing without them, and is left out when they are no candidates)."""
     follower = _after(c, scored)
     if follower is None or follower.score < LIKELY or is_heading(follower.candidate.text) or \
             not leans_back(follower.candidate.text, follower.candidate.language):
         return []
-    return [follower]
+    carried = _carried(follower.candidate, scored, one_fact)
+    if follower.candidate.facts.announces and not carried:
+        return []
+    return [follower] + carried
 
 
 def _after(c: Candidate, scored: list[Scored]) -> Scored | None:
     """Return the scored sentence right after c in its report, if it is a candidate."""
     return next((s for s in scored if _continues(s.candidate, c)), None)
+
+
+def _before(c: Candidate, scored: list[Scored]) -> Scored | None:
+    """Return the scored sentence right before c in its report, if it is a candidate."""
+    return next((s for s in scored if _continues(c, s.candidate)), None)
 
 
 def _continues(b: Candidate, a: Candidate) -> bool:

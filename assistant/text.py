@@ -103,19 +103,33 @@ _EITHER = frozenset("“\"")
 _BEFORE_OPENING = frozenset(" \t\n\u00a0([{—–-/")
 
 
+def _quotes(text: str, depth: int = 0) -> tuple[int, int]:
+    """Return how many quotations are still open at the end of text, when depth were open at its start, and
+    how many closing marks came with none open (the ends of quotations begun before text)."""
+    unopened = 0
+    for i, ch in enumerate(text):
+        if ch in _EITHER:
+            opening = (i == 0 or text[i - 1] in _BEFORE_OPENING) and i + 1 < len(text) and \
+                not text[i + 1].isspace()
+        else:
+            opening = ch in _OPENS
+        if opening:
+            depth += 1
+        elif ch in _CLOSES or ch in _EITHER:
+            unopened += depth == 0
+            depth = max(depth - 1, 0)
+    return depth, unopened
+
+
 def quote_depth(text: str, depth: int = 0) -> int:
     """Return how many quotations are still open at the end of text, when depth were open at its start (a
     closing mark with none open is the end of a quotation begun before text, and is passed over)."""
-    for i, ch in enumerate(text):
-        if ch in _OPENS:
-            depth += 1
-        elif ch in _CLOSES:
-            depth = max(depth - 1, 0)
-        elif ch in _EITHER:
-            opening = (i == 0 or text[i - 1] in _BEFORE_OPENING) and i + 1 < len(text) and \
-                not text[i + 1].isspace()
-            depth = depth + 1 if opening else max(depth - 1, 0)
-    return depth
+    return _quotes(text, depth)[0]
+
+
+def quotes_closed(text: str) -> int:
+    """Return how many quotations text closes that it did not open: begun in a sentence before it."""
+    return _quotes(text)[1]
 
 
 def letters(text: str) -> tuple[int, int]:

@@ -72,8 +72,11 @@ def test_a_sentence_opening_a_quotation_brings_the_rest_of_it_with_its_speaker()
     elsewhere = candidate("Another report says something else.", 0, doc="e")
     scored = [Scored(opens, 0.9), Scored(elsewhere, 0.3)] + [Scored(c, 0.1) for c in (middle, closes, after)]
     assert [s.candidate.text for s in choose(scored)] == [opens.text, middle.text, closes.text]
-    # a quotation's last sentence quoted on its own names its speaker already: nothing comes with it
+    # its last sentence, which names the speaker, brings the quotation back from where it opens, not
+    # opening on a bare closing mark ("…not over,” said…"); with the opening no candidate it stays alone
     assert [s.candidate.text for s in choose([Scored(closes, 0.9), Scored(after, 0.1)])] == [closes.text]
+    scored = [Scored(closes, 0.9), Scored(elsewhere, 0.3)] + [Scored(c, 0.1) for c in (opens, middle, after)]
+    assert [s.candidate.text for s in choose(scored)] == [opens.text, middle.text, closes.text]
     # with a sentence of it missing from the candidates, or never closed, the quote stays one sentence
     assert [s.candidate.text for s in choose([Scored(opens, 0.9), Scored(closes, 0.1)])] == [opens.text]
     long = [opens]
@@ -81,6 +84,25 @@ def test_a_sentence_opening_a_quotation_brings_the_rest_of_it_with_its_speaker()
         long.append(candidate(f"Point {i} stands.", long[-1].end + 1))
     long.append(candidate("Done,” she said.", long[-1].end + 1))
     assert [s.candidate.text for s in choose([Scored(c, 0.9 if c is opens else 0.1) for c in long])] == [opens.text]
+
+
+def test_a_serbian_or_russian_quotation_closed_after_its_first_sentence_is_quoted_from_its_opening():
+    for first, last in [("„Нећемо више трпети блато.", "Први потез биће нова подлога“, рекао је Јовичић."),
+                        ("«Многие газеты рассыпаются.", "Оцифровка — единственный способ», — сказала Белоусова.")]:
+        opens = candidate(first, 100, language="ru")
+        closes = candidate(last, opens.end + 1, language="ru")
+        assert [s.candidate.text for s in choose([Scored(closes, 0.9), Scored(opens, 0.1)])] == [first, last]
+
+
+def test_a_leaning_sentence_that_announces_a_list_brings_the_list_or_stays_out():
+    named = candidate("The report sets out a £61 million investment programme for 2024–2026.", 100)
+    leaning = candidate("Its main items are:", named.end + 1)
+    items = [candidate("- 9,500 smart meters;", leaning.end + 2)]
+    items.append(candidate("- a new pumping station.", items[-1].end + 1))
+    scored = [Scored(named, 0.85), Scored(leaning, 0.6)] + [Scored(c, 0.1) for c in items]
+    assert [s.candidate.text for s in choose(scored)] == [named.text, leaning.text] + [c.text for c in items]
+    # an announcement without what it announces says nothing: it is not quoted on its own
+    assert [s.candidate.text for s in choose([Scored(named, 0.85), Scored(leaning, 0.6)])] == [named.text]
 
 
 def test_a_quoted_list_item_brings_the_rest_of_its_list_and_nothing_past_it():

@@ -272,3 +272,14 @@ def test_quote_depth_carries_over_sentences():
     opened = quote_depth("«Операция прошла крайне результативно.")
     assert quote_depth("Год от года она приобретает международный характер.", opened) == 1
     assert quote_depth("В ней участвуют не только члены ОДКБ», — заявил Казакевич.", opened) == 0
+
+
+def test_quotes_closed_counts_the_quotations_a_sentence_ends_but_did_not_begin():
+    from assistant.text import quotes_closed
+
+    assert quotes_closed("Први потез биће нова подлога“, рекао је Јовичић.") == 1
+    assert quotes_closed("It is not over,” said Inspector Ana Kos.") == 1
+    assert quotes_closed("Оцифровка — единственный способ», — сказала она.") == 1
+    assert quotes_closed("„Нећемо више трпети блато“, рекао је.") == 0  # opened and closed in it
+    assert quotes_closed('"Every litre counts," Okafor told the committee.') == 0
+    assert quotes_closed("No quotation here.") == 0
