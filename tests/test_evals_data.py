@@ -470,8 +470,9 @@ def test_dpnsee_item():
 
 
 def _blind_report_forms() -> dict[str, str]:
-    """Return each blind report's form, from the table in evals/blind/corpus/SOURCES.md."""
-    table = re.findall(r"^\| `([^`]+)\.(?:txt|md)` \| (en|sr-Cyrl|sr-Latn|ru) \|", (BLIND_CORPUS / "SOURCES.md")
+    """Return each blind report's form, from the table in evals/blind/corpus/SOURCES.md (a report may be plain text,
+    Markdown or a web page: an HTML report's gold quotes point into the text ingest reads from it)."""
+    table = re.findall(r"^\| `([^`]+)\.(?:txt|md|html)` \| (en|sr-Cyrl|sr-Latn|ru) \|", (BLIND_CORPUS / "SOURCES.md")
                        .read_text(encoding="utf-8"), re.M)
     return dict(table)
 
@@ -482,7 +483,7 @@ def test_blind_corpus_set():
     blind report and a corpus report stating the same fact) uses key facts found in each."""
     items = [q for q in QA if q["_file"] == "evals/blind/corpus/qa.jsonl"]
     forms = _blind_report_forms()
-    reports = {p.stem for p in (BLIND_CORPUS / "reports").iterdir() if p.suffix in TEXT_SUFFIXES}
+    reports = set(_report_files((BLIND_CORPUS / "reports",)))  # every file a gold doc may name, whatever its format
     assert len(items) >= 90 and set(forms) == reports, (len(items), sorted(set(forms) ^ reports))
     assert {q["form"] for q in items} == set(FORMS)
     answerable = [q for q in items if q["answerable"] is True]
