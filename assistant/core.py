@@ -298,7 +298,7 @@ class Assistant:
         """Return the k passages retrieval ranks highest for question (what an answer reads from)."""
         if self.refusal(question) is not None:
             return []
-        return list(self._pages_of(self._prepare(question, history, filters, k, last)[2]))
+        return self._prepare(question, history, filters, k, last)[2]
 
     def stream(self, question: str, history: Iterable = (), filters: Filters | None = None,
                top_k: int | None = None, last: Answer | None = None) -> Iterator[Answer]:
@@ -409,10 +409,14 @@ class Assistant:
         return [self._passage(h) for h in self.retriever.hits(list(chunk_ids))]
 
     def _passage(self, hit: Hit) -> Passage:
+        """Return a retrieved chunk as a Passage, with the page it begins on where its document has pages (every
+        way a passage leaves the assistant — an answer, retrieve(), passages(), llama-index nodes — names it)."""
         m = hit.meta
+        rec = self.records.get(m["doc_id"])
         return Passage(chunk_id=hit.chunk_id, doc_id=m["doc_id"], source=m["source"], title=m["title"],
                        language=m["language"], date=self._date(m), start=m["start"], end=m["end"],
-                       text=hit.text, score=round(hit.score, 5), twin=self._chunk_twin(m))
+                       text=hit.text, score=round(hit.score, 5), twin=self._chunk_twin(m),
+                       page=rec.page_at(m["start"]) if rec is not None else None)
 
     def _date(self, m: dict) -> str:
         """Return the date of a chunk's document: its own, or its translation twin's."""

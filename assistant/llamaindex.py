@@ -55,7 +55,7 @@ def _iso(value: str | dt.date | None, name: str) -> str | None:
 
 def checked_top_k(top_k: int | None) -> int | None:
     """Return top_k if it is a positive number of passages (None: the assistant's ASSISTANT_TOP_K)."""
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
         raise ValueError(f"top_k={top_k!r}: give a number of passages, 1 or more")
     return top_k
 

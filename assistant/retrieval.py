@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +29,17 @@ def date_number(date: str | None) -> int:
     return int(date.replace("-", "")) if date else 0
 
 
+def _is_iso_date(value) -> bool:
+    """Return whether value is a date written YYYY-MM-DD."""
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrict retrieval to languages, documents and a date range (ISO dates, inclusive)."""
@@ -36,6 +48,14 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+
+    def __post_init__(self):
+        # Dates compare as YYYYMMDD numbers, so anything but a whole ISO date would filter wrongly (or fail deep
+        # in the search, read as a damaged store): it is refused where it is given.
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None and not _is_iso_date(value):
+                raise ValueError(f"{name}={value!r} is not a date: use YYYY-MM-DD")
 
     def allows(self, doc_id: str, language: str, date: str) -> bool:
         """Return whether a document with this id, language and date passes the filters."""

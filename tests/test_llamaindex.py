@@ -86,7 +86,7 @@ def test_retriever_filters(assistant):
     assert hits == []
     with pytest.raises(ValueError, match="since='last week' is not a date: use YYYY-MM-DD"):
         assistant.as_retriever(since="last week")
-    for bad in (0, -3, "5"):
+    for bad in (0, -3, "5", True):  # a bool is an int to Python, not a count
         with pytest.raises(ValueError, match="give a number of passages, 1 or more"):
             assistant.as_query_engine(top_k=bad)
 

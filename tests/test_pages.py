@@ -100,6 +100,16 @@ def test_a_citation_names_the_page_its_passage_is_on_and_a_text_file_s_none(page
     assert "page_label" not in citation_node(staff.citations[0]).node.metadata
 
 
+def test_every_way_a_passage_leaves_the_assistant_names_its_page(paged):
+    assistant = Assistant(paged)
+    retrieved = {p.chunk_id: p.page for p in assistant.retrieve("How much did the pumping station in Zrenjanin cost?")}
+    listed = [n for n in assistant.as_retriever().nodes() if n.metadata["source"].endswith("river.pdf")]
+    assert listed and all("page_label" in n.metadata for n in listed)  # as retrieve()'s nodes have it
+    by_id = {n.node_id: n.metadata["page_label"] for n in listed}
+    assert all(by_id[cid] == str(page) for cid, page in retrieved.items() if cid in by_id and page is not None)
+    assert [p.page for p in assistant.passages(retrieved)] == list(retrieved.values())
+
+
 def test_the_command_line_and_the_web_app_show_the_page(paged):
     result = CliRunner().invoke(cli, ["ask", "How much did the pumping station in Zrenjanin cost?"],
                                 env={"ASSISTANT_HOME": str(paged.home)})

@@ -151,3 +151,13 @@ def _neighbours(store, chunk_ids) -> set[str]:
         prefix = doc_id
         out |= {f"{prefix}:{int(index) - 1}", f"{prefix}:{int(index) + 1}"}
     return out
+
+
+@pytest.mark.parametrize("date", ["2021/01/01", "May 2021", "2021", "2021-02-30", "20210101", 20210101])
+def test_a_filter_date_that_is_not_a_whole_iso_date_is_refused_where_it_is_given(date):
+    # it compared as a number and failed deep in the search, reported as a damaged store
+    with pytest.raises(ValueError, match="is not a date: use YYYY-MM-DD"):
+        Filters(date_from=date)
+    with pytest.raises(ValueError, match="date_to="):
+        Filters(date_to=date)
+    assert Filters(date_from="2021-01-01", date_to="2021-12-31").allows("d", "en", "2021-06-01")
