@@ -194,9 +194,12 @@ def show(ctx: Context, doc_id, span, as_json):
     """Print a document's text as it was indexed, or the part a citation points to: SPAN is START:END, the
     character offsets an answer prints beside each citation ("[145:366]"). Exit code 2 when the document
     or the span does not exist."""
-    from .store import Store
+    from .store import Store, store_exists
 
-    store = Store(ctx.settings())
+    settings = ctx.settings()
+    if not store_exists(settings):  # looking makes no folders
+        raise click.UsageError(f"{for_terminal(doc_id)} is not indexed: nothing is indexed yet in {settings.home}")
+    store = Store(settings)
     record = store.records().get(doc_id)
     text = store.document_text(doc_id) if record is not None else None
     if text is None:
@@ -341,9 +344,10 @@ def _ask_options(f):
 def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until, answerer):
     """Answer QUESTION from the reports, citing every sentence; says so when they hold no answer. A QUESTION of
     "-" is read from stdin."""
-    from .core import EmptyIndexError, QuestionError, StoreError
+    from .core import EmptyIndexError, QuestionError, StoreError, checked_question
     from .doctor import StoreDamaged
     from .llm import LLMError
+    from .store import NOTHING_INDEXED, store_exists
 
     def fail(message: str, code: int):
         if as_json:  # a script reading stdout gets an object either way
@@ -364,6 +368,9 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     except click.UsageError as e:
         fail(e.message, 2)
     try:
+        if not store_exists(settings):  # looking makes no folders: a mistyped --home is not a new store
+            checked_question(question, settings.max_question_chars)
+            raise EmptyIndexError(NOTHING_INDEXED)
         assistant = _assistant(settings)
         _check_filters(assistant, filters)
         answer = assistant.ask(question, messages, filters, top_k)

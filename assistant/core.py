@@ -53,6 +53,21 @@ class QuestionError(ValueError):
     """A question the assistant will not take (empty, too long); the message says what to do."""
 
 
+def checked_question(question, limit: int) -> str:
+    """Return the question stripped, or raise QuestionError saying what is wrong with it (limit: its most
+    characters)."""
+    if question is not None and not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty: type a question about the reports")
+    question = ordinary_case(valid_text(" ".join(question.split())))
+    if len(question) > limit:
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; the limit is {limit:,} — ask about one thing at a time"
+        )
+    return question
+
+
 class EmptyIndexError(RuntimeError):
     """Nothing is indexed yet."""
 
@@ -236,17 +251,7 @@ class Assistant:
 
     def check(self, question) -> str:
         """Return the question stripped, or raise QuestionError saying what is wrong with it."""
-        if question is not None and not isinstance(question, str):
-            raise QuestionError(f"the question must be text, not {type(question).__name__}")
-        if not isinstance(question, str) or not question.strip():
-            raise QuestionError("the question is empty: type a question about the reports")
-        question = ordinary_case(valid_text(" ".join(question.split())))
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise QuestionError(
-                f"the question is {len(question):,} characters long; the limit is {limit:,} — ask about one thing at a time"
-            )
-        return question
+        return checked_question(question, self.settings.max_question_chars)
 
     def refusal(self, question) -> Answer | None:
         """Return the no-answer Answer for a question with nothing to search ("...", "???"), None for one

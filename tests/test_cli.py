@@ -208,3 +208,14 @@ def test_a_markdown_file_of_front_matter_only_is_titled_from_it(tmp_path):
     titles = {r["doc_id"]: r["title"] for r in json.loads(run("status", "--json", home=home).stdout)}
     assert titles == {"titled": "Council minutes", "untitled": "untitled.md"}
     assert "---" not in run("status", home=home).stdout
+
+
+def test_asking_or_showing_at_a_mistyped_home_says_nothing_is_indexed_and_makes_no_folders(tmp_path):
+    home = tmp_path / "typo" / "home"
+    asked = run("ask", "--json", "What did DPNSEE say?", home=home, check_code=1)
+    assert json.loads(asked.stdout)["error"].startswith("nothing is indexed yet")
+    assert "nothing is indexed yet" in run("ask", "What did DPNSEE say?", home=home, check_code=1).stderr
+    assert run("ask", "", home=home, check_code=2).stderr.count("the question is empty") == 1  # checked first
+    for args in (("show", "seeds_000"), ("show", "seeds_000", "0:5")):
+        assert "nothing is indexed yet" in run(*args, home=home, check_code=2).stderr
+    assert not (tmp_path / "typo").exists()
