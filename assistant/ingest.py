@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,10 @@ def _doc_id(path: Path, records: dict[str, DocRecord], taken: set[str], recorded
     known = (recorded_at or {}).get(real)
     if known is not None and known not in taken:
         return known  # one file, one document, whatever stem another file has taken since
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.stem)[:80] or "document"
+    # NFC first: macOS and many zip tools write "Č" as "C" and a combining caron, which came out "C_"; the id is
+    # typed as the name reads.
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in unicodedata.normalize("NFC", path.stem))[:80] \
+        or "document"
     rec = records.get(stem)
     clash = stem in taken or (rec is not None and _real(rec.location) != real and Path(rec.location).exists())
     if not clash:

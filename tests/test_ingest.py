@@ -503,3 +503,13 @@ def test_a_report_in_a_linked_folder_is_indexed_and_goes_when_its_file_does(sett
     assert ingest(settings, [top]).new == 1 and sorted(Store(settings).records()) == ["metro"]
     Path(report).unlink()
     assert ingest(settings, [top]).removed == 1 and Store(settings).records() == {}
+
+
+def test_a_file_named_in_decomposed_unicode_gets_the_id_its_name_reads_as(tmp_path):
+    import unicodedata
+
+    from assistant.ingest import _doc_id
+
+    name = unicodedata.normalize("NFD", "izveštaj_Čačak.txt")  # as macOS and many zip tools write it
+    assert name != "izveštaj_Čačak.txt"
+    assert _doc_id(tmp_path / name, {}, set()) == "izveštaj_Čačak"
