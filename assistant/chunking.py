@@ -44,8 +44,13 @@ def sentences(doc: Document, max_tokens: int) -> list[Span]:
 
 def chunk_id(doc: Document, index: int) -> str:
     """Return a chunk id that changes whenever the document's content does."""
-    digest = hashlib.sha1(f"{doc.doc_id}\0{doc.content_hash}".encode()).hexdigest()[:12]
-    return f"{doc.doc_id}:{digest}:{index}"
+    return f"{chunk_prefix(doc.doc_id, doc.content_hash)}:{index}"
+
+
+def chunk_prefix(doc_id: str, content_hash: str) -> str:
+    """Return what the ids of a document's chunks (and sentences) of this content begin with."""
+    digest = hashlib.sha1(f"{doc_id}\0{content_hash}".encode()).hexdigest()[:12]
+    return f"{doc_id}:{digest}"
 
 
 def chunk_document(doc: Document, max_tokens: int = 160, overlap: int = 1) -> tuple[list[Chunk], list[Span]]:

@@ -482,3 +482,42 @@ def test_a_heading_is_never_the_whole_answer(settings, tmp_path, suffix):
     assert [m for m in _FLOOD_MEASURES if any(m in c.text for c in answer.citations)] == list(_FLOOD_MEASURES), \
         answer.answer
     assert answer.answer.count("\n") == len(_FLOOD_MEASURES) - 1, answer.answer
+
+
+def test_while_this_process_rewrites_its_reports_what_it_retrieves_still_slices_out_of_their_text(tmp_path):
+    """The web app's library worker and a script's ingest() write in the process that answers: a changed
+    report's new chunks are in the store before its record and text are read again at the ingest's end, so
+    until then they are not served (every passage must slice out of the text document_text() gives)."""
+    import threading
+
+    from assistant.config import Settings
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    towns = ("Šabac", "Kraljevo", "Niš", "Čačak", "Pirot", "Vranje")
+    for i, town in enumerate(towns):
+        (folder / f"r{i}.txt").write_text(
+            f"Bridge in {town}\n\nEngineer {i} supervised {100 + i} workers on the bridge in {town}.\n\n"
+            f"The council of {town} allocated {10 + i} million dinars for the bridge.\n", "utf-8")
+    assistant = Assistant(Settings(home=tmp_path / "home", seeds=folder))
+    assistant.ingest([folder])
+    for path in folder.iterdir():  # every report changes: its text shifts under the old offsets
+        path.write_text("A paragraph put first.\n\n" + path.read_text("utf-8"), "utf-8")
+    bad, done = [], threading.Event()
+
+    def reader():
+        while not done.is_set():
+            for p in assistant.retrieve("How many workers were on the bridge in Šabac?", k=4):
+                text = assistant.document_text(p.doc_id)
+                if text is None or text[p.start:p.end] != p.text:
+                    bad.append((p.doc_id, p.start, p.end))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        assistant.ingest([folder])
+    finally:
+        done.set()
+        thread.join()
+    assert not bad, bad[:3]
+    assert all(assistant.document_text(f"r{i}").startswith("A paragraph put first.") for i in range(len(towns)))
