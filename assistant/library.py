@@ -64,28 +64,49 @@ def safe_name(name: str) -> str:
 
 
 class Placed(NamedTuple):
-    """Where an upload now lives in the library, whether it is a new file there, and, when another file of
-    the library had its name, that name (the upload was kept beside it under a suffixed one)."""
+    """Where an upload now lives in the library, whether it is a new file there, and whether it took the place
+    of a library file of the same name (kept aside until the new version is indexed: previous())."""
 
     path: Path
     new: bool
-    clash: str = ""
+    replaced: bool = False
+
+
+def previous(path: Path) -> Path:
+    """Return where a library file's earlier version waits while its replacement is indexed (hidden: a
+    dot-file is never ingested)."""
+    return path.with_name(f".{path.name}.previous")
 
 
 def place_upload(upload: Path, folder: Path, name: str = "") -> Placed:
-    """Return where an upload (named name, or as its file is) now lives in folder: that name, or a suffixed
-    one if that name holds other content. A file of the same name is never overwritten: two reports may
-    share a name, and which is the newer version is the person's call (the status line says so)."""
+    """Return where an upload (named name, or as its file is) now lives in folder. A file of that name with
+    other bytes is its earlier version: the upload takes its place, as a changed file at the same path does for
+    `assistant ingest` (same report, same id), and the earlier bytes are kept aside until the new ones are in."""
     name = safe_name(name or upload.name)
     target, data = folder / name, upload.read_bytes()
     stem, suffix, i = Path(name).stem, Path(name).suffix, 1
-    while target.exists():
-        if target.is_file() and target.read_bytes() == data:
-            return Placed(target, False)
+    while target.exists() and not target.is_file():  # a folder of that name: the upload goes beside it
         target, i = folder / f"{stem}-{i}{suffix}", i + 1
+    if target.is_file() and target.read_bytes() == data:
+        return Placed(target, False)
+    replaced = target.is_file()
+    if replaced:
+        os.replace(target, previous(target))
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(upload, target)
-    return Placed(target, True, name if target.name != name else "")
+    return Placed(target, True, replaced)
+
+
+def _settle(p: Placed, kept: bool) -> None:
+    """Drop the earlier version an upload replaced once the upload is indexed (kept), else put it back: a
+    new version that cannot be read loses nothing."""
+    if not p.replaced:
+        return
+    earlier = previous(p.path)
+    if kept:
+        earlier.unlink(missing_ok=True)
+    elif earlier.exists():
+        os.replace(earlier, p.path)
 
 
 def plain_reason(reason: str, path: str) -> str:
@@ -129,6 +150,7 @@ class Worker:
         self._status = Status()
         self._lock = threading.Lock()
         self._has_jobs = threading.Condition(self._lock)
+        self._running = False  # the worker has taken a job off the queue and runs it
         self._stop = threading.Event()
         self._questions = 0
         self._idle = threading.Condition()
@@ -162,7 +184,8 @@ class Worker:
     def status(self) -> Status:
         """Return the worker's current status."""
         with self._lock:
-            return replace(self._status, waiting=len(self._jobs))
+            # A job just asked for is the one the status names until the worker takes it: not one more waiting.
+            return replace(self._status, waiting=len(self._jobs) - (not self._running and bool(self._jobs)))
 
     @contextmanager
     def question(self) -> Iterator[None]:
@@ -243,6 +266,7 @@ class Worker:
                 while not self._jobs:
                     self._has_jobs.wait()
                 kind, arg = self._jobs.popleft()
+                self._running = True
                 self._stop.clear()  # a stop asked for between jobs is for no upload
                 self._status = replace(self._status, busy=True, adding=kind == "add", label="starting", done=0,
                                        total=0)
@@ -255,6 +279,7 @@ class Worker:
                 self._done_deleting(arg)
             with self._lock:
                 idle = not self._jobs
+                self._running = False
                 self._status = replace(self._status, busy=not idle, adding=False,
                                        label="" if idle else self._status.label,
                                        version=self._status.version + 1, messages=tuple(messages))
@@ -279,18 +304,19 @@ class Worker:
         bad = {Path(s["path"]).name: plain_reason(s["reason"], s["path"]) for s in report.skipped}
         bad |= {Path(d["path"]).name: f"it is the same file as {Path(d['same_as']).name}, which is indexed "
                 "already" for d in report.duplicates}
-        for p in placed:  # an unreadable upload does not stay in the library
+        for p in placed:  # an unreadable upload does not stay in the library; the version it replaced does
             if p.new and p.path.name in bad:
                 p.path.unlink(missing_ok=True)
-        good = [p.path.name for p in placed if p.path.name not in bad]
+            _settle(p, kept=p.path.name not in bad)
+        good = [p.path.name for p in placed if p.path.name not in bad and not p.replaced]
+        newer = [p.path.name for p in placed if p.path.name not in bad and p.replaced]
         added = [(f"Added {', '.join(good)}: you can ask about {'it' if len(good) == 1 else 'them'} now.", False)]
-        # A name taken by another file: say where the upload went, since a new version of a report is often
-        # uploaded under its old name and the old one is still answered from until it is deleted.
-        kept = [(f"The library has another file named {p.clash}, so this upload was added as {p.path.name}; if "
-                 f"it is a new version of {p.clash}, delete {p.clash} from the library.", False)
-                for p in placed if p.clash and p.path.name not in bad]
-        return ((added if good else []) + kept + lines +
-                [(f"{name} was not added: {why}", True) for name, why in bad.items()])
+        replaced = [(f"Replaced {name} with the version just uploaded: answers now come from it.", False)
+                    for name in newer]
+        kept = {p.path.name for p in placed if p.replaced}
+        return ((added if good else []) + replaced + lines +
+                [(f"{name} was not added: {why}" + (f"; the earlier {name} is kept" if name in kept else ""), True)
+                 for name, why in bad.items()])
 
     def _stopped(self, placed: list[Placed]) -> list[tuple[str, bool]]:
         """Finish an upload stopped part-way: what went in stays; a file not indexed leaves the library."""
@@ -305,6 +331,7 @@ class Worker:
         for p in placed:
             if p.new and p.path in dropped:  # placed by this upload; one that was there before stays
                 p.path.unlink(missing_ok=True)
+            _settle(p, kept=p.path not in dropped)
         lines = [(f"Stopped: {', '.join(p.name for p in dropped)} {'was' if len(dropped) == 1 else 'were'} not "
                   "added.", True)] if dropped else []
         if kept:

@@ -17,7 +17,7 @@ from .chat import as_messages
 from .config import Settings, setup_offline_env
 from .core import ASK_ERRORS, Assistant, EmptyIndexError, QuestionError, history_from_json
 from .corpus import find_files
-from .library import Worker, library_dir, not_yet_indexed, place_upload  # noqa: F401 (place_upload: part of this module's API)
+from .library import Worker, library_dir, not_yet_indexed, place_upload, previous  # noqa: F401 (place_upload: part of this module's API)
 from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
 from .render import (  # noqa: F401 (chat_text, render_answer: part of this module's API)
     DOC_PLACEHOLDER,
@@ -624,7 +624,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
             print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
     app = build_app(assistant)
     if later:
-        app.library_worker.add([(path, True) for path in later])
+        # an upload replacing an earlier version when the server stopped still has that version kept aside
+        app.library_worker.add([(path, True, previous(path).exists()) for path in later])
         print(f"adding in the background, after the page is up: {', '.join(p.name for p in later)}",
               file=sys.stderr)
     threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()

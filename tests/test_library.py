@@ -180,19 +180,39 @@ def test_uploading_a_file_the_library_holds_already_says_so(seeded, tmp_path):
     assert [line for line, _ in worker.wait().messages] == ["kotor.txt is in the library already, unchanged."]
 
 
-def test_a_new_version_uploaded_under_a_name_the_library_has_is_kept_beside_it_and_the_status_says_so(seeded, tmp_path):
+def test_a_new_version_uploaded_under_a_name_the_library_has_replaces_it_and_a_broken_one_loses_nothing(seeded, tmp_path):
     from assistant.library import place_upload
 
     settings = _home(seeded, tmp_path)
-    worker, folder = Worker(Assistant(settings)), library_dir(settings)
-    first = tmp_path / "up" / "port.txt"
-    first.parent.mkdir()
-    first.write_text("The port of Bar handled 2.1 million tonnes of cargo in 2021.\n", "utf-8")
-    worker.add([place_upload(first, folder)])
+    assistant = Assistant(settings)
+    worker, folder = Worker(assistant), library_dir(settings)
+    upload = tmp_path / "up" / "port.txt"
+    upload.parent.mkdir()
+    upload.write_text("The port of Bar handled 2.1 million tonnes of cargo in 2021.\n", "utf-8")
+    worker.add([place_upload(upload, folder)])
     assert [line for line, _ in worker.wait().messages] == ["Added port.txt: you can ask about it now."]
-    first.write_text("The port of Bar handled 2.4 million tonnes of cargo in 2022.\n", "utf-8")
-    worker.add([place_upload(first, folder)])
-    lines = [line for line, _ in worker.wait().messages]
-    assert lines[0] == "Added port-1.txt: you can ask about it now."
-    assert "another file named port.txt" in lines[1] and "delete port.txt" in lines[1]
-    assert sorted(p.name for p in folder.iterdir()) == ["port-1.txt", "port.txt"]  # nothing overwritten
+    upload.write_text("The port of Bar handled 2.4 million tonnes of cargo in 2021.\n", "utf-8")
+    worker.add([place_upload(upload, folder)])
+    assert [line for line, _ in worker.wait().messages] == [
+        "Replaced port.txt with the version just uploaded: answers now come from it."]
+    assert sorted(p.name for p in folder.iterdir()) == ["port.txt"]  # one report, the earlier version gone
+    assert [d.doc_id for d in assistant.documents() if d.doc_id.startswith("port")] == ["port"]
+    answer = assistant.ask("How much cargo did the port of Bar handle in 2021?")
+    assert "2.4 million" in answer.answer and "2.1 million" not in answer.answer
+    # A new version that cannot be read is not added, and the version before it stays, answered from.
+    upload.write_bytes(b"\x00\x01\x02" * 50)
+    worker.add([place_upload(upload, folder)])
+    (line, bad), = worker.wait().messages
+    assert bad and line.startswith("port.txt was not added") and line.endswith("the earlier port.txt is kept")
+    assert "2.4 million" in (folder / "port.txt").read_text("utf-8") and not (folder / ".port.txt.previous").exists()
+    assert "2.4 million" in assistant.ask("How much cargo did the port of Bar handle in 2021?").answer
+
+
+def test_a_single_upload_is_not_said_to_have_one_more_waiting(seeded, tmp_path, monkeypatch):
+    settings = _home(seeded, tmp_path)
+    monkeypatch.setattr(Worker, "_run", lambda self: None)  # jobs stay queued, as for a moment after asking
+    worker = Worker(Assistant(settings))
+    worker.add([_upload(settings, "one.txt", "One report.\n")])
+    assert worker.status().waiting == 0
+    worker.add([_upload(settings, "two.txt", "Another report.\n")])
+    assert worker.status().waiting == 1

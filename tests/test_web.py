@@ -89,17 +89,20 @@ def test_example_questions_are_offered_only_about_indexed_reports():
     assert examples_shown({"my_report"}) == [False] * len(EXAMPLES)
 
 
-def test_place_upload_keeps_names_and_never_overwrites(tmp_path):
+def test_place_upload_keeps_names_and_a_new_version_takes_the_earlier_ones_place(tmp_path):
     folder, up = tmp_path / "seeds", tmp_path / "up"
     folder.mkdir()
     up.mkdir()
     (folder / "r.txt").write_text("old")
     (up / "r.txt").write_text("old")
-    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", False, "")
+    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", False, False)
     (up / "r.txt").write_text("new")
-    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", True, "r.txt")  # beside the other r.txt
-    assert (folder / "r.txt").read_text() == "old" and (folder / "r-1.txt").read_text() == "new"
-    assert place_upload(up / "r.txt", folder) == (folder / "r-1.txt", False, "")
+    # a new version takes the file's place; the earlier one is kept aside until the new one is indexed
+    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", True, True)
+    assert (folder / "r.txt").read_text() == "new" and (folder / ".r.txt.previous").read_text() == "old"
+    assert place_upload(up / "r.txt", folder) == (folder / "r.txt", False, False)
+    (folder / "d.txt").mkdir()  # a folder of that name is never replaced
+    assert place_upload(up / "r.txt", folder, "d.txt") == (folder / "d-1.txt", True, False)
 
 
 def test_upload_names_are_kept_as_given_and_safe_on_disk(tmp_path):
@@ -113,7 +116,7 @@ def test_upload_names_are_kept_as_given_and_safe_on_disk(tmp_path):
     assert long.endswith(".pdf") and len(long.encode()) <= NAME_BYTES
     up = tmp_path / "up"
     up.write_text("x")
-    assert place_upload(up, tmp_path / "library", 'a "b".txt') == (tmp_path / "library" / 'a "b".txt', True, "")
+    assert place_upload(up, tmp_path / "library", 'a "b".txt') == (tmp_path / "library" / 'a "b".txt', True, False)
 
 
 # --- the served app ------------------------------------------------------------------------------------
