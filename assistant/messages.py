@@ -42,6 +42,48 @@ ANSWERED_IN = {
 }
 
 
+# What a refusal under filters adds (the web app): {what} names the filters, {gone} the filtered documents
+# another tab deleted since.
+FILTERED = {
+    "en": ("Only {what} was searched: clear the filters to search every report.",
+           "Only {what} was searched, but {gone} {is_are} no longer in the library: the filters are brought up to "
+           "date, ask again."),
+    "sr": ("Претражено је само по филтерима ({what}): уклоните их да бисте претражили све извештаје.",
+           "Претражено је само по филтерима ({what}), али {gone} више није у библиотеци: филтери су ажурирани, "
+           "питајте поново."),
+    "sr-Latn": ("Pretraženo je samo po filterima ({what}): uklonite ih da biste pretražili sve izveštaje.",
+                "Pretraženo je samo po filterima ({what}), ali {gone} više nije u biblioteci: filteri su ažurirani, "
+                "pitajte ponovo."),
+    "ru": ("Поиск шёл только по фильтрам ({what}): снимите их, чтобы искать во всех отчётах.",
+           "Поиск шёл только по фильтрам ({what}), но {gone} больше нет в библиотеке: фильтры обновлены, "
+           "спросите снова."),
+}
+# The words of a filter's name per language: "language", "document", "documents", and the language names.
+FILTER_WORDS = {
+    "en": ("language", "document", "documents", {"en": "English", "sr": "Serbian", "ru": "Russian"}),
+    "sr": ("језик", "документ", "документи", {"en": "енглески", "sr": "српски", "ru": "руски"}),
+    "sr-Latn": ("jezik", "dokument", "dokumenti", {"en": "engleski", "sr": "srpski", "ru": "ruski"}),
+    "ru": ("язык", "документ", "документы", {"en": "английский", "sr": "сербский", "ru": "русский"}),
+}
+
+
+def filtered(language: str, question: str, langs, doc_ids, gone=()) -> str:
+    """Return what a refusal under filters adds, in the question's language: which filters were searched
+    with, and which filtered documents are gone (the English form is "Only language English; document x was
+    searched: clear the filters to search every report.")."""
+    key = variant(language, question)
+    language_word, one, many, names = FILTER_WORDS[key]
+    parts = []
+    if langs:
+        parts.append(f"{language_word} " + ", ".join(names.get(code, LANGUAGE_NAMES.get(code, code)) for code in langs))
+    if doc_ids:
+        parts.append(f"{one if len(doc_ids) == 1 else many} " + ", ".join(doc_ids))
+    plain, with_gone = FILTERED[key]
+    if not gone:
+        return plain.format(what="; ".join(parts))
+    return with_gone.format(what="; ".join(parts), gone=", ".join(gone), is_are="is" if len(gone) == 1 else "are")
+
+
 def variant(language: str, question: str = "") -> str:
     """Return the key for the question's language, telling Serbian Latin from Serbian Cyrillic."""
     if language == "sr" and question and detect_script(question) == LATIN:

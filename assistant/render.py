@@ -91,16 +91,6 @@ def _texts(c: Citation) -> list[str]:
     return [c.text] + ([c.twin.text] if c.twin else [])
 
 
-def filters_phrase(langs, doc_ids) -> str:
-    """Return the active filters in words ("" when there are none)."""
-    parts = []
-    if langs:
-        parts.append("language " + ", ".join(language_name(code) for code in langs))
-    if doc_ids:
-        parts.append(("document " if len(doc_ids) == 1 else "documents ") + ", ".join(doc_ids))
-    return "; ".join(parts)
-
-
 def render_chips(langs, doc_ids) -> str:
     """Return the active filters as chips shown by the question box."""
     chips = [f'<span class="chip" title="Only reports in this language are searched">{esc(language_name(c))}</span>'
@@ -122,9 +112,10 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def render_sources(answer: Answer | None, turn: int, active: int | None = None) -> str:
+def render_sources(answer: Answer | None, turn: int, active: int | None = None, gone: frozenset = frozenset()) -> str:
     """Return the sources panel: per citation its [n], its report's title, language, date, file, rank by
-    match (explained on hover) and its own passage."""
+    match (explained on hover) and its own passage; a citation of a report in gone (deleted from the library
+    since the answer) says so."""
     if answer is not None and not answer.found and answer.related:
         return render_related(answer)
     if answer is None or not answer.citations:
@@ -138,7 +129,8 @@ def render_sources(answer: Answer | None, turn: int, active: int | None = None) 
         f'<span class="src-title">{esc(c.title)}</span>'
         f'<div class="src-meta">{esc(language_name(c.language))} · {esc(c.date or "no date")} · '
         f'{esc(Path(c.source).name)}{_page(c)} · <span class="rank" title="{esc(RANK_HELP)}">match {rank[c.n]} of {total}'
-        f'</span>{" · <span class=notice>weak support</span>" if c.n in weak else ""}</div>'
+        f'</span>{" · <span class=notice>weak support</span>" if c.n in weak else ""}'
+        f'{" · <span class=notice>deleted from the library</span>" if c.doc_id in gone else ""}</div>'
         f'<div class="snippet">{esc(snippet(c.text))}</div></li>'
         for c in answer.citations
     ]
@@ -200,6 +192,15 @@ def render_gone(doc_id: str) -> str:
     """Return the document view of a report deleted while it was shown."""
     return (f"<p class='notice'>{esc(doc_id)} is no longer in the library: it was deleted, so its text is not "
             "shown.</p>")
+
+
+def render_deleted(c: Citation) -> str:
+    """Return the document view of a citation whose report was deleted from the library since the answer:
+    what was cited, as the answer quoted it (a saved chat outlives its reports)."""
+    return (f"<h4 data-doc='{esc(c.doc_id)}'>[{c.n}] {esc(c.title)}</h4><div class=\"doc-meta\">"
+            f"{esc(Path(c.source).name)}{_page(c)}</div><p class='notice'>{esc(c.doc_id)} is no longer in the "
+            "library: it was deleted after this answer. The passage it cited was:</p>"
+            f'<div class="doc-text"><mark class="cited gone">{esc(c.text)}</mark></div>')
 
 
 def render_document(text: str, c: Citation, weak: bool, pages: tuple[tuple[int, int], ...] = ()) -> str:

@@ -18,6 +18,7 @@ from .config import Settings, setup_offline_env
 from .core import ASK_ERRORS, Assistant, EmptyIndexError, QuestionError, history_from_json
 from .corpus import find_files
 from .library import Worker, library_dir, not_yet_indexed, place_upload, previous  # noqa: F401 (place_upload: part of this module's API)
+from .messages import filtered
 from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
 from .render import (  # noqa: F401 (chat_text, render_answer: part of this module's API)
     DOC_PLACEHOLDER,
@@ -25,9 +26,9 @@ from .render import (  # noqa: F401 (chat_text, render_answer: part of this modu
     WEAK,
     chat_text,
     esc,
-    filters_phrase,
     render_answer,
     render_chips,
+    render_deleted,
     render_document,
     render_gone,
     render_library,
@@ -217,14 +218,11 @@ def given_names(names_json, count: int) -> list[str]:
     return [n if isinstance(n, str) else "" for n in names]
 
 
-def filter_note(langs, doc_ids, gone) -> str:
+def filter_note(langs, doc_ids, gone, language: str = "en", question: str = "") -> str:
     """Return what a refusal says about the filters it was searched with, and which of the filtered documents
-    the library no longer holds (another tab deleted them; the tab's filters are brought up to date after)."""
-    searched = f"Only {filters_phrase(langs, doc_ids)} was searched"
-    if not gone:
-        return f"{searched}: clear the filters to search every report."
-    return (f"{searched}, but {', '.join(gone)} {'is' if len(gone) == 1 else 'are'} no longer in the library: "
-            "the filters are brought up to date, ask again.")
+    the library no longer holds (another tab deleted them; the tab's filters are brought up to date after), in
+    the question's language, as the refusal before it is."""
+    return filtered(language, question, langs, doc_ids, gone)
 
 
 def _choices(assistant: Assistant) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -287,7 +285,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         try:
             with worker.question():
                 for answer in assistant.stream(question, session.history(), filters, None, session.last):
-                    note = filter_note(langs, doc_ids, gone) if not answer.found and (langs or doc_ids) else ""
+                    note = filter_note(langs, doc_ids, gone, answer.language, str(question)) \
+                        if not answer.found and (langs or doc_ids) else ""
                     now = replace(session, turns=session.turns + (Turn(answer.question, answer, note=note),))
                     yield render_chat(now), box, render_sources(answer, turn), now, *busy, ""
                     box = gr.skip()
@@ -339,8 +338,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             shelf, moved = read(legacy), EMPTY
         session = reopened(shelf, shelf.current) or Session()
         last = len(session.turns) - 1
-        return (render_chat(session), render_sources(session.last, last), session, stored_text(shelf),
-                listing(shelf), moved)
+        return (render_chat(session), render_sources(session.last, last, gone=deleted(session.last)), session,
+                stored_text(shelf), listing(shelf), moved)
 
     def reopen(conversation_id, stored):
         shelf = read(stored)
@@ -349,8 +348,8 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             return (*[gr.skip()] * 4, stored_text(shelf), listing(shelf),
                     "<p class='notice'>That conversation is no longer saved.</p>")
         shelf = shelf.opened(session.id)
-        return (render_chat(session), render_sources(session.last, len(session.turns) - 1), DOC_PLACEHOLDER,
-                session, stored_text(shelf), listing(shelf), "")
+        return (render_chat(session), render_sources(session.last, len(session.turns) - 1, gone=deleted(session.last)),
+                DOC_PLACEHOLDER, session, stored_text(shelf), listing(shelf), "")
 
     def forget(conversation_id, stored, session: Session, yes: bool):
         if conversation_id and not yes:  # the person said no when asked to confirm
@@ -369,20 +368,27 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         _, saved, _ = remember(session, stored)
         return [], render_sources(None, 0), DOC_PLACEHOLDER, Session(), *remember(Session(), saved)[1:], *idle
 
+    def deleted(answer) -> frozenset:
+        """Return the reports an answer cites that the library no longer holds (a saved chat outlives them)."""
+        if answer is None or not answer.citations:
+            return frozenset()
+        indexed = {d.doc_id for d in assistant.documents()}
+        return frozenset(c.doc_id for c in answer.citations if c.doc_id not in indexed)
+
     def show(session: Session, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
         try:
             turn, n = int(data.get("turn")), int(data.get("n"))
             answer = session.turns[turn].answer
             c = next(c for c in answer.citations if c.n == n)
-            text = assistant.document_text(c.doc_id)
-            if text is None:
-                raise KeyError(c.doc_id)
         except (TypeError, ValueError, IndexError, AttributeError, StopIteration, KeyError):
             return gr.skip(), "<p class='notice'>That citation is no longer available.</p>"
+        text, gone = assistant.document_text(c.doc_id), deleted(answer)
+        if text is None:  # its report was deleted since the answer (a saved chat outlives it)
+            return render_sources(answer, turn, n, gone), render_deleted(c)
         weak = any(n in s.citations and (s.flagged or s.support < WEAK) for s in answer.sentences)
         record = assistant.records.get(c.doc_id)
-        return render_sources(answer, turn, n), render_document(text, c, weak, record.pages if record else ())
+        return render_sources(answer, turn, n, gone), render_document(text, c, weak, record.pages if record else ())
 
     def add(files, names):
         files = files or []

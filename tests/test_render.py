@@ -143,3 +143,17 @@ def test_a_document_view_names_the_report_it_shows():
     assert shown_document(render_document(quote, c, weak=False)) == "kotor_2022"
     assert shown_document(render_document("Since rewritten.", c, weak=False)) == "kotor_2022"  # passage gone
     assert shown_document(DOC_PLACEHOLDER) == shown_document(render_gone("kotor_2022")) == shown_document("") == ""
+
+
+def test_a_citation_of_a_deleted_report_says_so_in_the_sources_and_the_document_view():
+    from assistant.render import render_deleted, render_sources
+    from assistant.types import Answer, AnswerSentence, Citation
+
+    c = Citation(1, "mill", "/lib/mill_r1.txt", "Report on the Bečej flour mill", "en", "The mill ground 40 tonnes.",
+                 0, 26, 1.0)
+    answer = Answer("How much did the mill grind?", "The mill ground 40 tonnes. [1]", True, citations=(c,),
+                    sentences=(AnswerSentence("The mill ground 40 tonnes. [1]", (1,), 1.0),))
+    assert "deleted from the library" not in render_sources(answer, 0)
+    assert "deleted from the library" in render_sources(answer, 0, gone=frozenset({"mill"}))
+    view = render_deleted(c)
+    assert "mill is no longer in the library" in view and "The mill ground 40 tonnes." in view and "mill_r1.txt" in view

@@ -486,3 +486,18 @@ def test_a_list_is_answered_as_a_list_and_a_heading_never_alone(fresh_app, page)
     assert page.locator("#document .doc-heading", has_text="Measures during construction").count() == 1
     assert "#" not in page.locator("#document .doc-text").inner_text()
     shot(page, "list-answer")
+
+
+def test_what_a_refusal_says_of_its_filters_is_in_the_questions_language_and_script():
+    from assistant.text import detect_language, detect_script
+    from assistant.web import filter_note
+
+    english = filter_note(["en"], ["002_c41756f9194e43e0"], [], "en", "Who chaired it?")
+    assert english == ("Only language English; document 002_c41756f9194e43e0 was searched: clear the filters to "
+                       "search every report.")
+    for question, language in [("Колико хектара шуме је изгорело на Тари?", "sr"),
+                               ("Koliko hektara šume je izgorelo na Tari?", "sr"),
+                               ("Сколько гектаров леса сгорело?", "ru")]:
+        note = filter_note(["en"], ["b02"], ["b02"], language, question)
+        assert detect_language(note) == language and detect_script(note) == detect_script(question), note
+        assert "b02" in note and "Only" not in note
