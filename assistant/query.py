@@ -215,7 +215,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         folded = folded_standalone
     tokens = tuple(keyword_tokens(standalone, language, query=True))
     df = document_frequency or (lambda token: 0)
-    words = frozenset(content_words(standalone, language) - ask_words(folded_standalone, language))
+    words = frozenset(content_words(standalone, language, query=True) - ask_words(folded_standalone, language))
     fixed: dict[str, str] = {}
     if document_frequency:  # a typed slip reads as the index's word one edit away (spelling.py)
         in_language = (lambda t: language_frequency(t, language)) if language_frequency else df

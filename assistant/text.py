@@ -40,6 +40,22 @@ _STOP = {
     ),
 }
 
+# The interrogative pronouns in every case and gender ("колики је буџет", "kojih zemalja", "каких стран",
+# "whose"): in a question they ask, and name nothing; as content words an unseen one weighed like the
+# rarest name (a question's unseen word gets the highest idf). Read out of questions only (query tokens):
+# in a report the same words are relative pronouns, which the index has always held.
+_INTERROGATIVE_WORDS = (
+    "whose whom "
+    "koga kome čega cega čemu cemu čime cime "
+    "koliki kolika kolike kolikog koliku kolikoj kolikom kolikih kolikim kolikima "
+    "kakav kakva kakvo kakve kakvi kakvog kakvoj kakvom kakvih kakvim kakvima kakvu "
+    "kojeg kojega kojoj kojem kojim kojih kojima koju "
+    "čiji čija čije čijeg čijoj čijem čijim čijih čiju ciji cija cije "
+    "кого кому кем чего чему чем какая какое какого какому каким каком какую каких какими "
+    "который которая которое которые которого которой которому которым котором которую которых которыми "
+    "чей чья чьё чье чьи чьего чьей чьему чьим чьём чью чьих скольких скольким"
+).split()
+
 # Serbian's common words as written in Cyrillic (none has a digraph such as lj, so the spelling is one).
 _SR_STOP_CYRILLIC = {cyrtranslit.to_cyrillic(w, "sr") for w in _STOP["sr"]}
 
@@ -251,6 +267,7 @@ def _stemmer(language: str):
 
 _STOP_FOLDED = {lang: {fold(w, lang) for w in words} for lang, words in _STOP.items()}
 _ALL_STOP = set().union(*_STOP_FOLDED.values())
+_INTERROGATIVE = {fold(w, "ru" if has_cyrillic(w) else "sr") for w in _INTERROGATIVE_WORDS}
 
 
 def is_stop_word(word: str) -> bool:
@@ -346,7 +363,7 @@ def _word_tokens(word: str, language: str, query: bool) -> tuple[str, ...]:
         stemmer = _stemmer("sr" if language == "sr" else "en")
         token = strip_accents(stemmer.stemWord(low))
     plain = fold(low, language)
-    if plain in _ALL_STOP or len(token) < 2 and not token.isdigit():
+    if plain in _ALL_STOP or (query and plain in _INTERROGATIVE) or len(token) < 2 and not token.isdigit():
         return ()
     if len(plain) >= PREFIX and (query or word[0].isupper()):
         bones = skeleton(word)
@@ -354,9 +371,15 @@ def _word_tokens(word: str, language: str, query: bool) -> tuple[str, ...]:
     return (token,)
 
 
-def content_words(text: str, language: str | None = None) -> set[str]:
-    """Return the folded, stemmed content words of text, for overlap scores."""
-    return set(keyword_tokens(text, language))
+def content_words(text: str, language: str | None = None, query: bool = False) -> set[str]:
+    """Return the folded, stemmed content words of text, for overlap scores (of a question: without its
+    interrogative pronouns)."""
+    tokens = keyword_tokens(text, language)
+    if query:
+        asked = {t for w in _WORD.findall(text) if fold(w.lower(), language) in _INTERROGATIVE
+                 for t in _word_tokens(w, language or detect_language(text), False)}
+        return set(tokens) - asked
+    return set(tokens)
 
 
 # --- sentences -----------------------------------------------------------------------------------

@@ -283,3 +283,17 @@ def test_quotes_closed_counts_the_quotations_a_sentence_ends_but_did_not_begin()
     assert quotes_closed("„Нећемо више трпети блато“, рекао је.") == 0  # opened and closed in it
     assert quotes_closed('"Every litre counts," Okafor told the committee.') == 0
     assert quotes_closed("No quotation here.") == 0
+
+
+def test_a_questions_interrogative_pronouns_in_every_case_and_gender_are_no_keywords():
+    from assistant.query import parse
+    from assistant.text import content_words
+
+    for word, language in [("koliki", "sr"), ("Колика", "sr"), ("kakvu", "sr"), ("kojih", "sr"), ("čiji", "sr"),
+                           ("чија", "sr"), ("kome", "sr"), ("которые", "ru"), ("каких", "ru"), ("чьи", "ru"),
+                           ("скольких", "ru"), ("whose", "en"), ("whom", "en")]:
+        assert keyword_tokens(word, language, query=True) == [], word
+    assert parse("Колики је буџет савеза за 2024?").words == {"budzet", "savez", "2024"}
+    assert "kotor" not in parse("Какие страны, которые участвовали?").tokens  # "которые" searched for Kotor
+    # In a report the same words are relative pronouns, kept as the index always held them.
+    assert "kotor" in content_words("Страны, которые участвовали.", "ru") and keyword_tokens("Kotor", "en") == ["kotor"]
