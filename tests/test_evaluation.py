@@ -170,12 +170,14 @@ TURN_GATE = {
     # With pronouns in every case and country names read right, topic switches are level in sample (32 of
     # 44) and 30 of 44 held out: the two lost turns are searched with the same text as before and sit within
     # 0.04 of their fold's threshold. The bound is now a turn under the measured value.
-    "topic_switch": {"on_topic": (">=", 0.70)},  # target 0.95 (measured 0.73 held out, 0.70 in sample); was 0.68
+    # Twenty-second session: 0.705 held out (31 of 44; a question's interrogative pronouns no longer its words
+    # moved one turn in its fold's refit), 0.705 in sample.
+    "topic_switch": {"on_topic": (">=", 0.70)},  # target 0.95 (measured 0.705 held out, 0.705 in sample); was 0.68
     # 0.47 was set under the package versions of its day (measured 0.482). On a fresh install of 2 December,
     # third session, the same code (d99dcbd, and this build) measures 0.464, every other gate within an item;
     # what moved is not ours (scikit-learn ruled out), so the versions are now pinned (.ci/constraints.txt)
     # and the bound is the figure that reproduces, rounded down.
-    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.486)
+    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.495)
     "unrelated": {"no_answer_hallucination": ("<=", 0.17)},  # target 0.0 (measured 0.125: 3 of 24); was 0.21
 }
 
