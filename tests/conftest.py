@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 ARTIFACTS = ROOT / "test-artifacts"
 
+# The `assistant` a test runs in a subprocess (the venv's console script, `python -m assistant`, doctor's child)
+# imports the package of this checkout, not the one the venv was installed from: an editable install points at
+# one checkout, and a git worktree beside it would otherwise test that one's code through the CLI.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
 setup_offline_env()
 
 
