@@ -88,6 +88,7 @@ def cli(ctx, home, chroma_url, embedder):
     """Chat with a collection of reports; every answer cites the passages it came from."""
     setup_offline_env()
     _HOME[0] = home or os.environ.get("ASSISTANT_HOME")
+    _SERVER[0] = chroma_url
     ctx.obj = Context(home=home, chroma_url=chroma_url, embedder=embedder)
 
 
@@ -104,10 +105,11 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
 
     Only new and changed files are embedded; files that are gone are removed. Exit code 0 when every
     file went in, 1 when some were skipped (each is named with the reason, a path that does not exist
-    too), 2 on a usage error (no given path exists).
+    too) or the run failed (with --json, {"error": ...} then), 2 on a usage error (no given path exists).
     """
     from .ingest import ingest as run
     from .progress import IngestBars
+    from .store import ServerUnreachable
     from .writelock import write_lock
 
     settings = ctx.settings()
@@ -119,14 +121,23 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
             echo_json({"error": message})
         raise click.UsageError(for_terminal(message))
     bars = IngestBars() if (progress if progress is not None else not as_json and sys.stderr.isatty()) else None
-    with write_lock(settings.home, waiting=lambda: click.echo(
-            f"waiting: another ingest is writing to {settings.home}", err=True)), interrupted(rebuild):
-        if rebuild:
-            from .doctor import repair
+    try:
+        with write_lock(settings.home, waiting=lambda: click.echo(
+                f"waiting: another ingest is writing to {settings.home}", err=True)), interrupted(rebuild):
+            if rebuild:
+                from .doctor import repair
 
-            report = repair(settings, log=lambda line: echo(line, err=True), also=paths, progress=bars)
-        else:
-            report = run(settings, paths, progress=bars)
+                report = repair(settings, log=lambda line: echo(line, err=True), also=paths, progress=bars)
+            else:
+                report = run(settings, paths, progress=bars)
+    except Exception as e:  # a run that failed (a server that stopped, a full disk, damage): one line, from main()
+        if as_json:  # and a script reading stdout gets its one object, as on a usage error
+            echo_json({"error": _failure(e)})
+        raise
+    except ServerUnreachable as e:  # down from the start: the store's open exits with the line
+        if as_json:
+            echo_json({"error": e.reason})
+        raise
     if bars is not None:
         bars.close()
     if as_json:
@@ -347,7 +358,7 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     from .core import EmptyIndexError, QuestionError, StoreError, checked_question
     from .doctor import StoreDamaged
     from .llm import LLMError
-    from .store import NOTHING_INDEXED, store_exists
+    from .store import NOTHING_INDEXED, ServerUnreachable, store_exists
 
     def fail(message: str, code: int):
         if as_json:  # a script reading stdout gets an object either way
@@ -380,6 +391,8 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
         fail(str(e), 2)
     except (EmptyIndexError, StoreError, StoreDamaged, LLMError) as e:
         fail(str(e), 1)
+    except ServerUnreachable as e:  # at the store's open, before any question
+        fail(e.reason, 1)
     _print_answer(answer, as_json)
     stale = assistant.stale_documents()
     if stale:
@@ -660,7 +673,7 @@ def doctor(ctx: Context, repair, as_json):
 
     settings = ctx.settings()
     found = diagnose(settings)
-    if found.problems and repair:
+    if found.problems and repair and not found.unreachable:  # nothing to repair until the server is back
         for problem in found.problems:
             echo(f"found: {problem}", err=True)
         # What a stopped ingest left is finished by ingesting the recorded files again; damage needs a rebuild.
@@ -676,7 +689,10 @@ def doctor(ctx: Context, repair, as_json):
     elif found.problems:
         for problem in found.problems:
             echo(f"problem: {problem}")
-        if not found.needs_rebuild and not repair:
+        if found.unreachable:
+            echo("nothing was checked while it is down: run `assistant doctor` again once it answers (a server "
+                 "that is down needs no rebuild)")
+        elif not found.needs_rebuild and not repair:
             echo("an ingest stopped before it finished: run `assistant ingest` again with the same paths, or "
                  "`assistant doctor --repair`, to finish it (what it indexed is kept)")
         elif not repair:
@@ -709,7 +725,12 @@ def _failure(e: BaseException) -> str:
                 "ingest is repaired by the next one; nothing indexed before is lost)")
     from .core import StoreError
     from .doctor import NoRoomToRebuild, NothingToRebuild, StoreDamaged
+    from .store import ServerUnreachable, server_unreachable, unreachable_message
 
+    if isinstance(e, ServerUnreachable):
+        return e.reason
+    if _SERVER[0] and server_unreachable(e):  # the server stopped part-way: named as when it is down from the start
+        return unreachable_message(_SERVER[0], e)
     if isinstance(e, StoreDamaged | StoreError | NothingToRebuild | NoRoomToRebuild):
         return str(e)
     if type(e).__module__.startswith("chromadb"):
@@ -718,6 +739,7 @@ def _failure(e: BaseException) -> str:
 
 
 _HOME: list = [None]
+_SERVER: list = [None]  # --chroma-url or ASSISTANT_CHROMA_URL, for naming a server that stopped
 _ANSWERED: list = [False]  # an `ask` printed its answer
 
 

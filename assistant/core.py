@@ -28,7 +28,15 @@ from .llm import LLMError
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
-from .store import NOTHING_INDEXED, DocRecord, Store, forget_client
+from .store import (
+    NOTHING_INDEXED,
+    DocRecord,
+    ServerUnreachable,
+    Store,
+    forget_client,
+    server_unreachable,
+    unreachable_message,
+)
 from .text import (
     body_positions,
     cognate_keys,
@@ -209,11 +217,17 @@ class Assistant:
         other.ranker = weights
         return other
 
-    def _store_failure(self, e: Exception) -> str:
-        detail = " ".join(str(e).split())[:200] or type(e).__name__
+    def _store_failure(self, e: BaseException) -> str:
+        """Return the one line a StoreError says: a server that cannot be reached is named as the CLI names it
+        (its own message, not wrapped in another); any other failure with its cause, cut at a word."""
+        if isinstance(e, ServerUnreachable):
+            return e.reason
+        if self.settings.chroma_url and server_unreachable(e):
+            return unreachable_message(self.settings.chroma_url, e)
+        detail = _shortened(" ".join(str(e).split()), 200) or type(e).__name__
         if self.settings.chroma_url:
-            return (f"the Chroma server at {self.settings.chroma_url} is not answering ({detail}): start it "
-                    "again, then ask again")
+            return (f"the Chroma server at {self.settings.chroma_url} failed ({detail}): check that it is running "
+                    "and not full, then ask again")
         return f"the store in {self.settings.chroma_path} could not be read ({detail}): run `assistant doctor`"
 
     @property
@@ -526,6 +540,13 @@ class Assistant:
                     report_countries=sents.report_countries, report_lead=sents.report_lead,
                     centrality=float(sents.centrality[i]), position=sents.positions[i]))
         return out
+
+
+def _shortened(text: str, limit: int) -> str:
+    """Return text cut to at most limit characters at a word, with "…" when it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def history_from_json(data) -> list[Message]:

@@ -47,15 +47,19 @@ class Diagnosis:
     # How many of the problems are what an ingest that stopped part-way leaves (a document being written, a
     # keyword index not yet rebuilt): the next `assistant ingest` finishes those; only the rest need a rebuild.
     unfinished: int = 0
+    # The Chroma server could not be reached, so nothing was checked: the one problem says to start it. Not
+    # damage: a rebuild would re-embed every report for nothing once the server is back.
+    unreachable: bool = False
 
     @property
     def needs_rebuild(self) -> bool:
-        return len(self.problems) > self.unfinished
+        return not self.unreachable and len(self.problems) > self.unfinished
 
     def to_json(self) -> dict:
         """Return the diagnosis as the `doctor --json` object."""
         return {"healthy": not self.problems, "problems": self.problems, "documents": self.documents,
-                "chunks": self.chunks, "sentences": self.sentences, "needs_rebuild": self.needs_rebuild}
+                "chunks": self.chunks, "sentences": self.sentences, "needs_rebuild": self.needs_rebuild,
+                "unreachable": self.unreachable}
 
 
 # --- the quick check, before Chroma opens anything ------------------------------------------------------
@@ -238,6 +242,8 @@ def diagnose(settings: Settings, timeout: float = 900) -> Diagnosis:
     except (ValueError, IndexError):
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return Diagnosis([f"the store cannot be read ({last[:300]})"])
+    if "server_down" in found:
+        return Diagnosis([found["server_down"]], unreachable=True)
     return Diagnosis(found["problems"], found["documents"], found["chunks"], found["sentences"], found["unfinished"])
 
 
@@ -516,5 +522,15 @@ if __name__ == "__main__":  # the child process of diagnose()
     from .config import setup_offline_env
 
     setup_offline_env()
-    found = _probe(Settings.from_env())
+    settings = Settings.from_env()
+    try:
+        found = _probe(settings)
+    except BaseException as e:
+        from .store import ServerUnreachable, server_unreachable, unreachable_message
+
+        if not (settings.chroma_url and server_unreachable(e)):
+            raise
+        reason = e.reason if isinstance(e, ServerUnreachable) else unreachable_message(settings.chroma_url, e)
+        print(json.dumps({"server_down": reason}))
+        sys.exit(0)
     print(json.dumps(found.to_json() | {"unfinished": found.unfinished}))

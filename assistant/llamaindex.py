@@ -20,7 +20,7 @@ from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine
 from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
 
 from . import llamaindex_stream as stream
-from .core import EmptyIndexError
+from .core import EmptyIndexError, StoreError
 from .retrieval import Filters, Hit
 from .types import Answer, Citation, Passage, Twin
 
@@ -126,7 +126,10 @@ class AssistantRetriever(BaseRetriever):
         for rec in self.assistant.documents():
             if not self.filters.allows(rec.doc_id, rec.language, rec.date):
                 continue
-            got = store.get_document_parts(store.chunks, rec.doc_id, embeddings=False, language=rec.language)
+            try:
+                got = store.get_document_parts(store.chunks, rec.doc_id, embeddings=False, language=rec.language)
+            except Exception as e:  # Chroma's errors have no common base: one StoreError, as retrieve() raises
+                raise StoreError(self.assistant._store_failure(e)) from None
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 out.append(passage_node(self.assistant._passage(Hit(cid, text, meta, 0.0))).node)
         return sorted(out, key=lambda n: (n.metadata["doc_id"], n.start_char_idx))

@@ -99,10 +99,7 @@ def _client(settings: Settings):
                 settings=chroma_settings,
             )
         except Exception as e:  # refused, unresolvable, bad port, TLS…: all fixed by the user, not by a traceback
-            raise SystemExit(
-                f"error: cannot reach the Chroma server at {settings.chroma_url} ({e}); start it "
-                "(chroma run --path DIR --port PORT) or unset ASSISTANT_CHROMA_URL to use the embedded store"
-            ) from None
+            raise ServerUnreachable(settings.chroma_url, e) from None
     from .doctor import precheck
 
     precheck(settings)  # Chroma's native code crashes on damaged files; they are checked before it reads them
@@ -111,6 +108,38 @@ def _client(settings: Settings):
 
 
 NOTHING_INDEXED = "nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)"
+# The collection whose metadata holds the store's generation on a Chroma server (Store.generation).
+STAMP = "stamp"
+GENERATION = "assistant:generation"
+
+
+def unreachable_message(url: str, e: BaseException) -> str:
+    """Return the one line that says a Chroma server cannot be reached and what to do (every front end
+    says it the same way: the CLI, an open Assistant, `serve`, doctor)."""
+    detail = " ".join(str(e).split()) or type(e).__name__
+    return (f"cannot reach the Chroma server at {url} ({detail}); start it (chroma run --path DIR --port PORT) "
+            "or unset ASSISTANT_CHROMA_URL to use the embedded store")
+
+
+class ServerUnreachable(SystemExit):
+    """The Chroma server cannot be reached. A SystemExit, so that a command that meets it at its start ends
+    with one line; `reason` is that line without the CLI's "error: "."""
+
+    def __init__(self, url: str, e: BaseException):
+        self.reason = unreachable_message(url, e)
+        super().__init__(f"error: {self.reason}")
+
+
+def server_unreachable(e: BaseException) -> bool:
+    """Return whether an error is a Chroma server that cannot be reached (refused, gone mid-request, timed
+    out): Chroma's HTTP client lets httpx's errors through, and says so itself only when a client is made."""
+    if isinstance(e, ServerUnreachable):
+        return True
+    try:
+        import httpx
+    except ImportError:  # no server client installed: nothing can have failed to reach one
+        return False
+    return isinstance(e, httpx.TransportError) or "Could not connect to a Chroma server" in str(e)
 
 
 def store_exists(settings: Settings) -> bool:

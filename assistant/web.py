@@ -15,9 +15,10 @@ import gradio as gr
 
 from .chat import as_messages
 from .config import Settings, setup_offline_env
-from .core import ASK_ERRORS, Assistant, EmptyIndexError, QuestionError, history_from_json
+from .core import ASK_ERRORS, Assistant, EmptyIndexError, QuestionError, StoreError, history_from_json
 from .corpus import find_files
 from .library import Worker, library_dir, not_yet_indexed, place_upload, previous  # noqa: F401 (place_upload: part of this module's API)
+from .llm import LLMError
 from .messages import filtered
 from .ports import PortInUse, check_port  # noqa: F401 (PortInUse: what serve raises)
 from .render import (  # noqa: F401 (chat_text, render_answer: part of this module's API)
@@ -455,7 +456,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
             with worker.question():
                 return assistant.ask(question, history).to_json()
         except ASK_ERRORS as e:
-            raise gr.Error(str(e)) from None
+            if isinstance(e, StoreError | LLMError):  # the operator's to fix: one line here, not a traceback
+                print(f"error: /ask: {e}", file=sys.stderr, flush=True)
+            raise gr.Error(str(e), print_exception=False) from None
 
     # delete_cache: whatever Gradio keeps of uploads is removed when the server stops.
     with gr.Blocks(title="Reports assistant", analytics_enabled=False, delete_cache=(3600, 3600)) as app:

@@ -381,7 +381,7 @@ def test_stopped_chroma_server_is_named_and_recovered_from(tmp_path, corpus):
         assert assistant.ask("What did DPNSEE say?").found
         server.terminate()
         server.wait(timeout=20)
-        with pytest.raises(StoreError, match=r"Chroma server at http://127\.0\.0\.1:\d+ is not answering.*start it"):
+        with pytest.raises(StoreError, match=r"^cannot reach the Chroma server at http://127\.0\.0\.1:\d+ \(.*\); start it"):
             list(assistant.stream("What did DPNSEE say?"))  # what the browser's chat runs
         server = start()
         assert assistant.ask("What did DPNSEE say?").found

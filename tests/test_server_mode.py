@@ -82,6 +82,27 @@ def chroma(tmp_path):
                 server.proc.wait(timeout=10)
 
 
+def stop(server: ChromaServer) -> None:
+    server.proc.terminate()
+    server.proc.wait(timeout=10)
+
+
+def start_again(server: ChromaServer) -> None:
+    """Start the stopped server again on its path and port, and wait until it answers."""
+    with (server.path.parent / "chroma.log").open("ab") as log:
+        server.proc = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(server.path), "--host", "127.0.0.1", "--port", str(server.port)],
+            stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"ANONYMIZED_TELEMETRY": "False"})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            heartbeat(server.port)
+            break
+        except Exception:
+            assert server.proc.poll() is None and time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
+
+
 def cli(*args: str, home: Path, url: str, code: int = 0) -> subprocess.CompletedProcess:
     env = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_CHROMA_URL": url}
     proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=300)
@@ -161,18 +182,7 @@ def test_a_crashed_server_keeps_what_was_written(chroma, tmp_path, corpus):
     assert (first.documents, first.skipped) == (2, [])
     chroma.proc.kill()
     chroma.proc.wait(timeout=10)
-    with (chroma.path.parent / "chroma.log").open("ab") as log:
-        chroma.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(chroma.path), "--host", "127.0.0.1", "--port", str(chroma.port)],
-            stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"ANONYMIZED_TELEMETRY": "False"})
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            heartbeat(chroma.port)
-            break
-        except Exception:
-            assert chroma.proc.poll() is None and time.monotonic() < deadline, chroma.log()
-            time.sleep(0.2)
+    start_again(chroma)
     again = Assistant(settings).ingest([corpus])
     assert (again.unchanged, again.chunks_embedded, again.repaired, again.chunks) == (2, 0, 0, first.chunks)
     store = Store(settings)
@@ -208,3 +218,105 @@ def test_rebuild_on_a_server_replaces_only_its_own_store(chroma, tmp_path, corpu
     assert "healthy: 6 documents" in cli("doctor", home=home, url=chroma.url).stdout
     again = Store(other)
     assert again.chunks.count() == archived.chunks and len(again.records()) == archived.documents == 2
+
+
+# --- a server that is down, or stops part-way ---------------------------------------------------------------
+
+# Loaded into the CLI through PYTHONPATH: stops the Chroma server (its pid in STOP_CHROMA_PID) just before the
+# ingest writes its first document's record, so the server goes away in the middle of the run.
+STOP_MID_INGEST = """
+import os, signal, socket, time
+import assistant.store as store
+
+_mark = store.Store.mark
+
+def mark(self, *args, **kwargs):
+    pid = int(os.environ.pop("STOP_CHROMA_PID", "0"))
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until its port refuses (a stopped child stays a zombie of the test)
+            try:
+                socket.create_connection(("127.0.0.1", int(os.environ["STOP_CHROMA_PORT"])), timeout=1).close()
+                time.sleep(0.05)
+            except OSError:
+                break
+    return _mark(self, *args, **kwargs)
+
+store.Store.mark = mark
+"""
+
+
+def _one_server_line(text: str, url: str) -> None:
+    """Check a message names the server once, whole: not wrapped in another message nor cut."""
+    assert text.count(f"the Chroma server at {url}") == 1, text
+    assert f"cannot reach the Chroma server at {url} (" in text and text.rstrip().endswith("use the embedded store"), text
+    assert "…" not in text, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_server_that_stops_mid_ingest_is_named_in_one_line(chroma, tmp_path, corpus, as_json):
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(STOP_MID_INGEST, "utf-8")
+    env = os.environ | {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CHROMA_URL": chroma.url,
+                        "STOP_CHROMA_PID": str(chroma.proc.pid), "STOP_CHROMA_PORT": str(chroma.port),
+                        "PYTHONPATH": os.pathsep.join([str(probe), os.environ["PYTHONPATH"]])}
+    proc = subprocess.run([str(BIN), "ingest", str(corpus), *(["--json"] if as_json else [])], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert chroma.proc.wait(timeout=30) is not None  # stopped by the probe
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("error: ")
+    _one_server_line(line, chroma.url)
+    if as_json:
+        assert json.loads(proc.stdout) == {"error": line.removeprefix("error: ")}
+    else:
+        assert proc.stdout == ""
+    start_again(chroma)  # the next run indexes what this one did not
+    done = json.loads(cli("ingest", str(corpus), "--json", home=tmp_path / "home", url=chroma.url).stdout)
+    assert (done["documents"], done["new"], done["skipped"]) == (2, 2, [])
+
+
+def test_a_server_that_is_down_is_named_not_taken_for_damage(chroma, tmp_path, corpus):
+    """doctor, ingest --json and ask --json with the server down: the server named once, whole; no rebuild
+    advised; one JSON object on stdout."""
+    home = tmp_path / "home"
+    cli("ingest", str(corpus), home=home, url=chroma.url)
+    stop(chroma)
+    doctor = cli("doctor", home=home, url=chroma.url, code=1)
+    assert "--repair" not in doctor.stdout and "start" in doctor.stdout
+    _one_server_line(doctor.stdout.splitlines()[0], chroma.url)
+    found = json.loads(cli("doctor", "--json", home=home, url=chroma.url, code=1).stdout)
+    assert (found["healthy"], found["needs_rebuild"], found["unreachable"]) == (False, False, True)
+    repair = cli("doctor", "--repair", home=home, url=chroma.url, code=1)
+    assert "rebuilding" not in repair.stderr and "found:" not in repair.stderr
+    ingest = cli("ingest", str(corpus), "--json", home=home, url=chroma.url, code=1)
+    _one_server_line(json.loads(ingest.stdout)["error"], chroma.url)
+    asked = cli("ask", "--json", "What did DPNSEE say?", home=home, url=chroma.url, code=1)
+    answer = json.loads(asked.stdout)
+    assert answer["found"] is False and answer["question"] == "What did DPNSEE say?"
+    _one_server_line(answer["error"], chroma.url)
+    start_again(chroma)
+    assert "healthy: 2 documents" in cli("doctor", home=home, url=chroma.url).stdout
+
+
+def test_an_open_assistant_says_the_server_stopped_in_one_line(chroma, tmp_path, corpus):
+    settings = Settings(home=tmp_path / "home", chroma_url=chroma.url)
+    assistant = Assistant(settings)
+    assistant.ingest([corpus])
+    question = "What did DPNSEE say?"
+    assert assistant.ask(question).found
+    listed = assistant.documents()
+    stop(chroma)
+    from assistant.core import StoreError
+
+    for call in (lambda: assistant.ask(question), lambda: assistant.retrieve(question),
+                 lambda: assistant.as_retriever().nodes(), lambda: assistant.as_retriever().retrieve(question)):
+        with pytest.raises(StoreError) as failed:
+            call()
+        _one_server_line(str(failed.value), chroma.url)
+    assert assistant.documents() == listed  # the last list read, while the server cannot be asked
+    start_again(chroma)
+    assert assistant.ask(question).found and len(assistant.as_retriever().nodes()) > 0
