@@ -128,6 +128,9 @@ class Assistant:
 
     def _reload(self) -> None:
         with self._lock:
+            # The server's generation first, so that a write from elsewhere during this load is seen by the next
+            # question; this directory's files last, since a keyword index made again below rewrites them.
+            generation = self.store.generation()
             self.keyword = KeywordIndex(self.settings.keyword_path)
             self.records: dict[str, DocRecord] = dated_by_twins(self.store.records())
             self.retriever = Retriever(self.store, self.keyword, self.records)
@@ -143,7 +146,7 @@ class Assistant:
                         Ingestor(self.settings, store=self.store).refresh_keyword_index(self.records, write_back=free)
                     self.keyword = KeywordIndex(self.settings.keyword_path)
                     self.retriever = Retriever(self.store, self.keyword, self.records)
-            self._stamp = self._store_stamp()
+            self._stamp = (*self._local_stamp(), generation)
 
     def stale_documents(self) -> list[str]:
         """Return the documents whose vectors were made another way than questions are now embedded (an
@@ -153,7 +156,11 @@ class Assistant:
 
     def _store_stamp(self) -> tuple:
         """Return what every ingest that changed something rewrites last, in any process: the keyword index
-        and the twins signature (two stat calls; a question costs no more)."""
+        and the twins signature in this data directory (two stat calls), and on a Chroma server the store's
+        generation, which ingests from other data directories write too (one small request)."""
+        return (*self._local_stamp(), self.store.generation())
+
+    def _local_stamp(self) -> tuple:
         out = []
         for path in (self.settings.keyword_path / "chunks.json", self.settings.home / "twins.sig"):
             try:
@@ -164,8 +171,13 @@ class Assistant:
         return tuple(out)
 
     def _fresh(self) -> None:
-        """Read the store anew when another process (an `assistant ingest` beside a server) changed it."""
-        if self._store_stamp() != self._stamp:
+        """Read the store anew when another process (an `assistant ingest` here, or from another data directory
+        into the same Chroma server) changed it; raise StoreError when the store cannot be asked."""
+        try:
+            stamp = self._store_stamp()
+        except Exception as e:  # a server that stopped: said as the search would say it
+            raise StoreError(self._store_failure(e)) from None
+        if stamp != self._stamp:
             self._reopen()
 
     def _reopen(self) -> None:
@@ -238,8 +250,13 @@ class Assistant:
     # --- documents ---------------------------------------------------------------------------------
 
     def documents(self) -> list[DocRecord]:
-        """Return the indexed documents, sorted by id."""
-        self._fresh()
+        """Return the indexed documents, sorted by id: as the store holds them now, or, while it cannot be
+        asked (a Chroma server that stopped), as they were last read (a page listing them still loads; a
+        question says what is wrong)."""
+        try:
+            self._fresh()
+        except StoreError:
+            pass
         return sorted(self.records.values(), key=lambda r: r.doc_id)
 
     def document_text(self, doc_id: str) -> str | None:

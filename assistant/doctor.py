@@ -501,7 +501,7 @@ def _server_collections(client, collection: str) -> list[str]:
     """Return the names of the server's collections that make up the store called collection (and none of
     another store whose name only begins the same way, such as a rebuild's)."""
     names = [getattr(c, "name", c) for c in client.list_collections()]
-    own = {f"{collection}-documents", f"{collection}-chunks", f"{collection}-sentences"}
+    own = {f"{collection}-documents", f"{collection}-chunks", f"{collection}-sentences", f"{collection}-stamp"}
     return [n for n in names if n in own or n.startswith((f"{collection}-chunks-", f"{collection}-sentences-"))]
 
 

@@ -135,6 +135,7 @@ class Ingestor:
         paths = [Path(p) for p in paths]
         discard_stopped_rebuild(self.settings)
         records = self.store.records()
+        before = records
         report.repaired = self._repair(records)
         records = self.store.records()
         candidates, problems = find_files(paths, home=self.settings.home)
@@ -228,12 +229,17 @@ class Ingestor:
         # Twins are linked after every document is in; a run killed before that finished left no trace in the
         # records, so a file marks the set of documents the twins were last linked for.
         signature = keyword_signature(final)
-        if changed or self._twins_linked_for() != signature:
+        relinked = changed or self._twins_linked_for() != signature
+        if relinked:
             from .twins import link_twins
 
             link_twins(self.store)
             self._record_twins_linked(signature)
             final = self.store.records()
+        if relinked or final != before:
+            # Last, as the keyword index and twins.sig are rewritten last: a reader on another data directory
+            # of the same Chroma server sees nothing of this home's files, only this (Assistant._fresh).
+            self.store.touched()
         report.documents = len(final)
         report.chunks = sum(r.chunks for r in final.values())
         self.progress("done", len(candidates), len(candidates))

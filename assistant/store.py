@@ -456,6 +456,33 @@ class Store:
         gc.collect()
         return True
 
+    # --- the generation: how clients of one Chroma server learn that another one wrote -----------------
+
+    def generation(self) -> str | None:
+        """Return the store's generation on a Chroma server: a token every ingest that changed something
+        writes last (touched), so that an assistant on another data directory knows to read the store anew.
+        One small request (~1 ms on loopback), made before each question. None for an embedded store (its
+        own files say when it changed) and for a server store no ingest of this build has touched."""
+        if not self.settings.chroma_url:
+            return None
+        try:
+            stamp = self.client.get_collection(f"{self.settings.collection}-{STAMP}", embedding_function=None)
+        except Exception as e:
+            if server_unreachable(e):
+                raise
+            return None  # not made yet: the first ingest that changes something makes it
+        return str((stamp.metadata or {}).get(GENERATION, ""))
+
+    def touched(self) -> None:
+        """Write a new generation (a Chroma server only): readers compare it with the one they loaded."""
+        if not self.settings.chroma_url:
+            return
+        import uuid
+
+        # Its own collection: modify() replaces a collection's whole metadata, which the stores' hold settings in.
+        stamp = self.client.get_or_create_collection(f"{self.settings.collection}-{STAMP}", embedding_function=None)
+        stamp.modify(metadata={GENERATION: uuid.uuid4().hex})
+
     def _move_unsharded(self) -> None:
         """Move chunks and sentences out of the single collections of stores made before sharding (their
         vectors are kept: nothing is embedded again), then drop those collections."""

@@ -220,6 +220,72 @@ def test_rebuild_on_a_server_replaces_only_its_own_store(chroma, tmp_path, corpu
     assert again.chunks.count() == archived.chunks and len(again.records()) == archived.documents == 2
 
 
+# --- many assistants, one server --------------------------------------------------------------------------
+
+LIMAN = ("Water Supply Upgrade in Liman\n\nThe city of Novi Sad renewed the water network of the Liman district in "
+         "2022. The project cost 4.7 million euros and was funded by the European Investment Bank. Work took "
+         "fourteen months and replaced 31 kilometres of pipes.\n")
+FORUM = ("Regional Forum in Kazan\n\nDelegates from twelve countries attended the regional forum on river transport "
+         "in Kazan in May 2023. The forum agreed on a shared timetable for passenger ships on the Volga.\n")
+
+
+def two_reports(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "liman.txt").write_text(LIMAN, "utf-8")
+    (folder / "forum.txt").write_text(FORUM, "utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_an_open_assistant_answers_from_what_another_data_directory_ingested(chroma, tmp_path):
+    """Two data directories on one server collection: an Assistant kept open on one answers from the text
+    another one's ingest changed, and stops listing the report it removed (each home's own files never change
+    for the other, so only the server's generation can tell it)."""
+    reports = two_reports(tmp_path / "reports")
+    writer = tmp_path / "writer"
+    cli("ingest", str(reports), home=writer, url=chroma.url)
+    reader = Assistant(Settings(home=tmp_path / "reader", chroma_url=chroma.url))
+    question = "How much did the project in Liman cost?"
+    assert "4.7 million euros" in reader.ask(question).answer
+    assert [d.doc_id for d in reader.documents()] == ["forum", "liman"]
+
+    (reports / "liman.txt").write_text(LIMAN.replace("4.7 million", "5.9 million"), "utf-8")
+    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url).stdout)["changed"] == 1
+    answer = reader.ask(question)
+    assert "5.9 million euros" in answer.answer and "4.7" not in answer.answer
+    for c in answer.citations:  # the cached texts were read again too
+        assert reader.document_text(c.doc_id)[c.start:c.end] == c.text
+
+    (reports / "forum.txt").unlink()
+    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url).stdout)["removed"] == 1
+    assert [d.doc_id for d in reader.documents()] == ["liman"]
+    gone = reader.ask("How many countries attended the forum in Kazan?")
+    assert all(c.doc_id != "forum" for c in gone.citations + gone.related)
+    assert reader.document_text("forum") is None
+
+    # Nothing changed since: no question reads the store anew (the generation is one small request).
+    loaded = reader.records
+    reader.ask(question)
+    assert reader.records is loaded
+    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url).stdout)["unchanged"] == 1
+    reader.ask(question)
+    assert reader.records is loaded  # an ingest that changed nothing leaves readers as they are
+
+
+def test_the_generation_is_written_only_by_an_ingest_that_changes_something(chroma, tmp_path, corpus):
+    settings = Settings(home=tmp_path / "home", chroma_url=chroma.url)
+    store = Store(settings)
+    assert store.generation() is None  # never touched: nothing written by this build yet
+    Assistant(settings).ingest([corpus])
+    first = store.generation()
+    assert first
+    Assistant(settings).ingest([corpus])
+    assert store.generation() == first
+    (corpus / "001_23abd807676cf300.txt").unlink()
+    Assistant(settings).ingest([corpus])
+    assert store.generation() not in (None, first)
+
+
 # --- a server that is down, or stops part-way ---------------------------------------------------------------
 
 # Loaded into the CLI through PYTHONPATH: stops the Chroma server (its pid in STOP_CHROMA_PID) just before the
