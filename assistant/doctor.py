@@ -282,6 +282,13 @@ def _probe(settings: Settings) -> Diagnosis:
                                           f"{shards.vectors.path.name}")
             else:
                 found.problems += _collection_problems(collection, f"{kind} in {language}")
+    if settings.chroma_url:  # a rebuild's store left on the server (staging): the next ingest removes it
+        from .staging import leftover
+
+        staged = leftover(store.client, _staged(settings).collection)
+        if staged is not None and not staged.running_here:
+            found.problems.append(staged.describe())
+            found.unfinished += 1
     keyword = KeywordIndex(settings.keyword_path)
     chunk_ids = set(store.chunks.get(include=[])["ids"])
     if (records or chunk_ids) and (keyword.signature != keyword_signature(records) or set(keyword.ids) != chunk_ids):
@@ -413,6 +420,10 @@ def repair(settings: Settings, log: Callable[[str], None] = lambda line: None, a
     staged = _staged(settings)
     _discard(staged)
     _check_room(settings)
+    if settings.chroma_url:  # who makes it, so that a later ingest can tell a stopped rebuild from one under way
+        from .staging import mark
+
+        mark(_server_client(settings), staged.collection, settings.home)
     log(f"doctor: rebuilding from {len(present)} path(s)")
     try:
         report = ingest(staged, [*present, *also], progress=progress)
@@ -443,10 +454,22 @@ def _files(path: Path) -> list[Path]:
     return [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else []
 
 
-def discard_stopped_rebuild(settings: Settings) -> None:
-    """Remove what a rebuild that was killed part-way left beside the store (its store stayed as it was)."""
-    if (settings.home / STAGING).exists():
-        _discard(_staged(settings))
+def discard_stopped_rebuild(settings: Settings, client=None) -> None:
+    """Remove what a rebuild that was killed part-way left beside the store (its store stayed as it was). On a
+    Chroma server its collections go only when the process that made them is gone (staging.Leftover): another
+    data directory's rebuild may be under way there, and this directory's lock does not cover it. client: the
+    caller's Chroma client of that server, if it has one."""
+    staged = _staged(settings)
+    if settings.chroma_url:
+        from .staging import drop, leftover
+
+        client = client or _server_client(settings)
+        found = leftover(client, staged.collection)
+        if found is not None and found.stopped:
+            drop(client, found.names)
+        shutil.rmtree(staged.home, ignore_errors=True)  # its keyword index: a rebuild holds this directory's lock
+    elif (settings.home / STAGING).exists():
+        _discard(staged)
 
 
 def _staged(settings: Settings) -> Settings:
@@ -498,17 +521,16 @@ def _server_client(settings: Settings):
 
 
 def _server_collections(client, collection: str) -> list[str]:
-    """Return the names of the server's collections that make up the store called collection (and none of
-    another store whose name only begins the same way, such as a rebuild's)."""
-    names = [getattr(c, "name", c) for c in client.list_collections()]
-    own = {f"{collection}-documents", f"{collection}-chunks", f"{collection}-sentences", f"{collection}-stamp"}
-    return [n for n in names if n in own or n.startswith((f"{collection}-chunks-", f"{collection}-sentences-"))]
+    from .staging import server_collections
+
+    return server_collections(client, collection)
 
 
 def _drop_server_collections(settings: Settings) -> None:
+    from .staging import drop
+
     client = _server_client(settings)
-    for name in _server_collections(client, settings.collection):
-        client.delete_collection(name)
+    drop(client, _server_collections(client, settings.collection))
 
 
 def _forget_client(settings: Settings) -> None:

@@ -133,7 +133,7 @@ class Ingestor:
         """Ingest the files under paths; return what was done. Safe to re-run at any point."""
         report = IngestReport()
         paths = [Path(p) for p in paths]
-        discard_stopped_rebuild(self.settings)
+        discard_stopped_rebuild(self.settings, self.store.client if self.settings.chroma_url else None)
         records = self.store.records()
         before = records
         report.repaired = self._repair(records)

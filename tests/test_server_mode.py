@@ -286,6 +286,75 @@ def test_the_generation_is_written_only_by_an_ingest_that_changes_something(chro
     assert store.generation() not in (None, first)
 
 
+# --- a rebuild's store left on the server -----------------------------------------------------------------
+
+
+def _rebuild_collections(url: str) -> list[str]:
+    import chromadb
+
+    remote = chromadb.HttpClient(host="127.0.0.1", port=int(url.rsplit(":", 1)[1]))
+    return sorted(c.name for c in remote.list_collections() if "-rebuilding-" in c.name)
+
+
+def _stage_rebuild(chroma, home: Path, corpus: Path, pid: int | None) -> None:
+    """Leave on the server the store of a rebuild of home's store that was made by process pid (None: by a
+    build before rebuilds were marked), as a rebuild killed before its swap leaves it."""
+    from assistant import staging
+    from assistant.doctor import _server_client, _staged
+    from assistant.ingest import ingest
+
+    staged = _staged(Settings(home=home, chroma_url=chroma.url))
+    client = _server_client(staged)
+    if pid is not None:  # as repair() marks it, before anything of it is written
+        staging.mark(client, staged.collection, home)
+        if pid != os.getpid():
+            maker = {"host": socket.gethostname(), "pid": pid, "home": str(home)}
+            client.get_collection(f"{staged.collection}-documents").modify(
+                metadata={staging.MAKER: json.dumps(maker)})
+    ingest(staged, [corpus])
+
+
+def _gone_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait(timeout=30)
+    return proc.pid
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("made_by", ["a killed rebuild", "an unmarked rebuild"])
+def test_the_next_ingest_removes_a_stopped_rebuilds_collections(chroma, tmp_path, corpus, made_by):
+    """A rebuild killed before its swap leaves its store on the server under other names: doctor names it (no
+    rebuild needed), the next ingest removes it, and the store itself is untouched."""
+    home = tmp_path / "home"
+    cli("ingest", str(corpus), home=home, url=chroma.url)
+    _stage_rebuild(chroma, home, corpus, _gone_pid() if made_by == "a killed rebuild" else None)
+    left = _rebuild_collections(chroma.url)
+    assert "reports-rebuilding-documents" in left and any(n.startswith("reports-rebuilding-chunks-") for n in left)
+
+    found = json.loads(cli("doctor", "--json", home=home, url=chroma.url, code=1).stdout)
+    assert found["needs_rebuild"] is False and len(found["problems"]) == 1
+    assert "a rebuild that was stopped left" in found["problems"][0] and "next `assistant ingest` removes" in \
+        found["problems"][0]
+    again = json.loads(cli("ingest", str(corpus), "--json", home=home, url=chroma.url).stdout)
+    assert (again["unchanged"], again["chunks_embedded"]) == (2, 0)
+    assert _rebuild_collections(chroma.url) == []
+    assert "healthy: 2 documents" in cli("doctor", home=home, url=chroma.url).stdout
+
+
+@pytest.mark.slow
+def test_a_rebuild_under_way_is_left_alone(chroma, tmp_path, corpus):
+    """The collections of a rebuild whose process is alive (here: this test's) are another process's work in
+    progress, whatever data directory it runs from: neither removed by an ingest nor called a problem."""
+    home = tmp_path / "home"
+    cli("ingest", str(corpus), home=home, url=chroma.url)
+    _stage_rebuild(chroma, home, corpus, os.getpid())
+    left = _rebuild_collections(chroma.url)
+    cli("ingest", str(corpus), home=tmp_path / "elsewhere", url=chroma.url)
+    cli("ingest", str(corpus), home=home, url=chroma.url)
+    assert _rebuild_collections(chroma.url) == left
+    assert "healthy: 2 documents" in cli("doctor", home=home, url=chroma.url).stdout
+
+
 # --- a server that is down, or stops part-way ---------------------------------------------------------------
 
 # Loaded into the CLI through PYTHONPATH: stops the Chroma server (its pid in STOP_CHROMA_PID) just before the
