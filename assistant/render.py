@@ -253,7 +253,7 @@ def render_library(records, library: Path) -> str:
 
 
 def render_status(status) -> str:
-    """Return the library worker's progress and the results of its last job, in plain words."""
+    """Return the library worker's progress, or once it is idle the results of its last job, in plain words."""
     parts = []
     if status.busy:
         share = f"{status.done}/{status.total}" if status.total else ""
@@ -262,6 +262,8 @@ def render_status(status) -> str:
         queued = f" ({status.waiting} more waiting)" if status.waiting else ""
         parts.append(f"<div class='working'>{bar} <span>{esc(status.label)} {share}{queued} — questions are "
                      "still answered meanwhile from what is already indexed.</span></div>")
+    # The results are the last finished job's: while another runs they would read as its own (an upload's
+    # progress bar under "✓ Added census_b.txt" of an upload days before).
     parts += [f"<p class='{'notice' if bad else 'ok'}'>{'✗' if bad else '✓'} {esc(line)}</p>"
-              for line, bad in status.messages]
+              for line, bad in (() if status.busy else status.messages)]
     return "".join(parts)

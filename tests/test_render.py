@@ -78,6 +78,10 @@ def test_library_table_and_plain_status(tmp_path):
     status = render_status(Status(busy=True, label="embedding up.txt", done=16, total=40,
                                   messages=(("b.pdf was not added: it is not a readable PDF", True),)))
     assert "<progress max='40' value='16'>" in status and "16/40" in status and "still answered" in status
+    # an earlier job's results are not shown under another's progress, only once the worker is idle
+    assert "not a readable PDF" not in status
+    done = render_status(Status(messages=(("b.pdf was not added: it is not a readable PDF", True),)))
+    assert "✗ b.pdf was not added" in done and "<progress" not in done
 
 
 def test_a_refusal_lists_related_reading_apart_never_as_sources():
