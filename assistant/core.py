@@ -208,18 +208,17 @@ class Assistant:
                 self._reopen()
                 continue
             if attempt or all(h.meta is not None for h in hits):
-                return [h for h in hits if h.meta is not None and self._current(h.chunk_id)], ranked
+                return [h for h in hits if h.meta is not None and self._current(h)], ranked
             self._reopen()
         return [], None
 
-    def _current(self, chunk_id: str) -> bool:
+    def _current(self, hit: Hit) -> bool:
         """Return whether a chunk is of a document as this process knows it. An ingest in this process (the
         web app's library worker, a script's ingest()) writes a changed report's new chunks before the
         records and cached texts are read again at its end: until then those chunks' offsets are not into the
         text document_text() gives, and are not answered from."""
-        doc_id, _, _ = chunk_id.rpartition(":")[0].partition(":")
-        rec = self.records.get(doc_id)
-        return rec is None or chunk_id.startswith(chunk_prefix(rec.doc_id, rec.content_hash) + ":")
+        rec = self.records.get(hit.meta["doc_id"])
+        return rec is None or hit.chunk_id.startswith(chunk_prefix(rec.doc_id, rec.content_hash) + ":")
 
     def ranked_by(self, weights: RankerWeights | None) -> Assistant:
         """Return this assistant (sharing its store, caches and answerer) ordering chunks by other ranker

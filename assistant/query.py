@@ -209,7 +209,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     standalone = ordinary_case(" ".join((standalone or text).split()))
     language = language or detect_language(text)
     folded_standalone = fold(standalone, language)
-    folded = fold(text, language)
+    folded = own_folded = fold(text, language)
     if standalone != text and not ASKS.search(text):
         # An elliptical follow-up ("and the workshop?") asks what the question it continues asked.
         folded = folded_standalone
@@ -251,7 +251,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         searchable=worth_searching(text),
         known=known,
         carried_docs=tuple(carried_docs),
-        asks_more=language in _ASKS_MORE and _ASKS_MORE[language].search(fold(text, language)) is not None,
+        asks_more=language in _ASKS_MORE and _ASKS_MORE[language].search(own_folded) is not None,
         weights=weights,
         cognates={w: k for w in words if (k := cognate(w)) and w[:1] not in "^~"},
     )

@@ -374,12 +374,9 @@ def _word_tokens(word: str, language: str, query: bool) -> tuple[str, ...]:
 def content_words(text: str, language: str | None = None, query: bool = False) -> set[str]:
     """Return the folded, stemmed content words of text, for overlap scores (of a question: without its
     interrogative pronouns)."""
-    tokens = keyword_tokens(text, language)
-    if query:
-        asked = {t for w in _WORD.findall(text) if fold(w.lower(), language) in _INTERROGATIVE
-                 for t in _word_tokens(w, language or detect_language(text), False)}
-        return set(tokens) - asked
-    return set(tokens)
+    language = language or detect_language(text)
+    return {t for w in _WORD.findall(unicodedata.normalize("NFKC", text))
+            if not (query and fold(w.lower(), language) in _INTERROGATIVE) for t in _word_tokens(w, language, False)}
 
 
 # --- sentences -----------------------------------------------------------------------------------
