@@ -42,7 +42,7 @@ FORMS = {"en": ("en", "Latin"), "sr-Cyrl": ("sr", "Cyrillic"), "sr-Latn": ("sr",
 TYPES = {"who", "when", "where", "how_much", "what", "why"}
 KINDS = {"first", "follow_up", "topic_switch", "unrelated"}
 QA_ID = re.compile(r"qa-[bcs]?\d{3}")
-CONV_ID = re.compile(r"conv-[bc]?\d{2}")
+CONV_ID = re.compile(r"conv-[bc]?\d{2,3}")
 QA_FIELDS = {"id", "question", "form", "language", "script", "type", "answerable", "answer", "key_facts", "gold"}
 TURN_FIELDS = {"question", "answerable", "type", "answer", "key_facts", "gold"}
 # lines the ingestion strips as site boilerplate; a gold quote must never point into them
@@ -472,7 +472,7 @@ def test_dpnsee_item():
 def _blind_report_forms() -> dict[str, str]:
     """Return each blind report's form, from the table in evals/blind/corpus/SOURCES.md (a report may be plain text,
     Markdown or a web page: an HTML report's gold quotes point into the text ingest reads from it)."""
-    table = re.findall(r"^\| `([^`]+)\.(?:txt|md|html)` \| (en|sr-Cyrl|sr-Latn|ru) \|", (BLIND_CORPUS / "SOURCES.md")
+    table = re.findall(r"^\| `([^`]+)\.(?:txt|md|html|docx|pdf)` \| (en|sr-Cyrl|sr-Latn|ru) \|", (BLIND_CORPUS / "SOURCES.md")
                        .read_text(encoding="utf-8"), re.M)
     return dict(table)
 
