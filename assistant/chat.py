@@ -149,25 +149,31 @@ def countries(text: str, language: str | None = None) -> tuple[str, ...]:
     return sentence_facts(text, language).countries
 
 
-def _ordinary(word: str, token: str, view: IndexView, language: str) -> bool:
+def _ordinary(word: str, token: str, view: IndexView, language: str, short: bool = False) -> bool:
     """Return whether a word typed in lower case is an ordinary word rather than a name: one of everyday
     language (everyday.py: "host", "officers", "домаћин") that the reports do not write as a name either
     ("moscow" is everyday English, but the reports write it capitalised). A term the reports hold in a chunk
-    or two ("nitazenes", "taiex") names a subject however it is typed."""
-    return not word[:1].isupper() and zipf(word, language) > 0 and not view.as_name(word, token, language)
+    or two ("nitazenes", "taiex") names a subject however it is typed. A word too short for the index to
+    tell (as_name) is a name unless short: then everyday language decides ("say", "funds", "rekla")."""
+    if word[:1].isupper() or zipf(word, language) <= 0:
+        return False
+    if short and len(fold(word.lower(), language)) < PREFIX:
+        return True
+    return not view.as_name(word, token, language)
 
 
-def new_subject(question: str, said: str, view: IndexView, language: str | None = None) -> list[str]:
+def new_subject(question: str, said: str, view: IndexView, language: str | None = None,
+                short: bool = False) -> list[str]:
     """Return the words by which a question names something the conversation (said) has not: names and
     acronyms as capitalised, countries in any language, and words so rare in the index that they name
     something even in lower case. Interrogatives and the words that pad a turn name nothing, however
-    rare."""
+    rare; with short, nor do short everyday words (_ordinary)."""
     before = _tokens(said)
     language = language or detect_language(question)
     named = [
         t for word in regex.findall(r"\w+", question) if not (ASKS.fullmatch(word) or _FILLERS.fullmatch(word))
         for t in keyword_tokens(word, language) if t[0] not in "^~" and t not in before and view.rare(t)
-        and not _ordinary(word, t, view, language)]
+        and not _ordinary(word, t, view, language, short)]
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     said_folded = fold(clean_claim(said))
     for word in _CAPITALISED.findall(body):
@@ -232,7 +238,9 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
     if not ASKS.search(question):
         return ""
     pointer = points_back(question, "", view, language)
-    if pointer is None or new_subject(question, "", view, language):
+    # A rare short word is a subject mid-conversation ("and nato?" may leave the topic), but the verb of
+    # "what did he say?" is nothing a first question could be answered about.
+    if pointer is None or new_subject(question, "", view, language, short=True):
         return ""
     # A demonstrative may be its own noun's determiner, and that noun says what it means ("what does this
     # report say about cocaine?", "шта каже овај извештај?"); only personal pronouns and "there" need an
