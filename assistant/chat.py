@@ -169,13 +169,21 @@ def new_subject(question: str, said: str, view: IndexView, language: str | None 
     something even in lower case. Interrogatives and the words that pad a turn name nothing, however
     rare; with short, nor do short everyday words (_ordinary)."""
     before = _tokens(said)
-    language = language or detect_language(question)
-    named = [
-        t for word in regex.findall(r"\w+", question) if not (ASKS.fullmatch(word) or _FILLERS.fullmatch(word))
-        for t in keyword_tokens(word, language) if t[0] not in "^~" and t not in before and view.rare(t)
-        and not _ordinary(word, t, view, language, short)]
-    body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     said_folded = fold(clean_claim(said))
+    language = language or detect_language(question)
+    named = []
+    for word in regex.findall(r"\w+", question):
+        if ASKS.fullmatch(word) or _FILLERS.fullmatch(word):
+            continue
+        tokens = keyword_tokens(word, language)
+        named += [t for t in tokens if t[0] not in "^~" and t not in before and view.rare(t)
+                  and not _ordinary(word, t, view, language, short)]
+        # A word the index does not hold, whose first letters begin a name the reports write rarely: that
+        # name in another script or case ("бреннике" for Brennick, "valjevu" for Valjevo), typed in lower case.
+        if tokens and view.unknown(tokens[0]):
+            named += [t for t in keyword_tokens(word, language, query=True)[1:2] if t[0] == "^" and view.rare(t)
+                      and t[1:] not in said_folded]
+    body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     for word in _CAPITALISED.findall(body):
         stem = fold(word)[:5]
         if len(stem) >= 3 and stem not in said_folded and stem not in named:

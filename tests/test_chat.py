@@ -123,6 +123,21 @@ def test_a_rare_word_the_reports_write_in_lower_case_names_nothing():
     assert read_turn("Ко је изумео телефон?", DPNSEE, view) == "new_topic"
 
 
+def test_a_name_typed_in_another_script_or_case_names_a_new_subject():
+    # The reports write "Brennick" (its name prefix rare); the question types it in Russian, in lower case and
+    # declined: its stem is unknown to the index, its first letters begin that name. "and the tram in X?" is
+    # the last question's ask of a new subject, not a follow-up on the hospital.
+    df = {"^brenni": 1, "brennik": 0, "tramva": 0, "^tramva": 0}
+    view = IndexView(lambda t: df.get(t, 40 if t[:1] not in "^~" else 0), 100)
+    hospital = [Message("user", "что открыли в больнице вальево"), Message("assistant", "Новый корпус [1]"),
+                Message("user", "сколько он стоил?"), Message("assistant", "1,9 млрд динаров [1]")]
+    assert read_turn("а трамвай в бреннике?", hospital, view) == "ellipsis"
+    # Said before, the same name is no new subject; a word the index lacks that begins no name is none either.
+    brennick = hospital + [Message("user", "а трамвай в бреннике?"), Message("assistant", "Brennick's tram [1]")]
+    assert read_turn("а сколько он стоил?", brennick, view) == "follow_up"
+    assert read_turn("а трамвай?", hospital, view) == "follow_up"
+
+
 def test_pronouns_in_every_case_point_back():
     for question, language in (("какая у него была должность?", "ru"), ("Наброј их.", "sr"),
                                ("a šta je rečeno o njemu?", "sr"), ("что с ним?", "ru"),
