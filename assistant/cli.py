@@ -197,6 +197,41 @@ def status(ctx: Context, as_json):
 
 
 @cli.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the ids deleted and what was done.")
+@pass_ctx
+def delete(ctx: Context, doc_ids, as_json):
+    """Remove reports from the index by their ids (`assistant status` lists them), with their translation
+    twins' links to them. A file outside the web app's library stays where it is (the next `assistant
+    ingest` of its folder adds it back); an upload's copy in the library goes too. Exit code 2, and nothing
+    removed, when an id is not indexed."""
+    from .ingest import Ingestor
+    from .library import delete_report, library_dir
+    from .store import Store, store_exists
+    from .writelock import write_lock
+
+    settings = ctx.settings()
+    doc_ids = list(dict.fromkeys(doc_ids))
+    if not store_exists(settings):  # looking makes no folders
+        raise click.UsageError(f"{for_terminal(doc_ids[0])} is not indexed: nothing is indexed yet in {settings.home}")
+    with write_lock(settings.home, waiting=lambda: click.echo(
+            f"waiting: another ingest is writing to {settings.home}", err=True)):
+        store = Store(settings)
+        records = store.records()
+        unknown = [d for d in doc_ids if d not in records]
+        if unknown:
+            raise click.UsageError(f"{for_terminal(unknown[0])} is not indexed (nothing was deleted): "
+                                   "`assistant status` lists the document ids")
+        done = [delete_report(store, library_dir(settings), d, records[d]) for d in doc_ids]
+        Ingestor(settings, store=store).run([])  # the keyword index and twin links, in line with what is left
+    if as_json:
+        echo_json({"deleted": doc_ids, "messages": done})
+    else:
+        for line in done:
+            echo(line)
+
+
+@cli.command()
 @click.argument("doc_id")
 @click.argument("span", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: doc_id, source, start, end, text.")

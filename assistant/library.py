@@ -343,23 +343,32 @@ class Worker:
         record = self.assistant.records.get(doc_id)
         if record is None:
             return [(f"{doc_id} is not in the library (already deleted?).", True)]
-        source = Path(record.location)
-        in_library = self.folder.resolve() in source.resolve().parents
         with self._locked():
             self._set(label=f"deleting {doc_id}", done=0, total=0)
-            if in_library:
-                source.unlink(missing_ok=True)
-            store = self.assistant.store
-            store.delete_document(doc_id)
-            for partner, rec in store.records().items():
-                if rec.twin == doc_id:
-                    unlink_twin(store, partner, doc_id)
+            message = delete_report(self.assistant.store, self.folder, doc_id, record)
             # An ingest of nothing brings the keyword index, twin links and what is served in line.
             self.assistant.ingest([], progress=self._progress)
-        if in_library:
-            return [(f"Deleted {record.title or doc_id} ({source.name}) and its file.", False)]
-        return [(f"Deleted {record.title or doc_id} from the index. Its file stays in {source.parent.name}/, "
-                 "outside the library: the next `assistant ingest` of that folder adds it back.", False)]
+        return [(message, False)]
+
+
+def delete_report(store, folder: Path, doc_id: str, record) -> str:
+    """Remove a report from the index: its chunks, sentences and record, and its translation twin's links to
+    it; its file too when that is the library's own copy of an upload (which the app would otherwise index
+    again on its next start). Return what was done, for a person. The caller holds the write lock and then
+    ingests nothing, which brings the keyword index and twin links in line (the web app's Delete and
+    `assistant delete` both come here)."""
+    source = Path(record.location)
+    in_library = folder.resolve() in source.resolve().parents
+    if in_library:
+        source.unlink(missing_ok=True)
+    store.delete_document(doc_id)
+    for partner, rec in store.records().items():
+        if rec.twin == doc_id:
+            unlink_twin(store, partner, doc_id)
+    if in_library:
+        return f"Deleted {record.title or doc_id} ({source.name}) and its file."
+    return (f"Deleted {record.title or doc_id} from the index. Its file stays in {source.parent.name}/, "
+            "outside the library: the next `assistant ingest` of that folder adds it back.")
 
 
 def unlink_twin(store, doc_id: str, gone: str) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SEEDS
+from conftest import SEEDS, seed_copies
 
 BIN = Path(sys.executable).parent / "assistant"
 INGEST_KEYS = {"documents": int, "new": int, "changed": int, "removed": int, "unchanged": int, "chunks": int,
@@ -219,3 +219,41 @@ def test_asking_or_showing_at_a_mistyped_home_says_nothing_is_indexed_and_makes_
     for args in (("show", "seeds_000"), ("show", "seeds_000", "0:5")):
         assert "nothing is indexed yet" in run(*args, home=home, check_code=2).stderr
     assert not (tmp_path / "typo").exists()
+
+
+def test_delete_removes_reports_by_id_and_leaves_their_files(tmp_path):
+    folder = seed_copies(tmp_path / "reports", *(p.name for p in sorted(SEEDS.iterdir()) if p.name[:3] in ("000", "001", "004")))
+    home = tmp_path / "h"
+    run("ingest", str(folder), home=home)
+    listed = {r["doc_id"]: r for r in json.loads(run("status", "--json", home=home).stdout)}
+    serbian, english = (d for d in sorted(listed) if d[:3] in ("000", "001"))
+    assert listed[serbian]["twin"] == english
+    # An unknown id among known ones: nothing is removed, and the id is named.
+    refused = run("delete", english, "nosuch", home=home, check_code=2)
+    assert "nosuch is not indexed (nothing was deleted)" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(json.loads(run("status", "--json", home=home).stdout)) == 3
+    done = json.loads(run("delete", english, "--json", home=home).stdout)
+    assert done["deleted"] == [english] and "adds it back" in done["messages"][0]
+    left = {r["doc_id"]: r for r in json.loads(run("status", "--json", home=home).stdout)}
+    assert english not in left and left[serbian]["twin"] == ""  # its twin no longer points at it
+    assert (folder / Path(listed[english]["source"]).name).exists()  # the file is the user's
+    answer = json.loads(run("ask", "What did DPNSEE say?", "--json", home=home).stdout)
+    assert answer["citations"] and all(c["doc_id"] != english for c in answer["citations"])
+    assert english not in run("ask", "Where was the G8 experts meeting held?", home=home).stdout
+    # The next ingest of the folder adds it back, linked again.
+    run("ingest", str(folder), home=home)
+    again = {r["doc_id"]: r for r in json.loads(run("status", "--json", home=home).stdout)}
+    assert again[english]["twin"] == serbian
+    assert "nothing is indexed yet" in run("delete", "x", home=tmp_path / "empty", check_code=2).stderr
+    assert not (tmp_path / "empty").exists()
+
+
+def test_delete_removes_an_uploads_copy_in_the_library_too(tmp_path):
+    # The web app indexes its library folder's files at start: a deleted upload left there would come back.
+    home = tmp_path / "h"
+    home.mkdir()
+    library = seed_copies(home / "library", "002_c41756f9194e43e0.txt")
+    run("ingest", str(library), home=home)
+    doc_id = json.loads(run("status", "--json", home=home).stdout)[0]["doc_id"]
+    assert "and its file" in run("delete", doc_id, home=home).stdout
+    assert not list(library.iterdir()) and json.loads(run("status", "--json", home=home).stdout) == []
