@@ -408,7 +408,12 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     if question == "-":  # the question piped in: `echo "..." | assistant ask -`
         if history == Path("-"):
             fail("the question and --history cannot both be read from stdin: give one of them as a file", 2)
-        question = click.get_text_stream("stdin", errors="replace").read()
+        from .readers import ReadError, decode
+
+        try:  # in whatever encoding it comes, as --history and report files are read
+            question = decode(click.get_binary_stream("stdin").read(), "the question on stdin")
+        except ReadError as e:
+            fail(f"{e}: pipe the question in as text (UTF-8, UTF-16 or a common code page)", 2)
     try:
         messages = _read_history(history) if history else []
     except click.UsageError as e:

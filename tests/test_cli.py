@@ -125,6 +125,15 @@ def test_a_question_of_dash_is_read_from_stdin(seeded):
     both = subprocess.run([str(BIN), "ask", "-", "--history", "-"], input="[]", capture_output=True, text=True,
                           env=env, timeout=300)
     assert both.returncode == 2 and "cannot both be read from stdin" in both.stderr
+    # Piped in another encoding (a Windows console's UTF-16 or code page), it is read as --history is.
+    for encoding in ("utf-16", "cp1250"):
+        other = subprocess.run([str(BIN), "ask", "-", "--json"], input="Šta je rekao DPNSEE?\n".encode(encoding),
+                               capture_output=True, env=env, timeout=300)
+        assert other.returncode == 0, other.stderr
+        assert json.loads(other.stdout)["question"].strip() == "Šta je rekao DPNSEE?", encoding
+    binary = subprocess.run([str(BIN), "ask", "-"], input=b"\x00\x01\x02\x03", capture_output=True, env=env,
+                            timeout=300)
+    assert binary.returncode == 2 and b"binary" in binary.stderr and b"Traceback" not in binary.stderr
 
 
 def test_counts_of_one_are_singular(tmp_path):
