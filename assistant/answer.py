@@ -425,7 +425,8 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         # Labelled once for a run of quotes from one report (a list's items), not on every line.
         before = chosen[n - 2].candidate if n > 1 else None
         same_run = before is not None and (before.doc_id, before.language) == (c.doc_id, c.language)
-        label = "" if c.language == language or same_run else original_label(language, question, c.language) + " "
+        label = "" if c.language == language or same_run else \
+            original_label(language, question, c.language, translation=c.twin is not None) + " "
         text = f"{label}{c.text} [{n}]"
         sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
     # A quote is its own support; the check still runs so that a bug in span handling cannot pass silently.

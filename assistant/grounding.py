@@ -11,14 +11,15 @@ from .directions import turned_round
 from .everyday import zipf
 from .facts import acronym_countries, capitals_of, cities_in, countries_in, month_of, months_in
 from .glossary import expand
-from .messages import ORIGINAL
+from .messages import IN_LANGUAGE, ORIGINAL
 from .text import cognate_in, cognate_keys, detect_language, fold, sentence_spans, skeleton
 
 # (?<!\s): leading spaces are matched from the first one only, so a long run of them stays linear.
 MARKER = re.compile(r"(?<!\s)\s*\[(\d+)\]")
 # The "(Serbian original)" labels answers put before a quote in another language (match() finds one that
 # opens a sentence).
-LABEL = re.compile(r"\s*(?:" + "|".join(re.escape(v) for labels in ORIGINAL.values() for v in labels.values()) + r")\s*")
+LABEL = re.compile(r"\s*(?:" + "|".join(re.escape(v) for table in (ORIGINAL, IN_LANGUAGE) for labels in table.values()
+                                       for v in labels.values()) + r")\s*")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 # A number, its thousands grouped by a space as Serbian and Russian write them ("38 174") or by a point or comma.
 _NUMBER = re.compile(r"(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*")

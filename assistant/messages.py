@@ -28,6 +28,15 @@ ORIGINAL = {
     "ru": {"en": "(оригинал на английском)", "sr": "(оригинал на сербском)", "ru": "(оригинал на русском)"},
 }
 
+# A quote from one side of a translation pair, in another language than the question: which side is the
+# original is not known (either may be the translation), so the label names the language only.
+IN_LANGUAGE = {
+    "en": {"sr": "(in Serbian)", "ru": "(in Russian)", "en": "(in English)"},
+    "sr": {"en": "(на енглеском)", "ru": "(на руском)", "sr": "(на српском)"},
+    "sr-Latn": {"en": "(na engleskom)", "ru": "(na ruskom)", "sr": "(na srpskom)"},
+    "ru": {"en": "(на английском)", "sr": "(на сербском)", "ru": "(на русском)"},
+}
+
 
 # An LLM's answer still in another language than the question after it was asked once to rewrite it.
 ANSWERED_IN = {
@@ -101,10 +110,12 @@ def unresolved(language: str, question: str, word: str) -> str:
     return UNRESOLVED[variant(language, question)].format(word=word)
 
 
-def original_label(question_language: str, question: str, source_language: str) -> str:
-    """Return the label put before a quote in another language, e.g. "(Serbian original)"."""
-    labels = ORIGINAL[variant(question_language, question)]
-    return labels.get(source_language, f"({LANGUAGE_NAMES.get(source_language, source_language)} original)")
+def original_label(question_language: str, question: str, source_language: str, translation: bool = False) -> str:
+    """Return the label put before a quote in another language, e.g. "(Serbian original)"; for a quote from
+    a report that has a translation (translation), its language alone, e.g. "(in Serbian)"."""
+    labels = (IN_LANGUAGE if translation else ORIGINAL)[variant(question_language, question)]
+    name = LANGUAGE_NAMES.get(source_language, source_language)
+    return labels.get(source_language, f"(in {name})" if translation else f"({name} original)")
 
 
 def answered_in(question_language: str, question: str, reply_language: str) -> str:

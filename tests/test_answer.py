@@ -22,7 +22,7 @@ from assistant.answer import (
     undated,
 )
 from assistant.facts import dateline_end, sentence_facts
-from assistant.grounding import MARKER
+from assistant.grounding import MARKER, clean_claim
 from assistant.query import parse
 from assistant.scorer import FEATURES, Weights
 
@@ -270,6 +270,19 @@ def test_compose_quotes_with_resolving_markers_and_labels_other_languages():
     assert result.sentences[0].support == pytest.approx(1.0)
     empty = compose("Koji je glavni grad Australije?", "sr", [])
     assert not empty.found and empty.answer == "U izveštajima nema odgovora na ovo pitanje."
+
+
+def test_a_quote_from_a_translation_pair_names_its_language_not_an_original():
+    # A report with a translation twin may itself be the translation: "(English original)" would say otherwise.
+    from assistant.types import Twin
+
+    en = replace(candidate("The Federation has 124 clubs.", 40, doc="b39", language="en"),
+                 twin=Twin("b38", "sr", 38, 58, "Савез има 124 клуба."))
+    result = compose("Сколько клубов в федерации?", "ru", [Scored(en, 0.9)])
+    assert result.answer.startswith("(на английском) The Federation") and "оригинал" not in result.answer
+    alone = compose("Сколько клубов в федерации?", "ru", [Scored(replace(en, twin=None), 0.9)])
+    assert alone.answer.startswith("(оригинал на английском)")
+    assert clean_claim(result.answer) == "The Federation has 124 clubs."
 
 
 def test_a_run_of_quotes_from_one_report_in_another_language_is_labelled_once():
