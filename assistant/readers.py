@@ -26,7 +26,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
 # md 3: a front matter block's title is the title, and its "---" never is.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "4"}
+# pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped.
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "5"}
 
 
 class ReadError(Exception):
@@ -326,12 +327,74 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as e:
         raise ReadError(f"{path.name} is not a readable PDF ({type(e).__name__}: {e})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
+    if not any(p.strip() for p in pages):
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
+    pages = without_page_furniture(pages)
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
     title = str(title) if title and not generated_title(str(title), path.stem) else None
     words = vocabulary(text)
     return text, title, tuple(unwrapped(p, words) for p in pages)
+
+
+# A page's printed number on a line of its own: "Page 7", "Page 7 of 12", "- 7 -", "7 of 12", "7/12", "Strana 7".
+# Alone, a bare "7" could be a table's figure; it is taken for a page number only as _bare_page_numbers says.
+_PAGE_WORD = r"(?:page|pg\.?|p\.|seite|pagina|página|strana|str\.|stranica|strona|страна|страница|стр\.)"
+_PAGE_LABEL = regex.compile(
+    rf"(?i){_PAGE_WORD}\s*(\d{{1,4}})(?:\s*(?:of|/|od|из|von|de|di|z|sur)\s*(\d{{1,4}}))?"
+    r"|[-–—]\s*(\d{1,4})\s*[-–—]|(\d{1,4})\s*(?:of|/|od|из|von|de|di|z|sur)\s*(\d{1,4})")
+_BARE_NUMBER = regex.compile(r"\d{1,4}")
+# How many lines at a page's top and at its bottom may be furniture (a page number, a running header).
+_EDGE_LINES = 3
+
+
+def _page_label(line: str) -> bool:
+    """Return whether a line is a page number that says it is one ("Page 7 of 12", "- 7 -", "7/12")."""
+    m = _PAGE_LABEL.fullmatch(line)
+    if not m:
+        return False
+    number, total = (int(g) if g else None for g in (m.group(4) or m.group(1) or m.group(3), m.group(5) or m.group(2)))
+    return total is None or 0 < number <= total
+
+
+def _edges(lines: list[str]) -> tuple[list[int], list[int]]:
+    """Return the indexes of a page's first few lines with text, and of its last few from the last one up: where
+    its furniture is, from the page's edge inwards."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return filled[:_EDGE_LINES], filled[::-1][:_EDGE_LINES]
+
+
+def _bare_page_numbers(pages: list[list[str]]) -> set[tuple[int, int]]:
+    """Return the (page index, line index) of lone numbers at pages' tops or bottoms that are page numbers: a
+    page's own number (its place in the file), or one of numbers that go up with the pages (a report printed
+    from page 7 on: "7", "8"). A lone figure the two rules miss stays: a page number in a sentence is the smaller
+    harm than a table's figure lost."""
+    found = [(n, i, int(lines[i].strip())) for n, lines in enumerate(pages) for i in set(sum(_edges(lines), []))
+             if _BARE_NUMBER.fullmatch(lines[i].strip())]
+    shifts = collections.Counter(shift for _, shift in {(n, value - (n + 1)) for n, _, value in found})  # pages
+    return {(n, i) for n, i, value in found if value == n + 1 or shifts[value - (n + 1)] >= 2}
+
+
+def without_page_furniture(pages: list[str]) -> list[str]:
+    """Return a PDF's pages without the lines at their tops and bottoms that are print furniture, not text: page
+    numbers. Left in, the unwrapper glued one into the sentence a page break cut ("a further 7 thousand
+    people"), which an answer then quoted as a figure; taken out, that sentence is joined again across the break
+    (corpus.paginated). Lines are taken from a page's edge inwards, and only while they are furniture."""
+    split = [page.split("\n") for page in pages]
+    bare = _bare_page_numbers(split)
+
+    def furniture(n: int, i: int) -> bool:
+        return (n, i) in bare or _page_label(split[n][i].strip())
+
+    out = []
+    for n, lines in enumerate(split):
+        drop = set()
+        for side in _edges(lines):
+            for i in side:
+                if not furniture(n, i):
+                    break
+                drop.add(i)
+        out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return out
 
 
 # What programs that write PDFs put in the title field when the author gave none: the source file's name
@@ -377,7 +440,9 @@ def unwrapped(page: str, words: frozenset[str] = frozenset()) -> str:
     lengths = sorted(len(line) for line in lines if line)
     if not lengths:
         return ""
-    width = lengths[int(0.9 * (len(lengths) - 1))]  # a full line (the widest but a few)
+    # A full line: the widest but a few, rounded up, so that on a page of two lines it is the longer one (rounded
+    # down it was the shorter, and a title line counted as wrapped: "Fisheries Report The Danube sterlet…").
+    width = lengths[round(0.9 * (len(lengths) - 1))]
     blocks: list[str] = []
     joined = True  # whether the line before ended nothing (a blank line: the next one starts a block)
     before = ""
