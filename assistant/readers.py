@@ -26,8 +26,9 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line.
 # md 3: a front matter block's title is the title, and its "---" never is.
-# pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "5"}
+# pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
+# running headers and footers are dropped.
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "6"}
 
 
 class ReadError(Exception):
@@ -374,16 +375,53 @@ def _bare_page_numbers(pages: list[list[str]]) -> set[tuple[int, int]]:
     return {(n, i) for n, i, value in found if value == n + 1 or shifts[value - (n + 1)] >= 2}
 
 
+_DIGITS = regex.compile(r"\d+")
+
+
+def _running_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
+    """Return the (page index, line index) of running headers and footers: a line at the top or bottom of at
+    least half the pages with text, the same on each but for a page number it may hold ("Page 2 of 3    www…",
+    "Annual Report 2022 — 2"). Its first occurrence goes too: a running header is not the report's content.
+    The same line on only two pages may be the report's (a title, a table's head), so it needs three pages,
+    unless it also holds the page number, which no line of content does."""
+    filled = sum(1 for lines in pages if any(line.strip() for line in lines))
+    groups: dict[str, list[tuple[int, int, tuple[int, ...]]]] = collections.defaultdict(list)
+    for n, lines in enumerate(pages):
+        for i in set(sum(_edges(lines), [])):
+            line = " ".join(lines[i].split())
+            groups[_DIGITS.sub("#", line).casefold()].append((n, i, tuple(map(int, _DIGITS.findall(line)))))
+    running = set()
+    for found in groups.values():
+        on = len({n for n, _, _ in found})
+        if 2 * on < filled:
+            continue
+        if len({numbers for _, _, numbers in found}) == 1 and on >= 3 or on >= 2 and _holds_page_number(found):
+            running |= {(n, i) for n, i, _ in found}
+    return running
+
+
+def _holds_page_number(found: list[tuple[int, int, tuple[int, ...]]]) -> bool:
+    """Return whether lines alike but for their numbers hold a page number: one of their numbers goes up with
+    the pages (it less the page's place in the file is the same on each), and the others do not change. A
+    caption's numbers ("Table 1", "Table 4") do not keep step with the pages."""
+    count = len(found[0][2])
+    return any(len({numbers[k] - n for n, _, numbers in found}) == 1
+               and all(len({numbers[j] for _, _, numbers in found}) == 1 for j in range(count) if j != k)
+               for k in range(count))
+
+
 def without_page_furniture(pages: list[str]) -> list[str]:
     """Return a PDF's pages without the lines at their tops and bottoms that are print furniture, not text: page
-    numbers. Left in, the unwrapper glued one into the sentence a page break cut ("a further 7 thousand
-    people"), which an answer then quoted as a figure; taken out, that sentence is joined again across the break
-    (corpus.paginated). Lines are taken from a page's edge inwards, and only while they are furniture."""
+    numbers, running headers and footers. Left in, the unwrapper glued them into the sentence a page break cut
+    ("a further 7 thousand people", "Commission | Annual Report 2022 started operating in April"), which an
+    answer then quoted; taken out, that sentence is joined again across the break (corpus.paginated), and a
+    running header is neither the document's title nor indexed once a page. Lines are taken from a page's edge
+    inwards, and only while they are furniture."""
     split = [page.split("\n") for page in pages]
-    bare = _bare_page_numbers(split)
+    bare, running = _bare_page_numbers(split), _running_lines(split)
 
     def furniture(n: int, i: int) -> bool:
-        return (n, i) in bare or _page_label(split[n][i].strip())
+        return (n, i) in bare or (n, i) in running or _page_label(split[n][i].strip())
 
     out = []
     for n, lines in enumerate(split):

@@ -46,3 +46,30 @@ def test_a_short_page_s_title_line_is_not_taken_for_a_wrapped_line():
     # On a page of two lines the "full width" was the shorter one, so the title ran into the sentence.
     assert unwrapped("Fisheries Report\nThe Danube sterlet catch fell to 1.8 tonnes in 2022.").split("\n\n") == [
         "Fisheries Report", "The Danube sterlet catch fell to 1.8 tonnes in 2022."]
+
+
+def test_running_headers_and_footers_are_dropped_and_the_sentence_they_cut_joined(tmp_path):
+    header = "Danube Basin Commission | Annual Report 2022 | Restricted"
+    doc = read(make_pdf(tmp_path / "r.pdf",
+                        [header, "Water Quality", "Phosphorus loads fell by 11 percent, which the commission credits",
+                         "to the new treatment plant in Novi Sad that", "Page 1 of 3    www.danube-commission.example"],
+                        [header, "started operating in April and now serves 250,000 people.", "Navigation",
+                         "Low water closed the river for 23 days.", "Page 2 of 3    www.danube-commission.example"],
+                        [header, "Finance", "The commission spent 4.8 million euros.",
+                         "Page 3 of 3    www.danube-commission.example"]))
+    assert "Danube Basin" not in doc.text and "www." not in doc.text and "Page" not in doc.text
+    assert "the new treatment plant in Novi Sad that started operating in April and now serves 250,000 people." \
+        in doc.text
+    starts = {n: doc.text[s:] for s, n in doc.pages}
+    assert doc.text.startswith("Water Quality") and starts[1] == doc.text
+    assert starts[2].startswith("started operating") and starts[3].startswith("Finance")
+
+
+def test_a_line_repeated_on_two_pages_is_furniture_only_when_it_holds_the_page_number():
+    numbered = without_page_furniture(["River Authority 2022 | 1\nThe dam was built.",
+                                       "River Authority 2022 | 2\nIt holds water."])
+    assert numbered == ["The dam was built.", "It holds water."]
+    repeated = ["Water Quality\nNitrates rose.", "Water Quality\nPhosphates fell."]  # a title, say: kept
+    assert without_page_furniture(repeated) == repeated
+    captions = ["Table 1\nNitrates rose.", "Table 2\nPhosphates fell.", "Table 5\nTrout grew."]  # out of step
+    assert without_page_furniture(captions) == captions
