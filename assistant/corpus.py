@@ -19,7 +19,7 @@ from .types import Document
 from .writelock import LOCK_NAME
 
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -100,19 +100,26 @@ _PRINT_BOILERPLATE = re.compile(
 _BREADCRUMB_SEP = re.compile(r"(?:[\u00a0 ]{2,}|\s*[›»>|]\s+)")
 # Menus are short; splitting a long line with _BREADCRUMB_SEP is quadratic in its runs of whitespace.
 NAVIGATION_CHARS = 1000
+# A figure ("41,200", "8.7%", "4", "2023-04-04"), and a year, the one number a menu item may hold ("… - 2014").
+_FIGURE = regex.compile(r"(?<!\w)\d+(?:[.,:/-]\d+)*%?")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+# A menu item is a few words; the breadcrumb's last item, the page's own title, may be longer.
+MENU_ITEM_WORDS = 4
 
 
-def clean(text: str) -> str:
-    """Return report text without what is not report text: site navigation, print links, image
-    placeholders, control characters; paragraphs kept, spaces inside lines left as they are."""
+def clean(text: str, navigation: bool = True) -> str:
+    """Return report text without what is not report text: site navigation (looked for only when navigation:
+    flat text, whose reader knows nothing of its layout), print links, image placeholders, control characters;
+    paragraphs kept, spaces inside lines left as they are."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     lines = text.split("\n")
-    body_lang = detect_language(text)
+    body_lang = detect_language(text) if navigation else ""
     out: list[str] = []
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if i < 5 and len(stripped) <= NAVIGATION_CHARS and _is_navigation(stripped, body_lang):
+        if (navigation and i < 5 and len(stripped) <= NAVIGATION_CHARS
+                and _is_navigation(stripped, body_lang, _neighbours(lines, i))):
             continue
         line = _PRINT_BOILERPLATE.sub("", line) if i < 5 else line
         if stripped and not _PLACEHOLDER.sub("", stripped).strip():
@@ -123,14 +130,40 @@ def clean(text: str) -> str:
     return cleaned.strip()
 
 
-def _is_navigation(line: str, body_lang: str) -> bool:
-    """Return whether a line near the top is a breadcrumb of short menu items."""
+def _neighbours(lines: list[str], i: int) -> list[str]:
+    """Return the lines with text just before and just after line i (blank lines skipped)."""
+    before = next((line.strip() for line in reversed(lines[max(0, i - 3):i]) if line.strip()), "")
+    after = next((line.strip() for line in lines[i + 1:i + 4] if line.strip()), "")
+    return [line for line in (before, after) if line and len(line) <= NAVIGATION_CHARS]
+
+
+def _items(line: str) -> tuple[list[str], frozenset[str]]:
+    """Return a line's parts split at menu marks, and the marks that split it ("" for a run of spaces)."""
     parts = [p for p in _BREADCRUMB_SEP.split(line) if p.strip()]
-    if len(parts) < 3:
+    return parts, frozenset(m.strip() for m in _BREADCRUMB_SEP.findall(line))
+
+
+def _is_navigation(line: str, body_lang: str, neighbours: Iterable[str] = ()) -> bool:
+    """Return whether a line near the top is a breadcrumb or menu of short items ("Home > News > Reports >
+    Title"). What else splits at the same marks is not: a table row (a cell without words, a figure, or a row
+    beside it split into as many cells by the same marks: a table's head), a title quoting «…» (» closes the
+    quote), a dateline or letterhead (a date, a reference number; aligned columns, which a menu of four items
+    or more, or one in another language than the text, is told from)."""
+    if "«" in line:
         return False
-    short = sum(len(p.split()) <= 6 for p in parts)
+    parts, marks = _items(line)
+    if len(parts) < 3 or not all(any(c.isalpha() for c in p) for p in parts):
+        return False
+    if not all(_YEAR.fullmatch(figure) for figure in _FIGURE.findall(line)):
+        return False
+    if any(sum(any(c.isalpha() for c in w) for w in p.split()) > MENU_ITEM_WORDS for p in parts[:-1]):
+        return False
+    if any(_items(other)[1] == marks and len(_items(other)[0]) == len(parts) for other in neighbours):
+        return False
     foreign = detect_language(" ".join(parts[:-1])) != body_lang
-    return short >= len(parts) - 1 and (foreign or not re.search(r"[.!?]$", line))
+    if marks == {""} and len(parts) < 4 and not foreign:
+        return False
+    return foreign or not re.search(r"[.!?]$", line)
 
 
 # --- metadata -----------------------------------------------------------------------------------------
@@ -230,6 +263,12 @@ def content_hash(data: bytes, suffix: str = "") -> str:
     return hashlib.sha256(version.encode() + b"\0" + data).hexdigest()
 
 
+# Formats whose reader knows the document's layout, where no line is guessed to be site navigation: a Word
+# file's tables are its own (their rows read "a | b | c", which the guess took for menus), and the HTML
+# extractor drops a page's menus by its markup (<nav>, link-dense blocks) itself.
+_LAID_OUT = {".docx", ".html", ".htm"}
+
+
 def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     """Return the cleaned Document of a file, or raise ReadError saying why it cannot be used."""
     name = str(path)
@@ -256,7 +295,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
         raise ReadError(f"{name} cannot be read (permission denied)") from None
     except OSError as e:
         raise ReadError(f"{name} cannot be read ({e.strerror or e})") from None
-    text, pages = paginated(paged[0]) if paged else (clean(raw_text), ())
+    text, pages = paginated(paged[0]) if paged else (clean(raw_text, navigation=suffix not in _LAID_OUT), ())
     if not text.strip():
         raise ReadError(f"{name} has no text after cleaning")
     if not any(c.isalnum() for c in text):

@@ -24,11 +24,11 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (corpus.PIPELINE_VERSION re-reads every file). html 2: headings marked as Markdown heading lines; docx 3:
 # its List paragraphs as Markdown items; +1 for md, html and docx: sentences are placed as in a text file
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
-# list item as a "- " line.
+# list item as a "- " line; html 5: the fallback reader drops <nav> blocks.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "4", ".htm": "4", ".docx": "5", ".pdf": "6"}
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "5", ".htm": "5", ".docx": "5", ".pdf": "6"}
 
 
 class ReadError(Exception):
@@ -261,7 +261,9 @@ def _blocks(text: str, headings: dict[str, int]) -> str:
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
 # browser): searching on for its end from every later opening is quadratic, minutes on a hostile 1 MB page.
 _HEADING_ELEMENT = re.compile(r"(?i)<h([1-6])\b[^<>]*>((?:[^<]|<(?!/?h[1-6]\b)){0,2000})</h\1\s*>")
-_HIDDEN_OPEN = re.compile(r"(?i)<!--|<(script|style|noscript|template)\b[^<>]*>")
+# A <nav> block is the page's menus, hidden as a script is: the extractor drops it too, and clean() does not
+# guess at an HTML page's menus (corpus._LAID_OUT).
+_HIDDEN_OPEN = re.compile(r"(?i)<!--|<(script|style|noscript|template|nav)\b[^<>]*>")
 
 
 def _html_fallback(raw: str) -> str:

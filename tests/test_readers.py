@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import make_pdf
 
-from assistant.corpus import read_document
-from assistant.readers import unwrapped, without_page_furniture
+from assistant.corpus import clean, read_document
+from assistant.readers import _html_fallback, unwrapped, without_page_furniture
 
 
 def read(path):
@@ -73,3 +73,49 @@ def test_a_line_repeated_on_two_pages_is_furniture_only_when_it_holds_the_page_n
     assert without_page_furniture(repeated) == repeated
     captions = ["Table 1\nNitrates rose.", "Table 2\nPhosphates fell.", "Table 5\nTrout grew."]  # out of step
     assert without_page_furniture(captions) == captions
+
+
+# --- what is taken for site navigation -------------------------------------------------------------------
+
+
+def test_a_breadcrumb_or_menu_at_the_top_of_flat_text_is_still_dropped():
+    assert clean("Home > News > Reports > Annual report 2022\n\nThe council met in May.") == "The council met in May."
+    assert clean("Home | News | About us | Contact\nAnnual report\n\nText.") == "Annual report\n\nText."
+    assert "Home" not in _html_fallback("<nav><a href='/'>Home</a> | <a href='/n'>News</a></nav><p>Text.</p>")
+
+
+@pytest.mark.parametrize("top", [
+    "Party | Votes | Seats\nGreen Alliance | 41,200 | 12\nCitizens' List | 30,950 | 9",  # a table's head and rows
+    "Итоги работы «Росатома» и «Ростеха» в Сибири за 2022 год",  # » closes a quote
+    "REPUBLIC OF SERBIA    MINISTRY OF MINING    Ref. 311-02/2023\nDate:  4 April 2023    Belgrade",  # letterhead
+    "Key findings: unemployment 8.7% | inflation 12.1% | GDP growth 2.3%",  # figures
+    "Region    Schools    Teachers\nNorth    Many    Few",  # aligned columns
+])
+def test_lines_at_the_top_that_split_like_a_menu_but_are_text_are_kept(tmp_path, top):
+    path = tmp_path / "r.txt"
+    path.write_text(f"{top}\n\nThe ministry granted 17 new licences in 2022.\n", "utf-8")
+    doc = read(path)
+    assert doc.text.startswith(top)
+    if "April" in top:
+        assert doc.date == "2023-04-04"
+
+
+def test_a_word_or_html_table_at_the_top_keeps_its_head_and_first_rows(tmp_path):
+    import docx
+
+    rows = [("Municipality", "Population 2022", "Change"), ("Kraljevo", "110,196", "-13.4%"),
+            ("Leskovac", "124,889", "-13.6%")]
+    d = docx.Document()
+    table = d.add_table(rows=3, cols=3)
+    for row, cells in zip(table.rows, rows, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    d.add_paragraph("Source: the census of 2022.")
+    d.save(str(tmp_path / "r.docx"))
+    assert read(tmp_path / "r.docx").text.startswith(
+        "Municipality | Population 2022 | Change\n\nKraljevo | 110,196 | -13.4%\n\nLeskovac")
+    (tmp_path / "r.html").write_text(
+        "<html><body><p>The agency measured PM10 at 28 stations in January.</p><table>"
+        "<tr><th>City</th><th>Days over limit</th><th>Worst month</th></tr>"
+        "<tr><td>Valjevo</td><td>97</td><td>December</td></tr></table></body></html>", "utf-8")
+    assert "City | Days over limit | Worst month" in read(tmp_path / "r.html").text
