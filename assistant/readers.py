@@ -27,8 +27,9 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # list item as a "- " line; html 5: the fallback reader drops <nav> blocks.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
-# running headers and footers are dropped.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "5", ".htm": "5", ".docx": "5", ".pdf": "6"}
+# running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
+# text boxes and nested tables is read.
+READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "5", ".htm": "5", ".docx": "6", ".pdf": "6"}
 
 
 class ReadError(Exception):
@@ -525,39 +526,141 @@ def _read_docx(path: Path) -> tuple[str, str | None]:
     except zipfile.BadZipFile:
         raise ReadError(f"{path.name} is not a .docx file (not a zip archive); re-save it from Word") from None
     import docx
-    from docx.table import Table
 
     try:
         d = docx.Document(str(path))
     except Exception as e:  # python-docx raises many kinds on malformed parts
         raise ReadError(f"{path.name} is a damaged Word document ({type(e).__name__})") from None
-    parts = []
-    for block in d.iter_inner_content():  # paragraphs and tables in the order they are on the page
-        if isinstance(block, Table):
-            parts += [_docx_row(row) for row in block.rows]
-        else:
-            parts.append(_docx_paragraph(block))
+    parts = list(_docx_blocks(d.element.body, d._body))  # paragraphs and table rows in the order they are on the page
     title = d.core_properties.title or None
     return _paragraphs([p for p in parts if p.strip()]), title
 
 
-def _docx_row(row) -> str:
-    """Return a table row as one line, its cells apart by " | "; a merged cell once, not once per column it
-    spans (python-docx gives it for each)."""
-    cells, seen = [], set()
-    for cell in row.cells:
-        if id(cell._tc) not in seen:
-            seen.add(id(cell._tc))
-            cells.append(cell.text)
-    return " | ".join(cells)
+# Word's XML. python-docx's Paragraph.text reads only a paragraph's own runs and hyperlinks, and
+# iter_inner_content only the body's own paragraphs and tables: the text of a tracked insertion (w:ins), a
+# content control (w:sdt), a smart tag, custom XML, a field's result (w:fldSimple) or a text box was dropped,
+# and answers came out with holes ("signed by director  on 3 February"). So the XML is walked here.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# What a run shows of each element in it (python-docx's reading, CT_R.text); a page or column break shows nothing.
+_RUN_TEXT = {_W + "tab": "\t", _W + "ptab": "\t", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+# What holds no visible text: properties, deleted runs and the place text moved away from (a tracked change
+# not yet accepted; a deletion's text is in w:delText, which is never read, nor a field's code, w:instrText).
+_NOT_SHOWN = {_W + tag for tag in ("pPr", "rPr", "sdtPr", "sdtEndPr", "del", "moveFrom")}
+# What wraps paragraphs and tables (or rows, or cells) without being one: their content is read in place.
+_WRAPPERS = {_W + "customXml", _W + "ins", _W + "moveTo", _W + "smartTag"}
 
 
-def _docx_paragraph(paragraph) -> str:
+def _docx_blocks(container, parent, marked: bool = True):
+    """Yield the blocks of a body, a table cell, a content control or a text box, in document order: each
+    paragraph's text (Markdown-marked when marked: headings and list items, not in a table's cells), each
+    table row as a line, and after a paragraph the blocks of the text boxes anchored in it."""
+    from docx.text.paragraph import Paragraph
+
+    for child in _unwrapped(container, {_W + "p", _W + "tbl"}):
+        if child.tag == _W + "tbl":
+            yield from _docx_rows(child, parent)
+            continue
+        boxes: list = []
+        text = _docx_text(child, boxes)
+        yield _docx_paragraph(Paragraph(child, parent), text) if marked else text
+        for box in boxes:
+            yield from _docx_blocks(box, parent, marked)
+
+
+def _unwrapped(element, tags: set[str]):
+    """Yield the children of element with one of tags, and those inside the content controls, custom XML and
+    tracked insertions that wrap them (a content control may hold paragraphs, a table's rows or a row's
+    cells), in document order."""
+    for child in element:
+        if child.tag in tags:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _unwrapped(child, tags)
+        elif child.tag == _W + "sdt" and (content := _sdt_content(child)) is not None:
+            yield from _unwrapped(content, tags)
+        elif child.tag == _MC + "AlternateContent" and (branch := _alternative(child)) is not None:
+            yield from _unwrapped(branch, tags)
+
+
+def _sdt_content(sdt):
+    """Return a content control's content, or None while it shows its placeholder ("Click or tap here to
+    enter text."), which is Word's prompt, not the author's text."""
+    properties = sdt.find(_W + "sdtPr")
+    if properties is not None and properties.find(_W + "showingPlcHdr") is not None:
+        return None
+    return sdt.find(_W + "sdtContent")
+
+
+def _alternative(element):
+    """Return the one branch of an mc:AlternateContent to read: its first (mc:Choice, a DrawingML text box)
+    that holds text, else none. Its other branches (mc:Fallback, the same text box in VML) repeat it."""
+    return next((branch for branch in element if branch.find(f".//{_W}t") is not None), None)
+
+
+def _docx_text(paragraph, boxes: list) -> str:
+    """Return the visible text of a paragraph: every run's text in document order, wherever the run is (a
+    hyperlink, a tracked insertion, a content control, a smart tag, a field's result), without deleted text
+    and field codes. The text boxes anchored in it are appended to boxes: they are paragraphs of their own."""
+    out: list[str] = []
+
+    def walk(element) -> None:
+        for child in element:
+            tag = child.tag
+            if tag == _W + "t":
+                out.append(child.text or "")
+            elif tag == _W + "br":
+                out.append("\n" if child.get(_W + "type", "textWrapping") == "textWrapping" else "")
+            elif tag in _RUN_TEXT:
+                out.append(_RUN_TEXT[tag] if element.tag == _W + "r" else "")
+            elif tag == _W + "txbxContent":
+                boxes.append(child)
+            elif tag == _W + "sdt":
+                if (content := _sdt_content(child)) is not None:
+                    walk(content)
+            elif tag == _MC + "AlternateContent":
+                if (branch := _alternative(child)) is not None:
+                    walk(branch)
+            elif tag not in _NOT_SHOWN and isinstance(tag, str):
+                walk(child)
+
+    walk(paragraph)
+    return "".join(out)
+
+
+def _docx_rows(table, parent):
+    """Yield a table's rows, each as one line, its cells apart by " | ": a cell merged across columns once, one
+    merged down rows with its text on each row (as python-docx gives it), a cell's paragraphs and nested
+    tables' rows on lines of their own. A row with no text in any cell is left out."""
+    above: dict[int, str] = {}  # the text of each grid column's cell in the row before: a merge down repeats it
+    for row in _unwrapped(table, {_W + "tr"}):
+        cells = []
+        column = _grid_count(row.find(f"{_W}trPr/{_W}gridBefore"), 0)
+        for cell in _unwrapped(row, {_W + "tc"}):
+            merge = cell.find(f"{_W}tcPr/{_W}vMerge")
+            if merge is not None and merge.get(_W + "val", "continue") == "continue":
+                text = above.get(column, "")
+            else:
+                text = "\n".join(block for block in _docx_blocks(cell, parent, marked=False) if block.strip())
+            above[column] = text
+            cells.append(text)
+            column += _grid_count(cell.find(f"{_W}tcPr/{_W}gridSpan"), 1)
+        if any(text.strip() for text in cells):
+            yield " | ".join(cells)
+
+
+def _grid_count(element, default: int) -> int:
+    """Return the number of grid columns a w:gridSpan or w:gridBefore says (default without one, or with a
+    value that is no number: a damaged file's table is still read)."""
+    value = element.get(_W + "val", "") if element is not None else ""
+    return int(value) if value.isdigit() else default
+
+
+def _docx_paragraph(paragraph, text: str) -> str:
     """Return a Word paragraph's text, a Title or Heading N paragraph as a Markdown heading line and a List
     paragraph as a Markdown list item."""
     style = getattr(paragraph.style, "name", "") or ""
     level = 1 if style == "Title" else int(m.group(1)) if (m := re.fullmatch(r"Heading ([1-6])", style)) else 0
-    text = paragraph.text
     if not text.strip():
         return text
     if level:

@@ -119,3 +119,78 @@ def test_a_word_or_html_table_at_the_top_keeps_its_head_and_first_rows(tmp_path)
         "<tr><th>City</th><th>Days over limit</th><th>Worst month</th></tr>"
         "<tr><td>Valjevo</td><td>97</td><td>December</td></tr></table></body></html>", "utf-8")
     assert "City | Days over limit | Worst month" in read(tmp_path / "r.html").text
+
+
+# --- Word: text inside what python-docx's Paragraph.text does not read ------------------------------------
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def _word(path, *blocks: str):
+    """Write a .docx whose body holds the given block elements (Word XML, in the w: namespace)."""
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    body = d.element.body
+    for block in blocks:  # before the body's last child, its section properties; the namespace on its first tag
+        first = block.index(">")
+        body.insert(len(body) - 1, parse_xml(f"{block[:first]} {W}{block[first:]}"))
+    d.save(str(path))
+    return path
+
+
+def test_word_text_in_tracked_changes_content_controls_tags_fields_and_links_is_read(tmp_path):
+    doc = read(_word(
+        tmp_path / "r.docx",
+        "<w:p>" + _run("The revised school budget is ")
+        + f'<w:del w:id="1" w:author="A">{"<w:r><w:delText>4.1 million</w:delText></w:r>"}</w:del>'
+        + f'<w:ins w:id="2" w:author="A">{_run("5.6 million")}</w:ins>' + _run(" dinars for 2024.") + "</w:p>",
+        f'<w:p><w:ins w:id="3" w:author="A">{_run("The sports hall in Valjevo gets 900 thousand dinars.")}</w:ins></w:p>',
+        f'<w:sdt><w:sdtPr><w:alias w:val="Abstract"/></w:sdtPr><w:sdtContent><w:p>{_run("Abstract: 2,870 surgeries.")}'
+        "</w:p></w:sdtContent></w:sdt>",
+        "<w:p>" + _run("Signed by director ") + f"<w:sdt><w:sdtPr/><w:sdtContent>{_run('Milena Petrović')}</w:sdtContent>"
+        "</w:sdt>" + _run(" on 3 February 2023.") + "</w:p>",
+        f"<w:p>{_run('They went to ')}<w:smartTag w:element='place'>{_run('Trebinje')}</w:smartTag>{_run(' on ')}"
+        f"<w:customXml w:element='date'>{_run('9 March 2021')}</w:customXml>{_run('.')}</w:p>",
+        f"<w:p>{_run('It covered ')}<w:fldSimple w:instr=' DOCPROPERTY Villages '>{_run('214')}</w:fldSimple>"
+        f"{_run(' villages, ')}<w:r><w:fldChar w:fldCharType='begin'/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>"
+        f"<w:r><w:fldChar w:fldCharType='separate'/></w:r>{_run('31')}<w:r><w:fldChar w:fldCharType='end'/></w:r>"
+        f"{_run(' towns, said ')}<w:hyperlink w:anchor='x'>{_run('the regulator')}</w:hyperlink>{_run('.')}</w:p>",
+        f"<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p>{_run('Click or tap here to enter text.')}"
+        "</w:p></w:sdtContent></w:sdt>",
+    ))
+    assert doc.text.split("\n\n") == [
+        "The revised school budget is 5.6 million dinars for 2024.",
+        "The sports hall in Valjevo gets 900 thousand dinars.", "Abstract: 2,870 surgeries.",
+        "Signed by director Milena Petrović on 3 February 2023.", "They went to Trebinje on 9 March 2021.",
+        "It covered 214 villages, 31 towns, said the regulator."]
+
+
+def test_a_word_text_box_is_read_once_after_its_paragraph_and_nested_tables_and_merges_are_read(tmp_path):
+    box = f"<w:txbxContent><w:p>{_run('Key figure: 1.24 million cruise passengers.')}</w:p></w:txbxContent>"
+    doc = read(_word(
+        tmp_path / "r.docx",
+        f"<w:p>{_run('Visitors rose in Kotor.')}</w:p>",
+        '<w:p><w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml">'
+        f"<mc:Choice Requires='wps'><w:drawing><wps:wsp><wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r></w:p>",
+        "<w:tbl><w:tr><w:tc><w:p>" + _run("Buses") + "</w:p></w:tc><w:tc><w:p/><w:tbl><w:tr>"
+        f"<w:tc><w:p>{_run('Electric: 27')}</w:p></w:tc><w:tc><w:p>{_run('Diesel: 143')}</w:p></w:tc>"
+        "</w:tr></w:tbl></w:tc></w:tr>"
+        f"<w:tr><w:tc><w:tcPr><w:vMerge w:val='restart'/></w:tcPr><w:p>{_run('Trams')}</w:p></w:tc>"
+        f"<w:tc><w:p>{_run('Line 2: 12')}</w:p></w:tc></w:tr>"
+        f"<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc><w:tc><w:p>{_run('Line 9: 4')}</w:p></w:tc></w:tr>"
+        f"<w:sdt><w:sdtContent><w:tr><w:tc><w:p>{_run('Ferries')}</w:p></w:tc><w:tc><w:p>{_run('3')}</w:p></w:tc>"
+        "</w:tr></w:sdtContent></w:sdt></w:tbl>",
+    ))
+    assert doc.text.split("\n\n") == [
+        "Visitors rose in Kotor.", "Key figure: 1.24 million cruise passengers.",
+        "Buses | Electric: 27 | Diesel: 143", "Trams | Line 2: 12", "Trams | Line 9: 4", "Ferries | 3"]
