@@ -323,7 +323,7 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
 
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
+        if reader.is_encrypted and not _opens_without_password(reader):
             raise ReadError(f"{path.name} is an encrypted PDF; save an unlocked copy and add that")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
@@ -436,6 +436,18 @@ def without_page_furniture(pages: list[str]) -> list[str]:
                 drop.add(i)
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return out
+
+
+def _opens_without_password(reader) -> bool:
+    """Return whether an encrypted PDF opens with the empty password, decrypting it if so. Many official PDFs
+    have only an owner password, which restricts printing or copying: any viewer opens them, and so is their
+    text read. Only one that asks its reader for a password is refused."""
+    from pypdf.errors import DependencyError
+
+    try:
+        return bool(reader.decrypt(""))
+    except (DependencyError, NotImplementedError):  # a cipher this install cannot undo (AES without cryptography)
+        return False
 
 
 # What programs that write PDFs put in the title field when the author gave none: the source file's name

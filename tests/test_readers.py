@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import make_pdf
 
-from assistant.corpus import clean, read_document
+from assistant.corpus import ReadError, clean, read_document
 from assistant.readers import _html_fallback, unwrapped, without_page_furniture
 
 
@@ -194,3 +194,25 @@ def test_a_word_text_box_is_read_once_after_its_paragraph_and_nested_tables_and_
     assert doc.text.split("\n\n") == [
         "Visitors rose in Kotor.", "Key figure: 1.24 million cruise passengers.",
         "Buses | Electric: 27 | Diesel: 143", "Trams | Line 2: 12", "Trams | Line 9: 4", "Ferries | 3"]
+
+
+# --- PDF: encryption ---------------------------------------------------------------------------------------
+
+
+def _encrypted(source, path, user_password: str):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(str(source)))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="RC4-128")
+    writer.write(str(path))
+    return path
+
+
+def test_a_pdf_with_only_an_owner_password_is_read_and_one_that_asks_for_a_password_is_refused(tmp_path):
+    # An owner password only restricts printing or copying: every viewer opens the file without asking.
+    plain = make_pdf(tmp_path / "plain.pdf", ["Customs revenue at the Horgos crossing reached 96 million euros."])
+    doc = read(_encrypted(plain, tmp_path / "owner.pdf", ""))
+    assert doc.text == "Customs revenue at the Horgos crossing reached 96 million euros." and doc.pages == ((0, 1),)
+    with pytest.raises(ReadError, match="encrypted PDF"):
+        read(_encrypted(plain, tmp_path / "user.pdf", "reader-secret"))
