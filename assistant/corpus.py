@@ -13,7 +13,7 @@ from pathlib import Path
 import regex
 
 from .inputs import plain_name
-from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError, front_matter
+from .readers import MB, READER_VERSIONS, READERS, SUPPORTED, ReadError, front_matter, sniffed_suffix
 from .text import detect_language, detect_script, fold, sentence_spans
 from .types import Document
 from .writelock import LOCK_NAME
@@ -258,8 +258,9 @@ def _shorten(title: str) -> str:
 
 def content_hash(data: bytes, suffix: str = "") -> str:
     """Return the hash that identifies a file's content and the version of the pipeline that reads it: the
-    reading pipeline's, and that of the reader of its format (suffix) when that reader has one."""
-    version = PIPELINE_VERSION + (f"+{v}" if (v := READER_VERSIONS.get(suffix.lower())) else "")
+    reading pipeline's, and that of the reader of its format when that reader has one (the format its bytes
+    are in: suffix, the file's extension, unless a PDF or Word file is named as text; see sniffed_suffix)."""
+    version = PIPELINE_VERSION + (f"+{v}" if (v := READER_VERSIONS.get(sniffed_suffix(data, suffix))) else "")
     return hashlib.sha256(version.encode() + b"\0" + data).hexdigest()
 
 
@@ -290,6 +291,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
                 "(raise ASSISTANT_MAX_FILE_MB or split the file)"
             )
         data = path.read_bytes()
+        suffix = sniffed_suffix(data, suffix)  # a PDF or Word file named .txt is read as what it is
         raw_text, title_hint, *paged = READERS[suffix](path)
     except PermissionError:
         raise ReadError(f"{name} cannot be read (permission denied)") from None

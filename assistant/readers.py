@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import io
 import itertools
 import logging
 import re
@@ -680,6 +681,30 @@ def _docx_paragraph(paragraph, text: str) -> str:
     # Word draws a list's bullets and numbers itself: the paragraph's text has none, so it is marked as a
     # Markdown item, which keeps the list together and lets an answer quote it (text.is_list_item).
     return f"- {text}" if style.startswith("List") else text
+
+
+# Formats whose files are text, which a PDF or Word file is not, whatever its name says.
+_TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+
+
+def sniffed_suffix(data: bytes, suffix: str) -> str:
+    """Return the extension of the format a file's bytes are in: its own, unless that names a text format and
+    the bytes open as a PDF does ("%PDF-") or are a zip holding a Word document's word/document.xml. A PDF
+    saved as .txt (a renamed download) was indexed as its raw syntax, titled "%PDF-1.3"; it is read as the
+    PDF it is. A zip of anything else, like any other binary file, stays refused as not text."""
+    suffix = suffix.lower()
+    if suffix not in _TEXT_SUFFIXES:
+        return suffix
+    if data[:1024].lstrip(b"\t\n\r\f ").startswith(b"%PDF-"):
+        return ".pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                if "word/document.xml" in z.namelist():
+                    return ".docx"
+        except (zipfile.BadZipFile, OSError, ValueError):
+            pass
+    return suffix
 
 
 READERS = {

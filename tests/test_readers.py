@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_pdf
+from conftest import make_docx, make_pdf
 
-from assistant.corpus import ReadError, clean, read_document
+from assistant.corpus import ReadError, clean, content_hash, read_document
 from assistant.readers import _html_fallback, unwrapped, without_page_furniture
 
 
@@ -216,3 +216,19 @@ def test_a_pdf_with_only_an_owner_password_is_read_and_one_that_asks_for_a_passw
     assert doc.text == "Customs revenue at the Horgos crossing reached 96 million euros." and doc.pages == ((0, 1),)
     with pytest.raises(ReadError, match="encrypted PDF"):
         read(_encrypted(plain, tmp_path / "user.pdf", "reader-secret"))
+
+
+# --- a file whose name says text but whose bytes do not ------------------------------------------------------
+
+
+def test_a_pdf_or_word_file_named_as_text_is_read_as_what_it_is(tmp_path):
+    pdf = make_pdf(tmp_path / "report.txt", ["Report on Public Transport", "The transport company of Subotica bought 12 electric buses in 2022."])
+    doc = read(pdf)
+    assert doc.title == "Report on Public Transport" and "%PDF" not in doc.text and "obj" not in doc.text
+    assert "Subotica bought 12 electric buses in 2022." in doc.text and doc.pages == ((0, 1),)
+    assert content_hash(pdf.read_bytes(), ".txt") == content_hash(pdf.read_bytes(), ".pdf")  # its reader's version
+    word = read(make_docx(tmp_path / "notes.md", ["The port handled 118,400 containers."], title="Harbour"))
+    assert (word.title, word.text) == ("Harbour", "The port handled 118,400 containers.")
+    (tmp_path / "photos.md").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)  # a zip, or not: binary all the same
+    with pytest.raises(ReadError, match="binary"):
+        read(tmp_path / "photos.md")
