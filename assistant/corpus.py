@@ -19,7 +19,7 @@ from .types import Document
 from .writelock import LOCK_NAME
 
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,18 @@ _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 MENU_ITEM_WORDS = 4
 
 
+# Characters that print as nothing but split a word for search: a soft hyphen (where a word may break: PDFs
+# and pasted text keep it, "Agri\u00adcultural" gave the keywords "agri" and "cultur"), zero-width spaces and
+# joiners, the word joiner, and a byte-order mark inside the text. Cleaning drops them, so what is stored,
+# indexed and quoted is the word as read.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def clean(text: str, navigation: bool = True) -> str:
     """Return report text without what is not report text: site navigation (looked for only when navigation:
-    flat text, whose reader knows nothing of its layout), print links, image placeholders, control characters;
-    paragraphs kept, spaces inside lines left as they are."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    flat text, whose reader knows nothing of its layout), print links, image placeholders, control and
+    invisible characters; paragraphs kept, spaces inside lines left as they are."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_INVISIBLE)
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     lines = text.split("\n")
     body_lang = detect_language(text) if navigation else ""

@@ -508,8 +508,8 @@ def unwrapped(page: str, words: frozenset[str] = frozenset()) -> str:
             blocks.append(line)
         elif LIST_ITEM.match(line):
             blocks[-1] += "\n" + line
-        elif _LOWER_START.match(line) and _broken_word(before, line, words):
-            blocks[-1] = blocks[-1][:-1] + line
+        elif _LOWER_START.match(line) and (before.endswith("\u00ad") or _broken_word(before, line, words)):
+            blocks[-1] = blocks[-1][:-1] + line  # a soft hyphen marks a word broken at the line's end, always
         elif _HYPHENATED.search(before) and _LOWER_START.match(line):
             blocks[-1] += line  # a compound: its hyphen stays, with no space after it
         elif len(before) >= WRAPPED_SHARE * width or _LOWER_START.match(line):

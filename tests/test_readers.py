@@ -232,3 +232,20 @@ def test_a_pdf_or_word_file_named_as_text_is_read_as_what_it_is(tmp_path):
     (tmp_path / "photos.md").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)  # a zip, or not: binary all the same
     with pytest.raises(ReadError, match="binary"):
         read(tmp_path / "photos.md")
+
+
+# --- invisible characters -------------------------------------------------------------------------------------
+
+
+def test_invisible_characters_that_split_words_are_not_stored(tmp_path):
+    from assistant.text import keyword_tokens
+
+    path = tmp_path / "r.txt"
+    path.write_text("Agri\u00adcultural sub\u00adsidies in Kragu\u00adjevac and Bel\u200bgrade rose\u2060 to "
+                    "410\u200c million\u200d euros.\ufeff\n", "utf-8")
+    doc = read(path)
+    assert doc.text == "Agricultural subsidies in Kragujevac and Belgrade rose to 410 million euros."
+    assert {"kragujevac", "belgrad"} <= set(keyword_tokens(doc.text))
+    # A PDF line ending in a soft hyphen broke its word there, whether or not the document writes it whole.
+    assert unwrapped("The ministry said that the agri\u00ad\ncultural subsidies will rise to 410 million euros.") \
+        == "The ministry said that the agricultural subsidies will rise to 410 million euros."
