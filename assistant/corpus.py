@@ -299,12 +299,13 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
             )
         data = path.read_bytes()
         suffix = sniffed_suffix(data, suffix)  # a PDF or Word file named .txt is read as what it is
-        raw_text, title_hint, *paged = READERS[suffix](path)
+        reading = READERS[suffix](path)
     except PermissionError:
         raise ReadError(f"{name} cannot be read (permission denied)") from None
     except OSError as e:
         raise ReadError(f"{name} cannot be read ({e.strerror or e})") from None
-    text, pages = paginated(paged[0]) if paged else (clean(raw_text, navigation=suffix not in _LAID_OUT), ())
+    text, pages = (paginated(reading.pages) if reading.pages is not None
+                   else (clean(reading.text, navigation=suffix not in _LAID_OUT), ()))
     if not text.strip():
         raise ReadError(f"{name} has no text after cleaning")
     if not any(c.isalnum() for c in text):
@@ -312,11 +313,11 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     return Document(
         doc_id=doc_id,
         source=name,
-        title=make_title(text, title_hint, path.name),
+        title=make_title(text, reading.title, path.name),
         text=text,
         language=detect_language(text),
         script=detect_script(text),
-        date=find_date(text),
+        date=find_date(reading.date or "") or find_date(text),
         content_hash=content_hash(data, suffix),
         path=os.path.abspath(path),
         pages=pages,

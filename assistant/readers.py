@@ -14,6 +14,7 @@ import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import regex
 
@@ -29,13 +30,23 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
-# text boxes and nested tables is read.
-READER_VERSIONS = {".md": "3", ".markdown": "3", ".html": "5", ".htm": "5", ".docx": "6", ".pdf": "6"}
+# text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
+READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "5", ".htm": "5", ".docx": "6", ".pdf": "6"}
 
 
 class ReadError(Exception):
     """A file that cannot become a document; the message says why, for a person to act on."""
 
+
+class Reading(NamedTuple):
+    """What a reader makes of a file: its text, the title it names (None: the text's own is taken), a PDF's
+    text page by page (citations name the page they are on), and a date it states apart from its text (a
+    Markdown front matter's "date:"; None: the text's first date is the document's)."""
+
+    text: str
+    title: str | None
+    pages: tuple[str, ...] | None = None
+    date: str | None = None
 
 
 def decode(data: bytes, name: str) -> str:
@@ -181,6 +192,7 @@ def _check_text(text: str, name: str) -> str:
 # Requiring a key on its first line keeps a text that merely opens with a rule from being read as one.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(\s*[A-Za-z_][\w-]*:.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_FRONT_DATE = re.compile(r"^date:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
 def front_matter(text: str) -> tuple[str | None, int]:
@@ -193,17 +205,113 @@ def front_matter(text: str) -> tuple[str | None, int]:
     return (title.group(1).strip("\"'").strip() or None) if title else None, m.end()
 
 
-def _read_text(path: Path) -> tuple[str, str | None]:
-    text = _check_text(decode(path.read_bytes(), path.name), path.name)
-    title = None
-    if path.suffix.lower() in (".md", ".markdown"):
-        title, body = front_matter(text)  # its title first; a "# comment" in it is no heading
-        m = None if title else re.compile(r"^#{1,3}\s+(.+)$", re.MULTILINE).search(text, body)
-        title = title or (m.group(1).strip() if m else None)
-    return text, title
+def _read_text(path: Path) -> Reading:
+    return Reading(_check_text(decode(path.read_bytes(), path.name), path.name), None)
 
 
-def _read_html(path: Path) -> tuple[str, str | None]:
+def _read_markdown(path: Path) -> Reading:
+    """Return a Markdown file's text as it reads (markdown_text), titled by its front matter or else its first
+    heading, and dated by its front matter's "date:" if it has one. The front matter block itself is no text:
+    quoted, its "title: … author: … date:" lines made one answer sentence. A file of nothing but front matter
+    keeps it as written, a note with a title, as it always was."""
+    source = _check_text(decode(path.read_bytes(), path.name), path.name)
+    source = source.replace("\r\n", "\n").replace("\r", "\n")  # a Windows file's front matter is one too
+    title, body = front_matter(source)
+    text = markdown_text(source[body:])
+    if not any(c.isalnum() for c in text):
+        text = source[:body] or text
+    heading = None if title else re.search(r"^#{1,3} (.+)$", text, re.MULTILINE)
+    dated = _FRONT_DATE.search(source[:body])
+    # "2023-04-02T10:00:00Z" is a date and a time (a static site's post); as one word it was no date.
+    date = re.sub(r"(?<=\d)T(?=\d)", " ", dated.group(1).strip("\"'")) if dated else None
+    return Reading(text, title or (heading.group(1).strip() if heading else None), date=date)
+
+
+@functools.cache
+def _markdown_parser():
+    """CommonMark (its nesting capped, so hostile input is cheap) with GitHub's tables and strikethrough."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def markdown_text(source: str) -> str:
+    """Return Markdown as the text it reads, not its source, which was indexed and quoted as it was ("**Novi
+    Pazar** lent … according to [the statistics](https://…)", a table's "|---:|" line, a code block).
+    Headings are "#" lines (setext ones too: "Title" over "====" is "# Title"), as an HTML or Word file's are, so
+    they are never quoted alone (text.is_heading); a list item keeps its bullet or number (text.is_list_item);
+    a table row is a line of its cells apart by " | ", as a Word table's is; emphasis, link targets, images,
+    code blocks, rules and HTML comments are dropped, and an HTML block is read as HTML is (_html_fallback).
+    Blocks are paragraphs apart by a blank line, the items of one list on lines of their own (two lists, one
+    after the other, stay apart), and a paragraph keeps its lines as written."""
+    blocks: list[tuple[str, int]] = []  # each block's text, and the number of the list it is in (0: none)
+    lists = depth = 0  # how many lists have begun, and how deep in lists the block being read is
+    marker = ""  # a list item's bullet or number, put before the item's first block
+    level = 0  # the level of the heading being read
+    row: list[str] | None = None  # the cells of the table row being read
+
+    def add(text: str) -> None:
+        nonlocal marker
+        text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
+        if text:
+            blocks.append((marker + text, lists if depth else 0))
+            marker = ""
+
+    for token in _markdown_parser().parse(source.replace("\0", "")):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists, depth = lists + (depth == 0), depth + 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif kind == "list_item_open":
+            marker = f"{token.info}{token.markup} "  # "- ", "* ", "2. " (info: the number as written)
+        elif kind == "heading_open":
+            level = int(token.tag[1:])
+        elif kind == "heading_close":
+            level = 0
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            if row and any(row):
+                add(" | ".join(row))
+            row = None
+        elif kind == "inline":
+            text = _inline_text(token.children or [])
+            if row is not None:
+                row.append(" ".join(text.split()))
+            else:
+                add(_heading_line(text, level) if level and text.strip() else text)
+        elif kind == "html_block":
+            for block in re.split(r"\n\s*\n", _html_fallback(token.content)):
+                add("\n".join(" ".join(line.split()) for line in block.split("\n")))
+    out = [text for text, _ in blocks[:1]]
+    for (before, one), (text, list_no) in itertools.pairwise(blocks):
+        together = one and one == list_no and LIST_ITEM.match(before) and LIST_ITEM.match(text)
+        out.append(("\n" if together else "\n\n") + text)
+    return "".join(out)
+
+
+# What is left where an image or an inline HTML tag was: one space if there was one either side.
+_MARKDOWN_GAP = re.compile(r" *\0[\0 ]*")
+
+
+def _inline_text(children) -> str:
+    """Return the text an inline Markdown run shows: its words and code spans, line breaks as line breaks,
+    without the marks of emphasis, links (their text stays, the target goes), images and inline HTML tags
+    (a <br> breaks the line)."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "text_special", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak") or child.type == "html_inline" and re.match(
+                r"(?i)<br\b", child.content):
+            parts.append("\n")
+        elif child.type in ("image", "html_inline"):
+            parts.append("\0")
+    return _MARKDOWN_GAP.sub(lambda m: " " if " " in m.group() else "", "".join(parts))
+
+
+def _read_html(path: Path) -> Reading:
     raw = decode(path.read_bytes(), path.name)
     import trafilatura
 
@@ -220,7 +328,7 @@ def _read_html(path: Path) -> tuple[str, str | None]:
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
         title = _html_fallback(m.group(1)).strip() if m else None
-    return text, title or None
+    return Reading(text, title or None)
 
 
 def _headings(body) -> dict[str, int]:
@@ -297,7 +405,7 @@ def _html_fallback(raw: str) -> str:
     return html.unescape(raw)
 
 
-def _read_pdf(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
+def _read_pdf(path: Path) -> Reading:
     """Return a PDF's text, its title, and the text of each page (citations name the page they are on)."""
     with _quiet_pypdf():
         return _read_pdf_text(path)
@@ -318,7 +426,7 @@ def _quiet_pypdf():
         logger.setLevel(level)
 
 
-def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
+def _read_pdf_text(path: Path) -> Reading:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -338,7 +446,7 @@ def _read_pdf_text(path: Path) -> tuple[str, str | None, tuple[str, ...]]:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     title = str(title) if title and not generated_title(str(title), path.stem) else None
     words = vocabulary(text)
-    return text, title, tuple(unwrapped(p, words) for p in pages)
+    return Reading(text, title, tuple(unwrapped(p, words) for p in pages))
 
 
 # A page's printed number on a line of its own: "Page 7", "Page 7 of 12", "- 7 -", "7 of 12", "7/12", "Strana 7".
@@ -524,7 +632,7 @@ MB = 1024 * 1024
 MAX_DOCX_UNCOMPRESSED = 100 * MB
 
 
-def _read_docx(path: Path) -> tuple[str, str | None]:
+def _read_docx(path: Path) -> Reading:
     try:
         with zipfile.ZipFile(path) as z:
             total = sum(i.file_size for i in z.infolist())
@@ -546,7 +654,7 @@ def _read_docx(path: Path) -> tuple[str, str | None]:
         raise ReadError(f"{path.name} is a damaged Word document ({type(e).__name__})") from None
     parts = list(_docx_blocks(d.element.body, d._body))  # paragraphs and table rows in the order they are on the page
     title = d.core_properties.title or None
-    return _paragraphs([p for p in parts if p.strip()]), title
+    return Reading(_paragraphs([p for p in parts if p.strip()]), title)
 
 
 # Word's XML. python-docx's Paragraph.text reads only a paragraph's own runs and hyperlinks, and
@@ -709,8 +817,8 @@ def sniffed_suffix(data: bytes, suffix: str) -> str:
 
 READERS = {
     ".txt": _read_text,
-    ".md": _read_text,
-    ".markdown": _read_text,
+    ".md": _read_markdown,
+    ".markdown": _read_markdown,
     ".html": _read_html,
     ".htm": _read_html,
     ".pdf": _read_pdf,

@@ -249,3 +249,49 @@ def test_invisible_characters_that_split_words_are_not_stored(tmp_path):
     # A PDF line ending in a soft hyphen broke its word there, whether or not the document writes it whole.
     assert unwrapped("The ministry said that the agri\u00ad\ncultural subsidies will rise to 410 million euros.") \
         == "The ministry said that the agricultural subsidies will rise to 410 million euros."
+
+
+# --- Markdown: read as the text it shows, not as its source -----------------------------------------------
+
+
+def test_markdown_is_read_as_its_text_without_markup_front_matter_or_code(tmp_path):
+    # Read as source, answers quoted "**Novi Pazar** lent *58,300* books … [the statistics](https://…)", the
+    # front matter block, a table's "|---:|" line, a code block (for a question that was only a URL), and a
+    # setext title with its "====" underline.
+    path = tmp_path / "library.md"
+    path.write_text(
+        '---\ntitle: "Library Services Review"\nauthor: Jelena Marković\ndate: 2023-04-02\n---\n\n'
+        "Library Services\n================\n\nLending\n-------\n\n"
+        "The city library of **Novi Pazar** lent *58,300* books in 2022, according to\n"
+        "[the annual statistics](https://example.org/stats?year=2022&id=55) and the `lending` log.\n\n"
+        "<!-- a note to the editor -->\n\n![chart](chart.png)\n\n"
+        "| Branch | Members | Opened |\n|--------|--------:|-------:|\n| Central | 4,120 | 1951 |\n"
+        "| Sjenička | 870 | 1998 |\n\n"
+        "```python\nmembers = 4120 + 870\n```\n\n    print(members)\n\n"
+        "Its branches:\n\n* **Central**, in the old town\n* Sjenička, by the river\n1. Opened in 1951\n2. Moved in 1998\n\n"
+        '<div class="note">\nNote: the audit was paid for by Norway.\n</div>\n\n'
+        "Visits rose ~~slightly~~ by <b>4%</b> to 210,000.\n", "utf-8")
+    doc = read(path)
+    assert doc.text.split("\n\n") == [
+        "# Library Services", "## Lending",
+        "The city library of Novi Pazar lent 58,300 books in 2022, according to\n"
+        "the annual statistics and the lending log.",
+        "Branch | Members | Opened", "Central | 4,120 | 1951", "Sjenička | 870 | 1998",
+        "Its branches:", "* Central, in the old town\n* Sjenička, by the river", "1. Opened in 1951\n2. Moved in 1998",
+        "Note: the audit was paid for by Norway.", "Visits rose slightly by 4% to 210,000."]
+    assert (doc.title, doc.date) == ("Library Services Review", "2023-04-02")  # the front matter's, kept
+    untitled = tmp_path / "untitled.md"
+    untitled.write_text("Energy Audit\n============\n\nHeating took 72 percent of the energy.\n", "utf-8")
+    assert read(untitled).title == "Energy Audit"
+
+
+def test_markdown_that_reads_as_plain_text_is_stored_as_written(tmp_path):
+    # The eval reports' gold quotes point into this text: a heading, paragraphs, a list, quotes and dates
+    # that open a line ("2009. godine") come out as written.
+    source = ("# Festival „Karlovačka berba\" posetilo 32.000 ljudi\n\nSREMSKI KARLOVCI, 30. septembar 2024. – "
+              "Deseti festival vina „Karlovačka berba\" završen je u nedelju.\nDrugi red, \"navodnici\" i 6:05 a.m.\n\n"
+              "Glavne nagrade:\n\n- šampion: „Tamjanika 2023\";\n- nagrada publike: roze.\n\n"
+              "2009. godine usvojena je strategija za period 2009–2013.\n")
+    path = tmp_path / "festival.md"
+    path.write_text(source, "utf-8")
+    assert read(path).text == source.strip()
