@@ -19,7 +19,7 @@ from .types import Document
 from .writelock import LOCK_NAME
 
 # Bump when reading or cleaning changes, so that an ingest re-reads every file.
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,19 @@ MENU_ITEM_WORDS = 4
 # joiners, the word joiner, and a byte-order mark inside the text. Cleaning drops them, so what is stored,
 # indexed and quoted is the word as read.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Latin ligatures (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ), one character each where a PDF's font draws two or three letters as one:
+# "ﬁnancial" was stored and quoted with it, and a search for "financial" or "profit" missed the word. Each is
+# replaced by its letters (its NFKC form); the rest of the text keeps its own forms (NFKC of all of it would also
+# turn "²" into "2" and "½" into "1⁄2").
+_LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
 
 
 def clean(text: str, navigation: bool = True) -> str:
     """Return report text without what is not report text: site navigation (looked for only when navigation:
     flat text, whose reader knows nothing of its layout), print links, image placeholders, control and
-    invisible characters; paragraphs kept, spaces inside lines left as they are."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_INVISIBLE)
+    invisible characters; ligatures as their letters; paragraphs kept, spaces inside lines left as they are."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(_INVISIBLE).translate(_LIGATURES)
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     lines = text.split("\n")
     body_lang = detect_language(text) if navigation else ""

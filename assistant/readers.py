@@ -31,7 +31,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
-READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "5", ".htm": "5", ".docx": "6", ".pdf": "6"}
+# pdf 7: a run of spaces in a line (justified text) is one space.
+READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "5", ".htm": "5", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -560,8 +561,10 @@ def _opens_without_password(reader) -> bool:
 
 
 # What programs that write PDFs put in the title field when the author gave none: the source file's name
-# ("Microsoft Word - report_v2.docx", "scan0001.tif") or a placeholder. The text's own heading says more.
-_GENERATED_TITLE = regex.compile(r"(?i)(?:microsoft\s+\w+\s+-\s+.*|.*\.\w{2,4}|untitled(?:\s+document)?|\P{L}*)")
+# ("Microsoft Word - report_v2.docx", "scan0001.tif") or a placeholder ("Untitled"; ReportLab's "(anonymous)").
+# The text's own heading says more.
+_GENERATED_TITLE = regex.compile(
+    r"(?i)(?:microsoft\s+\w+\s+-\s+.*|.*\.\w{2,4}|untitled(?:\s+document)?|\(anonymous\)|\P{L}*)")
 
 
 def generated_title(title: str, stem: str = "") -> bool:
@@ -575,6 +578,10 @@ def generated_title(title: str, stem: str = "") -> bool:
 # unless the next line goes on in lower case (ragged text).
 WRAPPED_SHARE = 0.7
 _LOWER_START = regex.compile(r"\p{Ll}")
+# Justified print widens the gaps between a line's words, and the PDF's text then has runs of spaces ("The  biggest
+# single  project"), which quotes carried. Only a PDF's lines are set so; a text file's runs of spaces may be
+# its layout (aligned columns), and stay.
+_SPACES = re.compile(r" {2,}")
 _HYPHENATED = regex.compile(r"(\p{L}+)-$")
 _FIRST_WORD = regex.compile(r"\p{L}+")
 
@@ -596,9 +603,9 @@ def _broken_word(before: str, line: str, words: frozenset[str]) -> bool:
 
 def unwrapped(page: str, words: frozenset[str] = frozenset()) -> str:
     """Return a PDF page's text with its paragraphs' lines joined, words broken at a line's end made whole
-    (words: the document's vocabulary), and a blank line after each paragraph, title or dateline line, so that
-    none runs into the next sentence."""
-    lines = [line.strip() for line in page.split("\n")]
+    (words: the document's vocabulary), runs of spaces in a line as one, and a blank line after each paragraph,
+    title or dateline line, so that none runs into the next sentence."""
+    lines = [_SPACES.sub(" ", line.strip()) for line in page.split("\n")]
     lengths = sorted(len(line) for line in lines if line)
     if not lengths:
         return ""

@@ -134,6 +134,7 @@ def test_the_command_line_and_the_web_app_show_the_page(paged):
     ("Microsoft Word - report_v2.docx", True), ("scan0001.tif", True), ("Untitled", True), ("  ", True),
     ("1234", True), ("Annual report 2023", False), ("Отчёт экспедиции на Байкал", False), ("Vol. 2", False),
     ("wrap", True),  # the file's own name (wrap.pdf)
+    ("(anonymous)", True),  # ReportLab's, when its author gave none
 ])
 def test_a_title_a_pdf_program_put_in_is_not_taken_for_the_report_s(title, generated):
     assert generated_title(title, "wrap") is generated

@@ -295,3 +295,26 @@ def test_markdown_that_reads_as_plain_text_is_stored_as_written(tmp_path):
     path = tmp_path / "festival.md"
     path.write_text(source, "utf-8")
     assert read(path).text == source.strip()
+
+
+# --- PDF: ligatures and justified text -------------------------------------------------------------------------
+
+
+def test_ligatures_are_stored_as_their_letters_and_nothing_else_is_folded(tmp_path):
+    # A PDF's font draws "fi" as one glyph, and its text layer gives U+FB01: "ﬁnancial" was stored and quoted so.
+    path = tmp_path / "r.txt"  # text pasted from such a PDF
+    path.write_text("The ﬁnancial oﬃce ﬂagged eﬀorts to raise proﬁts in 2022 (the ﬅ and ﬆ too): 10 m² and ½.\n",
+                    "utf-8")
+    doc = read(path)
+    assert doc.text == "The financial office flagged efforts to raise profits in 2022 (the st and st too): 10 m² and ½."
+    assert clean("Sta\ufb00 \ufb04ow") == "Staff fflow"
+
+
+def test_runs_of_spaces_in_justified_pdf_text_are_one_space_and_a_text_file_keeps_its_own(tmp_path):
+    doc = read(make_pdf(tmp_path / "r.pdf", ["The  biggest  single  project  was  the  new  district  heating  plant",
+                                             "in  Kragujevac,  which  cost  31  million  euros."]))
+    assert doc.text == "The biggest single project was the new district heating plant in Kragujevac, which cost 31 " \
+                       "million euros."
+    columns = tmp_path / "r.txt"
+    columns.write_text("Region    Schools    Teachers\nNorth    12    140\n", "utf-8")
+    assert read(columns).text == "Region    Schools    Teachers\nNorth    12    140"
