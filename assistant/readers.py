@@ -26,13 +26,14 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (corpus.PIPELINE_VERSION re-reads every file). html 2: headings marked as Markdown heading lines; docx 3:
 # its List paragraphs as Markdown items; +1 for md, html and docx: sentences are placed as in a text file
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
-# list item as a "- " line; html 5: the fallback reader drops <nav> blocks.
+# list item as a "- " line; html 5: the fallback reader drops <nav> blocks. html 6: figure captions are read, a
+# list is a block of its own, and a definition list's terms are items with their definitions on the line after.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
 # pdf 7: a run of spaces in a line (justified text) is one space.
-READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "5", ".htm": "5", ".docx": "6", ".pdf": "7"}
+READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "6", ".htm": "6", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -245,7 +246,7 @@ def markdown_text(source: str) -> str:
     code blocks, rules and HTML comments are dropped, and an HTML block is read as HTML is (_html_fallback).
     Blocks are paragraphs apart by a blank line, the items of one list on lines of their own (two lists, one
     after the other, stay apart), and a paragraph keeps its lines as written."""
-    blocks: list[tuple[str, int]] = []  # each block's text, and the number of the list it is in (0: none)
+    blocks: list[tuple[str, int]] = []  # each block's text, and the number of the list it is an item of (0: none)
     lists = depth = 0  # how many lists have begun, and how deep in lists the block being read is
     marker = ""  # a list item's bullet or number, put before the item's first block
     level = 0  # the level of the heading being read
@@ -255,7 +256,8 @@ def markdown_text(source: str) -> str:
         nonlocal marker
         text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
         if text:
-            blocks.append((marker + text, lists if depth else 0))
+            text = marker + text  # an item whose number does not read as one ("2009. godine") is a paragraph
+            blocks.append((text, lists if depth and LIST_ITEM.match(text) else 0))
             marker = ""
 
     for token in _markdown_parser().parse(source.replace("\0", "")):
@@ -285,11 +287,7 @@ def markdown_text(source: str) -> str:
         elif kind == "html_block":
             for block in re.split(r"\n\s*\n", _html_fallback(token.content)):
                 add("\n".join(" ".join(line.split()) for line in block.split("\n")))
-    out = [text for text, _ in blocks[:1]]
-    for (before, one), (text, list_no) in itertools.pairwise(blocks):
-        together = one and one == list_no and LIST_ITEM.match(before) and LIST_ITEM.match(text)
-        out.append(("\n" if together else "\n\n") + text)
-    return "".join(out)
+    return _joined(blocks)
 
 
 # What is left where an image or an inline HTML tag was: one space if there was one either side.
@@ -315,16 +313,23 @@ def _inline_text(children) -> str:
 def _read_html(path: Path) -> Reading:
     raw = decode(path.read_bytes(), path.name)
     import trafilatura
+    from trafilatura.utils import load_html
 
     try:
         # One extraction gives the text (what trafilatura.extract returns), the tree that says which of its
-        # blocks are headings, and the page's metadata.
-        found = trafilatura.bare_extraction(raw, include_comments=False, include_tables=True, favor_recall=True,
-                                            with_metadata=True)
+        # blocks are headings and lists, and the page's metadata.
+        page = load_html(raw)
+        if page is not None:
+            _captions_as_paragraphs(page)
+        found = trafilatura.bare_extraction(raw if page is None else page, include_comments=False,
+                                            include_tables=True, favor_recall=True, with_metadata=True)
     except (RecursionError, ValueError, TypeError):
         found = None
     text, body = getattr(found, "text", None), getattr(found, "body", None)
-    text = _blocks(text, _headings(body) if body is not None else {}) if text else _html_fallback(raw)
+    if not text:
+        text = _html_fallback(raw)
+    else:
+        text = _paragraphs([line for line in text.split("\n") if line.strip()]) if body is None else _blocks(body)
     title = getattr(found, "title", None)
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
@@ -352,21 +357,51 @@ def _heading_line(text: str, level: int) -> str:
 def _paragraphs(lines: list[str]) -> str:
     """Return blocks as paragraphs (a blank line between them), the items of one list together (one line
     break), as in a text file."""
-    out = lines[:1]
-    for before, line in itertools.pairwise(lines):
-        together = LIST_ITEM.match(before) and LIST_ITEM.match(line)
-        out.append(("\n" if together else "\n\n") + line)
+    return _joined([(line, 0) for line in lines])
+
+
+def _joined(blocks: list[tuple[str, int]]) -> str:
+    """Return blocks, each with the number of the list it is in (0: none known), as paragraphs: a blank line
+    between them, but one line break between the blocks of one list, and between list items ("- ", "1. ") in no
+    known list, one after the other, as in a text file. Two lists, one after the other, stay apart."""
+    out = [text for text, _ in blocks[:1]]
+    for (before, one), (text, other) in itertools.pairwise(blocks):
+        together = one == other and (one or LIST_ITEM.match(before) and LIST_ITEM.match(text))
+        out.append(("\n" if together else "\n\n") + text)
     return "".join(out)
 
 
-def _blocks(text: str, headings: dict[str, int]) -> str:
-    """Return the main-text extractor's output with its blocks (a line each: heading, paragraph, table row)
-    as paragraphs, the headings among them (their texts and levels) marked as Markdown headings. Joined by
-    single line breaks, as it gives them, a heading ran into the sentence after it ("Financing The money
-    comes from…"). The items of one list stay together, a paragraph as in a text file."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    return _paragraphs([_heading_line(line, headings[key]) if (key := " ".join(line.split())) in headings else line
-                        for line in lines])
+def _captions_as_paragraphs(page) -> None:
+    """Make a page's figures plain blocks and their captions paragraphs, in place: the main-text extractor drops
+    every <figure>, and with it a caption's text ("Figure 1: Waiting time fell from 14 to 6 days."). The image
+    in it is dropped all the same."""
+    for figure in page.iter("figure"):
+        figure.tag = "div"
+    for caption in page.iter("figcaption"):
+        caption.tag = "p"
+
+
+def _blocks(body) -> str:
+    """Return the main-text extractor's tree as text: each of its blocks (a line each: heading, paragraph,
+    table row) a paragraph, the headings (their texts and levels) marked as Markdown headings, and each list one
+    block, an item a line. Joined by single line breaks, as the extractor's text gives them, a heading ran into
+    the sentence after it ("Financing The money comes from…"), and a list into the list before it. A definition
+    list (<dl>) is a list of its terms, each followed by its definition's line, not an item of its own: read as
+    items, "Director" and "Dr. Vesna Ristić" were two answers, glued to the list above them."""
+    from trafilatura.xml import xmltotxt
+
+    headings = _headings(body)
+    for item in body.iter("item"):
+        if (item.get("rend") or "").startswith("dd"):  # the extractor's <dd>: "dd-1"
+            item.tag = "p"
+    blocks = []
+    for n, child in enumerate(body, 1):
+        for line in xmltotxt(child, False).split("\n"):
+            if line.strip():
+                key = " ".join(line.split())
+                blocks.append((_heading_line(line, headings[key]) if key in headings else line,
+                               n if child.tag == "list" else 0))
+    return _joined(blocks)
 
 
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a
@@ -396,12 +431,13 @@ def _html_fallback(raw: str) -> str:
     raw = _HEADING_ELEMENT.sub(
         lambda m: f"\n\n{_heading_line(html.unescape(re.sub(r'<[^<>]*>', ' ', m.group(2))), int(m.group(1)))}\n\n"
         if m.group(2).strip() else "\n\n", raw)
-    # A block element is a paragraph, as the extractor's blocks are (_blocks); a line break only ends a line,
-    # and a list item is a "- " line, as the extractor writes one (text.is_list_item).
-    raw = re.sub(r"(?i)<\s*/?\s*(p|div|h\d|tr|table|ul|ol|blockquote|section|article|header|footer)\b[^<>]*>",
-                 "\n\n", raw)
-    raw = re.sub(r"(?i)<\s*br\b[^<>]*>", "\n", raw)
-    raw = re.sub(r"(?i)<\s*li\b[^<>]*>", "\n- ", raw)
+    # A block element is a paragraph, as the extractor's blocks are (_blocks), a figure's caption too; a line
+    # break only ends a line, and a list item is a "- " line, as the extractor writes one (text.is_list_item),
+    # a definition list's term too, its definition the line after it (_blocks).
+    raw = re.sub(r"(?i)<\s*/?\s*(p|div|h\d|tr|table|ul|ol|dl|blockquote|section|article|header|footer|figure"
+                 r"|figcaption)\b[^<>]*>", "\n\n", raw)
+    raw = re.sub(r"(?i)<\s*(br|dd)\b[^<>]*>", "\n", raw)
+    raw = re.sub(r"(?i)<\s*(li|dt)\b[^<>]*>", "\n- ", raw)
     raw = re.sub(r"<[^<>]+>", " ", raw)
     return html.unescape(raw)
 

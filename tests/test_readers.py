@@ -318,3 +318,34 @@ def test_runs_of_spaces_in_justified_pdf_text_are_one_space_and_a_text_file_keep
     columns = tmp_path / "r.txt"
     columns.write_text("Region    Schools    Teachers\nNorth    12    140\n", "utf-8")
     assert read(columns).text == "Region    Schools    Teachers\nNorth    12    140"
+
+
+# --- HTML: figure captions and definition lists ---------------------------------------------------------------
+
+_HEALTH_CENTRE = (
+    "<html><head><title>Health Centre Annual Summary</title></head><body><main><article>"
+    "<h1>Health Centre Annual Summary</h1>"
+    "<p>The health centre in Smederevo reported the following results for 2022:</p>"
+    "<ul><li>312,000 patient visits</li><li>48,000 vaccinations</li></ul>"
+    "<dl><dt>Director</dt><dd>Dr. Vesna Ristić</dd><dt>Staff</dt><dd>412 employees</dd></dl>"
+    "<figure><img src='chart.png'><figcaption>Figure 1: Waiting time fell from 14 to 6 days.</figcaption></figure>"
+    "<p>The centre plans to open two more clinics in the villages around Smederevo next year.</p>"
+    "</article></main></body></html>")
+
+
+def test_html_figure_captions_are_read_and_a_definition_list_is_not_glued_to_the_list_before_it(tmp_path):
+    # The caption was dropped with its <figure>, and the <dl> read as four more items of the list above it:
+    # "Who is the director?" got "- Director [1] - Dr. Vesna Ristić [2] - Staff [3] - 412 employees [4]".
+    path = tmp_path / "r.html"
+    path.write_text(_HEALTH_CENTRE, "utf-8")
+    assert read(path).text.split("\n\n") == [
+        "# Health Centre Annual Summary", "The health centre in Smederevo reported the following results for 2022:",
+        "- 312,000 patient visits\n- 48,000 vaccinations", "- Director\nDr. Vesna Ristić\n- Staff\n412 employees",
+        "Figure 1: Waiting time fell from 14 to 6 days.",
+        "The centre plans to open two more clinics in the villages around Smederevo next year."]
+
+
+def test_the_fallback_html_reader_reads_figure_captions_and_definition_lists_alike():
+    text = clean(_html_fallback(_HEALTH_CENTRE), navigation=False)
+    assert "- 48,000 vaccinations\n\n- Director\nDr. Vesna Ristić\n- Staff\n412 employees\n\n" \
+           "Figure 1: Waiting time fell from 14 to 6 days.\n\n" in text
