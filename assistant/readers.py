@@ -28,12 +28,13 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # (text.body_positions), which the stored dateline facts depend on; html 4: the fallback reader writes a
 # list item as a "- " line; html 5: the fallback reader drops <nav> blocks. html 6: figure captions are read, a
 # list is a block of its own, and a definition list's terms are items with their definitions on the line after.
+# html 7: a table's rows are read as a Word table's, without Markdown's pipes at their ends and "|---|" rule.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
 # pdf 7: a run of spaces in a line (justified text) is one space.
-READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "6", ".htm": "6", ".docx": "6", ".pdf": "7"}
+READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "7", ".htm": "7", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -371,6 +372,19 @@ def _joined(blocks: list[tuple[str, int]]) -> str:
     return "".join(out)
 
 
+# The line the extractor writes under a table's head, as Markdown does ("|---|---|").
+_TABLE_RULE = re.compile(r"\|(?:[ \t]*:?-+:?[ \t]*\|)+")
+
+
+def _table_row(line: str) -> str:
+    """Return a line of the extractor's table as a Word table's row is read: its cells apart by " | " ("City |
+    Days over limit"), without the Markdown pipes at its ends ("| City | … |"), and the rule under its head as
+    nothing. Left in, the rule was a paragraph of its own, and a row's pipes were quoted."""
+    if _TABLE_RULE.fullmatch(line.strip()):
+        return ""
+    return line.strip().removeprefix("| ").removesuffix(" |").removeprefix("|").removesuffix("|")
+
+
 def _captions_as_paragraphs(page) -> None:
     """Make a page's figures plain blocks and their captions paragraphs, in place: the main-text extractor drops
     every <figure>, and with it a caption's text ("Figure 1: Waiting time fell from 14 to 6 days."). The image
@@ -397,6 +411,8 @@ def _blocks(body) -> str:
     blocks = []
     for n, child in enumerate(body, 1):
         for line in xmltotxt(child, False).split("\n"):
+            if child.tag == "table":
+                line = _table_row(line)
             if line.strip():
                 key = " ".join(line.split())
                 blocks.append((_heading_line(line, headings[key]) if key in headings else line,

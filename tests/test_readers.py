@@ -349,3 +349,16 @@ def test_the_fallback_html_reader_reads_figure_captions_and_definition_lists_ali
     text = clean(_html_fallback(_HEALTH_CENTRE), navigation=False)
     assert "- 48,000 vaccinations\n\n- Director\nDr. Vesna Ristić\n- Staff\n412 employees\n\n" \
            "Figure 1: Waiting time fell from 14 to 6 days.\n\n" in text
+
+
+def test_an_html_table_s_rows_are_read_as_a_word_table_s(tmp_path):
+    # The extractor writes Markdown rows ("| Valjevo | 97 | December |") and a "|---|---|---|" rule under the
+    # head, a paragraph of its own; a Word table's rows read "Valjevo | 97 | December".
+    (tmp_path / "r.html").write_text(
+        "<html><body><p>The agency measured PM10 at 28 stations in January, as every year since 2009.</p><table>"
+        "<tr><th></th><th>Days over limit</th><th>Worst month</th></tr>"
+        "<tr><td>Valjevo</td><td></td><td>December</td></tr><tr><td>Užice</td><td>58</td><td>November</td></tr>"
+        "</table><p>Heating plants account for 41 percent of the particulate matter, the agency says.</p>"
+        "</body></html>", "utf-8")
+    assert read(tmp_path / "r.html").text.split("\n\n")[1:4] == [
+        " | Days over limit | Worst month", "Valjevo |  | December", "Užice | 58 | November"]
