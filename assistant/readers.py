@@ -29,12 +29,13 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # list item as a "- " line; html 5: the fallback reader drops <nav> blocks. html 6: figure captions are read, a
 # list is a block of its own, and a definition list's terms are items with their definitions on the line after.
 # html 7: a table's rows are read as a Word table's, without Markdown's pipes at their ends and "|---|" rule.
+# html 8: a page whose only text is its <noscript> notice is refused.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
 # pdf 7: a run of spaces in a line (justified text) is one space.
-READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "7", ".htm": "7", ".docx": "6", ".pdf": "7"}
+READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "8", ".htm": "8", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -335,7 +336,28 @@ def _read_html(path: Path) -> Reading:
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
         title = _html_fallback(m.group(1)).strip() if m else None
+    if page is not None and _only_noscript(text, page, title):
+        raise ReadError(f"{path.name} has no text without JavaScript (its scripts write the page); open it in a "
+                        "browser and save it from there (Save Page As, or Print to PDF), then add that file")
     return Reading(text, title or None)
+
+
+def _only_noscript(text: str, page, title: str | None) -> bool:
+    """Return whether all the text read from a page is what it shows a browser without JavaScript (its
+    <noscript>: "You need to enable JavaScript to run this app."), with at most its title beside it: a page
+    whose scripts write its text (a single-page app's shell), which was indexed as a report of that notice.
+    A page that has a <noscript> notice and text of its own is read as ever."""
+    notices = [" ".join("".join(element.itertext()).split()) for element in page.iter("noscript")]
+    notices = [notice for notice in notices if any(c.isalnum() for c in notice)]
+    if not notices:
+        return False
+    own = [" ".join(title.split())] if title else []
+    lines = {_LINE_MARK.sub("", " ".join(line.split())) for line in text.split("\n")} - {""}
+    return all(any(line in notice for notice in notices) or line in own for line in lines)
+
+
+# A heading's "#" marks and a list item's "- ", which the reader writes before the text of the page.
+_LINE_MARK = re.compile(r"^(?:#{1,6}|-)\s+")
 
 
 def _headings(body) -> dict[str, int]:

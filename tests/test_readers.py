@@ -362,3 +362,24 @@ def test_an_html_table_s_rows_are_read_as_a_word_table_s(tmp_path):
         "</body></html>", "utf-8")
     assert read(tmp_path / "r.html").text.split("\n\n")[1:4] == [
         " | Days over limit | Worst month", "Valjevo |  | December", "Užice | 58 | November"]
+
+
+# --- HTML: a page its scripts write ---------------------------------------------------------------------------
+
+
+def test_a_page_whose_only_text_is_its_noscript_notice_is_refused_and_one_with_text_of_its_own_is_read(tmp_path):
+    # create-react-app's shell was indexed as a report titled "Dashboard" saying "You need to enable JavaScript".
+    shell = ('<!doctype html><html><head><title>Dashboard</title><script src="app.js"></script></head><body>'
+             '<div id="root"></div><script>window.__DATA__={"report":"Unemployment fell to 8.7 percent"};render()'
+             "</script><noscript>You need to enable JavaScript to run this app.</noscript></body></html>")
+    (tmp_path / "spa.html").write_text(shell, "utf-8")
+    with pytest.raises(ReadError, match=r"^spa\.html has no text without JavaScript .*save it from there") as e:
+        read(tmp_path / "spa.html")
+    assert "\n" not in str(e.value)
+    (tmp_path / "titled.html").write_text(shell.replace('<div id="root"></div>', "<h1>Dashboard</h1>"), "utf-8")
+    with pytest.raises(ReadError, match="no text without JavaScript"):
+        read(tmp_path / "titled.html")
+    page = shell.replace('<div id="root"></div>', "<p>Unemployment in Niš fell to 8.7 percent in 2022, the "
+                         "lowest rate the national employment service has recorded since 2008.</p>")
+    (tmp_path / "page.html").write_text(page, "utf-8")
+    assert "Unemployment in Niš fell to 8.7 percent" in read(tmp_path / "page.html").text
