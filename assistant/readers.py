@@ -68,7 +68,10 @@ def decode(data: bytes, name: str) -> str:
             return _strict(data, "utf-16-le", name, marked=False)
         if even > len(sample) // 4 or sample[0::2].count(4) > len(sample) // 4:
             return _strict(data, "utf-16-be", name, marked=False)
-        raise ReadError(f"{name} is binary (it has NUL bytes), not text")
+        if even + odd > max(1, len(sample) // 100):
+            raise ReadError(f"{name} is binary (it has NUL bytes), not text")
+        # A stray NUL or two (a bad copy, a truncated save) is no binary file: the text is read, and cleaning
+        # drops the NUL, as it does one further on. One in the first 4 KB had refused the whole file.
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -108,6 +111,8 @@ def decode(data: bytes, name: str) -> str:
             found[match.encoding] = [len(_IMPLAUSIBLE.findall(reading)), not pages, 0, -match.coherence,
                                      min(pages, default=0), reading, match]
     if not found:
+        if b"\x00" in data[:4096]:  # a few NUL bytes, and no encoding reads the rest: a binary file after all
+            raise ReadError(f"{name} is binary (it has NUL bytes), not text")
         raise ReadError(f"{name} is not text in any encoding we recognise")
     best = min(scored[:2] for scored in found.values())
     tied = [scored for scored in found.values() if scored[:2] == best]

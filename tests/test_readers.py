@@ -383,3 +383,27 @@ def test_a_page_whose_only_text_is_its_noscript_notice_is_refused_and_one_with_t
                          "lowest rate the national employment service has recorded since 2008.</p>")
     (tmp_path / "page.html").write_text(page, "utf-8")
     assert "Unemployment in Niš fell to 8.7 percent" in read(tmp_path / "page.html").text
+
+
+# --- text: a stray NUL byte -----------------------------------------------------------------------------------
+
+
+def test_a_stray_nul_byte_is_dropped_wherever_it_is_and_a_file_of_many_is_binary(tmp_path):
+    # One NUL in the first 4 KB refused the whole file as binary; one after them was silently dropped.
+    early = tmp_path / "ferry.txt"
+    early.write_bytes(b"Ferry timetable\n\nThe ferry to Golubac runs four times a day in summer.\x00\n"
+                      b"Tickets cost 300 dinars.\n")
+    assert read(early).text == "Ferry timetable\n\nThe ferry to Golubac runs four times a day in summer.\n" \
+                               "Tickets cost 300 dinars."
+    serbian = tmp_path / "sume.txt"  # a code page, not UTF-8: read as the code page still
+    serbian.write_bytes("Izveštaj o šumama\n\nŠumovitost Srbije iznosi 29,1 odsto.\x00 Čačak je posadio 12.000 "
+                        "sadnica, a Užice 4.000.\n".encode("cp1250"))
+    assert read(serbian).text == "Izveštaj o šumama\n\nŠumovitost Srbije iznosi 29,1 odsto. Čačak je posadio " \
+                                 "12.000 sadnica, a Užice 4.000."
+    utf16 = tmp_path / "utf16.txt"  # half its bytes are NUL, and it is text
+    utf16.write_bytes("Water report\n\nThe city lost 37 percent of its water.\n".encode("utf-16-le"))
+    assert read(utf16).text == "Water report\n\nThe city lost 37 percent of its water."
+    many = tmp_path / "many.txt"
+    many.write_bytes(b"Police report\x00\x00\x00 with NUL bytes\x00 in it. " * 20)
+    with pytest.raises(ReadError, match="binary"):
+        read(many)
