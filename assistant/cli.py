@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .config import Settings, home_problem, setup_offline_env
-from .inputs import date_range, for_terminal, json_for_terminal
+from .inputs import date_range, for_terminal, json_for_terminal, one_line
 
 MAX_TOP_K = 100
 STATUS_TITLE_CHARS = 60  # of a title in `assistant status`
@@ -151,11 +151,12 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
             + (f"; {report.revectored} embedded again (their vectors were made the older way)"
                if report.revectored else "")
         )
-        for item in report.skipped:
-            echo(f"skipped: {item['reason']}" if item["path"] in item["reason"] else
-                 f"skipped: {item['path']}: {item['reason']}", err=True)
+        for item in report.skipped:  # a line each, whatever the file's name holds
+            echo(f"skipped: {one_line(item['reason'])}" if item["path"] in item["reason"] else
+                 f"skipped: {one_line(item['path'])}: {one_line(item['reason'])}", err=True)
         for item in report.duplicates:
-            echo(f"not indexed twice: {item['path']} has the same content as {item['same_as']}", err=True)
+            echo(f"not indexed twice: {one_line(item['path'])} has the same content as {one_line(item['same_as'])}",
+                 err=True)
     sys.exit(1 if report.skipped else 0)
 
 
@@ -340,7 +341,7 @@ def _print_answer(answer, as_json: bool) -> None:
     echo(answer.answer)
     for c in answer.citations:
         page = f" p. {c.page}" if c.page is not None else ""
-        echo(f"  [{c.n}] {c.title} — {c.source}{page} [{c.start}:{c.end}] ({c.language})")
+        echo(f"  [{c.n}] {one_line(c.title)} — {one_line(c.source)}{page} [{c.start}:{c.end}] ({c.language})")
     # An LLM's sentence its sources do not bear out is kept, marked, as the web app underlines it.
     for s in answer.sentences:
         if s.flagged:
@@ -722,7 +723,7 @@ def doctor(ctx: Context, repair, as_json):
                 f"waiting: another ingest is writing to {settings.home}", err=True)), interrupted(fix is rebuild):
             report = fix(settings, log=lambda line: echo(line, err=True))
         for item in report.skipped:
-            echo(f"skipped: {item['path']}: {item['reason']}", err=True)
+            echo(f"skipped: {one_line(item['path'])}: {one_line(item['reason'])}", err=True)
         found = diagnose(settings)
     if as_json:
         echo_json(found.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -286,6 +287,7 @@ _LAID_OUT = {".docx", ".html", ".htm"}
 def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
     """Return the cleaned Document of a file, or raise ReadError saying why it cannot be used."""
     name = str(path)
+    _check_link(path, name)
     suffix = path.suffix.lower()
     if suffix not in READERS:
         read = ", ".join(sorted(SUPPORTED))
@@ -299,10 +301,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
         if size == 0:
             raise ReadError(f"{name} is empty")
         if size > max_bytes:
-            raise ReadError(
-                f"{name} is {size / MB:.1f} MB, over the {max_bytes / MB:g} MB limit "
-                "(raise ASSISTANT_MAX_FILE_MB or split the file)"
-            )
+            raise ReadError(f"{name} is {_over_limit(size, max_bytes)} (raise ASSISTANT_MAX_FILE_MB or split the file)")
         data = path.read_bytes()
         suffix = sniffed_suffix(data, suffix)  # a PDF or Word file named .txt is read as what it is
         reading = READERS[suffix](path)
@@ -328,6 +327,32 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
         path=os.path.abspath(path),
         pages=pages,
     )
+
+
+def _check_link(path: Path, name: str) -> None:
+    """Raise ReadError for a link that leads to no file: one that points back to itself (a loop of links, which
+    had been told it "has no extension" when its name had none) or to nothing that exists (a broken link)."""
+    if not path.is_symlink():
+        return
+    try:
+        path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ReadError(f"{name} is a link that points back to itself (a loop of links), so it cannot be read"
+                            ) from None
+        if e.errno == errno.ENOENT:
+            raise ReadError(f"{name} is a broken link: what it points to ({os.readlink(path)}) does not exist, so it "
+                            "cannot be read") from None
+
+
+def _over_limit(size: int, limit: int) -> str:
+    """Return a file's size over the size limit, with as many decimals as tell the two apart ("20.01 MB"), or in
+    bytes when none of three do: a file 74 bytes over was "20.0 MB, over the 20 MB limit"."""
+    for decimals in (1, 2, 3):
+        shown = f"{size / MB:.{decimals}f}"
+        if float(shown) > limit / MB:
+            return f"{shown} MB, over the {limit / MB:g} MB limit"
+    return f"{size:,} bytes, over the {limit / MB:g} MB limit ({limit:,} bytes)"
 
 
 # A line of its own before each page's text, put in before cleaning and taken out after: where it ends up is

@@ -68,6 +68,12 @@ def for_terminal(text: str) -> str:
     return "".join(c for c in text if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI))
 
 
+def one_line(text: str) -> str:
+    """Return text for a line of its own, safe for a terminal (for_terminal), with its line breaks shown as
+    "\\n" and "\\r": a file named "evil\\nname.txt" broke a citation's line in two."""
+    return for_terminal(str(text).replace("\r", "\\r").replace("\n", "\\n"))
+
+
 def json_for_terminal(text: str) -> str:
     """Return JSON text with C1 control characters, bidi overrides and lone surrogates written as \\u escapes
     (json.dumps escapes only C0 ones); the value it encodes is unchanged."""

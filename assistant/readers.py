@@ -731,7 +731,7 @@ def _read_docx(path: Path) -> Reading:
             if "word/document.xml" not in z.namelist():
                 raise ReadError(f"{path.name} is a zip file but not a Word document")
     except zipfile.BadZipFile:
-        raise ReadError(f"{path.name} is not a .docx file (not a zip archive); re-save it from Word") from None
+        raise ReadError(_not_a_zip(path)) from None
     import docx
 
     try:
@@ -741,6 +741,30 @@ def _read_docx(path: Path) -> Reading:
     parts = list(_docx_blocks(d.element.body, d._body))  # paragraphs and table rows in the order they are on the page
     title = d.core_properties.title or None
     return Reading(_paragraphs([p for p in parts if p.strip()]), title)
+
+
+# An OLE compound file's signature: what Word writes for a .docx it encrypts with a password (its directory holds
+# "EncryptionInfo" and "EncryptedPackage" streams) and for a Word 97-2003 .doc (a "WordDocument" stream). Their
+# names are written in UTF-16.
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_WORD_97_STREAM = "WordDocument".encode("utf-16-le")
+
+
+def _not_a_zip(path: Path) -> str:
+    """Return why a .docx that is no zip archive cannot be read: a password-protected Word file or an old .doc
+    (an OLE compound file) had been told to be re-saved from Word, which it opens fine; it must be saved
+    without a password, as .docx."""
+    data = path.read_bytes()
+    if not data.startswith(_COMPOUND_FILE):
+        return f"{path.name} is not a .docx file (not a zip archive); re-save it from Word"
+    if _ENCRYPTED_STREAM in data:
+        return (f"{path.name} is a password-protected Word file; open it in Word, remove the password (File > Info > "
+                "Protect Document) and save it as .docx")
+    if _WORD_97_STREAM in data:
+        return f"{path.name} is an old Word 97-2003 document (.doc), not a .docx; open it in Word and save it as .docx"
+    return (f"{path.name} is password-protected (or an old Word 97-2003 .doc); open it in Word and save it without "
+            "a password as .docx")
 
 
 # Word's XML. python-docx's Paragraph.text reads only a paragraph's own runs and hyperlinks, and

@@ -266,3 +266,15 @@ def test_delete_removes_an_uploads_copy_in_the_library_too(tmp_path):
     doc_id = json.loads(run("status", "--json", home=home).stdout)[0]["doc_id"]
     assert "and its file" in run("delete", doc_id, home=home).stdout
     assert not list(library.iterdir()) and json.loads(run("status", "--json", home=home).stdout) == []
+
+
+def test_a_file_name_holding_a_line_break_is_shown_on_the_citation_s_line(capsys):
+    # "names/evil\nname.txt" broke the citation's line in two ("— names/evil" / "name.txt [11:66]").
+    from assistant.cli import _print_answer
+    from assistant.types import Answer, Citation
+
+    quote = "The ferry to Golubac runs four times a day."
+    citation = Citation(1, "evil_name", "names/evil\nname.txt", "Ferry\ntimetable", "en", quote, 11, 54, 1.0)
+    _print_answer(Answer("When does the ferry run?", f"{quote} [1]", True, (citation,)), as_json=False)
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "  [1] Ferry\\ntimetable — names/evil\\nname.txt [11:54] (en)"]

@@ -407,3 +407,49 @@ def test_a_stray_nul_byte_is_dropped_wherever_it_is_and_a_file_of_many_is_binary
     many.write_bytes(b"Police report\x00\x00\x00 with NUL bytes\x00 in it. " * 20)
     with pytest.raises(ReadError, match="binary"):
         read(many)
+
+
+# --- messages for files that cannot be read -----------------------------------------------------------------------
+
+
+def test_a_loop_of_links_and_a_broken_link_are_named_as_such(tmp_path):
+    (tmp_path / "loop1").symlink_to("loop2")  # no extension: it had been told it "has no extension"
+    (tmp_path / "loop2").symlink_to("loop1")
+    with pytest.raises(ReadError, match=r"loop1 is a link that points back to itself \(a loop of links\), so it "
+                                        "cannot be read"):
+        read(tmp_path / "loop1")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    with pytest.raises(ReadError, match=r"gone\.txt is a broken link: what it points to \(.*nowhere\.txt\) does not "
+                                        "exist, so it cannot be read"):
+        read(tmp_path / "gone.txt")
+
+
+def test_a_password_protected_word_file_or_an_old_doc_is_told_to_be_saved_as_docx(tmp_path):
+    # Word writes an encrypted .docx, and a .doc, as an OLE compound file, which had been told "not a zip archive;
+    # re-save it from Word" (Word opens it fine). Its directory names its streams in UTF-16.
+    def compound(name: str, stream: str):
+        path = tmp_path / name
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + stream.encode("utf-16-le") + bytes(3000))
+        return path
+
+    with pytest.raises(ReadError, match=r"^locked\.docx is a password-protected Word file; .*save it as \.docx$"):
+        read(compound("locked.docx", "EncryptedPackage"))
+    with pytest.raises(ReadError, match=r"^old\.docx is an old Word 97-2003 document \(\.doc\), not a \.docx; "):
+        read(compound("old.docx", "WordDocument"))
+    with pytest.raises(ReadError, match=r"^other\.docx is password-protected \(or an old Word 97-2003 \.doc\); open it "
+                                        r"in Word and save it without a password as \.docx$"):
+        read(compound("other.docx", "Root Entry"))
+    (tmp_path / "text.docx").write_bytes(b"plain text pretending")
+    with pytest.raises(ReadError, match="not a zip archive"):
+        read(tmp_path / "text.docx")
+
+
+def test_a_file_just_over_the_size_limit_is_told_a_size_that_differs_from_the_limit(tmp_path):
+    from assistant.readers import MB
+
+    path = tmp_path / "big.txt"
+    for size, shown in ((MB + 74, r"1,048,650 bytes, over the 1 MB limit \(1,048,576 bytes\)"),
+                        (MB + MB // 100, r"1\.01 MB, over the 1 MB limit"), (3 * MB // 2, r"1\.5 MB, over the 1 MB limit")):
+        path.write_bytes(b"w" * size)
+        with pytest.raises(ReadError, match=rf"big\.txt is {shown} \(raise ASSISTANT_MAX_FILE_MB"):
+            read_document(path, "big", MB)
