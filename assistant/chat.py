@@ -94,10 +94,15 @@ class IndexView:
         half the chunks that hold it: a word typed in lower case may name something ("taiex", "avangard")
         or be an ordinary word the reports happen to use rarely ("host", "officers"). A word too short for
         a name prefix cannot tell, and counts."""
-        plain = fold(word.lower(), language)
-        if len(plain) < PREFIX:
-            return True
-        return 2 * self.document_frequency("^" + plain[:PREFIX]) >= self.document_frequency(token)
+        prefix = name_prefix(word, language)
+        return not prefix or 2 * self.document_frequency(prefix) >= self.document_frequency(token)
+
+
+def name_prefix(word: str, language: str) -> str:
+    """Return the token by which the index counts a word written capitalised, as a name ("^" and its first
+    PREFIX folded letters: text.keyword_tokens), or "" for a word too short to have one."""
+    plain = fold(word.lower(), language)
+    return "^" + plain[:PREFIX] if len(plain) >= PREFIX else ""
 
 
 @dataclass(frozen=True)
@@ -153,11 +158,12 @@ def _ordinary(word: str, token: str, view: IndexView, language: str, short: bool
     """Return whether a word typed in lower case is an ordinary word rather than a name: one of everyday
     language (everyday.py: "host", "officers", "домаћин") that the reports do not write as a name either
     ("moscow" is everyday English, but the reports write it capitalised). A term the reports hold in a chunk
-    or two ("nitazenes", "taiex") names a subject however it is typed. A word too short for the index to
-    tell (as_name) is a name unless short: then everyday language decides ("say", "funds", "rekla")."""
+    or two ("nitazenes", "taiex") names a subject however it is typed. A word too short for a name prefix,
+    which the index cannot tell (as_name), counts as a name, unless short: then everyday language decides
+    ("say", "funds", "rekla" are ordinary)."""
     if word[:1].isupper() or zipf(word, language) <= 0:
         return False
-    if short and len(fold(word.lower(), language)) < PREFIX:
+    if short and not name_prefix(word, language):
         return True
     return not view.as_name(word, token, language)
 
@@ -180,9 +186,9 @@ def new_subject(question: str, said: str, view: IndexView, language: str | None 
                   and not _ordinary(word, t, view, language, short)]
         # A word the index does not hold, whose first letters begin a name the reports write rarely: that
         # name in another script or case ("бреннике" for Brennick, "valjevu" for Valjevo), typed in lower case.
-        if tokens and view.unknown(tokens[0]):
-            named += [t for t in keyword_tokens(word, language, query=True)[1:2] if t[0] == "^" and view.rare(t)
-                      and t[1:] not in said_folded]
+        prefix = name_prefix(word, language)
+        if tokens and view.unknown(tokens[0]) and prefix and view.rare(prefix) and prefix[1:] not in said_folded:
+            named.append(prefix)
     body = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
     for word in _CAPITALISED.findall(body):
         stem = fold(word)[:5]
