@@ -34,8 +34,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
-# pdf 7: a run of spaces in a line (justified text) is one space.
-READER_VERSIONS = {".md": "4", ".markdown": "4", ".html": "8", ".htm": "8", ".docx": "6", ".pdf": "7"}
+# pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read.
+READER_VERSIONS = {".md": "5", ".markdown": "5", ".html": "8", ".htm": "8", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -238,10 +238,14 @@ def _read_markdown(path: Path) -> Reading:
 
 @functools.cache
 def _markdown_parser():
-    """CommonMark (its nesting capped, so hostile input is cheap) with GitHub's tables and strikethrough."""
+    """CommonMark (its nesting capped, so hostile input is cheap) with GitHub's tables and strikethrough, and
+    without indented code blocks: text indented by four spaces is a paragraph like any other."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    # In a report, a paragraph indented by four spaces is a pasted email quote or a continuation paragraph its
+    # writer indented, written to be read, emphasis and links and all; code is fenced (```), as GitHub's
+    # Markdown has taught. Read as an indented code block it was dropped with the code, and its facts with it.
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("code")
 
 
 def markdown_text(source: str) -> str:
@@ -250,7 +254,7 @@ def markdown_text(source: str) -> str:
     Headings are "#" lines (setext ones too: "Title" over "====" is "# Title"), as an HTML or Word file's are, so
     they are never quoted alone (text.is_heading); a list item keeps its bullet or number (text.is_list_item);
     a table row is a line of its cells apart by " | ", as a Word table's is; emphasis, link targets, images,
-    code blocks, rules and HTML comments are dropped, and an HTML block is read as HTML is (_html_fallback).
+    fenced code blocks, rules and HTML comments are dropped (an indented paragraph is prose: _markdown_parser), and an HTML block is read as HTML is (_html_fallback).
     Blocks are paragraphs apart by a blank line, the items of one list on lines of their own (two lists, one
     after the other, stay apart), and a paragraph keeps its lines as written."""
     blocks: list[tuple[str, int]] = []  # each block's text, and the number of the list it is an item of (0: none)

@@ -276,7 +276,7 @@ def test_markdown_is_read_as_its_text_without_markup_front_matter_or_code(tmp_pa
         "# Library Services", "## Lending",
         "The city library of Novi Pazar lent 58,300 books in 2022, according to\n"
         "the annual statistics and the lending log.",
-        "Branch | Members | Opened", "Central | 4,120 | 1951", "Sjenička | 870 | 1998",
+        "Branch | Members | Opened", "Central | 4,120 | 1951", "Sjenička | 870 | 1998", "print(members)",
         "Its branches:", "* Central, in the old town\n* Sjenička, by the river", "1. Opened in 1951\n2. Moved in 1998",
         "Note: the audit was paid for by Norway.", "Visits rose slightly by 4% to 210,000."]
     assert (doc.title, doc.date) == ("Library Services Review", "2023-04-02")  # the front matter's, kept
@@ -296,6 +296,19 @@ def test_markdown_that_reads_as_plain_text_is_stored_as_written(tmp_path):
     path.write_text(source, "utf-8")
     assert read(path).text == source.strip()
 
+
+
+def test_an_indented_markdown_paragraph_is_read_as_prose_not_dropped_as_code(tmp_path):
+    # CommonMark makes a paragraph indented by four spaces a code block, and code was dropped: a pasted email
+    # quote or an indented continuation paragraph, and its facts, were never indexed.
+    path = tmp_path / "water.md"
+    path.write_text("# Water supply\n\nThe mayor wrote to the council on 3 March:\n\n"
+                    "    The pump station in **Zemun** will be rebuilt by 2026,\n    at a cost of 4 million euros.\n\n"
+                    "- Works start in May.\n\n        The old pumps are sold for scrap.\n\nThe council agreed.\n", "utf-8")
+    assert read(path).text.split("\n\n") == [
+        "# Water supply", "The mayor wrote to the council on 3 March:",
+        "The pump station in Zemun will be rebuilt by 2026,\nat a cost of 4 million euros.",
+        "- Works start in May.", "The old pumps are sold for scrap.", "The council agreed."]
 
 # --- PDF: ligatures and justified text -------------------------------------------------------------------------
 
