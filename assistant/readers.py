@@ -34,7 +34,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
-# pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read.
+# pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
+# footnote markers are dropped and footnotes are paragraphs at the end.
 READER_VERSIONS = {".md": "5", ".markdown": "5", ".html": "8", ".htm": "8", ".docx": "6", ".pdf": "7"}
 
 
@@ -238,14 +239,18 @@ def _read_markdown(path: Path) -> Reading:
 
 @functools.cache
 def _markdown_parser():
-    """CommonMark (its nesting capped, so hostile input is cheap) with GitHub's tables and strikethrough, and
-    without indented code blocks: text indented by four spaces is a paragraph like any other."""
+    """CommonMark (its nesting capped, so hostile input is cheap) with GitHub's tables, strikethrough and
+    footnotes, and without indented code blocks: text indented by four spaces is a paragraph like any other."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
 
     # In a report, a paragraph indented by four spaces is a pasted email quote or a continuation paragraph its
     # writer indented, written to be read, emphasis and links and all; code is fenced (```), as GitHub's
     # Markdown has taught. Read as an indented code block it was dropped with the code, and its facts with it.
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("code")
+    # Footnotes as GitHub reads them: "[^1]" marks a footnote "[^1]: …" defines (one without a definition is text
+    # as written), and the footnotes come after the text. Without the plugin the marker was indexed glued into
+    # its word ("EU[^1]"), and a footnote of one word ("[^2]: Ibid.") was taken for a link reference and dropped.
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("code").use(footnote_plugin)
 
 
 def markdown_text(source: str) -> str:
@@ -254,7 +259,9 @@ def markdown_text(source: str) -> str:
     Headings are "#" lines (setext ones too: "Title" over "====" is "# Title"), as an HTML or Word file's are, so
     they are never quoted alone (text.is_heading); a list item keeps its bullet or number (text.is_list_item);
     a table row is a line of its cells apart by " | ", as a Word table's is; emphasis, link targets, images,
-    fenced code blocks, rules and HTML comments are dropped (an indented paragraph is prose: _markdown_parser), and an HTML block is read as HTML is (_html_fallback).
+    fenced code blocks, rules, HTML comments and footnote markers are dropped (an indented paragraph is prose:
+    _markdown_parser), each footnote is a paragraph after the text, and an HTML block is read as HTML is
+    (_html_fallback).
     Blocks are paragraphs apart by a blank line, the items of one list on lines of their own (two lists, one
     after the other, stay apart), and a paragraph keeps its lines as written."""
     blocks: list[tuple[str, int]] = []  # each block's text, and the number of the list it is an item of (0: none)
@@ -271,7 +278,7 @@ def markdown_text(source: str) -> str:
             blocks.append((text, lists if depth and LIST_ITEM.match(text) else 0))
             marker = ""
 
-    for token in _markdown_parser().parse(source.replace("\0", "")):
+    for token in _markdown_parser().parse(source.replace("\0", "").replace("\x01", "")):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             lists, depth = lists + (depth == 0), depth + 1
@@ -303,12 +310,15 @@ def markdown_text(source: str) -> str:
 
 # What is left where an image or an inline HTML tag was: one space if there was one either side.
 _MARKDOWN_GAP = re.compile(r" *\0[\0 ]*")
+# Where a footnote's marker was: nothing before punctuation or a line's end ("the city [^2]." is "the city."),
+# else one space if there was one either side ("the EU[^1] and" is "the EU and").
+_FOOTNOTE_GAP = re.compile(r"[ \t]*\x01[\x01 \t]*(?=(.?))")
 
 
 def _inline_text(children) -> str:
     """Return the text an inline Markdown run shows: its words and code spans, line breaks as line breaks,
-    without the marks of emphasis, links (their text stays, the target goes), images and inline HTML tags
-    (a <br> breaks the line)."""
+    without the marks of emphasis, links (their text stays, the target goes), images, footnote markers and
+    inline HTML tags (a <br> breaks the line)."""
     parts = []
     for child in children:
         if child.type in ("text", "text_special", "code_inline"):
@@ -318,7 +328,10 @@ def _inline_text(children) -> str:
             parts.append("\n")
         elif child.type in ("image", "html_inline"):
             parts.append("\0")
-    return _MARKDOWN_GAP.sub(lambda m: " " if " " in m.group() else "", "".join(parts))
+        elif child.type == "footnote_ref":
+            parts.append("\x01")
+    text = _FOOTNOTE_GAP.sub(lambda m: " " if " " in m.group() and m.group(1).isalnum() else "", "".join(parts))
+    return _MARKDOWN_GAP.sub(lambda m: " " if " " in m.group() else "", text)
 
 
 def _read_html(path: Path) -> Reading:

@@ -310,6 +310,20 @@ def test_an_indented_markdown_paragraph_is_read_as_prose_not_dropped_as_code(tmp
         "The pump station in Zemun will be rebuilt by 2026,\nat a cost of 4 million euros.",
         "- Works start in May.", "The old pumps are sold for scrap.", "The council agreed."]
 
+
+def test_markdown_footnote_markers_are_dropped_and_each_footnote_is_a_paragraph_of_its_own(tmp_path):
+    # "[^1]" was indexed as written, glued into the word before it ("EU[^1]"), and a definition whose text is one
+    # word ("[^2]: Ibid.") was taken for a link reference and dropped, its marker read as a link ("city^2").
+    path = tmp_path / "funding.md"
+    path.write_text("# Funding\n\nThe works were paid for by the EU[^1] and the city [^city].\n"
+                    "A grant came later.[^2]\n\n[^1]: The IPA programme, call of 2021.\n"
+                    "    It covered 80 percent of the cost.\n\n[^city]: From the budget line 42.\n\n[^2]: Ibid.\n\n"
+                    "Text [^9] with no footnote of that name keeps it.\n", "utf-8")
+    assert read(path).text.split("\n\n") == [
+        "# Funding", "The works were paid for by the EU and the city.\nA grant came later.",
+        "Text [^9] with no footnote of that name keeps it.",
+        "The IPA programme, call of 2021.\nIt covered 80 percent of the cost.", "From the budget line 42.", "Ibid."]
+
 # --- PDF: ligatures and justified text -------------------------------------------------------------------------
 
 
