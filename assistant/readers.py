@@ -29,14 +29,15 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # list item as a "- " line; html 5: the fallback reader drops <nav> blocks. html 6: figure captions are read, a
 # list is a block of its own, and a definition list's terms are items with their definitions on the line after.
 # html 7: a table's rows are read as a Word table's, without Markdown's pipes at their ends and "|---|" rule.
-# html 8: a page whose only text is its <noscript> notice is refused.
+# html 8: a page whose only text is its <noscript> notice is refused. html 9: an inline element's tags are no gap in
+# its text (the fallback reader; a <q>), and a short page the extractor found no main text in is read by blocks.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
 # pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
 # footnote markers are dropped and footnotes are paragraphs at the end.
-READER_VERSIONS = {".md": "5", ".markdown": "5", ".html": "8", ".htm": "8", ".docx": "6", ".pdf": "7"}
+READER_VERSIONS = {".md": "5", ".markdown": "5", ".html": "9", ".htm": "9", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -303,8 +304,8 @@ def markdown_text(source: str) -> str:
             else:
                 add(_heading_line(text, level) if level and text.strip() else text)
         elif kind == "html_block":
-            for block in re.split(r"\n\s*\n", _html_fallback(token.content)):
-                add("\n".join(" ".join(line.split()) for line in block.split("\n")))
+            for block in _laid_out(token.content):
+                add(block)
     return _joined(blocks)
 
 
@@ -344,16 +345,20 @@ def _read_html(path: Path) -> Reading:
         # blocks are headings and lists, and the page's metadata.
         page = load_html(raw)
         if page is not None:
-            _captions_as_paragraphs(page)
+            _as_rendered(page)
         found = trafilatura.bare_extraction(raw if page is None else page, include_comments=False,
                                             include_tables=True, favor_recall=True, with_metadata=True)
     except (RecursionError, ValueError, TypeError):
         found = None
     text, body = getattr(found, "text", None), getattr(found, "body", None)
     if not text:
-        text = _html_fallback(raw)
+        text = "\n\n".join(_laid_out(raw))
+    elif body is None:
+        text = _paragraphs([line for line in text.split("\n") if line.strip()])
+    elif page is not None and _dumped(body):
+        text = "\n\n".join(_laid_out(_visible_html(page)))
     else:
-        text = _paragraphs([line for line in text.split("\n") if line.strip()]) if body is None else _blocks(body)
+        text = _blocks(body)
     title = getattr(found, "title", None)
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
@@ -429,14 +434,35 @@ def _table_row(line: str) -> str:
     return line.strip().removeprefix("| ").removesuffix(" |").removeprefix("|").removesuffix("|")
 
 
-def _captions_as_paragraphs(page) -> None:
-    """Make a page's figures plain blocks and their captions paragraphs, in place: the main-text extractor drops
-    every <figure>, and with it a caption's text ("Figure 1: Waiting time fell from 14 to 6 days."). The image
-    in it is dropped all the same."""
+def _as_rendered(page) -> None:
+    """Make a page's figures plain blocks and their captions paragraphs, and its inline quotes (<q>) plain inline
+    text, in place. The main-text extractor drops every <figure>, and with it a caption's text ("Figure 1: Waiting
+    time fell from 14 to 6 days."; the image in it is dropped all the same); it takes a <q> for a block quote,
+    which cut its sentence in two ("He said: the air is better" and "." apart)."""
     for figure in page.iter("figure"):
         figure.tag = "div"
     for caption in page.iter("figcaption"):
         caption.tag = "p"
+    for quote in page.iter("q"):
+        quote.tag = "span"
+
+
+def _dumped(body) -> bool:
+    """Return whether the extractor's tree is its last resort on a page it found no main text in (a short page):
+    one paragraph of the page's every text node, a line each. Read so, each line was a paragraph, an inline
+    element's text among them ("The summit was held in", "Belgrade", ", 2024.")."""
+    return len(body) == 1 and body[0].tag == "p" and not len(body[0]) and "\n" in (body[0].text or "")
+
+
+def _visible_html(page) -> str:
+    """Return a parsed page without what the extractor's last resort leaves out of it (asides, footers, cookie
+    notices, scripts), as HTML: the same text, for the fallback reader to lay out as a browser does."""
+    from copy import deepcopy
+
+    from lxml.html import tostring
+    from trafilatura.baseline import basic_cleaning
+
+    return tostring(basic_cleaning(deepcopy(page)), encoding="unicode")
 
 
 def _blocks(body) -> str:
@@ -470,6 +496,17 @@ _HEADING_ELEMENT = re.compile(r"(?i)<h([1-6])\b[^<>]*>((?:[^<]|<(?!/?h[1-6]\b)){
 # A <nav> block is the page's menus, hidden as a script is: the extractor drops it too, and clean() does not
 # guess at an HTML page's menus (corpus._LAID_OUT).
 _HIDDEN_OPEN = re.compile(r"(?i)<!--|<(script|style|noscript|template|nav)\b[^<>]*>")
+# The tags of HTML's inline text elements (phrasing content that is neither an image, a control nor a line break).
+_INLINE_TAG = re.compile(r"(?i)<\s*/?\s*(?:a|abbr|b|bdi|bdo|big|cite|code|data|del|dfn|em|font|i|ins|kbd|mark|nobr|q|s"
+                         r"|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr)\b[^<>]*>")
+
+
+def _laid_out(raw: str) -> list[str]:
+    """Return the blocks of HTML's visible text (_html_fallback), their lines' runs of spaces as one: the layout
+    of the source (its indentation, the spaces around a tag) is no part of the page's text."""
+    blocks = ("\n".join(" ".join(line.split()) for line in block.split("\n") if line.strip())
+              for block in re.split(r"\n\s*\n", _html_fallback(raw)))
+    return [block for block in blocks if block]
 
 
 def _html_fallback(raw: str) -> str:
@@ -486,6 +523,9 @@ def _html_fallback(raw: str) -> str:
         parts.append(" ")
         pos = end.end()
     raw = "".join(parts) + raw[pos:]
+    # An inline element's tags are no gap in its text, as a browser shows it: "<b>Belgrade</b>, 2024" is
+    # "Belgrade, 2024", not "Belgrade , 2024". Any other tag may part words ("<td>97</td><td>58</td>").
+    raw = _INLINE_TAG.sub("", raw)
     # A heading is a Markdown heading line (_heading_line); its inner tags are dropped first. The scan for its
     # end is bounded, so unclosed headings cost a bounded search each.
     raw = _HEADING_ELEMENT.sub(

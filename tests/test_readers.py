@@ -391,6 +391,31 @@ def test_an_html_table_s_rows_are_read_as_a_word_table_s(tmp_path):
         " | Days over limit | Worst month", "Valjevo |  | December", "Užice | 58 | November"]
 
 
+
+def test_a_short_html_page_is_read_as_laid_out_not_a_paragraph_per_text_node(tmp_path):
+    # On a page with little text the extractor's last resort gives each text node a line of its own, and each
+    # line was a paragraph: "The summit was held in", "Belgrade", ", 2024, and", "its report", "is out.".
+    path = tmp_path / "r.html"
+    path.write_text("<html><body><header><a href='/'>Valley News</a><nav><a href='/a'>Archive</a></nav></header>"
+                    "<p>The summit was held in <b>Belgrade</b>, 2024, and <a href='/s'>its report</a> is out.</p>"
+                    "<footer>© 2025 Valley News</footer></body></html>", "utf-8")
+    assert read(path).text == "Valley News\n\nThe summit was held in Belgrade, 2024, and its report is out."
+
+
+def test_inline_elements_leave_no_space_before_punctuation_in_any_html_reader(tmp_path):
+    article = ("<html><body><article><p>The agency measured PM10 at 28 stations in January, as every year since "
+               "2009, across the country.</p><p>He said: <q>the air is better</q>. It was <em>cleaner</em>; "
+               "see <a href='/r'>the report</a>.</p><p>The agency publishes its figures every month on its "
+               "website, with a map of the stations.</p></article></body></html>")
+    path = tmp_path / "r.html"
+    path.write_text(article, "utf-8")
+    assert "He said: the air is better. It was cleaner; see the report." in read(path).text.split("\n\n")
+    assert clean(_html_fallback("<h2>Heading <b>bold</b>, yes</h2><p>In <span><b>Niš</b></span>, "
+                                "<time>2024</time> (<i>est.</i>)</p>")) == "## Heading bold, yes\n\nIn Niš, 2024 (est.)"
+    markdown = tmp_path / "r.md"
+    markdown.write_text("Intro.\n\n<div>\nThe summit was held in <b>Belgrade</b>, 2024.\n</div>\n", "utf-8")
+    assert read(markdown).text == "Intro.\n\nThe summit was held in Belgrade, 2024."
+
 # --- HTML: a page its scripts write ---------------------------------------------------------------------------
 
 
