@@ -30,13 +30,15 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # list is a block of its own, and a definition list's terms are items with their definitions on the line after.
 # html 7: a table's rows are read as a Word table's, without Markdown's pipes at their ends and "|---|" rule.
 # html 8: a page whose only text is its <noscript> notice is refused. html 9: an inline element's tags are no gap in
-# its text (the fallback reader; a <q>), and a short page the extractor found no main text in is read by blocks.
+# its text (the fallback reader; a <q>), a short page the extractor found no main text in is read by blocks, and the
+# fallback reader's table cells are apart by " | ".
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
 # pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
-# footnote markers are dropped and footnotes are paragraphs at the end.
+# footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
+# are table rows.
 READER_VERSIONS = {".md": "5", ".markdown": "5", ".html": "9", ".htm": "9", ".docx": "6", ".pdf": "7"}
 
 
@@ -279,7 +281,8 @@ def markdown_text(source: str) -> str:
             blocks.append((text, lists if depth and LIST_ITEM.match(text) else 0))
             marker = ""
 
-    for token in _markdown_parser().parse(source.replace("\0", "").replace("\x01", "")):
+    parser, env = _markdown_parser(), {}
+    for token in parser.parse(source.replace("\0", "").replace("\x01", ""), env):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             lists, depth = lists + (depth == 0), depth + 1
@@ -294,19 +297,40 @@ def markdown_text(source: str) -> str:
         elif kind == "tr_open":
             row = []
         elif kind == "tr_close":
-            if row and any(row):
-                add(" | ".join(row))
+            add(row_text(row or []))
             row = None
+        elif kind == "inline" and row is not None:
+            row.append(" ".join(_inline_text(token.children or []).split()))
+        elif kind == "inline" and not level and (rows := _pipe_rows(token.content)):
+            for cells in rows:  # each cell read as a table's is: its text, inline-parsed
+                add(row_text([" ".join(_inline_text(parser.parseInline(cell, env)[0].children or []).split())
+                              for cell in cells]))
         elif kind == "inline":
             text = _inline_text(token.children or [])
-            if row is not None:
-                row.append(" ".join(text.split()))
-            else:
-                add(_heading_line(text, level) if level and text.strip() else text)
+            add(_heading_line(text, level) if level and text.strip() else text)
         elif kind == "html_block":
             for block in _laid_out(token.content):
                 add(block)
     return _joined(blocks)
+
+
+def row_text(cells: list[str]) -> str:
+    """Return a table row as every reader writes it, whether or not its table has a header row: its cells apart
+    by " | " (an empty one too, so that each keeps its column), "" for a row with no text."""
+    return " | ".join(cells) if any(cell.strip() for cell in cells) else ""
+
+
+def _pipe_rows(source: str) -> list[list[str]]:
+    """Return the cells of each line of a Markdown paragraph's source whose every line is a table row ("| Užice |
+    58 |"), split as GitHub's table rule splits a row; [] for any other paragraph. Such rows, with no header row
+    and "|---|" line under it, are no table to CommonMark, but are one to their writer: read as a paragraph, they
+    were one sentence of source, pipes and all."""
+    from markdown_it.rules_block.table import escapedSplit
+
+    lines = [line.strip() for line in source.split("\n")]
+    if not all(len(line) > 1 and line[0] == line[-1] == "|" for line in lines):
+        return []
+    return [escapedSplit(line[1:-1]) for line in lines]
 
 
 # What is left where an image or an inline HTML tag was: one space if there was one either side.
@@ -522,7 +546,7 @@ def _html_fallback(raw: str) -> str:
             break
         parts.append(" ")
         pos = end.end()
-    raw = "".join(parts) + raw[pos:]
+    raw = "".join(parts).replace("\x1f", " ") + raw[pos:].replace("\x1f", " ")
     # An inline element's tags are no gap in its text, as a browser shows it: "<b>Belgrade</b>, 2024" is
     # "Belgrade, 2024", not "Belgrade , 2024". Any other tag may part words ("<td>97</td><td>58</td>").
     raw = _INLINE_TAG.sub("", raw)
@@ -538,8 +562,17 @@ def _html_fallback(raw: str) -> str:
                  r"|figcaption)\b[^<>]*>", "\n\n", raw)
     raw = re.sub(r"(?i)<\s*(br|dd)\b[^<>]*>", "\n", raw)
     raw = re.sub(r"(?i)<\s*(li|dt)\b[^<>]*>", "\n- ", raw)
+    raw = re.sub(r"(?i)<\s*t[dh]\b[^<>]*>", "\x1f", raw)  # where each cell of a row (a paragraph) begins
     raw = re.sub(r"<[^<>]+>", " ", raw)
-    return html.unescape(raw)
+    # A row is a paragraph (<tr>); its cells are read as every reader reads a row's (row_text), where they ran
+    # together ("Užice 58 November"). The spaces and line breaks between and in them are the source's layout.
+    paragraphs = re.split(r"(\n\s*\n)", html.unescape(raw))
+    return "".join(_cells_line(*p.split("\x1f")) if "\x1f" in p else p for p in paragraphs)
+
+
+def _cells_line(before: str, *cells: str) -> str:
+    """Return a table row of the fallback reader's text, the text before its first cell (not in one) first."""
+    return " ".join([" ".join(before.split()), row_text([" ".join(cell.split()) for cell in cells])]).strip()
 
 
 def _read_pdf(path: Path) -> Reading:
@@ -933,8 +966,8 @@ def _docx_rows(table, parent):
             above[column] = text
             cells.append(text)
             column += _grid_count(cell.find(f"{_W}tcPr/{_W}gridSpan"), 1)
-        if any(text.strip() for text in cells):
-            yield " | ".join(cells)
+        if line := row_text(cells):
+            yield line
 
 
 def _grid_count(element, default: int) -> int:

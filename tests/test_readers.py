@@ -416,6 +416,35 @@ def test_inline_elements_leave_no_space_before_punctuation_in_any_html_reader(tm
     markdown.write_text("Intro.\n\n<div>\nThe summit was held in <b>Belgrade</b>, 2024.\n</div>\n", "utf-8")
     assert read(markdown).text == "Intro.\n\nThe summit was held in Belgrade, 2024."
 
+
+def test_a_table_without_a_header_row_reads_a_row_a_paragraph_as_one_with_a_header_does(tmp_path):
+    # Rows with a header row read "Užice | 58 | November", a paragraph each. Without one, Markdown's rows (no
+    # "|---|" line: no table to CommonMark) were one paragraph of source, pipes and all, and an HTML table the
+    # extractor gave up on (or a Markdown file's HTML block) ran its cells together: "Užice 58 November".
+    rows = ["Valjevo | 97 | December", "Užice | 58 | November"]
+    markdown = tmp_path / "r.md"
+    markdown.write_text("PM10 in 2023:\n\n| Valjevo | 97 | December |\n|Užice|**58**| November |\n\n"
+                        "<table>\n<tr><td>Valjevo</td><td>97</td><td>December</td></tr>\n"
+                        "<tr><td>Užice</td>\n<td> 58 </td><td>November</td></tr><tr><td></td></tr></table>\n", "utf-8")
+    assert read(markdown).text.split("\n\n") == ["PM10 in 2023:", *rows, *rows]
+    assert clean(_html_fallback("<table><tr><th>City</th><th>Days</th></tr><tr><td>Užice</td><td></td></tr>"
+                                "</table>")) == "City | Days\n\nUžice |"
+    page = tmp_path / "r.html"
+    page.write_text("<html><body><article><p>The agency measured PM10 at 28 stations in January, as every year "
+                    "since 2009.</p><table><tr><td>Valjevo</td><td>97</td><td>December</td></tr><tr><td>Užice</td>"
+                    "<td>58</td><td>November</td></tr></table><p>Heating plants account for 41 percent of the "
+                    "particulate matter, the agency says.</p></article></body></html>", "utf-8")
+    assert read(page).text.split("\n\n")[1:3] == rows
+    import docx
+
+    d = docx.Document()
+    table = d.add_table(rows=2, cols=3)
+    for row, cells in zip(table.rows, [row.split(" | ") for row in rows], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    d.save(str(tmp_path / "r.docx"))
+    assert read(tmp_path / "r.docx").text.split("\n\n") == rows
+
 # --- HTML: a page its scripts write ---------------------------------------------------------------------------
 
 
