@@ -31,7 +31,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # html 7: a table's rows are read as a Word table's, without Markdown's pipes at their ends and "|---|" rule.
 # html 8: a page whose only text is its <noscript> notice is refused. html 9: an inline element's tags are no gap in
 # its text (the fallback reader; a <q>), a short page the extractor found no main text in is read by blocks, and the
-# fallback reader's table cells are apart by " | ".
+# fallback reader's table cells are apart by " | ", and a pull quote is read once (in the article), not twice.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
@@ -495,16 +495,21 @@ def _blocks(body) -> str:
     block, an item a line. Joined by single line breaks, as the extractor's text gives them, a heading ran into
     the sentence after it ("Financing The money comes from…"), and a list into the list before it. A definition
     list (<dl>) is a list of its terms, each followed by its definition's line, not an item of its own: read as
-    items, "Director" and "Dr. Vesna Ristić" were two answers, glued to the list above them."""
+    items, "Director" and "Dr. Vesna Ristić" were two answers, glued to the list above them. A block quote that
+    repeats the page's own words (a pull quote) is left out (_pull_quotes)."""
     from trafilatura.xml import xmltotxt
 
     headings = _headings(body)
     for item in body.iter("item"):
         if (item.get("rend") or "").startswith("dd"):  # the extractor's <dd>: "dd-1"
             item.tag = "p"
+    texts = [xmltotxt(child, False) for child in body]
+    repeated = _pull_quotes(list(body), texts)
     blocks = []
-    for n, child in enumerate(body, 1):
-        for line in xmltotxt(child, False).split("\n"):
+    for n, (child, text) in enumerate(zip(body, texts, strict=True), 1):
+        if n - 1 in repeated:
+            continue
+        for line in text.split("\n"):
             if child.tag == "table":
                 line = _table_row(line)
             if line.strip():
@@ -512,6 +517,22 @@ def _blocks(body) -> str:
                 blocks.append((_heading_line(line, headings[key]) if key in headings else line,
                                n if child.tag == "list" else 0))
     return _joined(blocks)
+
+
+# Quotation marks a pull quote may be set in that the sentence it repeats is not.
+_QUOTE_MARKS = "\"'“”„‟«»‘’‚‹› \t\n"
+
+
+def _pull_quotes(children: list, texts: list[str]) -> set[int]:
+    """Return the indexes of the extractor's block quotes whose words are all in the page's other blocks (in
+    quotation marks or not): pull quotes, which repeat a sentence of the article in large type. Kept, the same
+    sentence was stored twice, and an answer quoted it twice, once from each. A quotation of words found nowhere
+    else on the page is the page's text, and stays."""
+    quotes = [i for i, child in enumerate(children) if child.tag == "quote"]
+    if not quotes:
+        return set()
+    rest = "\n".join(" ".join(text.split()) for child, text in zip(children, texts, strict=True) if child.tag != "quote")
+    return {i for i in quotes if (words := " ".join(texts[i].split()).strip(_QUOTE_MARKS)) and words in rest}
 
 
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a

@@ -445,6 +445,22 @@ def test_a_table_without_a_header_row_reads_a_row_a_paragraph_as_one_with_a_head
     d.save(str(tmp_path / "r.docx"))
     assert read(tmp_path / "r.docx").text.split("\n\n") == rows
 
+
+def test_an_html_pull_quote_that_repeats_the_article_is_read_once(tmp_path):
+    # The lead repeated in large type beside the text was stored twice, and "How much did the bridge cost?" was
+    # answered with the same sentence twice, [1] and [2]. A quotation found nowhere else is the page's own text.
+    lead = "The new bridge over the Sava in Šabac cost 41 million euros and opened on 3 May 2024."
+    works = ("<p>The contractor started the works in the spring of 2021, after two tenders had failed.</p>"
+             "<p>High water delayed them in 2023, when the river stayed above the flood mark for six weeks.</p>")
+    path = tmp_path / "r.html"
+    path.write_text(f"<html><body><article><h1>Bridge opens</h1><p>{lead}</p>{works}<blockquote class='pull-quote'>"
+                    f"“{lead}”</blockquote><figure class='pullquote'><blockquote><p>opened on 3 May 2024</p>"
+                    "</blockquote></figure><blockquote><p>We waited ten years for this bridge, said a resident.</p>"
+                    f"</blockquote>{works.replace('20', '19')}</article></body></html>", "utf-8")
+    text = read(path).text
+    assert text.count("opened on 3 May 2024") == 1
+    assert "We waited ten years for this bridge, said a resident." in text.split("\n\n")
+
 # --- HTML: a page its scripts write ---------------------------------------------------------------------------
 
 
