@@ -19,7 +19,7 @@ import numpy as np
 
 from .facts import Facts
 from .query import Query
-from .text import cognate_in, embedding_script
+from .text import cognate_in, embedding_script, is_list_item
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 
@@ -54,6 +54,8 @@ _OWN = (
     "lead",  # one of its report's first two sentences
     "conversation",  # it is in a report the conversation is about
     "log_words",  # length: long sentences resemble more questions
+    "list_item",  # a list item: a fragment that answers "list…", seldom anything else
+    "list_for_list",  # the question asks for a list, and the sentence is one of a list's items or announces one
 )
 # Every feature also weighs apart for a sentence in another language than the question: how far word
 # overlap, names or a report's lead count is not the same across languages as within one (the issue of
@@ -124,6 +126,7 @@ def features(query: Query, sentences: list) -> np.ndarray:
         focus = query.words - s.report_lead
         f_total = sum(weight.get(w, 1.0) for w in focus)
         focus_overlap = sum(weight.get(w, 1.0) for w in focus & s.words) / f_total if f_total else 0.0
+        item = is_list_item(s.text)
         rows.append((
             sim,
             sim - best,
@@ -150,6 +153,8 @@ def features(query: Query, sentences: list) -> np.ndarray:
             float(s.position < 2),
             float(s.doc_id in query.carried_docs),
             math.log1p(s.facts.words),
+            float(item),
+            float(query.wants_list and (item or s.facts.announces)),
         ))
     own = np.asarray(rows, dtype=np.float32)
     crossed = own[:, [_COL[n] for n in _CROSSED]] * own[:, [_COL["cross_lingual"]]]
