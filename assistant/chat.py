@@ -21,7 +21,7 @@ import regex
 
 from .chunking import count_tokens
 from .everyday import zipf
-from .facts import country_name, is_month, sentence_facts
+from .facts import Facts, country_name, is_month, sentence_facts
 from .grounding import clean_claim
 from .query import ASKS, question_type, word_tokens
 from .text import POINTER, PREFIX, detect_language, detect_script, fold, is_stop_word, keyword_tokens
@@ -397,6 +397,13 @@ def said(candidates: list, history: list[Message]) -> frozenset[tuple[str, int]]
     # A sentence may have been shown as its translation twin, in the question's language.
     return frozenset((c.doc_id, c.start) for c in candidates if quoted(c.text, c.language)
                      or (c.twin and quoted(c.twin.text, c.twin.language)))
+
+
+def told(history: list[Message], language: str) -> Facts:
+    """Return what the conversation's last reply stated (its names, dates, figures): for a follow-up asking for
+    more, facts that are not new (scorer.type_new)."""
+    reply = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    return sentence_facts(clean_claim(reply), language) if reply else Facts()
 
 
 def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:

@@ -15,7 +15,7 @@ import numpy as np
 from . import ranking
 from .answer import Candidate, compose
 from .answer import answer as extractive_answer
-from .chat import IndexView, as_messages, contextualise, said, trim
+from .chat import IndexView, as_messages, contextualise, said, told, trim
 from .chunking import chunk_prefix
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
@@ -412,7 +412,7 @@ class Assistant:
         passages = [self._passage(h) for h in hits]
         candidates = self._candidates(hits + self._same_report(hits, ranked)) if self._llm is None else []
         if query.asks_more and turn.follow_up:
-            query = replace(query, said=said(candidates, messages))
+            query = replace(query, said=said(candidates, messages), told=told(messages, query.language))
         return query, messages, passages, candidates, ranked
 
     def _same_report(self, hits: list[Hit], ranked: Ranking | None) -> list[Hit]:

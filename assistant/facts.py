@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -392,6 +392,14 @@ class Facts:
         made them (see read_facts)."""
         data = {k: v for k, v in asdict(self).items() if v} | {"made_by": _facts_stamp()}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def merged(self, other: Facts) -> Facts:
+        """Return these facts with other's dates, figures, names, entities and countries added (what a
+        question states, with what the conversation already told)."""
+        if other == Facts():
+            return self
+        return replace(self, **{k: getattr(self, k) + getattr(other, k)
+                                for k in ("dates", "figures", "names", "entities", "countries")})
 
     @classmethod
     def from_json(cls, text: str) -> Facts:

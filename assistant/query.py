@@ -111,6 +111,9 @@ class Query:
     asks_more: bool = False  # asks for what the conversation has not said yet ("what else?"): _ASKS_MORE
     # (doc_id, start) of the sentences the last reply quoted, when it asks for more: not an answer to it
     said: frozenset[tuple[str, int]] = frozenset()
+    # What the last reply stated (names, dates, figures), when it asks for more: "Who chaired it?" "Igor Zubov."
+    # "Who else attended?" is not answered by another sentence naming Zubov, as the question states none itself.
+    told: Facts = field(default_factory=Facts)
     unresolved: str = ""  # a pronoun that points back to an earlier turn there is none of (chat.unanchored):
     #                       what it stands for is not known, so the question is not answered
     weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # idf of its words

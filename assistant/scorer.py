@@ -81,7 +81,7 @@ def _named(found: tuple[str, ...], stated: tuple[str, ...]) -> bool:
 def type_new(query: Query, facts: Facts) -> bool:
     """Return whether a sentence states the kind of fact the question asks for, as a new fact (for "who is
     X?", a sentence naming X: what it says of X is the fact asked)."""
-    q = query.facts
+    q = query.facts.merged(query.told)
     if query.kind == "who":
         if query.identity:
             return _named(facts.names + facts.entities, q.names + q.entities)
