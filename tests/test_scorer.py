@@ -4,6 +4,7 @@ held-out folds, and folds that leave a whole report (with its translation) out."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -212,3 +213,16 @@ def test_who_is_x_is_answered_by_a_sentence_naming_x_and_which_countries_by_one_
     which = parse("Which countries are members of CARICC?")
     assert type_new(which, sentence_facts("Its members are Kazakhstan, Russia and Uzbekistan.", "en"))
     assert not type_new(which, sentence_facts("The centre is in Almaty.", "en"))
+
+
+def test_who_else_is_not_answered_by_the_name_the_last_reply_gave():
+    from assistant.chat import told
+    from assistant.scorer import type_new
+    from assistant.types import Message
+
+    history = [Message("user", "Who chaired the meeting?"), Message("assistant", "Igor Zubov chaired it [1].")]
+    more = replace(parse("Who else attended?"), told=told(history, "en"))
+    zubov = sentence_facts("Under the chairmanship of Igor Zubov, the meeting was held online.", "en")
+    others = sentence_facts("It was attended by Valery Semerikov and Oleg Krylov.", "en")
+    assert type_new(more, others) and not type_new(more, zubov)
+    assert type_new(parse("Who else attended?"), zubov)  # without the conversation, Zubov is news
