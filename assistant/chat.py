@@ -243,11 +243,16 @@ def elliptical(question: str, language: str | None = None) -> bool:
     return rest != question and not ASKS.search(rest) and not _YES_NO.search(rest)
 
 
+# Content words (besides its pronoun) by which a first question says enough of its own subject to be answered.
+OWN_WORDS = 3
+
+
 def unanchored(question: str, view: IndexView, language: str | None = None) -> str:
     """Return the pronoun by which a conversation's first question leans on an earlier turn it does not
-    have ("when was it held?", "шта је он рекао?", "кто их возглавлял?"), or "". A question that names its own subject, or puts
-    an antecedent before its pronoun (at least two content words: "what did the minister say about it?"),
-    leans on nothing; nor does a turn that asks nothing ("хвала, то је све")."""
+    have ("when was it held?", "шта је он рекао?", "кто их возглавлял?"), or "". A question that names its own subject,
+    puts an antecedent before its pronoun (at least two content words: "what did the minister say about it?"),
+    or says OWN_WORDS content words of its own anywhere ("when did they open line 2 in brennick?") leans on
+    nothing; nor does a turn that asks nothing ("хвала, то је све")."""
     language = language or detect_language(question)
     if not ASKS.search(question):
         return ""
@@ -262,7 +267,12 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
     if pointer.lastgroup in ("what", "then") and pointer.group(0).lower() not in ("it", "its"):
         return ""
     before = [t for t in keyword_tokens(question[:pointer.start()], language) if t[0] not in "^~"]
-    return pointer.group(0) if len(before) < 2 else ""
+    # A question that says this much of its own, wherever its pronoun stands, uses the pronoun as people do
+    # of whoever runs a thing ("what plane do they use on the arkhangelsk route?"): it has a subject to
+    # answer about. "шта је он рекао на састанку?" says too little to.
+    own = [t for t in keyword_tokens(question[:pointer.start()] + " " + question[pointer.end():], language)
+           if t[0] not in "^~"]
+    return pointer.group(0) if len(before) < 2 and len(own) < OWN_WORDS else ""
 
 
 def read_turn(question: str, history: list[Message], view: IndexView,
