@@ -226,3 +226,13 @@ def test_who_else_is_not_answered_by_the_name_the_last_reply_gave():
     others = sentence_facts("It was attended by Valery Semerikov and Oleg Krylov.", "en")
     assert type_new(more, others) and not type_new(more, zubov)
     assert type_new(parse("Who else attended?"), zubov)  # without the conversation, Zubov is news
+
+
+def test_list_items_and_announcements_are_features_for_a_question_asking_for_a_list():
+    rows = [cand("The council set three priorities:"), cand("- prevention in schools;"),
+            cand("The council met in Belgrade.")]
+    listing = features(parse("list the council's priorities"), rows)
+    assert list(column(listing, "list_item")) == [0, 1, 0]
+    assert list(column(listing, "list_for_list")) == [1, 1, 0]
+    one = features(parse("where did the council meet?"), rows)
+    assert list(column(one, "list_item")) == [0, 1, 0] and list(column(one, "list_for_list")) == [0, 0, 0]
