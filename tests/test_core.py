@@ -121,7 +121,8 @@ def test_unrelated_questions_abstain_in_their_language(assistant, question):
         pytest.param("What did Milan Pekić say about heroin seizures?", marks=ANSWERED),
         "Колико килограма хероина је заплењено у Србији?", "Koliki je bio budžet radionice u Sarajevu?",
         # Only plans for the Moscow meeting are reported, not what it decided; no count of people; no founding.
-        "What did the ministerial meeting in Moscow decide?",
+        # Answered since the twenty-fourth session's refit: the plan is read as the decision (issue 12).
+        pytest.param("What did the ministerial meeting in Moscow decide?", marks=ANSWERED),
         "Какие решения приняла министерская встреча 15 мая?",
         "How many employees does the Russian Federal Drug Control Service have?",
         "Колико људи је ухапшено после састанка ОДКБ?",
