@@ -390,10 +390,15 @@ _ROMAN = re.compile(r"[IVXLCDM]+")
 SAID_SHARE = 0.5
 
 
+def last_reply(history: list[Message]) -> str:
+    """Return the conversation's last reply ("" before the first)."""
+    return next((m.content for m in reversed(history) if m.role == "assistant"), "")
+
+
 def said(candidates: list, history: list[Message]) -> frozenset[tuple[str, int]]:
     """Return (doc_id, start) of the candidate sentences the conversation's last reply quoted: a follow-up
     asking for more ("what else?", "а кто ещё?") is not answered with them."""
-    reply = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    reply = last_reply(history)
     if not reply:
         return frozenset()
     seen: dict[str, set[str]] = {}
@@ -412,7 +417,7 @@ def said(candidates: list, history: list[Message]) -> frozenset[tuple[str, int]]
 def told(history: list[Message], language: str) -> Facts:
     """Return what the conversation's last reply stated (its names, dates, figures): for a follow-up asking for
     more, facts that are not new (scorer.type_new)."""
-    reply = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    reply = last_reply(history)
     return sentence_facts(clean_claim(reply), language) if reply else Facts()
 
 
@@ -424,7 +429,7 @@ def referents(last: Answer | None, history: list[Message]) -> dict[str, str]:
     say?"). Each is written as the answer's reports write it, a country by its whole name in their
     language: the search that follows is for those reports."""
     answer = last.answer if last is not None and last.found else \
-        next((m.content for m in reversed(history) if m.role == "assistant"), "")
+        last_reply(history)
     answer = clean_claim(answer)
     asked = clean_claim(next((m.content for m in reversed(history) if m.role == "user"), ""))
     folded = fold(asked)
