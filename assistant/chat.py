@@ -243,7 +243,8 @@ def elliptical(question: str, language: str | None = None) -> bool:
     return rest != question and not ASKS.search(rest) and not _YES_NO.search(rest)
 
 
-# Content words (besides its pronoun) by which a first question says enough of its own subject to be answered.
+# Content words (besides its pronoun) by which a first question using "they" says enough of its own subject
+# to be answered.
 OWN_WORDS = 3
 
 
@@ -251,8 +252,8 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
     """Return the pronoun by which a conversation's first question leans on an earlier turn it does not
     have ("when was it held?", "шта је он рекао?", "кто их возглавлял?"), or "". A question that names its own subject,
     puts an antecedent before its pronoun (at least two content words: "what did the minister say about it?"),
-    or says OWN_WORDS content words of its own anywhere ("when did they open line 2 in brennick?") leans on
-    nothing; nor does a turn that asks nothing ("хвала, то је све")."""
+    or says "they" with OWN_WORDS content words of its own anywhere ("when did they open line 2 in brennick?")
+    leans on nothing; nor does a turn that asks nothing ("хвала, то је све")."""
     language = language or detect_language(question)
     if not ASKS.search(question):
         return ""
@@ -267,12 +268,14 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
     if pointer.lastgroup in ("what", "then") and pointer.group(0).lower() not in ("it", "its"):
         return ""
     before = [t for t in keyword_tokens(question[:pointer.start()], language) if t[0] not in "^~"]
-    # A question that says this much of its own, wherever its pronoun stands, uses the pronoun as people do
-    # of whoever runs a thing ("what plane do they use on the arkhangelsk route?"): it has a subject to
-    # answer about. "шта је он рекао на састанку?" says too little to.
+    # "they" in a question that says this much of its own, wherever the pronoun stands, is said as people say
+    # it of whoever runs a thing ("what plane do they use on the arkhangelsk route?"): it has a subject to
+    # answer about. "he" and "she" stand for someone ("what did she say about heroin seizures?"), and
+    # "шта су они рекли?" says too little.
     own = [t for t in keyword_tokens(question[:pointer.start()] + " " + question[pointer.end():], language)
            if t[0] not in "^~"]
-    return pointer.group(0) if len(before) < 2 and len(own) < OWN_WORDS else ""
+    generic = pointer.lastgroup == "they" and len(own) >= OWN_WORDS
+    return pointer.group(0) if len(before) < 2 and not generic else ""
 
 
 def read_turn(question: str, history: list[Message], view: IndexView,

@@ -384,7 +384,9 @@ def test_a_first_question_whose_pronoun_has_nothing_to_point_back_to_is_unanchor
     for question, word in [("when was it held?", "it"), ("What did he say?", "he"),
                            ("шта је он рекао на састанку?", "он"), ("a šta su oni odlučili?", "oni"),
                            ("когда он выступал?", "он"), ("кто его возглавлял?", "его"),
-                           ("what were its results?", "its"), ("what happened there?", "there")]:
+                           ("what were its results?", "its"), ("what happened there?", "there"),
+                           # "he" and "she" stand for someone, however much else the question says
+                           ("what did she say about heroin seizures at the border?", "she")]:
         assert unanchored(question, view) == word, question
         assert contextualise(question, []).unresolved == word, question
     # Its own subject, an antecedent before the pronoun, or no question at all: nothing is unresolved.
