@@ -370,13 +370,28 @@ def _continues(b: Candidate, a: Candidate) -> bool:
 
 
 def _same_fact(a: Candidate, b: Candidate) -> bool:
-    """Return whether two sentences overlap, or one is the other's translation."""
-    if a.doc_id == b.doc_id:
-        return a.start < b.end and b.start < a.end
+    """Return whether two sentences overlap, one states the other's words, or one is the other's translation."""
+    # A report may say a sentence twice (its lede again at the end, a pull quote): told apart by place alone,
+    # both were quoted, the same words as [1] and [2]. So sentences of one report are compared by their words
+    # too, as sentences of two reports are.
+    if a.doc_id == b.doc_id and (a.start < b.end and b.start < a.end or _restates(a.text, b.text)):
+        return True
     for x, y in ((a, b), (b, a)):
         if x.twin and x.twin.doc_id == y.doc_id and x.twin.start < y.end and y.start < x.twin.end:
             return True
     return lexical_support(a.text, [b.text]) > 0.8
+
+
+# What a repeated sentence may have around it that the first does not: quotation marks, its end's punctuation.
+_AROUND = "\"'“”„‟«»‘’‚‹›.!?…:;,–— "
+
+
+def _restates(a: str, b: str) -> bool:
+    """Return whether one text holds the other's words, whole words in the same order, whatever their case and
+    spacing (a pull quote in capitals, a sentence repeated in part)."""
+    x, y = (" ".join(t.casefold().split()).strip(_AROUND) for t in (a, b))
+    short, long = sorted((x, y), key=len)
+    return bool(short) and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long) is not None
 
 
 def in_question_language(s: Scored, language: str, twin_meta: dict[str, dict]) -> Scored:

@@ -21,10 +21,12 @@ from assistant.answer import (
     focus,
     undated,
 )
+from assistant.corpus import read_document
 from assistant.facts import dateline_end, sentence_facts
 from assistant.grounding import MARKER, clean_claim
 from assistant.query import parse
 from assistant.scorer import FEATURES, Weights
+from assistant.text import sentence_spans
 
 
 def candidate(text, start, doc="d", language="en", vector=None, position=5):
@@ -152,6 +154,31 @@ def test_a_near_tied_second_sentence_is_quoted_when_it_says_something_else():
     assert [s.candidate.doc_id for s in choose([Scored(a, 0.90), Scored(b, 0.6)])] == ["d1"]
     same = candidate("Delegates from Serbia attended the workshop.", 0, doc="d1")  # the same span again
     assert len(choose([Scored(a, 0.9), Scored(same, 0.89)])) == 1
+
+
+_LEDE = "The new bridge over the Sava in Šabac cost 41 million euros and opened on 3 May 2024."
+
+
+@pytest.mark.parametrize("opening, repeated", [
+    (_LEDE, _LEDE),  # the lede repeated at the report's end
+    (_LEDE, f"“{_LEDE.upper().replace(' ', '  ')}”"),  # a pull quote: other case, spacing and quotation marks
+    ("The new bridge over the Sava in Šabac cost 41 million euros.", _LEDE),  # one holds the other's words
+], ids=["repeated", "pull-quote", "contained"])
+def test_a_sentence_a_report_repeats_is_quoted_once_and_its_other_facts_still_are(tmp_path, opening, repeated):
+    # Sentences of one report were told apart by their place alone: the lede and its repeat at the end were two
+    # facts, and the answer quoted the same words twice, [1] and [2].
+    path = tmp_path / "bridge.txt"
+    path.write_text(f"Bridge opens\n\n{opening}\n\nThe contractor started the works in 2021, after two tenders "
+                    f"had failed.\n\nHigh water delayed them in 2023.\n\n{repeated}\n", "utf-8")
+    text = read_document(path, "bridge", 1 << 20).text
+    # The question's vector is the bridge sentences' (p ≈ 0.99); the high water one is close behind (p ≈ 0.98).
+    vectors = {opening: [1.0, 0.0], repeated: [1.0, 0.0], "High water delayed them in 2023.": [0.9, np.sqrt(0.19)]}
+    cands = [candidate(text[a:b], a, doc="bridge", position=i, vector=np.array(vectors.get(text[a:b], [0.0, 1.0])))
+             for i, (a, b) in enumerate(sentence_spans(text))]
+    q = parse("How much did the bridge in Šabac cost?")
+    q = q.__class__(**{**q.__dict__, "vectors": np.array([[1.0, 0.0]])})
+    quoted = [c.text for c in answer(q, cands, {}, _weights(similarity=10.0, bias=-5.0)).citations]
+    assert quoted == [opening, "High water delayed them in 2023."]
 
 
 def test_clauses_cut_a_sentence_into_spans_of_at_least_six_words():
