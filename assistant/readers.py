@@ -38,8 +38,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # text boxes and nested tables is read. md 4: Markdown is read as the text it shows (markdown_text), not its source.
 # pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
 # footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
-# are table rows.
-READER_VERSIONS = {".md": "5", ".markdown": "5", ".html": "9", ".htm": "9", ".docx": "6", ".pdf": "7"}
+# are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
+READER_VERSIONS = {".md": "6", ".markdown": "6", ".html": "9", ".htm": "9", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -264,11 +264,13 @@ def markdown_text(source: str) -> str:
     a table row is a line of its cells apart by " | ", as a Word table's is; emphasis, link targets, images,
     fenced code blocks, rules, HTML comments and footnote markers are dropped (an indented paragraph is prose:
     _markdown_parser), each footnote is a paragraph after the text, and an HTML block is read as HTML is
-    (_html_fallback).
+    (_html_fallback). A block quote that repeats the text's own words (a pull quote) is left out (_unquoted).
     Blocks are paragraphs apart by a blank line, the items of one list on lines of their own (two lists, one
     after the other, stay apart), and a paragraph keeps its lines as written."""
     blocks: list[tuple[str, int]] = []  # each block's text, and the number of the list it is an item of (0: none)
+    quoted: list[int] = []  # each block's block quote: the number of the outermost one it is in (0: none)
     lists = depth = 0  # how many lists have begun, and how deep in lists the block being read is
+    quotes = nested = 0  # how many block quotes have begun, and how deep in them the block being read is
     marker = ""  # a list item's bullet or number, put before the item's first block
     level = 0  # the level of the heading being read
     row: list[str] | None = None  # the cells of the table row being read
@@ -279,6 +281,7 @@ def markdown_text(source: str) -> str:
         if text:
             text = marker + text  # an item whose number does not read as one ("2009. godine") is a paragraph
             blocks.append((text, lists if depth and LIST_ITEM.match(text) else 0))
+            quoted.append(quotes if nested else 0)
             marker = ""
 
     parser, env = _markdown_parser(), {}
@@ -290,6 +293,10 @@ def markdown_text(source: str) -> str:
             depth -= 1
         elif kind == "list_item_open":
             marker = f"{token.info}{token.markup} "  # "- ", "* ", "2. " (info: the number as written)
+        elif kind == "blockquote_open":
+            quotes, nested = quotes + (nested == 0), nested + 1
+        elif kind == "blockquote_close":
+            nested -= 1
         elif kind == "heading_open":
             level = int(token.tag[1:])
         elif kind == "heading_close":
@@ -311,7 +318,16 @@ def markdown_text(source: str) -> str:
         elif kind == "html_block":
             for block in _laid_out(token.content):
                 add(block)
-    return _joined(blocks)
+    return _joined(_unquoted(blocks, quoted))
+
+
+def _unquoted(blocks: list[tuple[str, int]], quoted: list[int]) -> list[tuple[str, int]]:
+    """Return Markdown's blocks without the block quotes (quoted: each block's, 0 for none) every block of which
+    repeats words of the text outside block quotes: a pull quote, which had been stored, and quoted, twice."""
+    rest = "\n".join(" ".join(text.split()) for (text, _), quote in zip(blocks, quoted, strict=True) if not quote)
+    repeated = {quote for quote in set(quoted) - {0}
+                if all(_repeats(text, rest) for (text, _), q in zip(blocks, quoted, strict=True) if q == quote)}
+    return [block for block, quote in zip(blocks, quoted, strict=True) if quote not in repeated]
 
 
 def row_text(cells: list[str]) -> str:
@@ -532,7 +548,14 @@ def _pull_quotes(children: list, texts: list[str]) -> set[int]:
     if not quotes:
         return set()
     rest = "\n".join(" ".join(text.split()) for child, text in zip(children, texts, strict=True) if child.tag != "quote")
-    return {i for i in quotes if (words := " ".join(texts[i].split()).strip(_QUOTE_MARKS)) and words in rest}
+    return {i for i in quotes if _repeats(texts[i], rest)}
+
+
+def _repeats(quote: str, rest: str) -> bool:
+    """Return whether a block quote's words, in quotation marks or not, are all in rest (the text's other blocks,
+    each on a line, its spaces as one), in the same order."""
+    words = " ".join(quote.split()).strip(_QUOTE_MARKS)
+    return bool(words) and words in rest
 
 
 # Every pattern here stops at the next "<", and an element or comment left open runs to the end (as in a

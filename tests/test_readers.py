@@ -324,6 +324,22 @@ def test_markdown_footnote_markers_are_dropped_and_each_footnote_is_a_paragraph_
         "Text [^9] with no footnote of that name keeps it.",
         "The IPA programme, call of 2021.\nIt covered 80 percent of the cost.", "From the budget line 42.", "Ibid."]
 
+
+def test_a_markdown_block_quote_that_repeats_the_text_is_read_once_and_one_of_its_own_words_is_kept(tmp_path):
+    # A pull quote written as a "> " block quote was stored beside the paragraph it repeats, and an answer quoted
+    # the same sentence twice, as an HTML page's had been (_pull_quotes). A letter or a citation quoted in a
+    # block quote is found nowhere else in the text: it is the report's own, and stays.
+    lead = "The new bridge over the Sava in Šabac cost 41 million euros and opened on 3 May 2024."
+    path = tmp_path / "bridge.md"
+    path.write_text(f"# Bridge opens\n\n{lead} The contractor started the works in 2021.\n\n"
+                    f"> “{lead}”\n\n> **opened on 3 May 2024**\n>\n> > The contractor started the works in 2021.\n\n"
+                    "The mayor read a letter from a resident:\n\n> We waited ten years for this bridge.\n>\n"
+                    f"> {lead}\n\nHigh water delayed the works in 2023.\n", "utf-8")
+    assert read(path).text.split("\n\n") == [
+        "# Bridge opens", f"{lead} The contractor started the works in 2021.",
+        "The mayor read a letter from a resident:", "We waited ten years for this bridge.", lead,
+        "High water delayed the works in 2023."]
+
 # --- PDF: ligatures and justified text -------------------------------------------------------------------------
 
 
