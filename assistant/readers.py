@@ -32,6 +32,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # html 8: a page whose only text is its <noscript> notice is refused. html 9: an inline element's tags are no gap in
 # its text (the fallback reader; a <q>), a short page the extractor found no main text in is read by blocks, and the
 # fallback reader's table cells are apart by " | ", and a pull quote is read once (in the article), not twice.
+# html 10: the fallback reader keeps a table's row one line when its cells hold paragraphs or line breaks.
 # md 3: a front matter block's title is the title, and its "---" never is.
 # pdf 5: page numbers are dropped (without_page_furniture), and a short page's title line is not wrapped; pdf 6:
 # running headers and footers are dropped. docx 6: text in tracked insertions, content controls, fields, smart tags,
@@ -39,7 +40,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
 # footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
 # are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
-READER_VERSIONS = {".md": "6", ".markdown": "6", ".html": "9", ".htm": "9", ".docx": "6", ".pdf": "7"}
+# md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10).
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "10", ".htm": "10", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):
@@ -594,6 +596,7 @@ def _html_fallback(raw: str) -> str:
     # An inline element's tags are no gap in its text, as a browser shows it: "<b>Belgrade</b>, 2024" is
     # "Belgrade, 2024", not "Belgrade , 2024". Any other tag may part words ("<td>97</td><td>58</td>").
     raw = _INLINE_TAG.sub("", raw)
+    raw = _rows_whole(raw)
     # A heading is a Markdown heading line (_heading_line); its inner tags are dropped first. The scan for its
     # end is bounded, so unclosed headings cost a bounded search each.
     raw = _HEADING_ELEMENT.sub(
@@ -612,6 +615,34 @@ def _html_fallback(raw: str) -> str:
     # together ("Užice 58 November"). The spaces and line breaks between and in them are the source's layout.
     paragraphs = re.split(r"(\n\s*\n)", html.unescape(raw))
     return "".join(_cells_line(*p.split("\x1f")) if "\x1f" in p else p for p in paragraphs)
+
+
+# A tag that begins or ends a table's row (a row ends where the next begins, or its table does), a cell's, and
+# one that would break a line or a paragraph in it; and a line break of the source. A cell holds no "<" but the
+# tags', so each search stops at the next one.
+_ROW_BOUNDARY = {"tr", "table", "thead", "tbody", "tfoot", "caption"}
+_IN_ROW = re.compile(r"(?i)<\s*(/?)\s*(t[dh]|tr|table|thead|tbody|tfoot|caption|p|div|h[1-6]|ul|ol|dl|li|dt|dd"
+                     r"|blockquote|section|article|header|footer|figure|figcaption|br)\b[^<>]*>|\n\s*")
+
+
+def _rows_whole(raw: str) -> str:
+    """Return HTML with what would break a line in a table's row (a cell's paragraphs, line breaks, list items,
+    the source's blank lines) as a space: a row is one line (_cells_line), its cells' paragraphs joined by a
+    space. Each had been a paragraph break, and the row fell apart ("Valjevo |", "97 days", "in December")."""
+    in_row = False
+
+    def flat(m: re.Match) -> str:
+        nonlocal in_row
+        name = (m.group(2) or "").lower()
+        if name in _ROW_BOUNDARY:
+            in_row = name == "tr" and not m.group(1)
+            return m.group()
+        if name in ("td", "th"):
+            in_row = True
+            return m.group()
+        return " " if in_row else m.group()
+
+    return _IN_ROW.sub(flat, raw)
 
 
 def _cells_line(before: str, *cells: str) -> str:

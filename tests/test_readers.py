@@ -462,6 +462,22 @@ def test_a_table_without_a_header_row_reads_a_row_a_paragraph_as_one_with_a_head
     assert read(tmp_path / "r.docx").text.split("\n\n") == rows
 
 
+def test_a_table_cell_s_paragraphs_keep_its_row_one_line_in_the_fallback_html_reader(tmp_path):
+    # A <p>, <div> or blank line of <br>s in a cell was a paragraph break: the row fell apart ("Valjevo |", "97
+    # days", "in December") and its first cell ran into the row before ("City | NoteUžice58 days").
+    table = ("<table><tr><th>City</th><th>Note</th></tr><tr><td><p>Užice</p></td><td><p>58 days</p><p>worst in "
+             "<b>November</b></p></td></tr><tr><td>Valjevo</td><td><div>97 days</div><br><br>in December</td></tr>"
+             "</table><p>The agency measured PM10 at 28 stations.</p>")
+    rows = ["City | Note", "Užice | 58 days worst in November", "Valjevo | 97 days in December"]
+    assert clean(_html_fallback(table), navigation=False).split("\n\n") == [
+        *rows, "The agency measured PM10 at 28 stations."]
+    laid_out = "<table>\n<tr>\n  <td>\n    <p>Užice</p>\n\n    <p>town</p>\n  </td>\n\n  <td>58</td>\n</tr>\n</table>"
+    assert clean(_html_fallback(laid_out), navigation=False) == "Užice town | 58"  # the source's blank lines too
+    markdown = tmp_path / "r.md"  # a Markdown file's HTML block is read by the fallback reader
+    markdown.write_text(f"PM10 in 2023:\n\n{table}\n", "utf-8")
+    assert read(markdown).text.split("\n\n")[1:4] == rows
+
+
 def test_an_html_pull_quote_that_repeats_the_article_is_read_once(tmp_path):
     # The lead repeated in large type beside the text was stored twice, and "How much did the bridge cost?" was
     # answered with the same sentence twice, [1] and [2]. A quotation found nowhere else is the page's own text.
