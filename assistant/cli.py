@@ -56,6 +56,29 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @contextmanager
+def json_errors(as_json: bool) -> Iterator[None]:
+    """Under --json, print a command's failure as its one JSON object, {"error": ...}, on stdout: its line
+    still goes to stderr and the exit code is the same, but a script reading stdout gets an object either
+    way (a usage error, a Chroma server that cannot be reached, a run that failed), as from every --json."""
+    if not as_json:
+        yield
+        return
+    from .store import ServerUnreachable
+
+    try:
+        yield
+    except click.ClickException as e:  # a usage error (exit 2), or another error click prints
+        echo_json({"error": e.format_message()})
+        raise
+    except ServerUnreachable as e:  # down from the start: the store's open exits with the line
+        echo_json({"error": e.reason})
+        raise
+    except Exception as e:  # a run that failed (a server that stopped, a full disk, damage): one line, from main()
+        echo_json({"error": _failure(e)})
+        raise
+
+
+@contextmanager
 def interrupted(rebuild: bool) -> Iterator[None]:
     """Turn Ctrl-C during a write into one line saying what state the data directory is in and what to run."""
     try:
@@ -109,19 +132,16 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
     """
     from .ingest import ingest as run
     from .progress import IngestBars
-    from .store import ServerUnreachable
     from .writelock import write_lock
 
     settings = ctx.settings()
     paths = list(paths) or [settings.seeds]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
-    if len(missing) == len(paths):  # nothing to do; when some exist, the missing ones are named as skipped
-        message = f"{missing[0]} does not exist: give a file or folder of reports"
-        if as_json:  # a script reading stdout gets its one object either way
-            echo_json({"error": message})
-        raise click.UsageError(for_terminal(message))
     bars = IngestBars() if (progress if progress is not None else not as_json and sys.stderr.isatty()) else None
-    try:
+    with json_errors(as_json):
+        if len(missing) == len(paths):  # nothing to do; when some exist, the missing ones are named as skipped
+            # JSON keeps the path as it is; main() prints the line without what a terminal would act on
+            raise click.UsageError(f"{missing[0]} does not exist: give a file or folder of reports")
         with write_lock(settings.home, waiting=lambda: click.echo(
                 f"waiting: another ingest is writing to {settings.home}", err=True)), interrupted(rebuild):
             if rebuild:
@@ -130,14 +150,6 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
                 report = repair(settings, log=lambda line: echo(line, err=True), also=paths, progress=bars)
             else:
                 report = run(settings, paths, progress=bars)
-    except Exception as e:  # a run that failed (a server that stopped, a full disk, damage): one line, from main()
-        if as_json:  # and a script reading stdout gets its one object, as on a usage error
-            echo_json({"error": _failure(e)})
-        raise
-    except ServerUnreachable as e:  # down from the start: the store's open exits with the line
-        if as_json:
-            echo_json({"error": e.reason})
-        raise
     if bars is not None:
         bars.close()
     if as_json:
@@ -168,8 +180,9 @@ def status(ctx: Context, as_json):
     from .store import NOTHING_INDEXED, Store, store_exists
     from .twins import dated_by_twins
 
-    settings = ctx.settings()
-    found = Store(settings).records() if store_exists(settings) else {}
+    with json_errors(as_json):
+        settings = ctx.settings()
+        found = Store(settings).records() if store_exists(settings) else {}
     records = sorted(dated_by_twins(found).values(), key=lambda r: r.doc_id)
     if as_json:
         echo_json([r.__dict__ for r in records])
@@ -211,20 +224,21 @@ def delete(ctx: Context, doc_ids, as_json):
     from .store import Store, store_exists
     from .writelock import write_lock
 
-    settings = ctx.settings()
     doc_ids = list(dict.fromkeys(doc_ids))
-    if not store_exists(settings):  # looking makes no folders
-        raise click.UsageError(f"{for_terminal(doc_ids[0])} is not indexed: nothing is indexed yet in {settings.home}")
-    with write_lock(settings.home, waiting=lambda: click.echo(
-            f"waiting: another ingest is writing to {settings.home}", err=True)):
-        store = Store(settings)
-        records = store.records()
-        unknown = [d for d in doc_ids if d not in records]
-        if unknown:
-            raise click.UsageError(f"{for_terminal(unknown[0])} is not indexed (nothing was deleted): "
-                                   "`assistant status` lists the document ids")
-        done = [delete_report(store, library_dir(settings), d, records[d]) for d in doc_ids]
-        Ingestor(settings, store=store).run([])  # the keyword index and twin links, in line with what is left
+    with json_errors(as_json):
+        settings = ctx.settings()
+        if not store_exists(settings):  # looking makes no folders
+            raise click.UsageError(f"{doc_ids[0]} is not indexed: nothing is indexed yet in {settings.home}")
+        with write_lock(settings.home, waiting=lambda: click.echo(
+                f"waiting: another ingest is writing to {settings.home}", err=True)):
+            store = Store(settings)
+            records = store.records()
+            unknown = [d for d in doc_ids if d not in records]
+            if unknown:
+                raise click.UsageError(f"{unknown[0]} is not indexed (nothing was deleted): "
+                                       "`assistant status` lists the document ids")
+            done = [delete_report(store, library_dir(settings), d, records[d]) for d in doc_ids]
+            Ingestor(settings, store=store).run([])  # the keyword index and twin links, in line with what is left
     if as_json:
         echo_json({"deleted": doc_ids, "messages": done})
     else:
@@ -243,21 +257,22 @@ def show(ctx: Context, doc_id, span, as_json):
     or the span does not exist."""
     from .store import Store, store_exists
 
-    settings = ctx.settings()
-    if not store_exists(settings):  # looking makes no folders
-        raise click.UsageError(f"{for_terminal(doc_id)} is not indexed: nothing is indexed yet in {settings.home}")
-    store = Store(settings)
-    record = store.records().get(doc_id)
-    text = store.document_text(doc_id) if record is not None else None
-    if text is None:
-        raise click.UsageError(f"{for_terminal(doc_id)} is not indexed: `assistant status` lists the document ids")
-    start, end = 0, len(text)
-    if span:
-        try:
-            start, end = (int(x) for x in span.strip("[]").split(":"))
-        except ValueError:
-            raise click.UsageError(f"{for_terminal(span)}: give the span as START:END, e.g. 145:366") from None
-        _check_span(start, end, doc_id, len(text))
+    with json_errors(as_json):
+        settings = ctx.settings()
+        if not store_exists(settings):  # looking makes no folders
+            raise click.UsageError(f"{doc_id} is not indexed: nothing is indexed yet in {settings.home}")
+        store = Store(settings)
+        record = store.records().get(doc_id)
+        text = store.document_text(doc_id) if record is not None else None
+        if text is None:
+            raise click.UsageError(f"{doc_id} is not indexed: `assistant status` lists the document ids")
+        start, end = 0, len(text)
+        if span:
+            try:
+                start, end = (int(x) for x in span.strip("[]").split(":"))
+            except ValueError:
+                raise click.UsageError(f"{span}: give the span as START:END, e.g. 145:366") from None
+            _check_span(start, end, doc_id, len(text))
     if as_json:
         echo_json({"doc_id": doc_id, "source": record.source, "start": start, "end": end, "text": text[start:end]})
     else:
@@ -471,10 +486,11 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
     from .core import ASK_ERRORS
     from .repl import HISTORY_FILE, Chat, LineEditor, run
 
-    filters = _filters(lang, doc, since, until)
-    settings = ctx.settings(answerer=answerer)
-    assistant = _assistant(settings)
-    _check_filters(assistant, filters)
+    with json_errors(as_json):  # before the first question: one object, as a refused question gets
+        filters = _filters(lang, doc, since, until)
+        settings = ctx.settings(answerer=answerer)
+        assistant = _assistant(settings)
+        _check_filters(assistant, filters)
     if stale := assistant.stale_documents():
         echo(f"note: {_stale_note(stale, len(assistant.records))}", err=True)
 

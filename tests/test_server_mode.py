@@ -455,3 +455,41 @@ def test_an_open_assistant_says_the_server_stopped_in_one_line(chroma, tmp_path,
     assert assistant.documents() == listed  # the last list read, while the server cannot be asked
     start_again(chroma)
     assert assistant.ask(question).found and len(assistant.as_retriever().nodes()) > 0
+
+
+# --- every command, the server down or frozen ---------------------------------------------------------------
+
+DOWN_COMMANDS = [
+    ["status"], ["status", "--json"], ["show", "liman"], ["show", "liman", "--json"], ["delete", "liman"],
+    ["delete", "liman", "--json"], ["ask", "How much did it cost?"], ["ask", "--json", "How much did it cost?"],
+    ["ingest", "{reports}"], ["ingest", "{reports}", "--json"], ["ingest", "--rebuild", "{reports}"],
+    ["chat"], ["chat", "--json"], ["serve", "--no-ingest", "--port", "{port}"], ["serve", "--port", "{port}"],
+]
+
+
+def _says_down(proc: subprocess.CompletedProcess, args: list[str], url: str) -> None:
+    """Check a command met a server it cannot reach as every command must: exit 1, one line on stderr naming
+    the server, and under --json the one object on stdout holding that line; nothing else printed."""
+    assert proc.returncode == 1, (args, proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("error: "), line
+    _one_server_line(line, url)
+    if "--json" in args:
+        [printed] = proc.stdout.strip().splitlines()
+        assert json.loads(printed)["error"] == line.removeprefix("error: "), printed
+    else:
+        assert proc.stdout == "", proc.stdout
+
+
+@pytest.mark.parametrize("args", DOWN_COMMANDS, ids=" ".join)
+def test_every_command_names_a_server_that_is_down(tmp_path, args):
+    """Nothing listens at the configured URL: every command that reads or writes the store says so in one
+    line (a script given --json reads it as the one object on stdout, as from ingest and ask)."""
+    url = f"http://127.0.0.1:{free_port()}"
+    reports = two_reports(tmp_path / "reports")
+    args = [a.format(reports=reports, port=free_port()) for a in args]
+    env = os.environ | {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CHROMA_URL": url}
+    proc = subprocess.run([str(BIN), *args], input="How much did it cost?\n", capture_output=True, text=True,
+                          env=env, timeout=120)
+    _says_down(proc, args, url)
