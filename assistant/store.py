@@ -90,21 +90,53 @@ def _client(settings: Settings):
     # Before Chroma starts its worker threads: one malloc arena each kept what big writes freed (see memory).
     limit_arenas()
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         try:
-            return chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
+            url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+            host, port, ssl = url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "https" else 8000), \
+                url.scheme == "https"
+            _answers(host, port, ssl, min(settings.chroma_timeout, PROBE_TIMEOUT))
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         except Exception as e:  # refused, unresolvable, bad port, TLS…: all fixed by the user, not by a traceback
             raise ServerUnreachable(settings.chroma_url, e) from None
+        _time_limit(client, settings.chroma_timeout)
+        return client
     from .doctor import precheck
 
     precheck(settings)  # Chroma's native code crashes on damaged files; they are checked before it reads them
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+# Seconds a Chroma server has to answer the heartbeat made before its client (at most; see _answers).
+PROBE_TIMEOUT = 10.0
+
+
+class NoAnswer(ConnectionError):
+    """A Chroma server that took the connection and did not answer in time (a stopped process, a host that
+    drops packets)."""
+
+
+def _answers(host: str, port: int, ssl: bool, timeout: float) -> None:
+    """Return once something answers HTTP at the server's address; raise NoAnswer, or httpx's error, when
+    nothing does within timeout seconds. Chroma's client waits for ever (httpx with no timeout), and makes
+    requests as it is made, before a time limit can be set on it."""
+    import httpx
+
+    where = f"[{host}]" if ":" in host else host
+    try:  # any HTTP answer will do: Chroma's client then says what is wrong with it, as before
+        httpx.get(f"{'https' if ssl else 'http'}://{where}:{port}/api/v2/heartbeat", timeout=timeout)
+    except httpx.TimeoutException:
+        raise NoAnswer(f"no answer within {timeout:g} s") from None
+
+
+def _time_limit(client, seconds: float) -> None:
+    """Let no request of a Chroma server client wait longer than seconds for the server (ASSISTANT_CHROMA_TIMEOUT):
+    a server that stops answering mid-command is then named (server_unreachable) instead of waited for."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)  # Chroma's FastAPI client's httpx.Client
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, PROBE_TIMEOUT))
 
 
 NOTHING_INDEXED = "nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)"
@@ -133,7 +165,7 @@ class ServerUnreachable(SystemExit):
 def server_unreachable(e: BaseException) -> bool:
     """Return whether an error is a Chroma server that cannot be reached (refused, gone mid-request, timed
     out): Chroma's HTTP client lets httpx's errors through, and says so itself only when a client is made."""
-    if isinstance(e, ServerUnreachable):
+    if isinstance(e, ServerUnreachable | NoAnswer):
         return True
     try:
         import httpx

@@ -493,3 +493,38 @@ def test_every_command_names_a_server_that_is_down(tmp_path, args):
     proc = subprocess.run([str(BIN), *args], input="How much did it cost?\n", capture_output=True, text=True,
                           env=env, timeout=120)
     _says_down(proc, args, url)
+
+
+@pytest.mark.slow
+def test_a_frozen_server_is_named_not_waited_for(chroma, tmp_path, corpus):
+    """A server that takes connections and never answers (stopped with SIGSTOP here; a host whose packets are
+    dropped looks the same) is named once ASSISTANT_CHROMA_TIMEOUT has passed, instead of every command
+    waiting for it silently for ever."""
+    import signal
+
+    from assistant.core import StoreError
+
+    home = tmp_path / "home"
+    cli("ingest", str(corpus), home=home, url=chroma.url)
+    assistant = Assistant(Settings(home=home, chroma_url=chroma.url, chroma_timeout=2))
+    question = "What did DPNSEE say?"
+    assert assistant.ask(question).found
+    env = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_CHROMA_URL": chroma.url, "ASSISTANT_CHROMA_TIMEOUT": "2"}
+    os.kill(chroma.proc.pid, signal.SIGSTOP)
+    try:
+        for args in (["status", "--json"], ["ask", "--json", question]):
+            started = time.monotonic()
+            proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=60)
+            assert time.monotonic() - started < 30
+            _says_down(proc, args, chroma.url)
+            assert "no answer within 2 s" in proc.stderr
+        # An assistant that was answering when the server froze: its next question fails in one line, in time.
+        started = time.monotonic()
+        with pytest.raises(StoreError) as failed:
+            assistant.ask(question)
+        assert time.monotonic() - started < 30
+        _one_server_line(str(failed.value), chroma.url)
+    finally:
+        os.kill(chroma.proc.pid, signal.SIGCONT)
+    assert json.loads(cli("status", "--json", home=home, url=chroma.url).stdout)
+    assert assistant.ask(question).found
