@@ -182,13 +182,14 @@ def status(ctx: Context, as_json):
 
     with json_errors(as_json):
         settings = ctx.settings()
-        found = Store(settings).records() if store_exists(settings) else {}
+        store = Store(settings) if store_exists(settings) else None
+        found = store.records() if store is not None else {}
     records = sorted(dated_by_twins(found).values(), key=lambda r: r.doc_id)
     if as_json:
         echo_json([r.__dict__ for r in records])
         return
     if not records:
-        click.echo(NOTHING_INDEXED)
+        echo(store.nothing_indexed() if store is not None else NOTHING_INDEXED)
         return
     # Ids in full, however long (up to 89 characters): show, ask --doc and error messages want the whole id
     # and send people here to find it, so the column is as wide as the longest one.

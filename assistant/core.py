@@ -29,7 +29,6 @@ from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
 from .store import (
-    NOTHING_INDEXED,
     DocRecord,
     ServerUnreachable,
     Store,
@@ -397,7 +396,7 @@ class Assistant:
             raise QuestionError(f"top_k must be a whole number of at least 1, not {top_k!r}")
         self._fresh()
         if not self.records:
-            raise EmptyIndexError(NOTHING_INDEXED)
+            raise EmptyIndexError(self.store.nothing_indexed())
         messages = trim([replace(m, content=valid_text(m.content)) for m in as_messages(history)],
                         self.settings.history_tokens)
         turn = contextualise(question, messages, last, self._index_view(filters))

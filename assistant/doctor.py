@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Settings
+from .store import REPLACED, STAGING
 
 REPAIR_HINT = "run `assistant doctor --repair` to rebuild it from the report files"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -383,7 +384,6 @@ def _reachable(records) -> list[str]:
 # What ingest makes in the data directory from the report files, and so what a rebuild replaces. Everything
 # else there (uploads in library/, saved chats, caches keyed on library versions) is kept as it is.
 DERIVED = ("chroma", "keyword", "twins.sig")
-STAGING = "rebuilding"  # where a rebuild builds its new store; one left behind is a rebuild that was stopped
 
 
 def finish(settings: Settings, log: Callable[[str], None] = lambda line: None):
@@ -496,7 +496,7 @@ def _swap_in(staged: Settings, settings: Settings) -> None:
     _forget_client(settings)
     if settings.chroma_url:  # renamed aside, then in, then the old dropped: never a moment with neither
         client = _server_client(settings)
-        aside = f"{settings.collection}-replaced"
+        aside = f"{settings.collection}-{REPLACED}"
         for source, target in ((settings.collection, aside), (staged.collection, settings.collection)):
             for name in _server_collections(client, source):
                 client.get_collection(name).modify(name=target + name[len(source):])

@@ -13,7 +13,7 @@ import numpy as np
 
 from .bm25file import BM25Writer
 from .chunking import chunk_document, sentences
-from .config import Settings
+from .config import Settings, keep_server_collection
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .doctor import discard_stopped_rebuild
 from .embedding import embed_passages, get_embedder
@@ -123,6 +123,7 @@ class Ingestor:
         settings.check()
         self.settings = settings
         self.store = store or Store(settings)
+        keep_server_collection(settings)
         use_saved_names(settings.names_path)  # the data directory exists now
         use_saved_model(settings.language_model_path)
         self.embedder = get_embedder(settings)

@@ -142,6 +142,10 @@ def _time_limit(client, seconds: float) -> None:
 NOTHING_INDEXED = "nothing is indexed yet: run `assistant ingest` (it reads seeds/ by default)"
 # The collection whose metadata holds the store's generation on a Chroma server (Store.generation).
 STAMP = "stamp"
+# What a rebuild adds to the name of the store it builds (a folder in the data directory, collections on a
+# server), and on a server to the names of the store it replaces (doctor.repair); one left behind is a rebuild
+# that was stopped.
+STAGING, REPLACED = "rebuilding", "replaced"
 GENERATION = "assistant:generation"
 
 
@@ -504,6 +508,31 @@ class Store:
                 raise
             return None  # not made yet: the first ingest that changes something makes it
         return str((stamp.metadata or {}).get(GENERATION, ""))
+
+    def nothing_indexed(self) -> str:
+        """Return what to say when this store holds no document: on a Chroma server that holds other libraries
+        (another data directory's, or one made before data directories had their own), which ones, and how
+        to read one of them."""
+        if not self.settings.chroma_url:
+            return NOTHING_INDEXED
+        own = f"{self.settings.collection}-documents"
+        others = []
+        try:
+            for c in self.client.list_collections():
+                name = getattr(c, "name", c)
+                library = name.removesuffix("-documents")
+                if name == own or library == name or library.endswith((f"-{STAGING}", f"-{REPLACED}")):
+                    continue
+                count = self.client.get_collection(name, embedding_function=None).count()
+                if count:
+                    others.append(f"{library} ({count:,} document{'' if count == 1 else 's'})")
+        except Exception:  # a hint only: a server that fails here is named by what the caller does next
+            return NOTHING_INDEXED
+        if not others:
+            return NOTHING_INDEXED
+        return (f"{NOTHING_INDEXED}; the Chroma server at {self.settings.chroma_url} holds other libraries than this "
+                f"data directory's ({self.settings.collection}): {', '.join(sorted(others)[:3])}"
+                f"{', …' if len(others) > 3 else ''}; set ASSISTANT_COLLECTION to one of those names to read it")
 
     def touched(self) -> None:
         """Write a new generation (a Chroma server only): readers compare it with the one they loaded."""

@@ -103,8 +103,10 @@ def start_again(server: ChromaServer) -> None:
             time.sleep(0.2)
 
 
-def cli(*args: str, home: Path, url: str, code: int = 0) -> subprocess.CompletedProcess:
-    env = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_CHROMA_URL": url}
+def cli(*args: str, home: Path, url: str, code: int = 0, collection: str | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI on a data directory and server (and the library of that name there, when given)."""
+    env = os.environ | {"ASSISTANT_HOME": str(home), "ASSISTANT_CHROMA_URL": url} | \
+        ({"ASSISTANT_COLLECTION": collection} if collection else {})
     proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == code, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
@@ -151,13 +153,14 @@ def test_ingest_ask_and_reingest_against_a_chroma_server(chroma, tmp_path):
     again = assistant.ingest([SEEDS])
     assert (again.chunks_embedded, again.sentences_embedded, again.unchanged, again.new) == (0, 0, 5, 0)
 
-    # Through the CLI, configured by ASSISTANT_CHROMA_URL alone, with a data dir of its own.
-    home = tmp_path / "cli-home"
-    rerun = json.loads(cli("ingest", str(SEEDS), "--json", home=home, url=chroma.url).stdout)
+    # Through the CLI, configured by ASSISTANT_CHROMA_URL and ASSISTANT_COLLECTION, with a data dir of its own
+    # reading and writing the same library.
+    home, shared = tmp_path / "cli-home", settings.collection
+    rerun = json.loads(cli("ingest", str(SEEDS), "--json", home=home, url=chroma.url, collection=shared).stdout)
     assert (rerun["documents"], rerun["unchanged"], rerun["chunks_embedded"]) == (5, 5, 0)
-    status = json.loads(cli("status", "--json", home=home, url=chroma.url).stdout)
+    status = json.loads(cli("status", "--json", home=home, url=chroma.url, collection=shared).stdout)
     assert sorted(r["doc_id"] for r in status) == sorted(p.stem for p in SEEDS.glob("*.txt"))
-    asked = json.loads(cli("ask", "--json", "what did DPNSEE say?", home=home, url=chroma.url).stdout)
+    asked = json.loads(cli("ask", "--json", "what did DPNSEE say?", home=home, url=chroma.url, collection=shared).stdout)
     assert asked["found"] and asked["citations"][0]["doc_id"] in TWINS
     for c in asked["citations"]:
         assert assistant.document_text(c["doc_id"])[c["start"]:c["end"]] == c["text"]
@@ -238,26 +241,27 @@ def two_reports(folder: Path) -> Path:
 
 @pytest.mark.slow
 def test_an_open_assistant_answers_from_what_another_data_directory_ingested(chroma, tmp_path):
-    """Two data directories on one server collection: an Assistant kept open on one answers from the text
-    another one's ingest changed, and stops listing the report it removed (each home's own files never change
-    for the other, so only the server's generation can tell it)."""
+    """Two data directories given one library (ASSISTANT_COLLECTION) on one server: an Assistant kept open on
+    one answers from the text another one's ingest changed, and stops listing the report it removed (each
+    home's own files never change for the other, so only the server's generation can tell it)."""
     reports = two_reports(tmp_path / "reports")
-    writer = tmp_path / "writer"
-    cli("ingest", str(reports), home=writer, url=chroma.url)
-    reader = Assistant(Settings(home=tmp_path / "reader", chroma_url=chroma.url))
+    writer, shared = tmp_path / "writer", "shared"
+
+    cli("ingest", str(reports), home=writer, url=chroma.url, collection=shared)
+    reader = Assistant(Settings(home=tmp_path / "reader", chroma_url=chroma.url, collection=shared))
     question = "How much did the project in Liman cost?"
     assert "4.7 million euros" in reader.ask(question).answer
     assert [d.doc_id for d in reader.documents()] == ["forum", "liman"]
 
     (reports / "liman.txt").write_text(LIMAN.replace("4.7 million", "5.9 million"), "utf-8")
-    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url).stdout)["changed"] == 1
+    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url, collection=shared).stdout)["changed"] == 1
     answer = reader.ask(question)
     assert "5.9 million euros" in answer.answer and "4.7" not in answer.answer
     for c in answer.citations:  # the cached texts were read again too
         assert reader.document_text(c.doc_id)[c.start:c.end] == c.text
 
     (reports / "forum.txt").unlink()
-    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url).stdout)["removed"] == 1
+    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url, collection=shared).stdout)["removed"] == 1
     assert [d.doc_id for d in reader.documents()] == ["liman"]
     gone = reader.ask("How many countries attended the forum in Kazan?")
     assert all(c.doc_id != "forum" for c in gone.citations + gone.related)
@@ -267,7 +271,7 @@ def test_an_open_assistant_answers_from_what_another_data_directory_ingested(chr
     loaded = reader.records
     reader.ask(question)
     assert reader.records is loaded
-    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url).stdout)["unchanged"] == 1
+    assert json.loads(cli("ingest", str(reports), "--json", home=writer, url=chroma.url, collection=shared).stdout)["unchanged"] == 1
     reader.ask(question)
     assert reader.records is loaded  # an ingest that changed nothing leaves readers as they are
 
@@ -328,8 +332,8 @@ def test_the_next_ingest_removes_a_stopped_rebuilds_collections(chroma, tmp_path
     home = tmp_path / "home"
     cli("ingest", str(corpus), home=home, url=chroma.url)
     _stage_rebuild(chroma, home, corpus, _gone_pid() if made_by == "a killed rebuild" else None)
-    left = _rebuild_collections(chroma.url)
-    assert "reports-rebuilding-documents" in left and any(n.startswith("reports-rebuilding-chunks-") for n in left)
+    left, name = _rebuild_collections(chroma.url), Settings(home=home, chroma_url=chroma.url).collection
+    assert f"{name}-rebuilding-documents" in left and any(n.startswith(f"{name}-rebuilding-chunks-") for n in left)
 
     found = json.loads(cli("doctor", "--json", home=home, url=chroma.url, code=1).stdout)
     assert found["needs_rebuild"] is False and len(found["problems"]) == 1
@@ -344,12 +348,14 @@ def test_the_next_ingest_removes_a_stopped_rebuilds_collections(chroma, tmp_path
 @pytest.mark.slow
 def test_a_rebuild_under_way_is_left_alone(chroma, tmp_path, corpus):
     """The collections of a rebuild whose process is alive (here: this test's) are another process's work in
-    progress, whatever data directory it runs from: neither removed by an ingest nor called a problem."""
+    progress, whatever data directory of its library it runs from: neither removed by an ingest nor called a
+    problem."""
     home = tmp_path / "home"
     cli("ingest", str(corpus), home=home, url=chroma.url)
     _stage_rebuild(chroma, home, corpus, os.getpid())
     left = _rebuild_collections(chroma.url)
-    cli("ingest", str(corpus), home=tmp_path / "elsewhere", url=chroma.url)
+    shared = Settings(home=home, chroma_url=chroma.url).collection
+    cli("ingest", str(corpus), home=tmp_path / "elsewhere", url=chroma.url, collection=shared)
     cli("ingest", str(corpus), home=home, url=chroma.url)
     assert _rebuild_collections(chroma.url) == left
     assert "healthy: 2 documents" in cli("doctor", home=home, url=chroma.url).stdout
@@ -528,3 +534,74 @@ def test_a_frozen_server_is_named_not_waited_for(chroma, tmp_path, corpus):
         os.kill(chroma.proc.pid, signal.SIGCONT)
     assert json.loads(cli("status", "--json", home=home, url=chroma.url).stdout)
     assert assistant.ask(question).found
+
+
+# --- one server, several data directories -------------------------------------------------------------------
+
+REPORT_A = "Bridge Repairs\n\nThe river bridge in Sremska Mitrovica was repaired in 2021 for 2.3 million euros.\n"
+REPORT_B = "School Meals\n\nThe town of Kikinda served free school meals to 1,200 pupils in 2023.\n"
+
+
+def _statuses(home: Path, url: str) -> dict[str, str]:
+    return {r["doc_id"]: r["title"] for r in json.loads(cli("status", "--json", home=home, url=url).stdout)}
+
+
+@pytest.mark.slow
+def test_two_data_directories_on_one_server_keep_their_own_reports(chroma, tmp_path):
+    """Two data directories given the same ASSISTANT_CHROMA_URL and nothing else are two libraries, as two
+    embedded stores are: each lists and answers from the reports ingested into it, a report of the same file
+    name in each is two reports, and one's rebuild (here while the other's files cannot be seen from it, as
+    from another machine) leaves the other's reports as they were."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "liman.txt").write_text(LIMAN, "utf-8")
+    (a / "report.txt").write_text(REPORT_A, "utf-8")
+    (b / "forum.txt").write_text(FORUM, "utf-8")
+    (b / "report.txt").write_text(REPORT_B, "utf-8")
+    cli("ingest", str(a), home=first, url=chroma.url)
+    cli("ingest", str(b), home=second, url=chroma.url)
+    mine = {"liman": "Water Supply Upgrade in Liman", "report": "Bridge Repairs"}
+    theirs = {"forum": "Regional Forum in Kazan", "report": "School Meals"}
+    assert _statuses(first, chroma.url) == mine
+    assert _statuses(second, chroma.url) == theirs
+
+    a.rename(tmp_path / "a-elsewhere")  # the first one's files, seen from the second: not there
+    rebuilt = json.loads(cli("ingest", "--rebuild", str(b), "--json", home=second, url=chroma.url).stdout)
+    assert (rebuilt["documents"], rebuilt["skipped"]) == (2, [])
+    (b / "report.txt").write_text(REPORT_B.replace("1,200", "1,300"), "utf-8")
+    cli("ingest", str(b), home=second, url=chroma.url)
+    (tmp_path / "a-elsewhere").rename(a)
+
+    assert _statuses(first, chroma.url) == mine
+    asked = json.loads(cli("ask", "--json", "How much did the bridge repairs cost?", home=first, url=chroma.url).stdout)
+    assert "2.3 million euros" in asked["answer"] and asked["citations"][0]["doc_id"] == "report"
+    assert _statuses(second, chroma.url) == theirs
+    again = json.loads(cli("ingest", str(a), "--json", home=first, url=chroma.url).stdout)
+    assert (again["unchanged"], again["new"], again["changed"], again["removed"]) == (2, 0, 0, 0)
+
+
+def test_a_data_directory_made_before_keeps_its_library(chroma, tmp_path, corpus):
+    """A data directory that used the server before data directories had libraries of their own (its store is
+    the server's `reports-*` collections; it holds a keyword index and no name) still opens that store, and
+    its next ingest records the name; a new data directory beside it is told the library is there."""
+    from assistant.config import SERVER_COLLECTION_FILE
+
+    old = tmp_path / "old"
+    made = Assistant(Settings(home=old, chroma_url=chroma.url, collection="reports")).ingest([corpus])
+    assert (made.new, (old / "keyword").is_dir(), (old / SERVER_COLLECTION_FILE).exists()) == (2, True, False)
+    ids = sorted(p.stem for p in corpus.glob("*.txt"))
+    assert sorted(_statuses(old, chroma.url)) == ids
+    again = json.loads(cli("ingest", str(corpus), "--json", home=old, url=chroma.url).stdout)
+    assert (again["unchanged"], again["new"], again["chunks_embedded"]) == (2, 0, 0)
+    assert (old / SERVER_COLLECTION_FILE).read_text("utf-8").strip() == "reports"
+
+    new = tmp_path / "new"
+    told = cli("status", home=new, url=chroma.url).stdout
+    assert "nothing is indexed yet" in told and "reports (2 documents)" in told and "ASSISTANT_COLLECTION" in told
+    asked = json.loads(cli("ask", "--json", "What did DPNSEE say?", home=new, url=chroma.url, code=1).stdout)
+    assert "reports (2 documents)" in asked["error"]
+    assert sorted(_statuses(new, chroma.url)) == []
+    assert sorted(r["doc_id"] for r in json.loads(
+        cli("status", "--json", home=new, url=chroma.url, collection="reports").stdout)) == ids
+    assert not new.exists()  # looking made no folder
