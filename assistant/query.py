@@ -20,6 +20,8 @@ from .text import (
     detect_language,
     detect_script,
     fold,
+    is_interrogative,
+    is_stop_word,
     keyword_tokens,
     ordinary_case,
 )
@@ -29,7 +31,7 @@ from .text import (
 QUESTION_TYPES = {
     # "how much" first: "skol'ko" typed in Latin holds "ko" (Serbian "who") after its apostrophe (Cyrillic
     # "сколько" folds without one).
-    "how_much": r"\b(?:how (?:much|many|large|big|long)|what (?:percent\w*|share|number|amount)|koliko|"
+    "how_much": r"\b(?:how (?:much|many|large|big|long)|what (?:percent\w*|share|number|amount)|kolik\w*|"
                 r"skol'?ko)\b",
     "who": r"\b(?:who|whos|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
            r"ko|koga|kome|ciji|cija|cije|kto|kogo|komu|ch?ei|ch?ej|ch?ya)\b",
@@ -82,9 +84,15 @@ _ASKS_MORE = {
     "sr": re.compile(r"\b(?:jos|josh|osim|drug[aeiou]|drugih|drugim|ostal\w*|pored toga|sem toga)\b"),
     "ru": re.compile(r"\b(?:eshh\w*|krome|pomimo|drug\w*|ostaln\w*)\b"),
 }
-# "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
-_ASKS_MONEY = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|cost(?:s|ed)?|price\w*|spen[dt]\w*|kosta\w*|"
-                         r"cena|cene|cenu|czen(?!t)\w*|stoimost\w*|stoit|worth|vrednost\w*|stoim\w*)\b")
+# A money word asks for money when it is what the question asks: a verb wherever it stands ("what does a ticket
+# cost?", "what was it worth?"), a noun when no content word comes before it but interrogatives ("what was the
+# budget?", "по какой цене…?"). Otherwise money is only the subject of what is asked ("what did she say about
+# the price cut?", "почему снизили цену на молоко?"), and a sentence without a sum may answer it. A "how much"
+# question asks for money when it names money anywhere ("колико је коштала обнова?", "how much was the price
+# cut?"). "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
+_MONEY_VERB = re.compile(r"\b(?:cost(?:s|ed)?|spen[dt]\w*|kosta\w*|stoit|worth)\b")
+_MONEY_NOUN = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|price\w*|cena|cene|cenu|czen(?!t)\w*|stoimost\w*|"
+                         r"vrednost\w*|stoim\w*)\b")
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,7 @@ def question_type(folded: str) -> str:
     for kind, pattern in QUESTION_TYPES.items():
         if re.search(pattern, folded):
             return kind
-    return "how_much" if asked_unit(folded) == "money" else "what"
+    return "how_much" if asks_money(folded) else "what"
 
 
 def asks_identity(text: str, folded: str, facts: Facts) -> bool:
@@ -153,9 +161,19 @@ def ask_words(folded: str, language: str) -> set[str]:
     return content_words(" ".join(phrases), language) if phrases else set()
 
 
+def asks_money(folded: str, how_much: bool = False) -> bool:
+    """Return whether a folded question asks for a sum of money (see _MONEY_VERB)."""
+    noun = _MONEY_NOUN.search(folded)
+    if how_much:
+        return bool(noun or _MONEY_VERB.search(folded))
+    return bool(_MONEY_VERB.search(folded)) or noun is not None and not any(
+        not is_stop_word(w) and not is_interrogative(w) and not ASKS.fullmatch(w)
+        for w in re.findall(r"[\w']+", folded[:noun.start()]))
+
+
 def asked_unit(folded: str) -> str | None:
     """Return the kind of quantity a folded question names, or None."""
-    if _ASKS_MONEY.search(folded):
+    if asks_money(folded, question_type(folded) == "how_much"):
         return "money"
     m = _ASKS_HOW_MANY.search(folded)
     if m is None:

@@ -51,7 +51,7 @@ _INTERROGATIVE_WORDS = (
     "kakav kakva kakvo kakve kakvi kakvog kakvoj kakvom kakvih kakvim kakvima kakvu "
     "kojeg kojega kojoj kojem kojim kojih kojima koju "
     "čiji čija čije čijeg čijoj čijem čijim čijih čiju ciji cija cije "
-    "кого кому кем чего чему чем какая какое какого какому каким каком какую каких какими "
+    "кого кому кем чего чему чем какая какое какого какому каким каком какую каких какими каков какова каково каковы "
     "который которая которое которые которого которой которому которым котором которую которых которыми "
     "чей чья чьё чье чьи чьего чьей чьему чьим чьём чью чьих скольких скольким"
 ).split()
@@ -268,6 +268,11 @@ def _stemmer(language: str):
 _STOP_FOLDED = {lang: {fold(w, lang) for w in words} for lang, words in _STOP.items()}
 _ALL_STOP = set().union(*_STOP_FOLDED.values())
 _INTERROGATIVE = {fold(w, "ru" if has_cyrillic(w) else "sr") for w in _INTERROGATIVE_WORDS}
+
+
+def is_interrogative(folded: str) -> bool:
+    """Return whether a folded word is an inflected interrogative ("kolika", "kakoj", "whose")."""
+    return folded in _INTERROGATIVE
 
 
 def is_stop_word(word: str) -> bool:

@@ -35,6 +35,20 @@ def test_the_unit_a_question_names(question, unit):
     assert parse(question).unit == unit
 
 
+@pytest.mark.parametrize("question, kind, unit", [
+    # a money word that is what is asked: a verb anywhere, a noun before any other content word
+    ("what does a ticket cost?", "how_much", "money"), ("What is the price of a monthly pass?", "how_much", "money"),
+    ("kolika je cena karte?", "how_much", "money"), ("Каков бюджет фестиваля?", "how_much", "money"),
+    ("koliko je poskupela karta i kolika je nova cena", "how_much", "money"),
+    # a money word that is only the subject of what is asked
+    ("what did the mayor say about ticket prices?", "what", None), ("почему выросла цена на хлеб?", "why", None),
+    ("šta je ministar rekao o budžetu za puteve?", "what", None), ("когда снизят цену на проезд?", "when", None),
+])
+def test_money_is_asked_only_when_it_is_what_the_question_asks(question, kind, unit):
+    q = parse(question)
+    assert (q.kind, q.unit) == (kind, unit)
+
+
 def test_language_script_facts_and_searchability():
     q = parse("Šta je Milan Pekić rekao u Albaniji 2016. godine?")
     assert (q.language, q.script) == ("sr", "Latin")
