@@ -13,7 +13,7 @@ import numpy as np
 from .everyday import everyday_idf
 from .facts import UNITS, Facts, sentence_facts
 from .inputs import worth_searching
-from .spelling import corrections
+from .spelling import corrections, other_stems
 from .text import (
     cognate,
     content_words,
@@ -240,7 +240,8 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     fixed: dict[str, str] = {}
     if document_frequency:  # a typed slip reads as the index's word one edit away (spelling.py)
         in_language = (lambda t: language_frequency(t, language)) if language_frequency else df
-        fixed = corrections(tokens, df, in_language)
+        fixed = other_stems(word_tokens(standalone, language), language, df)
+        fixed |= {t: f for t, f in corrections(tokens, df, in_language).items() if t not in fixed}
         tokens = tuple(fixed.get(t, t) for t in tokens)
         words = frozenset(fixed.get(w, w) for w in words)
     weights = {w: (idf(w) if idf else 1.0) for w in words}

@@ -45,3 +45,47 @@ def corrections(tokens: Iterable[str], document_frequency: Callable[[str], int],
         if known and (len(known) == 1 or known[0][0] > known[1][0]):
             out[token] = known[0][1]
     return out
+
+
+_VOWELS = "аеиоуыэюяё"
+# Russian letters Serbian Cyrillic lacks, as a Serbian writer spells them; е after a vowel is said "je"
+# (Сараево is Сарајево), as ё is "jo".
+_RU_TO_SR = {"й": "ј", "ы": "и", "ь": "", "ъ": "", "э": "е", "щ": "шч", "я": "ја", "ю": "ју"}
+
+
+def as_serbian(word: str) -> str:
+    """Return a Russian word spelled in Serbian Cyrillic (Сараеве → Сарајеве), for the Serbian stemmer."""
+    out = []
+    for i, ch in enumerate(word):
+        low = ch.lower()
+        after_vowel = i > 0 and word[i - 1].lower() in _VOWELS
+        if low in "её":
+            sound = ("ј" if after_vowel else "") + ("е" if low == "е" else "о")
+        else:
+            sound = _RU_TO_SR.get(low, low)
+        out.append(sound.capitalize() if ch.isupper() else sound)
+    return "".join(out)
+
+
+def other_stems(words: Iterable[tuple[str, tuple[str, ...]]], language: str,
+                document_frequency: Callable[[str], int]) -> dict[str, str]:
+    """Return {token the index does not hold: the token of the same kind (stem, name prefix "^…", skeleton "~…")
+    that another language's reading of the same word gives, which the index holds}, for words given with their
+    tokens (query.word_tokens). A name is inflected and spelled by the language of the text it is in: an
+    English question's "cacak" is the Serbian reports' Čačak, Čačku, Čačka (stem "cack"), a Russian
+    question's "Сараеве" their "Сарајеву" (prefix "^saraje"), and its own language's reading cannot reach them."""
+    from .text import has_cyrillic, keyword_tokens
+
+    out: dict[str, str] = {}
+    for word, tokens in words:
+        if tokens[0].isdigit() or document_frequency(tokens[0]) > 0:
+            continue
+        for other in [o for o in (("sr", "ru") if has_cyrillic(word) else ("sr", "en")) if o != language]:
+            alt = keyword_tokens(as_serbian(word) if other == "sr" and language == "ru" else word, other, query=True)
+            kinds = {t[0] if t[0] in "^~" else "": t for t in alt}
+            found = {t: a for t in tokens if t not in out and document_frequency(t) == 0
+                     and (a := kinds.get(t[0] if t[0] in "^~" else "")) and a != t and document_frequency(a) > 0}
+            if found:
+                out |= found
+                break
+    return out

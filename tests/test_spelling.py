@@ -48,3 +48,20 @@ def test_a_question_typed_in_capitals_is_answered_as_typed_in_lower_case(seeded)
     b = assistant.ask("WHERE WAS THE G8 EXPERTS MEETING HELD?")
     assert a.found and b.found
     assert [(c.doc_id, c.start) for c in a.citations] == [(c.doc_id, c.start) for c in b.citations]
+
+
+def test_a_word_the_index_lacks_is_read_as_another_language_reads_it():
+    from assistant.query import word_tokens
+    from assistant.spelling import as_serbian, other_stems
+    from assistant.text import keyword_tokens
+
+    # The index holds the stem of the Serbian reports' "u Kraljevu", and Sarajevo's name prefix and skeleton.
+    held = {keyword_tokens("Kraljevu", "sr")[0]: 4, "^saraje": 3, "~srjf": 3, "border": 5}
+    df = lambda token: held.get(token, 0)  # noqa: E731
+    english = other_stems(word_tokens("how far is kraljevo from the border", "en"), "en", df)
+    assert english == {"kraljevo": keyword_tokens("Kraljevu", "sr")[0]}  # the Serbian stemmer's reading of the English question's word
+    russian = other_stems(word_tokens("что было в Сараеве", "ru"), "ru", df)
+    assert russian == {"^saraev": "^saraje", "~srf": "~srjf"}  # Сараеве, said "Сарајеве"
+    assert as_serbian("Югославии") == "Југославии" and as_serbian("Мальта") == "Малта"
+    # a word the index holds as it is is left alone, and so is one no reading finds
+    assert other_stems(word_tokens("border unknownword", "en"), "en", df) == {}
