@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .everyday import everyday_idf
+from .everyday import everyday_idf, zipf
 from .facts import UNITS, Facts, sentence_facts
 from .inputs import worth_searching
 from .spelling import corrections, other_stems
@@ -142,16 +142,23 @@ def question_type(folded: str) -> str:
     return "how_much" if asks_money(folded) else "what"
 
 
-def asks_identity(text: str, folded: str, facts: Facts) -> bool:
+def asks_identity(text: str, folded: str, facts: Facts, named: Callable[[str], bool] | None = None) -> bool:
     """Return whether a question (as asked, and folded) asks who a name it states is, and nothing more
     ("ko je Oleg Krilov?", "кто такой Игорь Зубов", "who was Pekić?"): after the interrogative and copula
-    come only capitalised words, and it states a name."""
+    come only capitalised words, and it states a name; or, typed in lower case ("who is oleg krylov"), at most
+    three words that are no common words and each of which named says the reports write as a name."""
     m = _IDENTITY.match(folded)
-    if m is None or not (facts.names or facts.entities):
+    if m is None:
         return False
     rest = len(re.findall(r"\w+", m.group("rest").replace("'", "")))
     words = re.findall(r"\w+", text.replace("'", ""))
-    return 0 < rest < len(words) and all(w[:1].isupper() for w in words[-rest:])
+    if not 0 < rest < len(words):
+        return False
+    tail = words[-rest:]
+    if facts.names or facts.entities:
+        if all(w[:1].isupper() for w in tail):
+            return True
+    return named is not None and rest <= 3 and all(not is_stop_word(w) and named(w) for w in tail)
 
 
 def ask_words(folded: str, language: str) -> set[str]:
@@ -169,6 +176,18 @@ def asks_money(folded: str, how_much: bool = False) -> bool:
     return bool(_MONEY_VERB.search(folded)) or noun is not None and not any(
         not is_stop_word(w) and not is_interrogative(w) and not ASKS.fullmatch(w)
         for w in re.findall(r"[\w']+", folded[:noun.start()]))
+
+
+def _named(word: str, language: str, document_frequency: Callable[[str], int]) -> bool:
+    """Return whether the reports write a word as a name: the index holds its name prefix (a capitalised word's
+    first letters: text.keyword_tokens), or, for a word too short to have one, holds it in a chunk or two, or
+    at all when it is no word of everyday language ("oleg")."""
+    tokens = keyword_tokens(word, language, query=True)
+    prefix = next((t for t in tokens if t[0] == "^"), None)
+    if prefix is not None:
+        return document_frequency(prefix) > 0
+    df = document_frequency(tokens[0]) if tokens else 0
+    return 0 < df and (df <= 2 or zipf(word, language) <= 0)
 
 
 def asked_unit(folded: str) -> str | None:
@@ -263,7 +282,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         kind=question_type(folded),
         unit=asked_unit(folded),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
-        identity=asks_identity(standalone, folded_standalone, facts),
+        identity=asks_identity(standalone, folded_standalone, facts, lambda w: _named(w, language, df)),
         asks_country=_ASKS_COUNTRY.search(folded) is not None,
         wants_list=_LIST.search(folded) is not None,
         tokens=tokens,
