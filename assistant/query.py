@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -142,23 +142,23 @@ def question_type(folded: str) -> str:
     return "how_much" if asks_money(folded) else "what"
 
 
-def asks_identity(text: str, folded: str, facts: Facts, named: Callable[[str], bool] | None = None) -> bool:
-    """Return whether a question (as asked, and folded) asks who a name it states is, and nothing more
-    ("ko je Oleg Krilov?", "кто такой Игорь Зубов", "who was Pekić?"): after the interrogative and copula
-    come only capitalised words, and it states a name; or, typed in lower case ("who is oleg krylov"), at most
-    three words that are no common words and each of which named says the reports write as a name."""
+def asks_identity(text: str, folded: str, facts: Facts, named: Callable[[str], bool] | None = None) -> str:
+    """Return the name a question asks who it is, and nothing more about ("ko je Oleg Krilov?", "кто такой
+    Игорь Зубов", "who was Pekić?"), or "": after the interrogative and copula come only capitalised words,
+    and it states a name; or, typed in lower case ("who is oleg krylov"), at most three words that are no
+    common words and each of which named says the reports write as a name."""
     m = _IDENTITY.match(folded)
     if m is None:
-        return False
+        return ""
     rest = len(re.findall(r"\w+", m.group("rest").replace("'", "")))
     words = re.findall(r"\w+", text.replace("'", ""))
     if not 0 < rest < len(words):
-        return False
+        return ""
     tail = words[-rest:]
-    if facts.names or facts.entities:
-        if all(w[:1].isupper() for w in tail):
-            return True
-    return named is not None and rest <= 3 and all(not is_stop_word(w) and named(w) for w in tail)
+    if (facts.names or facts.entities) and all(w[:1].isupper() for w in tail) or named is not None and \
+            rest <= 3 and all(not is_stop_word(w) and named(w) for w in tail):
+        return " ".join(tail)
+    return ""
 
 
 def ask_words(folded: str, language: str) -> set[str]:
@@ -274,6 +274,9 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         weights = {w: searched.get(w, weight) for w, weight in weights.items()}
         known = known_share(text, language, seen, own)
     facts = sentence_facts(standalone, language)
+    who = asks_identity(standalone, folded_standalone, facts, lambda w: _named(w, language, df))
+    if who and not (facts.names or facts.entities):  # typed in lower case: the name is what it states
+        facts = replace(facts, names=(fold(who, language),)) if " " in who else replace(facts, entities=(fold(who, language),))
     return Query(
         text=text,
         standalone=standalone,
@@ -282,7 +285,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         kind=question_type(folded),
         unit=asked_unit(folded),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
-        identity=asks_identity(standalone, folded_standalone, facts, lambda w: _named(w, language, df)),
+        identity=bool(who),
         asks_country=_ASKS_COUNTRY.search(folded) is not None,
         wants_list=_LIST.search(folded) is not None,
         tokens=tokens,

@@ -139,7 +139,8 @@ def test_who_is_typed_in_lower_case_asks_who_a_name_is_when_the_reports_write_it
     # The index: Varlamov's name prefix (written capitalised in a report), and "oleg" in one chunk.
     held = {"^varlam": 1, "oleg": 1, "^direct": 9, "mayor": 4}
     df = lambda token: held.get(token, 0)  # noqa: E731
-    assert parse("who is oleg varlamov", document_frequency=df).identity
+    lower = parse("who is oleg varlamov", document_frequency=df)
+    assert lower.identity and lower.facts.names == ("oleg varlamov",)  # the name a sentence must name
     assert parse("Who is Oleg Varlamov?", document_frequency=df).identity  # capitalised, as before
     assert not parse("who is the mayor", document_frequency=df).identity  # "the": no name
     assert not parse("who is ivan unknownski", document_frequency=df).identity  # the reports name no such one
