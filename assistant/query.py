@@ -276,7 +276,8 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
     facts = sentence_facts(standalone, language)
     who = asks_identity(standalone, folded_standalone, facts, lambda w: _named(w, language, df))
     if who and not (facts.names or facts.entities):  # typed in lower case: the name is what it states
-        facts = replace(facts, names=(fold(who, language),)) if " " in who else replace(facts, entities=(fold(who, language),))
+        name = (fold(who, language),)
+        facts = replace(facts, names=name) if " " in who else replace(facts, entities=name)
     return Query(
         text=text,
         standalone=standalone,

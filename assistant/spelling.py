@@ -1,4 +1,5 @@
-"""Typed slips in a question ("heorin", "sarjevo", "kokajna") read as the index's word one edit away.
+"""Typed slips in a question ("heorin", "sarjevo", "kokajna") read as the index's word one edit away, and
+words the index does not hold read as another language's stemmer reads them (other_stems).
 
 A question word whose stem no chunk holds matches no sentence's words, so a typo costs the overlap
 features and the keyword search what the word would have given. Its stem is compared with the stems the
@@ -11,6 +12,8 @@ a short stem is too many other words.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+
+from .text import has_cyrillic, keyword_tokens
 
 MIN_LENGTH = 5  # the shortest stem read as a typo of another
 _LETTERS = "abcdefghijklmnopqrstuvwxyz'"
@@ -74,8 +77,6 @@ def other_stems(words: Iterable[tuple[str, tuple[str, ...]]], language: str,
     tokens (query.word_tokens). A name is inflected and spelled by the language of the text it is in: an
     English question's "cacak" is the Serbian reports' Čačak, Čačku, Čačka (stem "cack"), a Russian
     question's "Сараеве" their "Сарајеву" (prefix "^saraje"), and its own language's reading cannot reach them."""
-    from .text import has_cyrillic, keyword_tokens
-
     out: dict[str, str] = {}
     for word, tokens in words:
         if tokens[0].isdigit() or document_frequency(tokens[0]) > 0:
