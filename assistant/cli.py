@@ -561,7 +561,8 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
              for i in evaluation.load_items(f / "qa.jsonl")]
     convs = [c for f in folders if (f / "conversations.jsonl").is_file() and set_name in ("all", "conversations")
              for c in evaluation.load_conversations(f / "conversations.jsonl")]
-    assistant = _assistant(settings)
+    with json_errors(as_json):  # a store that cannot be opened (a Chroma server down): one object, as elsewhere
+        assistant = _assistant(settings)
     reports = [f / "reports" for f in folders[1:] if (f / "reports").is_dir()]
     # Every report the items are about must be indexed: one added to evals/corpus since this data directory
     # was filled would otherwise count as never retrieved. Ingest skips what it already holds.

@@ -470,6 +470,7 @@ DOWN_COMMANDS = [
     ["delete", "liman", "--json"], ["ask", "How much did it cost?"], ["ask", "--json", "How much did it cost?"],
     ["ingest", "{reports}"], ["ingest", "{reports}", "--json"], ["ingest", "--rebuild", "{reports}"],
     ["chat"], ["chat", "--json"], ["serve", "--no-ingest", "--port", "{port}"], ["serve", "--port", "{port}"],
+    ["eval"], ["eval", "--json"],
 ]
 
 
