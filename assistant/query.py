@@ -190,9 +190,9 @@ def _named(word: str, language: str, document_frequency: Callable[[str], int]) -
     return 0 < df and (df <= 2 or zipf(word, language) <= 0)
 
 
-def asked_unit(folded: str) -> str | None:
-    """Return the kind of quantity a folded question names, or None."""
-    if asks_money(folded, question_type(folded) == "how_much"):
+def asked_unit(folded: str, kind: str | None = None) -> str | None:
+    """Return the kind of quantity a folded question names, or None (kind: its question_type, if read)."""
+    if asks_money(folded, (kind or question_type(folded)) == "how_much"):
         return "money"
     m = _ASKS_HOW_MANY.search(folded)
     if m is None:
@@ -274,6 +274,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         weights = {w: searched.get(w, weight) for w, weight in weights.items()}
         known = known_share(text, language, seen, own)
     facts = sentence_facts(standalone, language)
+    kind = question_type(folded)
     who = asks_identity(standalone, folded_standalone, facts, lambda w: _named(w, language, df))
     if who and not (facts.names or facts.entities):  # typed in lower case: the name is what it states
         name = (fold(who, language),)
@@ -283,8 +284,8 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         standalone=standalone,
         language=language,
         script=detect_script(text),
-        kind=question_type(folded),
-        unit=asked_unit(folded),
+        kind=kind,
+        unit=asked_unit(folded, kind),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
         identity=bool(who),
         asks_country=_ASKS_COUNTRY.search(folded) is not None,
