@@ -40,10 +40,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
 # footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
 # are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
-# md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10). md 8, html 11, docx 7,
-# pdf 8: an en dash opens a list item (text.LIST_ITEM), so a PDF line opening with one is not joined to the line
-# before, and blocks of such items are joined as a list's.
-READER_VERSIONS = {".md": "8", ".markdown": "8", ".html": "11", ".htm": "11", ".docx": "7", ".pdf": "8"}
+# md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10).
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "10", ".htm": "10", ".docx": "6", ".pdf": "7"}
 
 
 class ReadError(Exception):

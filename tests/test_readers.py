@@ -48,19 +48,6 @@ def test_a_short_page_s_title_line_is_not_taken_for_a_wrapped_line():
         "Fisheries Report", "The Danube sterlet catch fell to 1.8 tonnes in 2022."]
 
 
-def test_a_pdf_line_opening_with_an_en_dash_is_a_list_item_not_a_wrapped_line():
-    # Serbian and Russian typesetting marks list items with an en dash; each item is a line of its own, and
-    # the sentence announcing the list keeps its own line.
-    page = ("The new tariffs apply from the November bill and are as follows for every household in the city:\n"
-            "– per square metre of a flat without a meter: 112 dinars a month;\n"
-            "– per square metre of office space: 236 dinars a month.\n"
-            "Meters are now in 3,900 flats, a little over a quarter of all flats in the city and more than ever.")
-    lines = unwrapped(page).split("\n")
-    assert lines[:3] == ["The new tariffs apply from the November bill and are as follows for every household in the city:",
-                         "– per square metre of a flat without a meter: 112 dinars a month;",
-                         "– per square metre of office space: 236 dinars a month."]
-
-
 def test_running_headers_and_footers_are_dropped_and_the_sentence_they_cut_joined(tmp_path):
     header = "Danube Basin Commission | Annual Report 2022 | Restricted"
     doc = read(make_pdf(tmp_path / "r.pdf",
