@@ -407,14 +407,10 @@ _PARAGRAPH = re.compile(rf"{_HEADING}|[^\n]+(?:\n(?!{_HEADING})(?!\s*\n)[^\n]+)*
 _HEADING_LINE = re.compile(rf"{_HEADING}$")
 
 
-# A list item's opening: a bullet ("- ", "* ", "• ", and the en dash Serbian and Russian typesetting use,
-# "– ") or a number ("2) ", "2. Train…"). A number and a full stop open an item only before a word that is
-# not in lower case: "20. октобра" and "2019. године" open Serbian sentences with a date. The em dash is
-# not a bullet: it opens a line of dialogue ("— Yes").
-LIST_ITEM = regex.compile(r"[ \t]*(?:[-*•–][ \t]|\d{1,3}\)[ \t]|\d{1,3}\.[ \t]+(?!\p{Ll}))")
-# Openings that begin an item only after a line that ends a sentence or clause, or opens an item itself: a
-# wrapped line may begin with a sentence's last figure, or with the dash of "2. октобар 2026. – Грејна…".
-_GUARDED = regex.compile(r"[ \t]*(?:\d{1,3}[.)]|–)")
+# A list item's opening: a bullet ("- ", "* ", "• ") or a number ("2) ", "2. Train…"). A number and a full
+# stop open an item only before a word that is not in lower case: "20. октобра" and "2019. године" open
+# Serbian sentences with a date.
+LIST_ITEM = regex.compile(r"[ \t]*(?:[-*•][ \t]|\d{1,3}\)[ \t]|\d{1,3}\.[ \t]+(?!\p{Ll}))")
 _ENUMERATOR = regex.compile(r"[ \t]*\d{1,3}[.)]")
 
 
@@ -426,8 +422,8 @@ def is_list_item(sentence: str) -> bool:
 def _item_starts(text: str, start: int, end: int) -> list[int]:
     """Return where the lines of a paragraph (text[start:end]) that open a list item begin, after its first
     line: each item is a sentence of its own even when it ends without a full stop. A bullet always opens
-    one; a number or an en dash only after a line that ends a sentence or clause, or opens an item itself
-    (_GUARDED)."""
+    one; a number only after a line that ends a sentence or clause, or opens an item itself, since a wrapped
+    line may begin with a sentence's last figure."""
     out = []
     line_start = text.find("\n", start, end)
     previous = text[start:line_start] if line_start >= 0 else ""
@@ -435,7 +431,7 @@ def _item_starts(text: str, start: int, end: int) -> list[int]:
         line_start += 1
         line_end = text.find("\n", line_start, end)
         line = text[line_start : line_end if line_end >= 0 else end]
-        if LIST_ITEM.match(line) and (not _GUARDED.match(line) or previous.rstrip()[-1:] in tuple(".:;!?")
+        if LIST_ITEM.match(line) and (not _ENUMERATOR.match(line) or previous.rstrip()[-1:] in tuple(".:;!?")
                                       or LIST_ITEM.match(previous)):
             out.append(line_start)
         previous, line_start = line, line_end
@@ -473,7 +469,7 @@ def body_positions(sentences: list[str]) -> list[int]:
 
 # The version of what sentence_spans cuts. Sentences are stored with their vectors (ingest); a change here
 # bumps it, and the next ingest splits each stored report again, embedding again only those it cuts otherwise.
-SENTENCES_VERSION = 3
+SENTENCES_VERSION = 2
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
