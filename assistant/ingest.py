@@ -152,6 +152,9 @@ class Ingestor:
                 first_at[r.content_hash] = (r.doc_id, r.location)
         taken: set[str] = set()
         recorded_at = {_real(r.path): r.doc_id for r in records.values() if r.path}  # once: realpath is a syscall
+        # real path of a file an earlier run found to be a copy → the document it is a copy of. The content hash
+        # holds the build's version: after a new reader the copy's hash is not its document's stored one.
+        copy_of = {_real(c): r.doc_id for r in records.values() if r.state == "complete" for c in r.copies}
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         for n, cand in enumerate(candidates, 1):
             self.progress(f"reading {cand.path.name}", n - 1, len(candidates))
@@ -165,10 +168,24 @@ class Ingestor:
                 data_hash = self._hash(cand, max_bytes)
                 rec = records.get(doc_id)
                 first = first_at.get(data_hash) if data_hash else None
+                # A recorded copy of a document whose stored reading is not of these bytes (another build's
+                # reader of their format, or its file since edited as this one was): still its copy, the
+                # document read again from its own file, under its own id (its vectors are kept).
+                stale = None
+                if first is None and data_hash and (owner := records.get(copy_of.get(_real(source), ""))) \
+                        and _real(owner.location) not in seen_sources:
+                    first, stale = (owner.doc_id, owner.location), owner
                 # The same bytes under another format's name are read another way (a .txt named .pdf is refused)
                 if first is not None and first[0] != doc_id and _real(first[1]) != _real(source) \
                         and Path(first[1]).suffix.lower() == cand.path.suffix.lower() \
                         and _holds(first[1], data_hash):  # not since changed (a later file in this run)
+                    if stale is not None:
+                        self._count(report, self._replace(read_document(Path(first[1]), first[0], max_bytes),
+                                                          previous=stale))
+                        report.changed += 1
+                        seen_sources.add(_real(first[1]))
+                        taken.add(first[0])
+                        first_at[data_hash] = first
                     if rec is not None:  # what this path held is gone, or is itself the copy
                         self.store.delete_document(doc_id)
                         report.removed += 1
@@ -200,11 +217,8 @@ class Ingestor:
             except Exception as e:  # a parser's own failure on a hostile file costs that file, not the run
                 report.skipped.append({"path": source, "reason": f"{source} could not be read ({type(e).__name__})"})
                 continue
-            chunks, sents, texts = self._replace(doc, existed=rec is not None, previous=rec)
+            self._count(report, self._replace(doc, existed=rec is not None, previous=rec))
             first_at[data_hash] = (doc_id, source)
-            report.chunks_embedded += chunks
-            report.sentences_embedded += sents
-            report.texts_embedded += texts
             if same:  # vectors made another way (Settings.chunk_vectors, the embedding form): embedded again
                 report.revectored += 1
             elif rec is None:
@@ -257,11 +271,16 @@ class Ingestor:
             doc = self._stored_document(rec)
             if doc is None:
                 continue  # nothing to embed from: `assistant doctor` names a record without its text
-            chunks, sents, texts = self._replace(doc, previous=rec)
-            report.chunks_embedded += chunks
-            report.sentences_embedded += sents
-            report.texts_embedded += texts
+            self._count(report, self._replace(doc, previous=rec))
             report.revectored += 1
+
+    @staticmethod
+    def _count(report: IngestReport, embedded: tuple[int, int, int]) -> None:
+        """Add what _replace embedded for one document (chunks, sentences, texts) to the report."""
+        chunks, sents, texts = embedded
+        report.chunks_embedded += chunks
+        report.sentences_embedded += sents
+        report.texts_embedded += texts
 
     def _stored_document(self, rec: DocRecord) -> Document | None:
         """Return a document as the store keeps it (its cleaned text and record), None without its text."""

@@ -203,6 +203,63 @@ def test_a_copy_found_by_an_earlier_run_takes_the_place_of_a_report_whose_file_g
     assert (gone.renamed, gone.removed) == (0, 1) and Store(settings).records() == {}
 
 
+@pytest.mark.parametrize("given", [["b"], ["b", "a"]])
+def test_a_copy_ingested_after_its_reader_changed_brings_its_report_up_to_date(settings, tmp_path, monkeypatch,
+                                                                               embed_calls, given):
+    """A file recorded as a report's copy is that report's copy whatever build reads them: after a new reader of
+    their format, ingesting the copy's folder (alone, or before the report's own) reads the report again from
+    its own file under its own id, and the copy stays a copy (it was indexed as a second report, "metro-…")."""
+    import assistant.corpus
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    original = shutil.copy(SEEDS / "002_c41756f9194e43e0.txt", tmp_path / "a" / "metro.txt")
+    copy = shutil.copy(original, tmp_path / "b" / "metro.txt")  # the same name: its stem is taken
+    ingest(settings, [tmp_path / "a"])
+    duplicate = [{"path": str(copy), "same_as": str(original)}]
+    assert ingest(settings, [tmp_path / "b"]).duplicates == duplicate
+    before = Store(settings).records()["metro"]
+
+    monkeypatch.setitem(assistant.corpus.READER_VERSIONS, ".txt", "2")  # a new build reads .txt another way
+    embed_calls.clear()
+    report = ingest(settings, [tmp_path / name for name in given])
+    assert (report.new, report.changed, report.unchanged, report.duplicates) == (0, 1, 0, duplicate)
+    assert embed_calls == []  # the same text: its vectors are kept
+    records = Store(settings).records()
+    assert sorted(records) == ["metro"]
+    assert (records["metro"].location, records["metro"].copies) == (str(original), (str(copy),))
+    assert records["metro"].content_hash != before.content_hash
+    assert {m["source"] for m in _chunks(Store(settings))["metadatas"]} == {str(original)}
+    again = ingest(settings, [tmp_path / "a", tmp_path / "b"])
+    assert (again.unchanged, again.changed, again.new, again.duplicates) == (1, 0, 0, duplicate)
+
+
+def test_a_report_read_again_by_a_new_reader_keeps_its_copies(settings, tmp_path, monkeypatch, embed_calls):
+    """A report read again from its own folder (a new reader of its format) keeps the copy an earlier run found,
+    and that copy, once the new build has read the report, is still its copy and takes its place when its
+    file goes."""
+    import assistant.corpus
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+    original = shutil.copy(SEEDS / "002_c41756f9194e43e0.txt", first / "metro.txt")
+    copy = shutil.copy(original, second / "metro-copy.txt")
+    ingest(settings, [first])
+    ingest(settings, [second])
+
+    monkeypatch.setitem(assistant.corpus.READER_VERSIONS, ".txt", "2")
+    assert ingest(settings, [first]).changed == 1
+    assert Store(settings).records()["metro"].copies == (str(copy),)
+    seen = ingest(settings, [second])
+    assert (seen.new, seen.duplicates) == (0, [{"path": str(copy), "same_as": str(original)}])
+    embed_calls.clear()
+    Path(original).unlink()
+    moved = ingest(settings, [first])
+    assert (moved.renamed, moved.removed, embed_calls) == (1, 0, [])
+    assert sorted(Store(settings).records()) == ["metro-copy"]
+
+
 def test_a_folder_holding_the_data_directory_is_ingested_without_it(corpus, monkeypatch):
     """`ingest .` beside a data directory (ASSISTANT_HOME=./data) reads the reports, never the store's own files,
     and a folder that cannot be read is named while the rest goes in."""
