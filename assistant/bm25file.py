@@ -149,8 +149,12 @@ class BM25Writer:
 
 
 def _load(file: Path) -> np.ndarray:
-    """Return a saved array memory-mapped read-only (read whole when it cannot be mapped: an empty array)."""
+    """Return a saved array memory-mapped read-only (read whole when it cannot be mapped: an empty array).
+
+    The map is returned as a plain ndarray over the same pages (it keeps the map open): every index or slice
+    of an np.memmap makes another memmap object through Python-level code, ~80 of them a question (a
+    token's postings, its document frequency), where a plain array's are made in C."""
     try:
-        return np.load(file, mmap_mode="r", allow_pickle=False)
+        return np.asarray(np.load(file, mmap_mode="r", allow_pickle=False))
     except ValueError:
         return np.load(file, allow_pickle=False)

@@ -409,7 +409,7 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
     "-" is read from stdin."""
     from .core import EmptyIndexError, QuestionError, StoreError, checked_question
     from .doctor import StoreDamaged
-    from .llm import LLMError
+    from .errors import LLMError
     from .store import NOTHING_INDEXED, ServerUnreachable, store_exists
 
     def fail(message: str, code: int):

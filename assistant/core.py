@@ -19,12 +19,12 @@ from .chat import IndexView, as_messages, contextualise, said, told, trim
 from .chunking import chunk_prefix
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
+from .errors import LLMError  # not from .llm: a question without an LLM does not import it
 from .facts import Facts, read_facts, sentence_facts, use_saved_names, writes_capitals
 from .glossary import expand
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
-from .llm import LLMError
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever

@@ -29,24 +29,28 @@ MIN_ZIPF = 3.5  # rarer words weigh what the index says (at this Zipf a chunk-si
 CHUNK_WORDS = 200
 
 
-@lru_cache(maxsize=1)
-def _table() -> dict[str, dict[str, float]]:
+@lru_cache(maxsize=len(LANGUAGES))
+def _table(language: str) -> dict[str, float]:
     # One line per language and frequency: "en<TAB>553<TAB>tell know ...", read a line at a time (a
-    # line per word took ~60 ms; this ~20 ms, paid by the first question with a word the index lacks).
-    out: dict[str, dict[str, float]] = {language: {} for language in LANGUAGES}
+    # line per word took ~60 ms; this ~20 ms for all three languages). Each language is read when first
+    # asked about: a question needs its own language's words, and the Serbian and Russian tables are the
+    # larger part of the file.
+    out: dict[str, float] = {}
+    prefix = language + "\t"
     with TABLE.open(encoding="utf-8") as fh:
         for line in fh:
-            if not line.startswith("#"):
-                language, zipf, words = line.rstrip("\n").split("\t")
-                out[language].update(dict.fromkeys(words.split(" "), int(zipf) / 100))
-    # Serbian Latin is typed without diacritics as often as with them ("domacin" for "domaćin"): the bare
-    # spelling stands for the most frequent word it may be.
-    bare: dict[str, float] = {}
-    for word, z in out["sr"].items():
-        if not word.isascii():
-            key = strip_accents(word)
-            bare[key] = max(z, bare.get(key, 0.0))
-    out["sr"] = bare | out["sr"]
+            if line.startswith(prefix):
+                _language, zipf, words = line.rstrip("\n").split("\t")
+                out.update(dict.fromkeys(words.split(" "), int(zipf) / 100))
+    if language == "sr":
+        # Serbian Latin is typed without diacritics as often as with them ("domacin" for "domaćin"): the bare
+        # spelling stands for the most frequent word it may be.
+        bare: dict[str, float] = {}
+        for word, z in out.items():
+            if not word.isascii():
+                key = strip_accents(word)
+                bare[key] = max(z, bare.get(key, 0.0))
+        out = bare | out
     return out
 
 
@@ -55,7 +59,7 @@ def zipf(word: str, language: str) -> float:
     word = word.lower()
     if language == "sr":
         word = cyrtranslit.to_latin(word, "sr")
-    return _table().get(language, {}).get(word, 0.0)
+    return _table(language).get(word, 0.0) if language in LANGUAGES else 0.0
 
 
 def everyday_idf(word: str, language: str) -> float:

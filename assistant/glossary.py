@@ -33,9 +33,10 @@ def load(paths: tuple[Path, ...]) -> list[list[str]]:
 
 
 @lru_cache(maxsize=8)
-def _index(paths: tuple[Path, ...]) -> list[tuple[tuple[str, ...], re.Pattern, bool, list[str]]]:
+def _index(paths: tuple[Path, ...]) -> list[tuple[tuple[str, ...], str, bool, list[str]]]:
     """Return, for each name of each entry: the text any match must contain (a cheap test before the
-    pattern), its pattern, whether it is an acronym, and the entry's acronyms."""
+    pattern), its pattern's source (compiled by _pattern when a text passes that test), whether it is an
+    acronym, and the entry's acronyms."""
     index = []
     for names in load(paths):
         acronyms = [n for n in names if _is_acronym(n)]
@@ -43,9 +44,16 @@ def _index(paths: tuple[Path, ...]) -> list[tuple[tuple[str, ...], re.Pattern, b
             # A Cyrillic name folds by Serbian or by Russian rules (ШОС: "sos" or "shos"), as the question's
             # language has it: either reading matches.
             forms = sorted({fold(name, "sr"), fold(name, "ru")} if letters(name)[0] else {fold(name)})
-            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(_inflected, forms)) + r")(?!\w)")
+            pattern = r"(?<!\w)(?:" + "|".join(map(_inflected, forms)) + r")(?!\w)"
             index.append((tuple(f.split()[0][:STEM_KEEP - 1] for f in forms), pattern, _is_acronym(name), acronyms))
     return index
+
+
+@lru_cache(maxsize=1024)
+def _pattern(source: str) -> re.Pattern:
+    """Return a glossary name's compiled pattern. Compiled when first needed: compiling all ~220 names' patterns
+    was ~25 ms of a command-line question, which needs the few whose opening letters it holds."""
+    return re.compile(source)
 
 
 def _inflected(form: str) -> str:
@@ -73,7 +81,7 @@ def expand(text: str, home: Path | None = None, language: str | None = None) -> 
     present = {fold(w, language) for w in re.findall(r"\w+", text)}
     extra: list[str] = []
     for needs, pattern, acronym, acronyms in _index(paths):
-        match = pattern.search(folded) if any(n in folded for n in needs) else None
+        match = _pattern(pattern).search(folded) if any(n in folded for n in needs) else None
         if not match:
             continue
         # An acronym counts when written in capitals ("UN", not the word "un"), or in lower case as people

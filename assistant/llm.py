@@ -14,6 +14,7 @@ import numpy as np
 
 from .chat import conversation_language, trim
 from .config import Settings
+from .errors import LLMError
 from .grounding import (
     MARKER,
     MIN_SUPPORT,
@@ -65,10 +66,6 @@ _LABEL = re.compile(r"^(?:(?:standalone |rewritten |last )?question|user)\s*:\s*
 _SPEAKER = re.compile(r"^(?:assistant|answer|ai|model)\s*:", re.I)
 # A rewrite this many times longer than the question (and 200 characters more) is a ramble, not a question.
 ECHO_FACTOR = 4
-
-
-class LLMError(RuntimeError):
-    """The LLM server could not be reached or answered with an error."""
 
 
 # --- backends ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,13 +129,17 @@ class Retriever:
         where = {"doc_id": {"$in": allowed}} if allowed is not None else None
         n = max(depth, k)
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
-        # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile).
+        # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile). A small
+        # shard already held in memory is searched here and now: its dot product takes microseconds, and handing
+        # it to a thread and back cost more than that, most of all on a busy machine.
         # A language whose sentences are searched within its nearest chunks makes one chunk search for both.
         whole = [lang for lang in languages if self.store.sentences.searchable(lang)]
         pooled = {lang: _pool().submit(self._pooled_rankings, question_vec, n, where, lang)
                   for lang in languages if lang not in whole}
-        chunk_jobs = {lang: _pool().submit(self.store.query_chunks, question_vec, n, where, lang) for lang in whole}
-        sentence_jobs = {lang: _pool().submit(self._sentence_ranking, question_vec, n, where, lang) for lang in whole}
+        chunk_jobs = {lang: _job(self.store.chunks.held(lang), self.store.query_chunks, question_vec, n, where, lang)
+                      for lang in whole}
+        sentence_jobs = {lang: _job(self.store.sentences.held(lang), self._sentence_ranking, question_vec, n, where,
+                                    lang) for lang in whole}
         fields = {"language": set(filters.languages)} if filters.languages else {}
         if allowed is not None:
             fields["doc_id"] = set(allowed)
@@ -265,6 +269,18 @@ def _pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="retrieval")
     return _POOL
+
+
+def _job(here: bool, fn, *args) -> Future:
+    """Return the future of fn(*args): run here and now when here is true, else on the retrieval pool."""
+    if not here:
+        return _pool().submit(fn, *args)
+    done: Future = Future()
+    try:
+        done.set_result(fn(*args))
+    except Exception as e:  # raised where the pool's future would raise it: at result()
+        done.set_exception(e)
+    return done
 
 
 def query_tokens(question: str, language: str) -> list[str]:

@@ -12,9 +12,9 @@ import sys
 from conftest import ROOT
 
 # the reference pipeline, the web app, chunking, CLDR data, Chroma's telemetry exporter, the keyword index builder,
-# the ingest pipeline and its file readers
+# the ingest pipeline and its file readers, the LLM answerer
 HEAVY = ("llama_index.core", "gradio", "tiktoken", "babel", "grpc", "bm25s", "scipy", "assistant.ingest",
-         "assistant.corpus", "assistant.readers")
+         "assistant.corpus", "assistant.readers", "assistant.llm")
 ASK = """
 import json, sys
 from assistant.cli import cli
