@@ -20,7 +20,7 @@ from .chunking import chunk_prefix
 from .config import Settings, setup_offline_env
 from .embedding import embed_passages, embed_queries, get_embedder
 from .errors import LLMError  # not from .llm: a question without an LLM does not import it
-from .facts import Facts, read_facts, sentence_facts, use_saved_names, writes_capitals
+from .facts import Facts, facts_for, use_saved_names
 from .glossary import expand
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex, keyword_signature
@@ -495,11 +495,8 @@ class Assistant:
             # A report's lead: its first two sentences, as a text file would have them (body_positions).
             lead = [w for i, (w, p) in enumerate(zip(words, positions, strict=True))
                     if p < 2 and (i == 0 or not is_heading(sentences[i]))]
-            facts = [read_facts(m.get("facts")) for m in metas]
-            if None in facts:  # made by another build: made again, names read as the report writes them
-                cased = writes_capitals(text)
-                facts = [f if f is not None else sentence_facts(t, language, p, cased)
-                         for t, p, f in zip(sentences, positions, facts, strict=True)]
+            # facts another build stored are made again (the next ingest stores them: Ingestor.refresh_facts)
+            facts, _ = facts_for(sentences, positions, [m.get("facts") for m in metas], language, text)
             centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
             centre = centre / (np.linalg.norm(centre) or 1.0)
             # A report of one or two sentences has no centre to be generic about: its sentences get the

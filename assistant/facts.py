@@ -430,6 +430,25 @@ def read_facts(stored: str | None) -> Facts | None:
     return None
 
 
+def facts_stamp() -> str:
+    """Return the stamp of the facts this build makes (stored facts of another stamp are made again)."""
+    return _facts_stamp()
+
+
+def facts_for(sentences: list[str], positions: list[int], stored: list[str | None], language: str | None,
+              text: str) -> tuple[list[Facts], list[int]]:
+    """Return the facts of a report's sentences (their positions in it, body_positions), read as stored where
+    this build made them and made again where not, with the indices of those made again. The report's text
+    (its casing: writes_capitals) is read only when some are made again."""
+    facts = [read_facts(s) for s in stored]
+    made = [i for i, f in enumerate(facts) if f is None]
+    if made:
+        cased = writes_capitals(text)
+        for i in made:
+            facts[i] = sentence_facts(sentences[i], language, positions[i], cased)
+    return facts, made
+
+
 _FIELDS = {"dates", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
 
 

@@ -17,7 +17,7 @@ from .config import Settings, keep_server_collection
 from .corpus import Candidate, ReadError, content_hash, find_files, read_document
 from .doctor import discard_stopped_rebuild
 from .embedding import embed_passages, get_embedder
-from .facts import sentence_facts, use_saved_names, writes_capitals
+from .facts import facts_for, facts_stamp, sentence_facts, use_saved_names, writes_capitals
 from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
 from .memory import release_memory
@@ -199,6 +199,8 @@ class Ingestor:
                 if same and self._current(rec):
                     if not rec.path:  # recorded before paths were kept: its file is known now
                         self.store.set_path(doc_id, os.path.abspath(source))
+                    if rec.facts != facts_stamp():
+                        self.refresh_facts(rec)
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
@@ -281,6 +283,22 @@ class Ingestor:
         report.chunks_embedded += chunks
         report.sentences_embedded += sents
         report.texts_embedded += texts
+
+    def refresh_facts(self, rec: DocRecord) -> None:
+        """Store again the facts of a report's sentences that another build made (facts.py or text.py changed
+        since): read back stale, they are made again by every process a question touches the report in
+        (~0.2 s for the seeds), until the report is embedded again. Nothing is embedded."""
+        text = self.store.document_text(rec.doc_id)
+        if not text:
+            return
+        got = self.store.get_document_parts(self.store.sentences, rec.doc_id, embeddings=False, language=rec.language)
+        order = sorted(range(len(got["ids"])), key=lambda n: got["metadatas"][n]["start"])
+        metas = [got["metadatas"][n] for n in order]
+        sentences = [text[m["start"]:m["end"]] for m in metas]
+        facts, made = facts_for(sentences, body_positions(sentences), [m.get("facts") for m in metas], rec.language,
+                                text)
+        self.store.set_facts(rec.doc_id, [got["ids"][order[i]] for i in made],
+                             [metas[i] | {"facts": facts[i].to_json()} for i in made], facts_stamp())
 
     def _stored_document(self, rec: DocRecord) -> Document | None:
         """Return a document as the store keeps it (its cleaned text and record), None without its text."""
@@ -391,7 +409,7 @@ class Ingestor:
              for i, s in enumerate(sents)],
         )
         self.store.mark(doc, "complete", doc_vec, len(chunks), len(sents), vectors=layout,
-                        split=SENTENCES_VERSION)
+                        split=SENTENCES_VERSION, facts=facts_stamp())
         return len(chunks), len({s.text for s in sents}), len(texts)  # texts are deduplicated
 
     def _kept_vectors(self, previous: DocRecord | None, doc: Document, wanted: set[str]) -> dict[str, np.ndarray]:
@@ -437,7 +455,8 @@ class Ingestor:
             name: self.store.get_document_parts(col, old.doc_id, language=old.language)
             for name, col in (("chunks", self.store.chunks), ("sentences", self.store.sentences))
         }
-        self.store.mark(doc, "pending", vec, old.chunks, old.sentences, vectors=old.vectors, split=old.split)
+        self.store.mark(doc, "pending", vec, old.chunks, old.sentences, vectors=old.vectors, split=old.split,
+                        facts=old.facts)
         self.store.delete_document(doc_id, keep_record=True)
         from .chunking import chunk_id
 
@@ -449,7 +468,8 @@ class Ingestor:
                 prefix = chunk_id(doc, 0).rsplit(":", 1)[0]
                 ids = [sentence_id(prefix, m["index"]) for m in metas]
             getattr(self.store, name).add(ids, got["embeddings"], got["documents"], metas)
-        self.store.mark(doc, "complete", vec, old.chunks, old.sentences, vectors=old.vectors, split=old.split)
+        self.store.mark(doc, "complete", vec, old.chunks, old.sentences, vectors=old.vectors, split=old.split,
+                        facts=old.facts)
         self.store.delete_document(old.doc_id)
 
     def refresh_keyword_index(self, records: dict[str, DocRecord] | None = None, write_back: bool = True) -> None:

@@ -62,6 +62,7 @@ class DocRecord:
     # Files of the same bytes found elsewhere and not indexed twice (absolute paths): when this one's file
     # goes, one of them takes its place, whichever folder a later ingest is given.
     copies: tuple[str, ...] = ()
+    facts: str = ""  # the facts.facts_stamp its sentences' stored facts were made by; stores before it: ""
 
     def page_at(self, offset: int) -> int | None:
         """Return the number of the page an offset of the document's text is on (None: not read by pages)."""
@@ -585,11 +586,12 @@ class Store:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=False)}
 
     def mark(self, doc: Document, state: str, vector: np.ndarray, chunks: int, sentences: int, twin: str = "",
-             vectors: str = "embed", split: int = 1) -> None:
+             vectors: str = "embed", split: int = 1, facts: str = "") -> None:
         """Write a document's record: "pending" before its chunks change, "complete" after; vectors says how
-        its chunk vectors were made, split which sentence splitter cut its sentences."""
+        its chunk vectors were made, split which sentence splitter cut its sentences, facts which build made
+        their stored facts."""
         meta = doc.metadata() | {"state": state, "chunks": chunks, "sentences": sentences, "twin": twin,
-                                 "vectors": vectors, "split": split}
+                                 "vectors": vectors, "split": split, "facts_by": facts}
         self.documents.upsert(ids=[doc.doc_id], embeddings=[vector], documents=[doc.text], metadatas=[meta])
 
     def set_twin(self, doc_id: str, twin: str) -> None:
@@ -603,6 +605,12 @@ class Store:
     def set_copies(self, doc_id: str, paths) -> None:
         """Record the files that are copies of a document (DocRecord.copies)."""
         self._update_record(doc_id, {"copies": dumps(list(dict.fromkeys(paths)))})
+
+    def set_facts(self, doc_id: str, ids: list[str], metadatas: list[dict], stamp: str) -> None:
+        """Store sentences' facts made again (their whole metadata) and the stamp of the build that made them."""
+        if ids:
+            self.sentences.update(ids, metadatas)
+        self._update_record(doc_id, {"facts_by": stamp})
 
     def set_path(self, doc_id: str, path: str) -> None:
         """Record the absolute path of a document's file (a record written before paths were kept)."""
@@ -717,6 +725,7 @@ def _record(doc_id: str, m: dict) -> DocRecord:
         split=int(m.get("split", 1)),
         pages=_pages(m.get("pages")),
         copies=_copies(m.get("copies")),
+        facts=m.get("facts_by", ""),
     )
 
 

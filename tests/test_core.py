@@ -390,7 +390,7 @@ def test_sentence_facts_from_another_build_are_made_again_as_the_report_writes_n
     def unread(text):
         raise AssertionError("a report's casing is read only to make facts again")
 
-    monkeypatch.setattr(core, "writes_capitals", unread)
+    monkeypatch.setattr(facts, "writes_capitals", unread)
     stored = report_read(EN)  # the facts ingest stored, current: the report's text is not read for them
     monkeypatch.undo()
     monkeypatch.setattr(facts, "_facts_stamp", lambda: "another build")

@@ -260,6 +260,34 @@ def test_a_report_read_again_by_a_new_reader_keeps_its_copies(settings, tmp_path
     assert sorted(Store(settings).records()) == ["metro-copy"]
 
 
+def test_facts_another_build_made_are_stored_again_by_the_next_ingest(settings, tmp_path, monkeypatch, embed_calls):
+    """A new build of facts.py or text.py makes every stored sentence fact stale; read back stale, each process
+    would make them again for every report a question touches. The next ingest stores them again, embedding
+    nothing, and a question then reads them as stored."""
+    import assistant.core as core
+    import assistant.facts as facts
+    from assistant.facts import read_facts
+
+    (tmp_path / "a").mkdir()
+    shutil.copy(SEEDS / "002_c41756f9194e43e0.txt", tmp_path / "a" / "metro.txt")
+    ingest(settings, [tmp_path / "a"])
+    monkeypatch.setattr(facts, "_facts_stamp", lambda: "next build")
+    assert Store(settings).records()["metro"].facts != facts.facts_stamp()
+    embed_calls.clear()
+    report = ingest(settings, [tmp_path / "a"])
+    assert (report.unchanged, report.changed, embed_calls) == (1, 0, [])
+    store = Store(settings)
+    assert store.records()["metro"].facts == "next build"
+    got = store.get_document_parts(store.sentences, "metro", embeddings=False)
+    assert got["ids"] and all(read_facts(m["facts"]) is not None for m in got["metadatas"])
+
+    def unread(text):
+        raise AssertionError("a report's casing is read only to make its facts again")
+
+    monkeypatch.setattr(facts, "writes_capitals", unread)
+    assert core.Assistant(settings)._doc_sentences("metro").facts  # read as stored
+
+
 def test_a_folder_holding_the_data_directory_is_ingested_without_it(corpus, monkeypatch):
     """`ingest .` beside a data directory (ASSISTANT_HOME=./data) reads the reports, never the store's own files,
     and a folder that cannot be read is named while the rest goes in."""
