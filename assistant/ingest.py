@@ -199,8 +199,6 @@ class Ingestor:
                 if same and self._current(rec):
                     if not rec.path:  # recorded before paths were kept: its file is known now
                         self.store.set_path(doc_id, os.path.abspath(source))
-                    if rec.facts != facts_stamp():
-                        self.refresh_facts(rec)
                     report.unchanged += 1
                     continue
                 old = by_hash.get(data_hash)
@@ -237,6 +235,10 @@ class Ingestor:
                 self.store.delete_document(rec.doc_id)
                 report.removed += 1
         self._revector_stored(seen_sources, report)
+        # Like vectors, stored facts are brought to this build's whatever folder the run was given.
+        for rec in self.store.records().values():
+            if rec.state == "complete" and rec.facts != facts_stamp():
+                self.refresh_facts(rec)
         final = self.store.records()
         self.store.delete_orphans(list(final))
         self.refresh_keyword_index(final)

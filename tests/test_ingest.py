@@ -262,20 +262,21 @@ def test_a_report_read_again_by_a_new_reader_keeps_its_copies(settings, tmp_path
 
 def test_facts_another_build_made_are_stored_again_by_the_next_ingest(settings, tmp_path, monkeypatch, embed_calls):
     """A new build of facts.py or text.py makes every stored sentence fact stale; read back stale, each process
-    would make them again for every report a question touches. The next ingest stores them again, embedding
-    nothing, and a question then reads them as stored."""
+    would make them again for every report a question touches. The next ingest, of any folder, stores them again,
+    embedding nothing, and a question then reads them as stored."""
     import assistant.core as core
     import assistant.facts as facts
     from assistant.facts import read_facts
 
-    (tmp_path / "a").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
     shutil.copy(SEEDS / "002_c41756f9194e43e0.txt", tmp_path / "a" / "metro.txt")
     ingest(settings, [tmp_path / "a"])
     monkeypatch.setattr(facts, "_facts_stamp", lambda: "next build")
     assert Store(settings).records()["metro"].facts != facts.facts_stamp()
     embed_calls.clear()
-    report = ingest(settings, [tmp_path / "a"])
-    assert (report.unchanged, report.changed, embed_calls) == (1, 0, [])
+    report = ingest(settings, [tmp_path / "b"])  # another folder: the whole store is brought to this build
+    assert (report.unchanged, report.changed, report.revectored, embed_calls) == (0, 0, 0, [])
     store = Store(settings)
     assert store.records()["metro"].facts == "next build"
     got = store.get_document_parts(store.sentences, "metro", embeddings=False)
