@@ -39,6 +39,7 @@ MIN_SUPPORT = 0.5
 # span of it with its own offsets: the fact comes first, not at word 60.
 LONG_SENTENCE = 30
 CLAUSE_MIN_WORDS = 6
+INSERTION_WORDS = 8
 ITEM_WORDS = 3
 # Passages offered as related reading when the answer is "not found": the closest ones, at most this many,
 # whose ranking probability is at least RELATED_FLOOR.
@@ -164,6 +165,14 @@ _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
 # is quoted from the clause before it.
 _RELATIVE = re.compile(r"(?:which|who|whom|whose|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи)\b",
                        re.IGNORECASE)
+# Nor can a clause that ends on a word announcing what follows (a conjunction that opens a clause, a
+# preposition, an article): "Katnić said that, “on reasonable suspicion”, he believed…" cut before its first
+# comma quotes "Katnić said that" and none of what he said. Such a clause is quoted with what follows it.
+_LEADS_ON = re.compile(
+    r"(?:^|\s)(?:that|whether|because|if|than|as|and|or|but|of|to|in|on|at|by|for|with|from|into|about|the|an?"
+    r"|da|što|sto|jer|kako|ako|nego|i|ili|ali|u|na|za|od|do|sa|s|iz|o|po|pri|kod|prema"
+    r"|да|што|јер|како|ако|него|и|или|а|али|у|на|за|од|до|са|с|из|о|по|при|код|према"
+    r"|что|чтобы|как|если|чем|но|в|во|от|со|об|к|для)$", re.IGNORECASE)
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
@@ -244,6 +253,16 @@ def focus(s: Scored, query: Query) -> Scored:
     while best and _RELATIVE.match(c.text, a):
         best -= 1
         a = pieces[best][0]
+    last = best
+    while last + 1 < len(pieces) and _LEADS_ON.search(c.text, a, b):
+        inserted = c.text.startswith(",", b)
+        last += 1
+        b = pieces[last][1]
+        # "said that, according to the evidence so far, the case…": a short clause right after "that," is an
+        # insertion, and what was said comes after it.
+        if inserted and last + 1 < len(pieces) and len(c.text[pieces[last][0]:b].split()) <= INSERTION_WORDS:
+            last += 1
+            b = pieces[last][1]
     narrowed = replace(c, start=c.start + a, end=c.start + b, text=c.text[a:b])
     return replace(s, candidate=narrowed)
 

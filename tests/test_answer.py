@@ -213,6 +213,22 @@ def test_a_relative_clause_is_quoted_with_the_noun_it_speaks_of(language, questi
     assert cut.text != text and kept in cut.text and text[cut.start:cut.end] == cut.text
 
 
+@pytest.mark.parametrize("language,question,text,said", [
+    ("en", "What did the chief special prosecutor Marko Lazić tell reporters on Monday?",
+     "The chief special prosecutor Marko Lazić told reporters on Monday that, according to the evidence gathered "
+     "so far, the case had been set up against the company and its owner Petar Bokan, because the firm had asked "
+     "for many extra checks of its containers within six months.", "Petar Bokan"),
+    ("sr", "Šta je kazao glavni specijalni tužilac Marko Lazić?",
+     "Glavni specijalni tužilac Marko Lazić kazao je da, \u201edo stepena osnovane sumnje\u201c, misli da se slučaj "
+     "pakovao kompaniji \u201eSever\u201c i njenom vlasniku Petru Bokanu, jer je ta kompanija u svega pola godine "
+     "poslala mnoštvo dopisa kojima je tražila dodatnu kontrolu kontejnera.", "Petru Bokanu"),
+])
+def test_a_clause_ending_on_that_is_quoted_with_what_follows(language, question, text, said):
+    cut = focus(Scored(candidate(text, 0, language=language), 0.9), parse(question)).candidate
+    assert said in cut.text and text[cut.start:cut.end] == cut.text
+    assert cut.text != text  # still a clause, not the sentence: the reason after "because"/"jer" is left out
+
+
 def test_a_list_is_never_cut_into_its_items():
     text = ("Experts from six EU member states (Austria, Croatia, Ireland, Finland, Sweden and the Netherlands) "
             "shared their experience with the police of the region, and the organisers said that a second "
