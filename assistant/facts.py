@@ -543,9 +543,15 @@ def dates_in(folded: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(m.split()) for m in _date_regex().findall(folded)))
 
 
+# A currency sign stands before its figure on an English (and many another) price: "£4.2 million", "$12",
+# "€10". Any sign of Unicode's currency class, not a list of currencies.
+_SIGN_BEFORE = regex.compile(r"\p{Sc}\s?\d")
+
+
 def units_in(folded: str) -> tuple[str, ...]:
     """Return the kinds of quantity a folded text gives a figure in."""
-    return tuple(u for u, pattern in _unit_regex().items() if pattern.search(folded))
+    return tuple(u for u, pattern in _unit_regex().items()
+                 if pattern.search(folded) or (u == "money" and _SIGN_BEFORE.search(folded)))
 
 
 def names_in(text: str) -> tuple[str, ...]:

@@ -153,6 +153,17 @@ def test_power_and_temperature_are_units(text, language, unit):
     assert unit in sentence_facts(text, language).units
 
 
+@pytest.mark.parametrize("text,language", [
+    ("The work cost £4.2 million, paid by the council.", "en"),
+    ("An adult swim now costs £4.50, up from £4.", "en"),
+    ("Tickets are $12 at the door.", "en"),
+    ("Абонемент стоит ₽1500 в месяц.", "ru"),
+])
+def test_a_currency_sign_before_the_figure_gives_money(text, language):
+    assert "money" in sentence_facts(text, language).units
+    assert "money" not in sentence_facts(text.replace("£", "").replace("$", "").replace("₽", ""), language).units
+
+
 def test_names_plans_datelines_and_lists():
     f = sentence_facts("Републику Србију представљао је в. д. директора Милан Пекић.", "sr", 4)
     assert "milan pekic" in f.names and not f.dateline and not f.plan
