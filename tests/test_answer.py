@@ -229,6 +229,22 @@ def test_a_clause_ending_on_that_is_quoted_with_what_follows(language, question,
     assert cut.text != text  # still a clause, not the sentence: the reason after "because"/"jer" is left out
 
 
+def test_a_clause_that_opens_with_that_is_quoted_with_who_said_it():
+    text = ("На пресс-конференции в понедельник директор городской библиотеки Ольга Смирнова сообщила журналистам, "
+            "что число посетителей библиотеки за прошлый год выросло на 35 процентов, а фонд пополнился почти на "
+            "четыре тысячи новых книг.")
+    cut = focus(Scored(candidate(text, 0, language="ru"), 0.9), parse("на сколько выросло число посетителей?")).candidate
+    assert "Ольга Смирнова" in cut.text and "35 процентов" in cut.text and "фонд" not in cut.text
+
+
+def test_a_first_clause_that_opens_with_although_is_quoted_with_the_clause_after_it():
+    text = ("Although the council had originally planned to reopen the baths in the autumn of 2023, asbestos was "
+            "found in the roof of the main hall in March, and the work, which in the end cost £4.2 million, took "
+            "eight more months than the builders had promised.")
+    cut = focus(Scored(candidate(text, 0), 0.9), parse("When had the council planned to reopen the baths?")).candidate
+    assert cut.text.startswith("Although") and "asbestos" in cut.text and cut.text != text
+
+
 def test_a_list_is_never_cut_into_its_items():
     text = ("Experts from six EU member states (Austria, Croatia, Ireland, Finland, Sweden and the Netherlands) "
             "shared their experience with the police of the region, and the organisers said that a second "
