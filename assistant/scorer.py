@@ -44,7 +44,7 @@ _OWN = (
     "type_new",  # the sentence states that kind of fact, one the question does not state itself
     "unit_asked",  # the question names a unit (kilograms, euros, people…)
     "unit_given",  # the sentence gives a figure in that unit
-    "plan_for_fact",  # the sentence speaks of plans; the question asks what is or was
+    "plan_for_fact",  # the sentence speaks of plans; the question asks what is or was (not who someone is)
     "dateline",  # a title or dateline line: resembles every question about its report
     "centrality",  # similarity of the sentence to its report's centre, above that of the report's other
     #                candidates (generic, not specific; relative, so a report of near-identical sentences,
@@ -145,7 +145,8 @@ def features(query: Query, sentences: list) -> np.ndarray:
             float(typed and type_new(query, s.facts)),
             float(query.unit is not None),
             float(query.unit is not None and query.unit in s.facts.units),
-            float(s.facts.plan and not query.asks_plan and query.kind not in ("when", "where")),
+            # what someone is ("who is X?") a sentence naming X tells in any tense ("X, the club's chair, expects…")
+            float(s.facts.plan and not query.asks_plan and query.kind not in ("when", "where") and not query.identity),
             float(s.facts.dateline),
             s.centrality - central_mean[s.doc_id],
             sim - doc_mean[s.doc_id],

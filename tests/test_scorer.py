@@ -43,6 +43,11 @@ def test_features_read_the_kind_of_fact_unit_plan_and_language():
     assert list(column(x, "type_new")) == [1, 0, 1] and list(column(x, "unit_given")) == [1, 0, 1]
     assert list(column(x, "plan_for_fact")) == [0, 1, 0] and list(column(x, "cross_lingual")) == [0, 0, 1]
     assert column(x, "similarity_gap")[1] == pytest.approx(0.6 - 1.0)
+    who = parse("Who is Nora Baptiste?")
+    assert who.identity
+    plan = cand("Nora Baptiste, the chair of the swimming club, said the club expects to return in April.")
+    assert column(features(who, [plan]), "plan_for_fact")[0] == 0  # a sentence naming her tells who she is
+    assert column(features(parse("What did Nora Baptiste say?"), [plan]), "plan_for_fact")[0] == 1
 
 
 def test_cognates_count_across_languages_and_every_feature_weighs_apart_across_them():
