@@ -255,11 +255,11 @@ def focus(s: Scored, query: Query) -> Scored:
     if values[best][1] <= 0 or sorted(ranks)[-2] == ranks[best]:
         return s
     a, b = pieces[best]
+    last = best  # the quote runs from pieces[best] to pieces[last]
     while best and _RELATIVE.match(c.text, a):
         best -= 1
         a = pieces[best][0]
-    last = best
-    if best == 0 and len(pieces) > 1 and _RELATIVE.match(c.text, a):
+    if best == last == 0 and len(pieces) > 1 and _RELATIVE.match(c.text, a):
         last = 1
         b = pieces[1][1]
     while last + 1 < len(pieces) and _LEADS_ON.search(c.text, a, b):
