@@ -343,6 +343,8 @@ UNITS = {
     "doses": r"dos\w*|tablet\w*|pills?",
     "power": r"[kmgt]wh?|[kmgt]vt(?:ch)?|(?:kilo|mega|giga|tera)(?:watt|vat)\w*",
     "temperature": r"°[cf]?|degrees?|stepen\w*|gradus\w*|celsius|celzijus\w*",
+    # a span of years or an age: "10 years", "42-year-old", "deset godina", "42-godišnji", "20 лет", "42-летний"
+    "years": r"-?years?(?:-old)?|yrs|-?godin\w*|-?godisnj\w*|let|goda|godov|-?letn\w*",
 }
 _PLAN = re.compile(
     r"\b(?:will|shall|plan(?:s|ned|ning)?|expect\w*|intend\w*|going to|upcoming|scheduled|"

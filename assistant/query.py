@@ -31,7 +31,7 @@ from .text import (
 QUESTION_TYPES = {
     # "how much" first: "skol'ko" typed in Latin holds "ko" (Serbian "who") after its apostrophe (Cyrillic
     # "сколько" folds without one).
-    "how_much": r"\b(?:how (?:much|many|large|big|long)|what (?:percent\w*|share|number|amount)|kolik\w*|"
+    "how_much": r"\b(?:how (?:much|many|large|big|long|old)|what (?:percent\w*|share|number|amount)|kolik\w*|"
                 r"skol'?ko)\b",
     "who": r"\b(?:who|whos|whom|whose|which (?:organi[sz]ations?|body|bodies|country|countries|agency|person)|"
            r"ko|koga|kome|ciji|cija|cije|kto|kogo|komu|ch?ei|ch?ej|ch?ya)\b",
@@ -194,6 +194,8 @@ def asked_unit(folded: str, kind: str | None = None) -> str | None:
     """Return the kind of quantity a folded question names, or None (kind: its question_type, if read)."""
     if asks_money(folded, (kind or question_type(folded)) == "how_much"):
         return "money"
+    if re.search(r"\bhow old\b", folded):
+        return "years"
     m = _ASKS_HOW_MANY.search(folded)
     if m is None:
         return None

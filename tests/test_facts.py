@@ -148,8 +148,11 @@ def test_figures_exclude_dates_and_ordinals_and_carry_their_units():
     ("Ветропарк ће имати 158 мегавата.", "sr", "power"),
     ("It was 40 °C in the shade.", "en", "temperature"),
     ("Temperatura je dostigla 41 stepen.", "sr", "temperature"),
+    ("The 42-year-old driver was arrested.", "en", "years"),
+    ("Uhapšen je 42-godišnji vozač.", "sr", "years"),
+    ("Топлива хватит ещё на 20 лет.", "ru", "years"),
 ])
-def test_power_and_temperature_are_units(text, language, unit):
+def test_power_temperature_and_years_are_units(text, language, unit):
     assert unit in sentence_facts(text, language).units
 
 

@@ -30,6 +30,8 @@ def test_question_types_in_three_languages(question, kind):
     ("Колико људи је ухапшено?", "people"), ("What was the budget?", "money"),
     ("How many litres of precursors?", "volume"), ("How many meetings were held?", None),
     ("По какой цене продавали кокаин?", "money"), ("Сколько мест в центре?", None),  # центр is not цена
+    ("How old is the new director?", "years"), ("Koliko godina ima direktorka?", "years"),
+    ("Сколько лет проработал завод?", "years"),
 ])
 def test_the_unit_a_question_names(question, unit):
     assert parse(question).unit == unit
