@@ -165,7 +165,7 @@ _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
 # visitors rose by 35 per cent"): a clause chosen that opens with a relative pronoun or a subordinating
 # conjunction is quoted from the clause before it, and a sentence's first clause that opens with one
 # ("Although the council had planned…, the baths…") with the clause after it.
-_RELATIVE = re.compile(r"(?:which|who|whom|whose|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи"
+_DEPENDENT = re.compile(r"(?:which|who|whom|whose|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи"
                        r"|that|although|though|because|whereas|unless|while"
                        r"|da|što|sto|jer|iako|mada|pošto|posto|zbog čega|zbog cega"
                        r"|да|што|јер|иако|мада|пошто|због чега"
@@ -256,10 +256,10 @@ def focus(s: Scored, query: Query) -> Scored:
         return s
     a, b = pieces[best]
     last = best  # the quote runs from pieces[best] to pieces[last]
-    while best and _RELATIVE.match(c.text, a):
+    while best and _DEPENDENT.match(c.text, a):
         best -= 1
         a = pieces[best][0]
-    if best == last == 0 and len(pieces) > 1 and _RELATIVE.match(c.text, a):
+    if best == last == 0 and len(pieces) > 1 and _DEPENDENT.match(c.text, a):
         last = 1
         b = pieces[1][1]
     while last + 1 < len(pieces) and _LEADS_ON.search(c.text, a, b):
