@@ -40,8 +40,9 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # pdf 7: a run of spaces in a line (justified text) is one space. md 5: a paragraph indented by four spaces is read,
 # footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
 # are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
-# md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10).
-READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "10", ".htm": "10", ".docx": "6", ".pdf": "7"}
+# md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10). pdf 8: a paragraph ends
+# where the print leaves a wider gap than between its lines (paragraph_breaks).
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "10", ".htm": "10", ".docx": "6", ".pdf": "8"}
 
 
 class ReadError(Exception):
@@ -656,6 +657,54 @@ def _read_pdf(path: Path) -> Reading:
         return _read_pdf_text(path)
 
 
+def _page_text(page) -> str:
+    """Return a page's text layer, with a blank line where the print leaves a paragraph's gap."""
+    lines: list[tuple[float, float]] = []  # each printed line's height on the page and its font size
+
+    def visit(text, cm, tm, _font, size):
+        if not text.strip():
+            return
+        # The text matrix places the text in the page's current coordinates (cm); a line's pieces share its height.
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        size = abs(size * tm[3] * cm[3]) or abs(size) or 1.0
+        if lines and abs(lines[-1][0] - y) < 0.5 * max(size, lines[-1][1]):
+            return
+        lines.append((y, size))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    return paragraph_breaks(text, lines)
+
+
+# Print leaves more room between paragraphs than between a paragraph's lines, for the size of their type. A gap this
+# many times a page's usual spacing ends a paragraph whatever the length of its last line, which the unwrapper alone
+# goes by; so does a change of type size (a heading, a title wrapped over two lines above the text).
+PARAGRAPH_GAP = 1.3
+SIZE_CHANGE = 1.2
+
+
+def paragraph_breaks(text: str, lines: list[tuple[float, float]]) -> str:
+    """Return a page's text with a blank line before each line printed a paragraph's gap below the one before, or
+    in another size of type (lines: where each line with text is on the page and its type size, in the text's
+    order). A page whose lines the text layer does not give one for one (columns, tables, pieces set apart) is left
+    as it is, and so is a line printed higher up the page than the one before it."""
+    rows = text.split("\n")
+    printed = [i for i, line in enumerate(rows) if line.strip()]
+    if len(printed) != len(lines) or len(lines) < 3:
+        return text
+    # each gap in units of the larger type size of the two lines, so a heading's own line spacing is not a gap
+    spacing = [(above - below) / max(high, low, 1e-6)
+               for (above, high), (below, low) in zip(lines, lines[1:], strict=False)]
+    down = sorted(g for g in spacing if g > 0)
+    if not down:
+        return text
+    usual = down[len(down) // 4]  # most gaps are between a paragraph's own lines
+    for i, gap, (_, high), (_, low) in zip(printed[1:], spacing, lines[:-1], lines[1:], strict=True):
+        resized = max(high, low) > SIZE_CHANGE * min(high, low)
+        if rows[i - 1].strip() and gap > 0 and (gap > PARAGRAPH_GAP * usual or resized):
+            rows[i] = "\n" + rows[i]
+    return "\n".join(rows)
+
+
 @contextlib.contextmanager
 def _quiet_pypdf():
     """Keep pypdf's repair notes ("incorrect startxref pointer") off stderr: a PDF it can read is fine, and
@@ -679,7 +728,7 @@ def _read_pdf_text(path: Path) -> Reading:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not _opens_without_password(reader):
             raise ReadError(f"{path.name} is an encrypted PDF; save an unlocked copy and add that")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
     except ReadError:
         raise

@@ -85,7 +85,7 @@ def settings(tmp_path) -> Settings:
 
 def make_pdf(path: Path, lines: list[str], *more_pages: list[str]) -> Path:
     """Write a minimal valid PDF whose text layer holds the given ASCII lines, a page for lines and one for each
-    of more_pages."""
+    of more_pages; a None among the lines leaves a paragraph's gap (half a line more) before the next."""
     pages = [lines, *more_pages]
     font = 3 + 2 * len(pages)  # the object number of the one font, after the pages and their contents
     objects = [
@@ -96,6 +96,9 @@ def make_pdf(path: Path, lines: list[str], *more_pages: list[str]) -> Path:
     for i, page in enumerate(pages):
         ops = ["BT /F1 12 Tf 72 720 Td 14 TL"]
         for line in page:
+            if line is None:
+                ops.append("0 -7 Td")
+                continue
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
             ops.append(f"({escaped}) Tj T*")
         ops.append("ET")

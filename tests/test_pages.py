@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.corpus import clean, paginated, read_document
 from assistant.llamaindex import citation_node, passage_node
-from assistant.readers import generated_title, unwrapped, vocabulary
+from assistant.readers import generated_title, paragraph_breaks, unwrapped, vocabulary
 from assistant.render import render_document, render_sources
 from assistant.types import Answer
 
@@ -64,6 +64,35 @@ def test_a_pdf_page_s_lines_are_joined_into_its_paragraphs_and_its_title_lines_k
         "The scientists took 340 samples.\n- water\n- sediment", "Findings",
         "A new sponge in a cold-storage tank of the Природно-математичког факултет, said the professor."]
     assert unwrapped(" \n\n ") == ""
+
+
+def test_a_pdf_paragraph_ends_where_the_print_leaves_a_gap_however_long_its_last_line(tmp_path):
+    # Both paragraphs' last lines are as wide as the rest: by the lines' lengths alone they were run together.
+    doc = read_document(make_pdf(tmp_path / "r.pdf", [
+        "The harbour board met on Monday and approved the plan for a new pier",
+        "at the northern end of the bay, to be built by a firm from Split within",
+        "two years of the signing of the contract, at a cost of nine million euro",
+        None,
+        "Fishermen said the pier would cut the time they spend on unloading, and",
+        "the board expects the first boats to moor there in the spring of 2028.",
+    ]), "r", 10 << 20)
+    assert doc.text.split("\n\n") == [
+        "The harbour board met on Monday and approved the plan for a new pier at the northern end of the bay, to be "
+        "built by a firm from Split within two years of the signing of the contract, at a cost of nine million euro",
+        "Fishermen said the pier would cut the time they spend on unloading, and the board expects the first boats "
+        "to moor there in the spring of 2028."]
+
+
+def test_a_pdf_line_in_another_type_size_starts_a_block_and_a_title_wrapped_in_large_type_stays_one():
+    text = "Port of Bar opens a new\nferry terminal\nBar, 3 May\nThe terminal cost\nnine million euro.\nIt opens in June."
+    # a title in 18-point type over two lines, a dateline in 9, text in 11 with one paragraph's gap
+    lines = [(750, 18), (726, 18), (700, 9), (680, 11), (665, 11), (643, 11)]
+    assert paragraph_breaks(text, lines).split("\n\n") == [
+        "Port of Bar opens a new\nferry terminal", "Bar, 3 May", "The terminal cost\nnine million euro.",
+        "It opens in June."]
+    assert paragraph_breaks(text, lines[:-1]) == text  # lines the text layer does not give one for one
+    columns = [(750, 11), (735, 11), (720, 11), (750, 11), (735, 11), (720, 11)]  # a second column starts up top
+    assert paragraph_breaks(text, columns) == text
 
 
 def test_a_sentence_a_page_break_cut_goes_on_across_it_and_cites_the_page_it_begins_on():
