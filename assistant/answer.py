@@ -9,13 +9,23 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
+import regex
 
 from .facts import Facts, dateline_end, sentence_facts
 from .grounding import lexical_support, support
 from .messages import no_answer, original_label, unresolved
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
-from .text import content_words, is_heading, is_list_item, leans_back, quote_depth, quotes_closed
+from .text import (
+    content_words,
+    has_cyrillic,
+    is_heading,
+    is_list_item,
+    leans_back,
+    quote_depth,
+    quotes_closed,
+    to_latin,
+)
 from .types import Answer, AnswerSentence, Citation, Passage, Twin
 
 # A second sentence is quoted beside the best only when it is nearly as likely (a near tie, common across
@@ -451,6 +461,18 @@ def joined(texts: list[str], opens: list[bool], line_break: str = "\n") -> str:
                    for i, (t, o) in enumerate(zip(texts, opens, strict=True)))
 
 
+_LATIN_LETTER = regex.compile(r"\p{Latin}")
+
+
+def shown(quote: str, quote_language: str, language: str, question: str) -> str:
+    """Return a quote as the answer shows it. Serbian is written in both scripts, and Cyrillic to Latin is one
+    to one: a Serbian Cyrillic quote answering a question asked in Latin letters is shown in them, the same
+    words; its citation keeps the report's own text and offsets."""
+    if quote_language == language == "sr" and _LATIN_LETTER.search(question) and not has_cyrillic(question):
+        return to_latin(quote, "sr")
+    return quote
+
+
 def compose(question: str, language: str, chosen: list[Scored], answerer: str = "extractive",
             standalone: str = "") -> Answer:
     """Return the answer that quotes the chosen sentences, each with its [n], or an abstention."""
@@ -469,7 +491,7 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         same_run = before is not None and (before.doc_id, before.language) == (c.doc_id, c.language)
         label = "" if c.language == language or same_run else \
             original_label(language, question, c.language, translation=c.twin is not None) + " "
-        text = f"{label}{c.text} [{n}]"
+        text = f"{label}{shown(c.text, c.language, language, question)} [{n}]"
         sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
     # A quote is its own support; the check still runs so that a bug in span handling cannot pass silently.
     sentences = [s for s in sentences if s.support >= MIN_SUPPORT]
