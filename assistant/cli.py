@@ -397,6 +397,18 @@ def _ask_options(f):
     return f
 
 
+# A refused question is echoed in its error object so that a script can tell which one failed, but not whole
+# when it was refused for its length: a megabyte pasted by mistake would come back as a megabyte of output.
+ECHOED_CHARS = 200
+
+
+def echoed(question: str) -> str:
+    """Return a refused question as its error object shows it: whole, or its opening with its length."""
+    if len(question) <= ECHOED_CHARS:
+        return question
+    return f"{question[:ECHOED_CHARS]}… ({len(question):,} characters)"
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--history", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
@@ -414,7 +426,7 @@ def ask(ctx: Context, question, history, as_json, top_k, lang, doc, since, until
 
     def fail(message: str, code: int):
         if as_json:  # a script reading stdout gets an object either way
-            echo_json({"question": question, "error": message, "found": False})
+            echo_json({"question": echoed(question), "error": message, "found": False})
         if code == 2:
             raise click.UsageError(message)
         echo(f"error: {message}", err=True)
@@ -502,7 +514,7 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
         echo(text, err=True)
 
     def refused(question: str, message: str) -> None:
-        echo_json({"question": question, "error": message, "found": False})  # as `ask --json` prints it
+        echo_json({"question": echoed(question), "error": message, "found": False})  # as `ask --json` prints it
 
     chat = Chat(lambda question, history, last: assistant.ask(question, history, filters, top_k, last),
                 lambda answer: _print_answer(answer, as_json), say, warn, ASK_ERRORS,

@@ -134,6 +134,12 @@ def test_a_question_of_dash_is_read_from_stdin(seeded):
     binary = subprocess.run([str(BIN), "ask", "-"], input=bytes(range(256)), capture_output=True, env=env,
                             timeout=300)
     assert binary.returncode == 2 and b"binary" in binary.stderr and b"Traceback" not in binary.stderr
+    # A megabyte pasted by mistake is refused, and its error object names it without echoing it whole.
+    huge = subprocess.run([str(BIN), "ask", "-", "--json"], input="why " * 250_000, capture_output=True, text=True,
+                          env=env, timeout=300)
+    refused = json.loads(huge.stdout)
+    assert huge.returncode == 2 and "the limit is 4,000" in refused["error"] and not refused["found"]
+    assert len(huge.stdout) < 1000 and refused["question"].startswith("why why") and "1,000,000 characters" in refused["question"]
 
 
 def test_counts_of_one_are_singular(tmp_path):
