@@ -175,7 +175,8 @@ _CLAUSE_END = re.compile(r"[;:]\s+|,\s+|\s+[–—-]\s+")
 # visitors rose by 35 per cent"): a clause chosen that opens with a relative pronoun or a subordinating
 # conjunction is quoted from the clause before it, and a sentence's first clause that opens with one
 # ("Although the council had planned…, the baths…") with the clause after it.
-_DEPENDENT = re.compile(r"(?:which|who|whom|whose|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи"
+_DEPENDENT = re.compile(r"(?:which|who|whom|whose|where|кој\w*|koj\w*|чиј\w*|čij\w*|cij\w*|котор\w*|чей|чья|чьё|чьи"
+                       r"|gde|gdje|где|гдје|kuda|куда"
                        r"|that|although|though|because|whereas|unless|while"
                        r"|da|što|sto|jer|iako|mada|pošto|posto|zbog čega|zbog cega"
                        r"|да|што|јер|иако|мада|пошто|због чега"
@@ -281,6 +282,13 @@ def focus(s: Scored, query: Query) -> Scored:
         if inserted and last + 1 < len(pieces) and len(c.text[pieces[last][0]:b].split()) <= INSERTION_WORDS:
             last += 1
             b = pieces[last][1]
+    # A clause ending on a colon, or on a short dependent clause that does ("…will work in places, where many
+    # young people gather: at factories, in colleges…"), announces the rest of its sentence: a list, what was said.
+    colon = c.text.find(":", b)
+    if last + 1 < len(pieces) and colon != -1:
+        between = c.text[b:colon].strip(" ,")
+        if not between or _DEPENDENT.match(between) and len(between.split()) <= INSERTION_WORDS:
+            b = pieces[-1][1]
     narrowed = replace(c, start=c.start + a, end=c.start + b, text=c.text[a:b])
     return replace(s, candidate=narrowed)
 

@@ -550,10 +550,19 @@ def dates_in(folded: str) -> tuple[str, ...]:
 _SIGN_BEFORE = regex.compile(r"\p{Sc}\s?\d")
 
 
-def units_in(folded: str) -> tuple[str, ...]:
-    """Return the kinds of quantity a folded text gives a figure in."""
+def units_in(folded: str, text: str = "") -> tuple[str, ...]:
+    """Return the kinds of quantity a folded text gives a figure in (text: the same as written, where an age
+    after a name is read)."""
     return tuple(u for u, pattern in _unit_regex().items()
-                 if pattern.search(folded) or (u == "money" and _SIGN_BEFORE.search(folded)))
+                 if pattern.search(folded) or (u == "money" and _SIGN_BEFORE.search(folded))
+                 or (u == "years" and any(int(m.group("age")) <= MAX_AGE for m in _AGE.finditer(text))))
+
+
+# News gives a person's age right after the name, in brackets or between commas, with no unit: "Bojan
+# Milosavljević (52)", "Petar Lakić, 47, a fisherman from Virpazar". Read off the text as written: the name's
+# capital is what tells an age from a figure in a list.
+_AGE = regex.compile(r"\p{Lu}\p{Ll}+[\s\u00a0]*(?:\((?P<age>\d{1,3})\)|,[\s\u00a0]*(?P<age>\d{1,3}),)")
+MAX_AGE = 120
 
 
 def names_in(text: str) -> tuple[str, ...]:
@@ -618,7 +627,7 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1, ca
     return Facts(
         dates=dates,
         figures=figures_in(folded),
-        units=units_in(folded),
+        units=units_in(folded, text),
         names=names_in(text),
         entities=tuple(sorted(entities)),
         countries=countries_in(folded, capitals_of(text, language, cased), typed=cased is None),

@@ -177,12 +177,16 @@ def language_evidence(text: str) -> dict[str, int]:
     """Return, for each language text's script allows (sr or ru in Cyrillic, en or sr in Latin), its points:
     one for each of its common words and each letter only its alphabet has."""
     cyr, lat = letters(text)
-    words = [w.lower() for w in _WORD.findall(text)]
+    written = _WORD.findall(text)
+    words = [w.lower() for w in written]
+    # A name keeps its own letters in any language's text ("How old is Nikola Đurović?", "Кто такой Ђорђевић?"):
+    # only the letters of words in lower case, or of the first word, say what language the text is in.
+    plain = "".join(w for i, w in enumerate(written) if i == 0 or not w[:1].isupper())
     if cyr > lat:
-        return {"sr": sum(ch in _SR_CYR for ch in text) + sum(w in _STOP["sr"] or w in _SR_STOP_CYRILLIC for w in words),
-                "ru": sum(ch in _RU_CYR for ch in text) + sum(w in _STOP["ru"] for w in words)}
+        return {"sr": sum(ch in _SR_CYR for ch in plain) + sum(w in _STOP["sr"] or w in _SR_STOP_CYRILLIC for w in words),
+                "ru": sum(ch in _RU_CYR for ch in plain) + sum(w in _STOP["ru"] for w in words)}
     return {"en": sum(w in _STOP["en"] for w in words),
-            "sr": sum(w in _STOP["sr"] for w in words) + sum(ch in _SR_LAT for ch in text)}
+            "sr": sum(w in _STOP["sr"] for w in words) + sum(ch in _SR_LAT for ch in plain)}
 
 
 def detect_language(text: str, prior: str | None = None) -> str:

@@ -229,6 +229,22 @@ def test_a_clause_ending_on_that_is_quoted_with_what_follows(language, question,
     assert cut.text != text  # still a clause, not the sentence: the reason after "because"/"jer" is left out
 
 
+@pytest.mark.parametrize("language,question,text,listed", [  # language: the sentence's
+    ("en", "what will the new inspectors check every week?",
+     "On Monday the harbour board, which met for the first time since the spring floods damaged the old pier, "
+     "named the places the new inspectors will check every week: the harbour at Virpazar, the river mouth near "
+     "Plavnica, and the landing stage at Rijeka Crnojevića.", "Rijeka Crnojevića"),
+    # the colon ends a short relative clause ("where…") that speaks of the chosen clause's last noun
+    ("ru", "Где ће радити мобилне екипе за вакцинацију?",
+     "Заместитель министра Игорь Самсонов, который руководит работой мобильных бригад, сообщил, что 46 бригад "
+     "будут работать в местах, где собирается много молодых людей: на крупных заводах, в вузах и колледжах, в "
+     "торговых центрах и на железнодорожных вокзалах.", "вокзалах"),
+])
+def test_a_clause_announcing_a_list_with_a_colon_is_quoted_with_the_list(language, question, text, listed):
+    cut = focus(Scored(candidate(text, 0, language=language), 0.9), parse(question)).candidate
+    assert listed in cut.text and text[cut.start:cut.end] == cut.text
+
+
 def test_a_clause_that_opens_with_that_is_quoted_with_who_said_it():
     text = ("На пресс-конференции в понедельник директор городской библиотеки Ольга Смирнова сообщила журналистам, "
             "что число посетителей библиотеки за прошлый год выросло на 35 процентов, а фонд пополнился почти на "

@@ -151,9 +151,20 @@ def test_figures_exclude_dates_and_ordinals_and_carry_their_units():
     ("The 42-year-old driver was arrested.", "en", "years"),
     ("Uhapšen je 42-godišnji vozač.", "sr", "years"),
     ("Топлива хватит ещё на 20 лет.", "ru", "years"),
+    ("Руководилац пројекта, инжењер Бојан Милосављевић (52), рекао је да радови почињу у марту.", "sr", "years"),
+    ("Petar Lakić, 47, a fisherman from Virpazar, said the ban came too late.", "en", "years"),
 ])
 def test_power_temperature_and_years_are_units(text, language, unit):
     assert unit in sentence_facts(text, language).units
+
+
+@pytest.mark.parametrize("text,language", [
+    ("Na sednici (12) su bili i predstavnici opština.", "sr"),  # after no name
+    ("Сезон открылся в Москве (2025) выставкой.", "ru"),  # a year, not an age
+    ("The plant in Bor, 1200, was the largest.", "en"),
+])
+def test_a_figure_in_brackets_or_commas_is_an_age_only_after_a_name(text, language):
+    assert "years" not in sentence_facts(text, language).units
 
 
 @pytest.mark.parametrize("text,language", [

@@ -36,6 +36,10 @@ from assistant.text import (
         ("The representative of Serbia pointed out that the issue is of great importance.", LATIN, "en"),
         ("Ko je predstavljao Srbiju u Sarajevu?", LATIN, "sr"),
         ("Кто представлял Сербию в Сараеве?", CYRILLIC, "ru"),
+        # a name keeps its own letters in another language's question
+        ("How old is Nikola Đurović?", LATIN, "en"),
+        ("Кто такой Ненад Ђорђевић?", CYRILLIC, "ru"),
+        ("Šta je rekao Đurović?", LATIN, "sr"),
     ],
 )
 def test_script_and_language(text, script, language):
