@@ -91,8 +91,11 @@ _ASKS_MORE = {
 # question asks for money when it names money anywhere ("колико је коштала обнова?", "how much was the price
 # cut?"). "czen" is Russian цена (price) folded; not "czentr" (центр, a centre).
 _MONEY_VERB = re.compile(r"\b(?:cost(?:s|ed)?|spen[dt]\w*|kosta\w*|stoit|worth)\b")
+# Sums paid or earned have names of their own: a salary, a fee, a fine, a fare, a subsidy.
 _MONEY_NOUN = re.compile(r"\b(?:budget\w*|b\w{0,2}dzh?et\w*|price\w*|cena|cene|cenu|czen(?!t)\w*|stoimost\w*|"
-                         r"vrednost\w*|stoim\w*)\b")
+                         r"vrednost\w*|stoim\w*|salar\w*|wages?|fees?|fines?|fares?|rent|subsid\w*|compensation|"
+                         r"plat[aeiu]|zarad\w*|naknad\w*|kazn\w*|subvencij\w*|zarplat\w*|oklad\w*|shtraf\w*|"
+                         r"kompensac\w*|subsidi\w*|posobi\w*)\b")
 
 
 @dataclass(frozen=True)

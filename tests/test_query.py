@@ -42,6 +42,9 @@ def test_the_unit_a_question_names(question, unit):
     ("what does a ticket cost?", "how_much", "money"), ("What is the price of a monthly pass?", "how_much", "money"),
     ("kolika je cena karte?", "how_much", "money"), ("Каков бюджет фестиваля?", "how_much", "money"),
     ("koliko je poskupela karta i kolika je nova cena", "how_much", "money"),
+    # sums with names of their own
+    ("Колика је плата директора рудника?", "how_much", "money"), ("how much is the fine for parking", "how_much", "money"),
+    ("Какую компенсацию получат рыбаки в месяц?", "how_much", "money"), ("how many people were fined", "how_much", "people"),
     # a money word that is only the subject of what is asked
     ("what did the mayor say about ticket prices?", "what", None), ("почему выросла цена на хлеб?", "why", None),
     ("šta je ministar rekao o budžetu za puteve?", "what", None), ("когда снизят цену на проезд?", "when", None),
