@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 import regex
 
-from .facts import Facts, dateline_end, sentence_facts
+from .facts import Facts, dateline_end, sentence_facts, title_line
 from .grounding import lexical_support, support
 from .messages import no_answer, original_label, unresolved
 from .query import Query
@@ -313,13 +313,14 @@ ADJACENT_GAP = 2
 def _under_headings(scored: list[Scored]) -> list[Scored]:
     """Return the scored sentences with each Markdown heading (which names what the text under it says and
     states nothing itself) replaced by the sentence under it, with the heading's score (the question matched
-    the section's name), or left out when that sentence is no candidate."""
+    the section's name), or left out when that sentence is no candidate or is a line that says no more than the
+    heading (a byline, "Autor: Redakcija | Privreda", a date alone: a title line)."""
     out: list[Scored] = []
     for s in scored:
         if is_heading(s.candidate.text):
             under = next((f for f in scored if _continues(f.candidate, s.candidate) and not is_heading(f.candidate.text)),
                          None)
-            if under is None:
+            if under is None or title_line(under.candidate.text):
                 continue
             s = Scored(under.candidate, s.score)
         if not any(o.candidate is s.candidate for o in out):

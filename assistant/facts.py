@@ -354,6 +354,13 @@ _PLAN = re.compile(
 _CLOSED = re.compile(r"[.!?…:;»\"”)]$")  # a line that ends as a sentence does, not as a title
 
 
+def title_line(text: str) -> bool:
+    """Return whether a line reads as a title, byline or dateline rather than a sentence: short, and not
+    ending as a sentence does."""
+    stripped = text.rstrip()
+    return not _CLOSED.search(stripped) and len(_WORD.findall(stripped)) <= TITLE_WORDS
+
+
 @lru_cache(maxsize=1)
 def _number_word_regex() -> re.Pattern:
     return re.compile(rf"\b(?:{NUMBER_WORDS})\b")
@@ -589,6 +596,7 @@ def names_in(text: str) -> tuple[str, ...]:
 _DATE_FIELD = regex.compile(r"^\W*(?:\p{L}+\s*:?\s*)?\d{4}-\d{2}-\d{2}\s+(?=\p{Lu})")
 _DASHED_HEAD = regex.compile(r"^(?P<head>[^\n—–]{1,80}?)\s+[—–-]\s+(?=[\p{Lu}\d«„\"])")
 DATELINE_WORDS = 6  # the most words a dateline's place and date take
+TITLE_WORDS = 25  # the most words of a line read as a title
 _OPEN_QUOTE = {"«": "»", "„": "“", "\"": "\""}
 
 
@@ -623,7 +631,7 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1, ca
     stripped = text.rstrip()
     dates = dates_in(folded)
     opens_with_date = bool(dates) and folded.find(dates[0]) < 40
-    title = not _CLOSED.search(stripped) and len(words) <= 25
+    title = title_line(text)
     return Facts(
         dates=dates,
         figures=figures_in(folded),

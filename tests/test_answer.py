@@ -417,6 +417,19 @@ def test_related_reading_shows_the_sentence_under_a_heading_not_the_heading():
     assert not refused.found and [p.text for p in refused.related] == ["The council met twice in May."]
 
 
+def test_a_heading_stands_for_the_sentence_under_it_but_never_for_a_byline():
+    head = candidate("# Mine closed after 71 years", 0)
+    byline = candidate("Author: Newsroom | Economy", head.end + 2)
+    lead = candidate("The last shift left the pit on Wednesday.", byline.end + 2)
+    reason = candidate("The director said nobody would buy the coal at its price.", 400)
+    under = choose([Scored(head, 0.95), Scored(reason, 0.9)])
+    assert [s.candidate.text for s in under] == [reason.text]  # the heading is passed over, its byline not quoted
+    assert [s.candidate.text for s in choose([Scored(head, 0.95), Scored(reason, 0.9), Scored(byline, 0.1)])] == \
+        [reason.text]
+    plain = choose([Scored(head, 0.95), Scored(lead, 0.2)])
+    assert [s.candidate.text for s in plain] == [lead.text]  # a sentence under a heading is quoted in its place
+
+
 def test_a_question_with_nothing_to_search_is_never_answered():
     q = parse("...")
     q = q.__class__(**{**q.__dict__, "vectors": np.ones((1, 2)) / np.sqrt(2)})
