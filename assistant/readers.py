@@ -660,19 +660,23 @@ def _read_pdf(path: Path) -> Reading:
 def _page_text(page) -> str:
     """Return a page's text layer, with a blank line where the print leaves a paragraph's gap."""
     lines: list[tuple[float, float]] = []  # each printed line's height on the page and its font size
+    placed = [True]  # whether every piece of text came with a place the layout can be read from
 
     def visit(text, cm, tm, _font, size):
-        if not text.strip():
+        if not text.strip() or not placed[0]:
             return
-        # The text matrix places the text in the page's current coordinates (cm); a line's pieces share its height.
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        size = abs(size * tm[3] * cm[3]) or abs(size) or 1.0
+        try:  # the text matrix places the text in the page's coordinates (cm); a line's pieces share its height
+            y = float(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+            size = abs(float(size) * tm[3] * cm[3]) or abs(float(size)) or 1.0
+        except (TypeError, ValueError, IndexError):
+            placed[0] = False  # an odd PDF: its text is still read, its paragraphs by line lengths alone
+            return
         if lines and abs(lines[-1][0] - y) < 0.5 * max(size, lines[-1][1]):
             return
         lines.append((y, size))
 
     text = page.extract_text(visitor_text=visit) or ""
-    return paragraph_breaks(text, lines)
+    return paragraph_breaks(text, lines) if placed[0] else text
 
 
 # Print leaves more room between paragraphs than between a paragraph's lines, for the size of their type. A gap this
