@@ -60,6 +60,14 @@ _ASKS_PLAN = re.compile(
     r"\b(?:will|shall|plan\w*|expect\w*|intend\w*|upcoming|going to|aims?|goals?|purposes?|objectives?|must|"
     r"should|need\w*|have to|has to|ce|cemo|cete|planir\w*|ocek\w*|cilj\w*|svrh\w*|namen\w*|mora\w*|treba\w*|"
     r"budet|budut|plan\w*|ozhid\w*|cel[ьi']?|zadach\w*|dolzh\w*|nuzhn\w*)\b")
+# A question about what happened, in the past tense: "what did…", "was it…", a verb in -ed; Serbian "je/su" with
+# an l-participle ("koliko je koštala", "šta su rekli"); a Russian past in -л ("сколько стоил", "что сказала").
+# A sentence stating a plan does not answer it; a question in the present ("koliko košta karta?") may ask what
+# a report says will be ("karta će koštati 80 dinara").
+_ASKS_PAST = re.compile(
+    r"\b(?:did|was|were|had)\b|\b[a-z]{3,}ed\b"
+    r"|\b(?:je|su|sam|smo|ste)\b(?=.*\b(?:bio|bila|bilo|bili|bile|\w{3,}(?:[aeiu]o|[aeiu]l[aeio]))\b)"
+    r"|\b\w{2,}[aeiuy]l(?:[aoi]|sya|as'?|os'?|is'?)?\b")
 # A question asks for a list when it says so, or asks which of a plural: "which countries", "које земље су"
 # (the plural verb after the noun), "какие страны".
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:were|are)|what (?:\w+ )?(?:were|are) the|name the|enumerate|"
@@ -109,6 +117,7 @@ class Query:
     kind: str  # who | when | where | how_much | why | what
     unit: str | None  # the kind of quantity a "how much/many" question names (mass, money, people…)
     asks_plan: bool  # about plans, aims or duties: a sentence stating a plan answers it
+    asks_past: bool  # about what happened: a sentence stating a plan does not answer it (_ASKS_PAST)
     identity: bool  # "who is X?": asks what a name it states is (a sentence naming X answers it)
     asks_country: bool  # "which countries…?": a country is the fact asked
     wants_list: bool
@@ -292,6 +301,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         kind=kind,
         unit=asked_unit(folded, kind),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
+        asks_past=_ASKS_PAST.search(folded) is not None,
         identity=bool(who),
         asks_country=_ASKS_COUNTRY.search(folded) is not None,
         wants_list=_LIST.search(folded) is not None,

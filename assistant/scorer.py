@@ -145,8 +145,9 @@ def features(query: Query, sentences: list) -> np.ndarray:
             float(typed and type_new(query, s.facts)),
             float(query.unit is not None),
             float(query.unit is not None and query.unit in s.facts.units),
-            # what someone is ("who is X?") a sentence naming X tells in any tense ("X, the club's chair, expects…")
-            float(s.facts.plan and not query.asks_plan and query.kind not in ("when", "where") and not query.identity),
+            # a plan does not say what happened; what someone is ("who is X?") a sentence naming X tells in any tense
+            float(s.facts.plan and query.asks_past and not query.asks_plan and query.kind not in ("when", "where")
+                  and not query.identity),
             float(s.facts.dateline),
             s.centrality - central_mean[s.doc_id],
             sim - doc_mean[s.doc_id],

@@ -48,6 +48,10 @@ def test_features_read_the_kind_of_fact_unit_plan_and_language():
     plan = cand("Nora Baptiste, the chair of the swimming club, said the club expects to return in April.")
     assert column(features(who, [plan]), "plan_for_fact")[0] == 0  # a sentence naming her tells who she is
     assert column(features(parse("What did Nora Baptiste say?"), [plan]), "plan_for_fact")[0] == 1
+    # a question in the present may ask what a report says will be: only one about the past is not answered by a plan
+    ticket = cand("Карта ће коштати исто као аутобуска, 80 динара.", language="sr")
+    assert column(features(parse("Колико кошта карта за трамвај?"), [ticket]), "plan_for_fact")[0] == 0
+    assert column(features(parse("Колико је коштала карта?"), [ticket]), "plan_for_fact")[0] == 1
 
 
 def test_cognates_count_across_languages_and_every_feature_weighs_apart_across_them():
