@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,17 @@ class QuestionError(ValueError):
     """A question the assistant will not take (empty, too long); the message says what to do."""
 
 
+# What a question typed in a Markdown habit carries that is no part of its words: emphasis ("**What** is the
+# _fine_?"; \w reads "_fine_" as one word, which no report holds), code marks, and a line's list or quote marker.
+_EMPHASIS = re.compile(r"`+|(?<![\w])[*_]+|[*_]+(?![\w])")
+_LINE_MARK = re.compile(r"(?m)^[ \t]*(?:[-+>]|#{1,6}|\d+[.)])[ \t]+")
+
+
+def without_markup(question: str) -> str:
+    """Return a question without the Markdown marks around its words and at its lines' starts."""
+    return _EMPHASIS.sub("", _LINE_MARK.sub("", question))
+
+
 def checked_question(question, limit: int) -> str:
     """Return the question stripped, or raise QuestionError saying what is wrong with it (limit: its most
     characters)."""
@@ -68,7 +80,8 @@ def checked_question(question, limit: int) -> str:
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("the question is empty: type a question about the reports")
-    question = ordinary_case(valid_text(" ".join(question.split())))
+    plain = without_markup(question)
+    question = ordinary_case(valid_text(" ".join((plain if plain.strip() else question).split())))
     if len(question) > limit:
         raise QuestionError(
             f"the question is {len(question):,} characters long; the limit is {limit:,} — ask about one thing at a time"

@@ -248,6 +248,17 @@ def test_overlong_question_is_refused(assistant):
         assistant.ask("drugs " * 200_000)
 
 
+def test_a_question_typed_with_markdown_marks_is_read_as_its_words(assistant):
+    from assistant.core import checked_question
+
+    plain = "What did DPNSEE say about Colombia?"
+    assert checked_question("**What** did _DPNSEE_ say about `Colombia`?", 4000) == plain
+    assert checked_question("- What did DPNSEE say\n> about Colombia?", 4000) == plain
+    assert checked_question("what is 2*3 and snake_case?", 4000) == "what is 2*3 and snake_case?"
+    marked = assistant.ask("**What** did _DPNSEE_ say about `Colombia`?")
+    assert [(c.doc_id, c.start) for c in marked.citations] == [(c.doc_id, c.start) for c in assistant.ask(plain).citations]
+
+
 @pytest.mark.parametrize("question", ["毒品政策会议在哪里举行？", "Ποιος εκπροσώπησε τη Σερβία;", "???", "<script>alert(1)</script>"])
 def test_other_languages_and_odd_input_never_crash(assistant, question):
     answer = assistant.ask(question)
