@@ -52,6 +52,11 @@ from .saved import (
 from .types import Answer
 from .writelock import write_lock
 
+# An upload over the file limit is still taken in and refused by the reader, with the one-line reason every other
+# refused upload gets under the upload box ("big.txt was not added: it is 31 MB, over the limit of 20 MB…"); only
+# one this many times the limit is refused in transit, with Gradio's own passing notice, to spare the disk.
+TRANSIT_FACTOR = 5
+
 # Example questions, each with the seed reports that answer it: a library without those reports is not offered
 # questions it can only refuse.
 EXAMPLES = (
@@ -642,7 +647,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
     # quiet: Gradio's own banner suggests share=True, which this app never uses (nothing leaves the machine).
     app.launch(server_name=host, server_port=port, share=False, ssr_mode=False, show_error=False,
                prevent_thread_lock=True, quiet=True,
-               max_file_size=int(settings.max_file_mb * 1024 * 1024))  # larger uploads are refused in transit
+               max_file_size=int(TRANSIT_FACTOR * settings.max_file_mb * 1024 * 1024))
     print(f"Serving on http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
     if block:
         try:

@@ -138,12 +138,12 @@ def fresh_app(tmp_path):
     """Start serve() on a new data dir whose seeds folder holds the given files; yield its URL."""
     apps = []
 
-    def start(files: dict[str, str]) -> tuple[str, Settings]:
+    def start(files: dict[str, str], **options) -> tuple[str, Settings]:
         seeds = tmp_path / "seeds"
         seeds.mkdir()
         for name, text in files.items():
             (seeds / name).write_text(text, encoding="utf-8")
-        settings = Settings(home=tmp_path / "home", seeds=seeds)
+        settings = Settings(home=tmp_path / "home", seeds=seeds, **options)
         port = free_port()
         apps.append(serve(settings, port=port, ingest_first=True, block=False))
         return f"http://127.0.0.1:{port}/", settings
@@ -395,19 +395,24 @@ def test_script_payloads_show_as_text_and_never_run(fresh_app, page):
 
 @pytest.mark.browser
 def test_upload_adds_good_files_and_names_broken_ones(fresh_app, page, tmp_path):
-    url, settings = fresh_app({"001.txt": (SEEDS / "001_23abd807676cf300.txt").read_text(encoding="utf-8")})
+    url, settings = fresh_app({"001.txt": (SEEDS / "001_23abd807676cf300.txt").read_text(encoding="utf-8")},
+                              max_file_mb=0.05)
     up = tmp_path / "uploads"
     up.mkdir()
     (up / "novisad.txt").write_text(GOOD_REPORT, encoding="utf-8")
     (up / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02" * 20)
     shutil.copy(SEEDS / "001_23abd807676cf300.txt", up / "copy.txt")  # the report already indexed, renamed
+    (up / "big.txt").write_text(GOOD_REPORT * (80_000 // len(GOOD_REPORT) + 1), encoding="utf-8")  # over 0.05 MB
     open_app(page, url)
     page.get_by_role("tab", name="Library").click()
-    page.set_input_files("#upload input[type=file]", [str(up / n) for n in ("novisad.txt", "broken.pdf", "copy.txt")])
+    page.set_input_files("#upload input[type=file]",
+                         [str(up / n) for n in ("novisad.txt", "broken.pdf", "copy.txt", "big.txt")])
     status = page.locator("#upload-status")
     status.get_by_text("broken.pdf was not added").wait_for(timeout=120000)
     shown = status.inner_text()
     assert "broken.pdf was not added: broken.pdf is not a readable PDF" in shown and "novisad.txt" in shown
+    # a file over the limit gets its line under the box too, not only a passing notice
+    assert "big.txt was not added" in shown and "ASSISTANT_MAX_FILE_MB" in shown, shown
     assert "copy.txt was not added: it is the same file as 001.txt, which is indexed already" in shown, shown
     assert not re.search(r"[A-Z][a-z]+(Error|Exception)", shown) and str(up) not in shown  # plain words
     # The result sits right under the upload box, not at the bottom of the page.
@@ -415,6 +420,7 @@ def test_upload_adds_good_files_and_names_broken_ones(fresh_app, page, tmp_path)
     assert 0 <= status_box["y"] - (upload_box["y"] + upload_box["height"]) < 80
     library = settings.home / "library"
     assert (library / "novisad.txt").exists() and not (library / "broken.pdf").exists()
+    assert not (library / "big.txt").exists()
     assert not (library / "copy.txt").exists()
     assert sorted(p.name for p in settings.seeds.iterdir()) == ["001.txt"]  # the repository's folder is left alone
     page.get_by_role("tab", name="Chat").click()
