@@ -30,6 +30,21 @@ if (!window.__assistantBound) {
   };
   window.addEventListener('focus', () => window.__assistantSync(false));
   document.addEventListener('visibilitychange', () => window.__assistantSync(false));
+  // On a phone the sources are a drawer over the chat: opening it is a step the browser's Back undoes, as
+  // "Back to the answer" does, instead of leaving the app.
+  const phone = window.matchMedia('(max-width: 760px)');
+  const openSide = () => {
+    if (phone.matches && !document.body.classList.contains('side-open')) history.pushState({side: true}, '');
+    document.body.classList.add('side-open');
+  };
+  const closeSide = () => {
+    document.body.classList.remove('side-open');
+    const back = lastMarker && lastMarker.isConnected ? lastMarker : document.querySelector('#chat');
+    if (back) back.scrollIntoView({block: 'center'});
+  };
+  window.addEventListener('popstate', () => {
+    if (document.body.classList.contains('side-open')) closeSide();
+  });
   document.addEventListener('click', (e) => {
     const t = e.target;
     if (!t || !t.closest) return;
@@ -39,20 +54,19 @@ if (!window.__assistantBound) {
       e.preventDefault();
       e.stopPropagation();
       if (a.closest('#chat')) lastMarker = a;
-      document.body.classList.add('side-open');
+      openSide();
       window.__assistantTrigger('cite', {turn: Number(m[1]), n: Number(m[2])});
       return;
     }
     if (t.closest('#back-to-answer')) {
       e.preventDefault();
-      document.body.classList.remove('side-open');
-      const back = lastMarker && lastMarker.isConnected ? lastMarker : document.querySelector('#chat');
-      if (back) back.scrollIntoView({block: 'center'});
+      if (history.state && history.state.side) history.back();  // popstate closes it, and the step is undone
+      else closeSide();
       return;
     }
     if (t.closest('#open-side')) {
       e.preventDefault();
-      document.body.classList.add('side-open');
+      openSide();
       const side = document.querySelector('#side');
       if (side) side.scrollTop = 0;  // the sources first
       return;

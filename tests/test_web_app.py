@@ -154,6 +154,10 @@ def test_phone_width_opens_sources_beside_the_answer_with_a_way_back(seeded_app,
         page.locator("#open-side").tap()  # the Sources button opens the drawer again
         page.wait_for_function(f"() => ({in_view})(document.querySelector('#sources')) && "
                                "document.querySelector('#sources').innerText.includes('001_23abd807676cf300.txt')")
+        # The browser's Back closes the drawer, as the button does, and stays in the app.
+        page.go_back(wait_until="commit")
+        page.wait_for_function(f"() => !({in_view})(document.querySelector('#side'))")
+        assert page.url.startswith(url) and answer.is_visible()
     finally:
         page.close()
 
