@@ -165,9 +165,15 @@ def remember(session: Session, stored) -> tuple[Session, str, dict]:
     """Return the session (with its id), the browser's saved chats with it saved as the newest (as the text
     the page stores), and the list's update; a turn that ended in an error message is not saved."""
     turns = [turn_json(t.question, t.answer, t.note) for t in session.turns if t.answer]
+    shelf = read(stored)
+    saved = shelf.get(session.id) if session.id else None
+    # Another tab open on the same conversation may have gone on with it: its turns are kept, and this tab's
+    # are saved as a conversation of their own (an answer written again keeps its question, so stays).
+    if saved is not None and [t["question"] for t in saved.turns] != [t["question"] for t in turns][:len(saved.turns)]:
+        session = replace(session, id="")
     if turns and not session.id:
         session = replace(session, id=new_id())
-    shelf = read(stored).put(session.id, turns)
+    shelf = shelf.put(session.id, turns)
     return session, stored_text(shelf), listing(shelf)
 
 

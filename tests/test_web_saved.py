@@ -136,6 +136,28 @@ def test_two_tabs_keep_each_others_conversations(seeded_app, browser):
 
 
 @pytest.mark.browser
+def test_a_conversation_two_tabs_went_on_with_keeps_both_tabs_questions(seeded_app, browser):
+    url, _ = seeded_app
+    context = browser.new_context()
+    try:
+        a = context.new_page()
+        open_app(a, url)
+        ask(a, DPNSEE, 1)
+        b = context.new_page()  # opened after: it shows the conversation a saved last
+        open_app(b, url)
+        b.locator(BOT).first.wait_for()
+        ask(b, IVANOV, 2)
+        ask(a, "When was it held?", 2)  # a goes on with its own copy of the same conversation
+        reload(a)
+        a.wait_for_function("() => document.querySelectorAll('#saved-list label').length === 2", timeout=30000)
+        assert [t.split(" (")[1] for t in a.locator("#saved-list label").all_inner_texts()] == ["2 questions)"] * 2
+        saved = a.evaluate(f"() => localStorage.getItem({chats_key(seeded_app[1].settings.home)!r})")
+        assert IVANOV in saved and "When was it held?" in saved  # neither tab's question was lost
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
 def test_a_tab_left_open_across_a_server_restart_goes_on_with_its_conversation(seeded, page):
     from test_web import free_port
 
