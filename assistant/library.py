@@ -113,6 +113,11 @@ def plain_reason(reason: str, path: str) -> str:
     """Return a skip reason in plain words: the file's name instead of its path, no exception class names."""
     name = Path(path).name
     text = _CLASS_NAME.sub("", reason.replace(path, name)).strip()
+    # The line already names the file ("empty.txt was not added: …"): the reason goes on with "it".
+    if text.startswith(name + " "):
+        text = "it " + text[len(name) + 1:]
+    elif text.startswith(name + ": "):
+        text = text[len(name) + 2:]
     if text.endswith("could not be read"):
         text += ": the file may be damaged, or not the format its name says"
     return text

@@ -216,3 +216,12 @@ def test_a_single_upload_is_not_said_to_have_one_more_waiting(seeded, tmp_path, 
     assert worker.status().waiting == 0
     worker.add([_upload(settings, "two.txt", "Another report.\n")])
     assert worker.status().waiting == 1
+
+
+def test_a_refused_upload_s_reason_does_not_name_the_file_again():
+    from assistant.library import plain_reason
+
+    assert plain_reason("/tmp/u/empty.txt is empty", "/tmp/u/empty.txt") == "it is empty"
+    assert plain_reason("/tmp/u/prices.csv: .csv is not supported", "/tmp/u/prices.csv") == ".csv is not supported"
+    assert plain_reason("/tmp/u/a.pdf could not be read (ValueError: bad xref)", "/tmp/u/a.pdf").startswith(
+        "it could not be read: the file may be damaged")

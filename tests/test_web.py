@@ -410,7 +410,7 @@ def test_upload_adds_good_files_and_names_broken_ones(fresh_app, page, tmp_path)
     status = page.locator("#upload-status")
     status.get_by_text("broken.pdf was not added").wait_for(timeout=120000)
     shown = status.inner_text()
-    assert "broken.pdf was not added: broken.pdf is not a readable PDF" in shown and "novisad.txt" in shown
+    assert "broken.pdf was not added: it is not a readable PDF" in shown and "novisad.txt" in shown
     # a file over the limit gets its line under the box too, not only a passing notice
     assert "big.txt was not added" in shown and "ASSISTANT_MAX_FILE_MB" in shown, shown
     assert "copy.txt was not added: it is the same file as 001.txt, which is indexed already" in shown, shown
