@@ -60,12 +60,15 @@ _ASKS_PLAN = re.compile(
     r"\b(?:will|shall|plan\w*|expect\w*|intend\w*|upcoming|going to|aims?|goals?|purposes?|objectives?|must|"
     r"should|need\w*|have to|has to|ce|cemo|cete|planir\w*|ocek\w*|cilj\w*|svrh\w*|namen\w*|mora\w*|treba\w*|"
     r"budet|budut|plan\w*|ozhid\w*|cel[ьi']?|zadach\w*|dolzh\w*|nuzhn\w*)\b")
-# A question about what happened, in the past tense: "what did…", "was it…", a verb in -ed; Serbian "je/su" with
+# A question about what happened, in the past tense: "what did…", "was it…", a verb in -ed or an irregular past
+# ("who won", "how much was spent"); Serbian "je/su" with
 # an l-participle ("koliko je koštala", "šta su rekli"); a Russian past in -л ("сколько стоил", "что сказала").
 # A sentence stating a plan does not answer it; a question in the present ("koliko košta karta?") may ask what
 # a report says will be ("karta će koštati 80 dinara").
 _ASKS_PAST = re.compile(
-    r"\b(?:did|was|were|had)\b|\b[a-z]{3,}ed\b"
+    r"\b(?:did|was|were|had|said|told|spoke|took|gave|made|won|lost|led|held|met|began|became|came|went|paid|sold|"
+    r"bought|built|brought|sent|spent|found|got|saw|knew|rose|fell|grew|chose|wrote|ran|"
+    r"drew|threw|caught|fought|taught|thought|meant|kept|felt|stood|struck)\b|\b[a-z]{3,}ed\b"
     r"|\b(?:je|su|sam|smo|ste)\b(?=.*\b(?:bio|bila|bilo|bili|bile|\w{3,}(?:[aeiu]o|[aeiu]l[aeio]))\b)"
     r"|\b\w{2,}[aeiuy]l(?:[aoi]|sya|as'?|os'?|is'?)?\b")
 # A question asks for a list when it says so, or asks which of a plural: "which countries", "које земље су"
