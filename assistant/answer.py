@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
-import regex
 
 from .facts import Facts, dateline_end, sentence_facts, title_line
 from .grounding import lexical_support, support
@@ -17,8 +16,8 @@ from .messages import no_answer, original_label, unresolved
 from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
 from .text import (
+    LATIN,
     content_words,
-    has_cyrillic,
     is_heading,
     is_list_item,
     leans_back,
@@ -143,7 +142,7 @@ def answer(query: Query, candidates: list[Candidate], twin_meta: dict, weights: 
     confident = query.searchable and not query.unresolved and confidence >= weights.threshold
     chosen = choose(scored, confident, one_fact=query.kind in ONE_FACT)
     quoted = [focus(undated(in_question_language(s, query.language, twin_meta), query), query) for s in chosen]
-    result = compose(query.text, query.language, quoted, standalone=query.standalone)
+    result = compose(query.text, query.language, quoted, standalone=query.standalone, script=query.script)
     if query.unresolved:
         result = replace(result, answer=unresolved(query.language, query.text, query.unresolved))
     if not result.found:
@@ -470,20 +469,17 @@ def joined(texts: list[str], opens: list[bool], line_break: str = "\n") -> str:
                    for i, (t, o) in enumerate(zip(texts, opens, strict=True)))
 
 
-_LATIN_LETTER = regex.compile(r"\p{Latin}")
-
-
-def shown(quote: str, quote_language: str, language: str, question: str) -> str:
+def shown(quote: str, quote_language: str, language: str, script: str) -> str:
     """Return a quote as the answer shows it. Serbian is written in both scripts, and Cyrillic to Latin is one
     to one: a Serbian Cyrillic quote answering a question asked in Latin letters is shown in them, the same
     words; its citation keeps the report's own text and offsets."""
-    if quote_language == language == "sr" and _LATIN_LETTER.search(question) and not has_cyrillic(question):
+    if quote_language == language == "sr" and script == LATIN:
         return to_latin(quote, "sr")
     return quote
 
 
 def compose(question: str, language: str, chosen: list[Scored], answerer: str = "extractive",
-            standalone: str = "") -> Answer:
+            standalone: str = "", script: str = "") -> Answer:
     """Return the answer that quotes the chosen sentences, each with its [n], or an abstention."""
     if not chosen:
         return Answer(question=question, answer=no_answer(language, question), found=False,
@@ -500,7 +496,7 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         same_run = before is not None and (before.doc_id, before.language) == (c.doc_id, c.language)
         label = "" if c.language == language or same_run else \
             original_label(language, question, c.language, translation=c.twin is not None) + " "
-        text = f"{label}{shown(c.text, c.language, language, question)} [{n}]"
+        text = f"{label}{shown(c.text, c.language, language, script)} [{n}]"
         sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
     # A quote is its own support; the check still runs so that a bug in span handling cannot pass silently.
     sentences = [s for s in sentences if s.support >= MIN_SUPPORT]

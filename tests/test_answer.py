@@ -349,15 +349,16 @@ def test_compose_quotes_with_resolving_markers_and_labels_other_languages():
 
 def test_a_serbian_cyrillic_quote_answering_a_latin_question_is_shown_in_latin_and_cited_as_written():
     sr = candidate("Републику Србију представљао је Милан Пекић из Ужица.", 355, doc="003", language="sr")
-    latin = compose("ko je predstavljao srbiju", "sr", [Scored(sr, 0.86)])
+    latin = compose("ko je predstavljao srbiju", "sr", [Scored(sr, 0.86)], script="Latin")
     assert latin.found and latin.answer == "Republiku Srbiju predstavljao je Milan Pekić iz Užica. [1]"
     assert latin.citations[0].text == sr.text and latin.citations[0].start == 355  # the report's own words
     assert latin.sentences[0].support == pytest.approx(1.0)
-    assert compose("ко је представљао Србију", "sr", [Scored(sr, 0.86)]).answer.startswith("Републику")
+    assert compose("ко је представљао Србију", "sr", [Scored(sr, 0.86)], script="Cyrillic").answer.startswith("Републику")
     # other languages keep the original, labelled; a Latin Serbian quote is shown as written
-    assert "(Serbian original) Републику" in compose("who represented serbia", "en", [Scored(sr, 0.86)]).answer
+    assert "(Serbian original) Републику" in compose("who represented serbia", "en", [Scored(sr, 0.86)],
+                                                     script="Latin").answer
     lat = candidate("Srbiju je predstavljao Milan Pekić.", 0, doc="c05", language="sr")
-    assert compose("ко је представљао Србију", "sr", [Scored(lat, 0.9)]).answer.startswith("Srbiju je")
+    assert compose("ко је представљао Србију", "sr", [Scored(lat, 0.9)], script="Cyrillic").answer.startswith("Srbiju je")
 
 
 def test_a_quote_from_a_translation_pair_names_its_language_not_an_original():

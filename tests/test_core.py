@@ -72,6 +72,8 @@ def test_latin_name_finds_cyrillic_spelling(assistant):
     answer = assistant.ask("Ko je Milan Pekic?")
     assert answer.found and answer.citations[0].doc_id.startswith("003")
     assert "Милан Пекић" in answer.citations[0].text
+    # asked in Latin letters, the Cyrillic quote is shown in them; the citation keeps the report's script
+    assert "Milan Pekić" in answer.answer and "Милан" not in answer.answer
 
 
 # Refused since Serbian is read in Latin and similarity has a scale per script pair (held out and blind the
