@@ -330,7 +330,7 @@ UNITS = {
     "volume": r"lit(?:er|re|ar|r)\w*|l|ml",
     "area": r"hectares?|hektar\w*|gektar\w*|ha|km2|square",
     "percent": r"%|percent\w*|per cent|procen\w*|proczen\w*|protsen\w*|posto|odsto",
-    "times": r"times|puta|raz|razy|fold",
+    "times": r"times|puta|raza?|razy|fold",
     "length": r"kilomet\w*|km|met(?:er|ar|r)\w*|miles?",
     "money": r"€|\$|£|₽|eur\w*|evr\w*|euro\w*|dollar\w*|dolar\w*|usd|dinar\w*|rsd|rubl\w*|rub|maraka|marak|"
              r"franc\w*|funt\w*|pounds?",
@@ -339,7 +339,16 @@ UNITS = {
               r"ljud\w*|osob\w*|lica|zaposlen\w*|clan\w*|korisnik\w*|zavisnik\w*|gradj?an\w*|ucesnik\w*|"
               r"predstavnik\w*|zrtv\w*|pacijent\w*|osumnjicen\w*|chelovek|celovek|lyud\w*|sotrudnik\w*|"
               r"ch?lenov|potrebitel\w*|narkoman\w*|uchastnik\w*|predstavitel\w*|pacient\w*|zh?ertv\w*|"
-              r"pogib\w*|podozrevaem\w*",
+              r"pogib\w*|podozrevaem\w*|"
+              # people by what they are: residents, children, pupils, workers, volunteers, visitors, voters…
+              r"residents|inhabitants|locals|villagers|children|students|pupils|workers|volunteers|visitors|"
+              r"passengers|voters|tourists|fans|spectators|soldiers|teachers|doctors|nurses|journalists|"
+              r"customers|stanovni\w*|mestan\w*|dec[ae]|ucenik\w*|ucenic\w*|student\w*|radni[kc]\w*|"
+              r"volonter\w*|posetil\w*|posetioc\w*|putni[kc]\w*|birac\w*|turist\w*|navijac\w*|gledal\w*|"
+              r"gledaoc\w*|vojni[kc]\w*|nastavni[kc]\w*|lekar\w*|novinar\w*|kupac\w*|kupc\w*|zhitel\w*|"
+              r"polzovatel\w*|passazhir\w*|detej|deti|rebenk\w*|shkolnik\w*|uchashh\w*|rabochi\w*|"
+              r"rabotnik\w*|volont\w*|posetitel\w*|izbiratel\w*|bolelshhik\w*|zritel\w*|soldat\w*|"
+              r"voennosluzh\w*|uchitel\w*|vrach\w*|zhurnalist\w*|pokupatel\w*|klient\w*",
     "doses": r"dos\w*|tablet\w*|pills?",
     "power": r"[kmgt]wh?|[kmgt]vt(?:ch)?|(?:kilo|mega|giga|tera)(?:watt|vat)\w*",
     "temperature": r"°[cf]?|degrees?|stepen\w*|gradus\w*|celsius|celzijus\w*",

@@ -140,6 +140,10 @@ def test_figures_exclude_dates_and_ordinals_and_carry_their_units():
     assert set(f.figures) == {"1.250", "12"} and set(f.units) == {"mass", "people"}
     assert sentence_facts("Заплењено је 3,5 тона хероина.", "sr").units == ("mass",)
     assert "percent" in sentence_facts("Узгој коке порастао је за 97,4 %.", "sr").units
+    # people named by what they are, in any case ending; "раза" is a number of times as "раз" is
+    assert sentence_facts("Из засеока Вртовац евакуисана су 23 мештанина.", "sr").units == ("people",)
+    assert sentence_facts("Портал посетили 46 тысяч пользователей.", "ru").units == ("people",)
+    assert sentence_facts("Рейсы будут выполняться три раза в неделю.", "ru").units == ("times",)
 
 
 @pytest.mark.parametrize("text,language,unit", [

@@ -32,6 +32,9 @@ def test_question_types_in_three_languages(question, kind):
     ("По какой цене продавали кокаин?", "money"), ("Сколько мест в центре?", None),  # центр is not цена
     ("How old is the new director?", "years"), ("Koliko godina ima direktorka?", "years"),
     ("Сколько лет проработал завод?", "years"),
+    # people by what they are
+    ("How many residents were evacuated?", "people"), ("Колико путника је превезено?", "people"),
+    ("Сколько жителей осталось без воды?", "people"), ("koliko volontera je pomagalo?", "people"),
 ])
 def test_the_unit_a_question_names(question, unit):
     assert parse(question).unit == unit
