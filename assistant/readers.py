@@ -41,8 +41,9 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
 # are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
 # md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10). pdf 8: a paragraph ends
-# where the print leaves a wider gap than between its lines (paragraph_breaks).
-READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "10", ".htm": "10", ".docx": "6", ".pdf": "8"}
+# where the print leaves a wider gap than between its lines (paragraph_breaks). html 11: an article's headline and
+# standfirst above a body the extractor took alone are read (_left_above).
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "11", ".htm": "11", ".docx": "6", ".pdf": "8"}
 
 
 class ReadError(Exception):
@@ -394,6 +395,7 @@ def _read_html(path: Path) -> Reading:
     except (RecursionError, ValueError, TypeError):
         found = None
     text, body = getattr(found, "text", None), getattr(found, "body", None)
+    dated = ""
     if not text:
         text = "\n\n".join(_laid_out(raw))
     elif body is None:
@@ -402,6 +404,12 @@ def _read_html(path: Path) -> Reading:
         text = "\n\n".join(_laid_out(_visible_html(page)))
     else:
         text = _blocks(body)
+        if page is not None:
+            above, passed = _left_above(page, text)
+            text = _joined([(line, 0) for line in above] + [(text, 0)])
+            # A byline passed over still dates the page: without it, the first date in the text was taken,
+            # which in a report of plans is a date to come.
+            dated = " · ".join(passed)
     title = getattr(found, "title", None)
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
@@ -409,7 +417,20 @@ def _read_html(path: Path) -> Reading:
     if page is not None and _only_noscript(text, page, title):
         raise ReadError(f"{path.name} has no text without JavaScript (its scripts write the page); open it in a "
                         "browser and save it from there (Save Page As, or Print to PDF), then add that file")
-    return Reading(text, title or None)
+    return Reading(text, title or None, date=_page_date(page) or dated or None)
+
+
+def _page_date(page) -> str | None:
+    """Return the publication date a page declares in its markup (meta tags, <time>, structured data) as
+    YYYY-MM-DD, or None. Only declared dates: a search of the text too guessed "2025-01-01" from a footer's
+    "© 2025" on a page whose byline said "2 июня 2025"."""
+    if page is None:
+        return None
+    from htmldate import find_date
+
+    with contextlib.suppress(ValueError, TypeError):
+        return find_date(page, extensive_search=False, original_date=True)
+    return None
 
 
 def _only_noscript(text: str, page, title: str | None) -> bool:
@@ -488,6 +509,43 @@ def _as_rendered(page) -> None:
         caption.tag = "p"
     for quote in page.iter("q"):
         quote.tag = "span"
+
+
+# What an article's own parts above its body are set in, and what around them is not the article's.
+_LEAD_IN = ("h1", "h2", "h3", "p")
+_NOT_ARTICLE = {"nav", "aside", "footer", "form", "button", "script", "style", "noscript"}
+_PROBE = 40  # characters of the body's first paragraph that find its element on the page
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+_MIN_LEAD_WORDS = 5
+
+
+def _left_above(page, text: str) -> tuple[list[str], list[str]]:
+    """Return the headline and paragraphs (a standfirst, a caption) that a page's <article> or <main> sets
+    above the block the extractor took for the whole text. A page that marks its body apart
+    (<div class="article-body">) had only that block read: the headline and the standfirst, often the
+    summary of the report, were lost. Parts the extractor kept are not added again, nor a paragraph that does
+    not read as a sentence (a byline, a date, a caption's credit): those are returned apart, as passed over."""
+    first = next((" ".join(line.split()) for line in text.split("\n")
+                  if len(line.strip()) >= _PROBE and not line.startswith("#")), None)
+    if first is None:
+        return [], []
+    probe, kept = first[:_PROBE], " ".join(text.split())
+    for container in itertools.chain(page.iter("article"), page.iter("main")):
+        above, passed = [], []
+        for element in container.iter(*_LEAD_IN):
+            words = " ".join("".join(element.itertext()).split())
+            if probe in words:
+                return above, passed
+            if not words or words in kept or any(a.tag in _NOT_ARTICLE for a in element.iterancestors()):
+                continue
+            level = re.fullmatch(r"h([1-6])", element.tag)
+            if level:
+                above.append(_heading_line(words, int(level.group(1))))
+            elif _SENTENCE_END.search(words) and len(words.split()) >= _MIN_LEAD_WORDS:
+                above.append(words)
+            else:
+                passed.append(words)  # a byline, a date line, breadcrumbs ("Home › Politics")
+    return [], []
 
 
 def _dumped(body) -> bool:
