@@ -1181,6 +1181,12 @@ def _docx_paragraph(paragraph, text: str) -> str:
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 
 
+def same_format(one: Path, other: Path) -> bool:
+    """Return whether two files' names say one format, read by one reader (".htm" and ".HTML" are ".html")."""
+    reader = READERS.get(one.suffix.lower())
+    return reader is not None and reader is READERS.get(other.suffix.lower())
+
+
 def sniffed_suffix(data: bytes, suffix: str) -> str:
     """Return the extension of the format a file's bytes are in: its own, unless that names a text format and
     the bytes open as a PDF does ("%PDF-") or are a zip holding a Word document's word/document.xml. A PDF
