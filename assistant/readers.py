@@ -795,6 +795,11 @@ def _read_pdf_text(path: Path) -> Reading:
     except ReadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as e:
+        if not _opens_as_pdf(path):
+            # pypdf's own word for bytes that are no PDF at all ("Stream has ended unexpectedly") sent people
+            # looking for a damaged download
+            raise ReadError(f"{path.name} is not a PDF (its content does not start as a PDF's does); "
+                            "if it is text, rename it .txt") from None
         raise ReadError(f"{path.name} is not a readable PDF ({type(e).__name__}: {e})") from None
     if not any(p.strip() for p in pages):
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
@@ -1179,6 +1184,12 @@ def _docx_paragraph(paragraph, text: str) -> str:
 
 # Formats whose files are text, which a PDF or Word file is not, whatever its name says.
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+
+
+def _opens_as_pdf(path: Path) -> bool:
+    """Return whether a file's first bytes are a PDF's header ("%PDF-", which readers find within 1 KB)."""
+    with path.open("rb") as fh:
+        return b"%PDF-" in fh.read(1024)
 
 
 def same_format(one: Path, other: Path) -> bool:

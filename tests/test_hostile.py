@@ -173,7 +173,7 @@ def build_corpus(root: Path) -> tuple[dict[str, str], dict[str, str], Path, list
     ]))
     bad["flate-bomb.pdf"] = r"no text layer|not a readable PDF"
     put("text-posing-as.pdf", GOOD_EN)
-    bad["text-posing-as.pdf"] = r"not a readable PDF"
+    bad["text-posing-as.pdf"] = r"is not a PDF \(its content does not start as a PDF.s does\); if it is text, rename it \.txt"
     put("not-a-zip.docx", "This is plain text with a .docx name.\n")
     bad["not-a-zip.docx"] = r"not a \.docx file"
     with zipfile.ZipFile(root / "zip-bomb.docx", "w", zipfile.ZIP_DEFLATED) as z, \
