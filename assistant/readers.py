@@ -42,8 +42,9 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
 # md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10). pdf 8: a paragraph ends
 # where the print leaves a wider gap than between its lines (paragraph_breaks). html 11: an article's headline and
-# standfirst above a body the extractor took alone are read (_left_above).
-READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "11", ".htm": "11", ".docx": "6", ".pdf": "8"}
+# standfirst above a body the extractor took alone are read (_left_above). pdf 9: a line atop both pages of a
+# two-page report is a running header when it cuts a sentence (_cuts_a_sentence).
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "11", ".htm": "11", ".docx": "6", ".pdf": "9"}
 
 
 class ReadError(Exception):
@@ -863,14 +864,42 @@ def _running_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
         for i in set(sum(_edges(lines), [])):
             line = " ".join(lines[i].split())
             groups[_DIGITS.sub("#", line).casefold()].append((n, i, tuple(map(int, _DIGITS.findall(line)))))
-    running = set()
+    running, twice = set(), []
     for found in groups.values():
         on = len({n for n, _, _ in found})
         if 2 * on < filled:
             continue
         if len({numbers for _, _, numbers in found}) == 1 and on >= 3 or on >= 2 and _holds_page_number(found):
             running |= {(n, i) for n, i, _ in found}
+        elif len({numbers for _, _, numbers in found}) == 1 and on == 2:
+            twice.append(found)
+    for found in twice:
+        if _cuts_a_sentence(pages, found, running):
+            running |= {(n, i) for n, i, _ in found}
     return running
+
+
+_UNFINISHED = regex.compile(r"[\p{L},\-–]$")  # a line a sentence goes on from
+
+
+def _cuts_a_sentence(pages: list[list[str]], found: list[tuple[int, int, tuple[int, ...]]],
+                     furniture: set[tuple[int, int]]) -> bool:
+    """Return whether a line found on two pages in a row stands between the halves of a sentence: the page
+    before it ends mid-sentence and the text after it goes on in lower case. Content repeated on two pages
+    (a title, a table's head) does not; a running header on a two-page report, where the three-page rule
+    cannot see it, does. Lines already known as furniture (a page number) are not the text either side ("…выиграла грант Российского" | header | "научного фонда на 18 миллионов…")."""
+    places = sorted((n, i) for n, i, _ in found)
+    if len(places) != 2 or places[1][0] != places[0][0] + 1:
+        return False
+    (first, top), (second, below) = places
+    def text(n: int, j: int, line: str) -> bool:
+        return bool(line.strip()) and (n, j) not in furniture and not _BARE_NUMBER.fullmatch(line.strip()) \
+            and not _page_label(line.strip())
+
+    ending = [line for j, line in enumerate(pages[first]) if j != top and text(first, j, line)]
+    going_on = [line for j, line in enumerate(pages[second]) if j > below and text(second, j, line)]
+    return bool(ending and going_on) and bool(_UNFINISHED.search(ending[-1].rstrip())) \
+        and going_on[0].lstrip()[:1].islower()
 
 
 def _holds_page_number(found: list[tuple[int, int, tuple[int, ...]]]) -> bool:

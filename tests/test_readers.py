@@ -65,12 +65,19 @@ def test_running_headers_and_footers_are_dropped_and_the_sentence_they_cut_joine
     assert starts[2].startswith("started operating") and starts[3].startswith("Finance")
 
 
-def test_a_line_repeated_on_two_pages_is_furniture_only_when_it_holds_the_page_number():
+def test_a_line_repeated_on_two_pages_is_furniture_only_when_it_holds_the_page_number_or_cuts_a_sentence():
     numbered = without_page_furniture(["River Authority 2022 | 1\nThe dam was built.",
                                        "River Authority 2022 | 2\nIt holds water."])
     assert numbered == ["The dam was built.", "It holds water."]
     repeated = ["Water Quality\nNitrates rose.", "Water Quality\nPhosphates fell."]  # a title, say: kept
     assert without_page_furniture(repeated) == repeated
+    # ...or when it stands between the halves of a sentence the page before left unfinished: a two-page
+    # report's running header, which cut "…won a grant from the Science" | header | "fund worth 18 million…"
+    cut = ["Tver Herald · Education\nThe lab won a grant from the Science\nPage 1",
+           "Tver Herald · Education\nfund worth 18 million roubles.\nPage 2"]
+    assert without_page_furniture(cut) == ["The lab won a grant from the Science", "fund worth 18 million roubles."]
+    table = ["City | Days\nBor | 97", "City | Days\nNiš | 12"]  # a table's head on both pages: kept
+    assert without_page_furniture(table) == table
     captions = ["Table 1\nNitrates rose.", "Table 2\nPhosphates fell.", "Table 5\nTrout grew."]  # out of step
     assert without_page_furniture(captions) == captions
 
