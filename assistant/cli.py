@@ -403,7 +403,9 @@ ECHOED_CHARS = 200
 
 
 def echoed(question: str) -> str:
-    """Return a refused question as its error object shows it: whole, or its opening with its length."""
+    """Return a refused question as its error object shows it: whole, or its opening with its length (as the
+    error message counts it: without the line break a piped question ends with)."""
+    question = question.strip()
     if len(question) <= ECHOED_CHARS:
         return question
     return f"{question[:ECHOED_CHARS]}… ({len(question):,} characters)"

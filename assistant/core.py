@@ -81,10 +81,11 @@ def checked_question(question, limit: int) -> str:
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("the question is empty: type a question about the reports")
     plain = without_markup(question)
+    typed = len(question.strip())  # what the message says: the length as typed, as cli.echoed counts it
     question = ordinary_case(valid_text(" ".join((plain if plain.strip() else question).split())))
     if len(question) > limit:
         raise QuestionError(
-            f"the question is {len(question):,} characters long; the limit is {limit:,} — ask about one thing at a time"
+            f"the question is {typed:,} characters long; the limit is {limit:,} — ask about one thing at a time"
         )
     return question
 

@@ -313,8 +313,9 @@ def read_document(path: Path, doc_id: str, max_bytes: int) -> Document:
                    else (clean(reading.text, navigation=suffix not in _LAID_OUT), ()))
     if not text.strip():
         raise ReadError(f"{name} has no text after cleaning")
-    if not any(c.isalnum() for c in text):
-        raise ReadError(f"{name} has no words, only markup or punctuation")
+    if not any(c.isalpha() for c in text):
+        # a chart saved as a PDF has its axes' figures for text: nothing a question could be answered from
+        raise ReadError(f"{name} has no words, only markup, figures or punctuation")
     return Document(
         doc_id=doc_id,
         source=name,

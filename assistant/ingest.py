@@ -21,6 +21,7 @@ from .facts import facts_for, facts_stamp, sentence_facts, use_saved_names, writ
 from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
 from .memory import release_memory
+from .readers import same_format
 from .store import DocRecord, Store, sentence_id, vector_layout
 from .text import SENTENCES_VERSION, TOKENS_VERSION, body_positions, embedding_form, keyword_tokens
 from .types import Document
@@ -177,7 +178,7 @@ class Ingestor:
                     first, stale = (owner.doc_id, owner.location), owner
                 # The same bytes under another format's name are read another way (a .txt named .pdf is refused)
                 if first is not None and first[0] != doc_id and _real(first[1]) != _real(source) \
-                        and Path(first[1]).suffix.lower() == cand.path.suffix.lower() \
+                        and same_format(Path(first[1]), cand.path) \
                         and _holds(first[1], data_hash):  # not since changed (a later file in this run)
                     if stale is not None:
                         self._count(report, self._replace(read_document(Path(first[1]), first[0], max_bytes),

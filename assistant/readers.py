@@ -41,8 +41,10 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # footnote markers are dropped and footnotes are paragraphs at the end, and "| a | b |" rows without a header row
 # are table rows. md 6: a "> " block quote that repeats the text (a pull quote) is read once, as an HTML page's is.
 # md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10). pdf 8: a paragraph ends
-# where the print leaves a wider gap than between its lines (paragraph_breaks).
-READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "10", ".htm": "10", ".docx": "6", ".pdf": "8"}
+# where the print leaves a wider gap than between its lines (paragraph_breaks). html 11: an article's headline and
+# standfirst above a body the extractor took alone are read (_left_above). pdf 9: a line atop both pages of a
+# two-page report is a running header when it cuts a sentence (_cuts_a_sentence).
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "11", ".htm": "11", ".docx": "6", ".pdf": "9"}
 
 
 class ReadError(Exception):
@@ -394,6 +396,7 @@ def _read_html(path: Path) -> Reading:
     except (RecursionError, ValueError, TypeError):
         found = None
     text, body = getattr(found, "text", None), getattr(found, "body", None)
+    dated = ""
     if not text:
         text = "\n\n".join(_laid_out(raw))
     elif body is None:
@@ -402,6 +405,12 @@ def _read_html(path: Path) -> Reading:
         text = "\n\n".join(_laid_out(_visible_html(page)))
     else:
         text = _blocks(body)
+        if page is not None:
+            above, passed = _left_above(page, text)
+            text = _joined([(line, 0) for line in above] + [(text, 0)])
+            # A byline passed over still dates the page: without it, the first date in the text was taken,
+            # which in a report of plans is a date to come.
+            dated = " · ".join(passed)
     title = getattr(found, "title", None)
     if not title:
         m = re.search(r"<title[^<>]*>([^<]*)</title", raw, re.IGNORECASE)
@@ -409,7 +418,20 @@ def _read_html(path: Path) -> Reading:
     if page is not None and _only_noscript(text, page, title):
         raise ReadError(f"{path.name} has no text without JavaScript (its scripts write the page); open it in a "
                         "browser and save it from there (Save Page As, or Print to PDF), then add that file")
-    return Reading(text, title or None)
+    return Reading(text, title or None, date=_page_date(page) or dated or None)
+
+
+def _page_date(page) -> str | None:
+    """Return the publication date a page declares in its markup (meta tags, <time>, structured data) as
+    YYYY-MM-DD, or None. Only declared dates: a search of the text too guessed "2025-01-01" from a footer's
+    "© 2025" on a page whose byline said "2 июня 2025"."""
+    if page is None:
+        return None
+    from htmldate import find_date
+
+    with contextlib.suppress(ValueError, TypeError):
+        return find_date(page, extensive_search=False, original_date=True)
+    return None
 
 
 def _only_noscript(text: str, page, title: str | None) -> bool:
@@ -488,6 +510,43 @@ def _as_rendered(page) -> None:
         caption.tag = "p"
     for quote in page.iter("q"):
         quote.tag = "span"
+
+
+# What an article's own parts above its body are set in, and what around them is not the article's.
+_LEAD_IN = ("h1", "h2", "h3", "p")
+_NOT_ARTICLE = {"nav", "aside", "footer", "form", "button", "script", "style", "noscript"}
+_PROBE = 40  # characters of the body's first paragraph that find its element on the page
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+_MIN_LEAD_WORDS = 5
+
+
+def _left_above(page, text: str) -> tuple[list[str], list[str]]:
+    """Return the headline and paragraphs (a standfirst, a caption) that a page's <article> or <main> sets
+    above the block the extractor took for the whole text. A page that marks its body apart
+    (<div class="article-body">) had only that block read: the headline and the standfirst, often the
+    summary of the report, were lost. Parts the extractor kept are not added again, nor a paragraph that does
+    not read as a sentence (a byline, a date, a caption's credit): those are returned apart, as passed over."""
+    first = next((" ".join(line.split()) for line in text.split("\n")
+                  if len(line.strip()) >= _PROBE and not line.startswith("#")), None)
+    if first is None:
+        return [], []
+    probe, kept = first[:_PROBE], " ".join(text.split())
+    for container in itertools.chain(page.iter("article"), page.iter("main")):
+        above, passed = [], []
+        for element in container.iter(*_LEAD_IN):
+            words = " ".join("".join(element.itertext()).split())
+            if probe in words:
+                return above, passed
+            if not words or words in kept or any(a.tag in _NOT_ARTICLE for a in element.iterancestors()):
+                continue
+            level = re.fullmatch(r"h([1-6])", element.tag)
+            if level:
+                above.append(_heading_line(words, int(level.group(1))))
+            elif _SENTENCE_END.search(words) and len(words.split()) >= _MIN_LEAD_WORDS:
+                above.append(words)
+            else:
+                passed.append(words)  # a byline, a date line, breadcrumbs ("Home › Politics")
+    return [], []
 
 
 def _dumped(body) -> bool:
@@ -737,6 +796,11 @@ def _read_pdf_text(path: Path) -> Reading:
     except ReadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as e:
+        if not _opens_as_pdf(path):
+            # pypdf's own word for bytes that are no PDF at all ("Stream has ended unexpectedly") sent people
+            # looking for a damaged download
+            raise ReadError(f"{path.name} is not a PDF (its content does not start as a PDF's does); "
+                            "if it is text, rename it .txt") from None
         raise ReadError(f"{path.name} is not a readable PDF ({type(e).__name__}: {e})") from None
     if not any(p.strip() for p in pages):
         raise ReadError(f"{path.name} has no text layer (a scanned PDF?); OCR it first")
@@ -800,14 +864,42 @@ def _running_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
         for i in set(sum(_edges(lines), [])):
             line = " ".join(lines[i].split())
             groups[_DIGITS.sub("#", line).casefold()].append((n, i, tuple(map(int, _DIGITS.findall(line)))))
-    running = set()
+    running, twice = set(), []
     for found in groups.values():
         on = len({n for n, _, _ in found})
         if 2 * on < filled:
             continue
         if len({numbers for _, _, numbers in found}) == 1 and on >= 3 or on >= 2 and _holds_page_number(found):
             running |= {(n, i) for n, i, _ in found}
+        elif len({numbers for _, _, numbers in found}) == 1 and on == 2:
+            twice.append(found)
+    for found in twice:
+        if _cuts_a_sentence(pages, found, running):
+            running |= {(n, i) for n, i, _ in found}
     return running
+
+
+_UNFINISHED = regex.compile(r"[\p{L},\-–]$")  # a line a sentence goes on from
+
+
+def _cuts_a_sentence(pages: list[list[str]], found: list[tuple[int, int, tuple[int, ...]]],
+                     furniture: set[tuple[int, int]]) -> bool:
+    """Return whether a line found on two pages in a row stands between the halves of a sentence: the page
+    before it ends mid-sentence and the text after it goes on in lower case. Content repeated on two pages
+    (a title, a table's head) does not; a running header on a two-page report, where the three-page rule
+    cannot see it, does. Lines already known as furniture (a page number) are not the text either side ("…выиграла грант Российского" | header | "научного фонда на 18 миллионов…")."""
+    places = sorted((n, i) for n, i, _ in found)
+    if len(places) != 2 or places[1][0] != places[0][0] + 1:
+        return False
+    (first, top), (second, below) = places
+    def text(n: int, j: int, line: str) -> bool:
+        return bool(line.strip()) and (n, j) not in furniture and not _BARE_NUMBER.fullmatch(line.strip()) \
+            and not _page_label(line.strip())
+
+    ending = [line for j, line in enumerate(pages[first]) if j != top and text(first, j, line)]
+    going_on = [line for j, line in enumerate(pages[second]) if j > below and text(second, j, line)]
+    return bool(ending and going_on) and bool(_UNFINISHED.search(ending[-1].rstrip())) \
+        and going_on[0].lstrip()[:1].islower()
 
 
 def _holds_page_number(found: list[tuple[int, int, tuple[int, ...]]]) -> bool:
@@ -1121,6 +1213,18 @@ def _docx_paragraph(paragraph, text: str) -> str:
 
 # Formats whose files are text, which a PDF or Word file is not, whatever its name says.
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+
+
+def _opens_as_pdf(path: Path) -> bool:
+    """Return whether a file's first bytes are a PDF's header ("%PDF-", which readers find within 1 KB)."""
+    with path.open("rb") as fh:
+        return b"%PDF-" in fh.read(1024)
+
+
+def same_format(one: Path, other: Path) -> bool:
+    """Return whether two files' names say one format, read by one reader (".htm" and ".HTML" are ".html")."""
+    reader = READERS.get(one.suffix.lower())
+    return reader is not None and reader is READERS.get(other.suffix.lower())
 
 
 def sniffed_suffix(data: bytes, suffix: str) -> str:

@@ -172,8 +172,12 @@ def build_corpus(root: Path) -> tuple[dict[str, str], dict[str, str], Path, list
         b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream + b"\nendstream",
     ]))
     bad["flate-bomb.pdf"] = r"no text layer|not a readable PDF"
+    chart = make_pdf(root / "tmp.pdf", ["0.00 0.25 0.50 0.75 1.00", "2019 2020 2021 2022"]).read_bytes()
+    (root / "tmp.pdf").unlink()
+    put("chart-only.pdf", chart)  # a chart's axes: figures, no words
+    bad["chart-only.pdf"] = r"has no words, only markup, figures or punctuation"
     put("text-posing-as.pdf", GOOD_EN)
-    bad["text-posing-as.pdf"] = r"not a readable PDF"
+    bad["text-posing-as.pdf"] = r"is not a PDF \(its content does not start as a PDF.s does\); if it is text, rename it \.txt"
     put("not-a-zip.docx", "This is plain text with a .docx name.\n")
     bad["not-a-zip.docx"] = r"not a \.docx file"
     with zipfile.ZipFile(root / "zip-bomb.docx", "w", zipfile.ZIP_DEFLATED) as z, \

@@ -599,3 +599,17 @@ def test_a_file_named_in_decomposed_unicode_gets_the_id_its_name_reads_as(tmp_pa
     name = unicodedata.normalize("NFD", "izveštaj_Čačak.txt")  # as macOS and many zip tools write it
     assert name != "izveštaj_Čačak.txt"
     assert _doc_id(tmp_path / name, {}, set()) == "izveštaj_Čačak"
+
+
+def test_a_copy_under_another_name_of_its_format_is_one_document(settings, tmp_path, embed_calls):
+    # ".htm" and ".html" (any case) are one format, read one way: a page saved as both was indexed twice. The
+    # same bytes named .txt are read as text, another document.
+    page = ("<html><body><article><h1>Ferry timetable</h1><p>The ferry to Port Ellan leaves at 7.15 every "
+            "morning from 1 May, the harbour office said on Monday.</p></article></body></html>")
+    (tmp_path / "a.html").write_text(page, "utf-8")
+    (tmp_path / "b.HTM").write_text(page, "utf-8")
+    (tmp_path / "c.txt").write_text(page, "utf-8")
+    report = ingest(settings, [tmp_path / "a.html", tmp_path / "b.HTM", tmp_path / "c.txt"])
+    assert report.new == 2 and report.duplicates == [{"path": str(tmp_path / "b.HTM"),
+                                                       "same_as": str(tmp_path / "a.html")}]
+    assert sorted(Store(settings).records()) == ["a", "c"]

@@ -65,12 +65,19 @@ def test_running_headers_and_footers_are_dropped_and_the_sentence_they_cut_joine
     assert starts[2].startswith("started operating") and starts[3].startswith("Finance")
 
 
-def test_a_line_repeated_on_two_pages_is_furniture_only_when_it_holds_the_page_number():
+def test_a_line_repeated_on_two_pages_is_furniture_only_when_it_holds_the_page_number_or_cuts_a_sentence():
     numbered = without_page_furniture(["River Authority 2022 | 1\nThe dam was built.",
                                        "River Authority 2022 | 2\nIt holds water."])
     assert numbered == ["The dam was built.", "It holds water."]
     repeated = ["Water Quality\nNitrates rose.", "Water Quality\nPhosphates fell."]  # a title, say: kept
     assert without_page_furniture(repeated) == repeated
+    # ...or when it stands between the halves of a sentence the page before left unfinished: a two-page
+    # report's running header, which cut "…won a grant from the Science" | header | "fund worth 18 million…"
+    cut = ["Tver Herald · Education\nThe lab won a grant from the Science\nPage 1",
+           "Tver Herald · Education\nfund worth 18 million roubles.\nPage 2"]
+    assert without_page_furniture(cut) == ["The lab won a grant from the Science", "fund worth 18 million roubles."]
+    table = ["City | Days\nBor | 97", "City | Days\nNiš | 12"]  # a table's head on both pages: kept
+    assert without_page_furniture(table) == table
     captions = ["Table 1\nNitrates rose.", "Table 2\nPhosphates fell.", "Table 5\nTrout grew."]  # out of step
     assert without_page_furniture(captions) == captions
 
@@ -582,3 +589,34 @@ def test_a_file_just_over_the_size_limit_is_told_a_size_that_differs_from_the_li
         path.write_bytes(b"w" * size)
         with pytest.raises(ReadError, match=rf"big\.txt is {shown} \(raise ASSISTANT_MAX_FILE_MB"):
             read_document(path, "big", MB)
+
+
+_ARTICLE_BODY = (
+    "<html><head><title>Council news</title></head><body>"
+    "<nav><a href='/'>Home</a> <a href='/politics'>Politics</a></nav>"
+    "<main><article>"
+    "<h1>Riverside library to reopen after two-year rebuild</h1>"
+    "<p class='standfirst'>The town's oldest library will reopen with a children's wing and 40 study desks.</p>"
+    "<p class='meta'>By Ana Petrović · 12 November 2025, 09:15</p>"
+    "<div class='article-body'>"
+    "<p>DALTON, 12 November 2025 — The Riverside library, closed since a fire in 2023, will reopen on 3 March 2026"
+    " after a rebuild that cost 2.4 million euros, the council said on Wednesday.</p>"
+    "<p>The new building has a children's wing on the ground floor and a reading room for 40 students.</p>"
+    "<p>Head librarian Mira Jovanović, 51, said the library had lent 18,000 books a year before the fire.</p>"
+    "</div></article></main>"
+    "<footer><p>© 2026 Dalton Herald. All rights reserved.</p></footer></body></html>")
+
+
+def test_an_article_s_headline_and_standfirst_above_its_body_are_read_and_its_byline_dates_it(tmp_path):
+    # A page that marks its body apart (<div class="article-body">) had only that block read: the headline and
+    # the standfirst, the report's summary, were lost, and with the byline gone the first date of the text (a
+    # plan, "will reopen on 3 March 2026") dated the report.
+    path = tmp_path / "library.html"
+    path.write_text(_ARTICLE_BODY.replace("DALTON, 12 November 2025 — ", ""), "utf-8")
+    document = read(path)
+    paragraphs = document.text.split("\n\n")
+    assert paragraphs[:2] == ["# Riverside library to reopen after two-year rebuild",
+                              "The town's oldest library will reopen with a children's wing and 40 study desks."]
+    assert "By Ana Petrović" not in document.text and "©" not in document.text  # bylines are not prose
+    assert document.text.count("reading room for 40 students") == 1
+    assert document.date == "2025-11-12"
