@@ -154,15 +154,22 @@ def countries(text: str, language: str | None = None) -> tuple[str, ...]:
     return sentence_facts(text, language).countries
 
 
+# The Zipf frequency of a language's commonest words (about one in a thousand words of running text and
+# more: "ima", "sve", "есть", "был"), which are never names typed in lower case.
+COMMONEST = 6.0
+
+
 def _ordinary(word: str, token: str, view: IndexView, language: str, short: bool = False) -> bool:
     """Return whether a word typed in lower case is an ordinary word rather than a name: one of everyday
     language (everyday.py: "host", "officers", "домаћин") that the reports do not write as a name either
     ("moscow" is everyday English, but the reports write it capitalised). A term the reports hold in a chunk
     or two ("nitazenes", "taiex") names a subject however it is typed. A word too short for a name prefix,
     which the index cannot tell (as_name), counts as a name, unless short: then everyday language decides
-    ("say", "funds", "rekla" are ordinary)."""
+    ("say", "funds", "rekla" are ordinary), and so is one of the language's commonest words."""
     if word[:1].isupper() or zipf(word, language) <= 0:
         return False
+    if zipf(word, language) >= COMMONEST:
+        return True  # "ima", "есть", "sve": a word of every other sentence names nothing, however short
     if short and not name_prefix(word, language):
         return True
     return not view.as_name(word, token, language)

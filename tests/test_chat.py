@@ -106,6 +106,17 @@ def test_a_rare_word_that_names_nothing_does_not_set_a_question_apart():
     assert read_turn("And who spoke at the TAIEX workshop?", DPNSEE, view, docs) == "new_topic"
 
 
+def test_one_of_a_language_s_commonest_words_names_nothing_however_rare_in_the_reports():
+    # "koliko ima godina?" (how old is he?) after a question about a director: the reports seldom write "ima"
+    # (has), too short to tell by its capitals, so it named a new subject and the question was read alone.
+    rare = RARE | {"ima", "est"}
+    view = IndexView(lambda t: 1 if t in rare else 40, 100, lambda text: frozenset({"dpnsee_doc"}))
+    docs = frozenset({"dpnsee_doc"})
+    assert read_turn("koliko ima godina?", DPNSEE, view, docs) == "follow_up"
+    assert read_turn("а у него есть заместитель?", DPNSEE, view, docs) == "follow_up"
+    assert read_turn("And who spoke at the TAIEX workshop?", DPNSEE, view, docs) == "new_topic"
+
+
 def test_a_rare_word_the_reports_write_in_lower_case_names_nothing():
     # "domaćin" (host) and "officers" are in a chunk or two, as "avangard" is, but the reports write them in
     # lower case: ordinary words, not the name of a new subject.
