@@ -306,7 +306,9 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         except ASK_ERRORS as e:
             message = EMPTY_LIBRARY if isinstance(e, EmptyIndexError) else str(e)
             now = replace(session, turns=session.turns + (Turn(str(question), error=f"⚠ {message}"),))
-            yield render_chat(now), question, gr.skip(), now, *idle, ""
+            # The panel showed the last answer's sources as if they were this turn's; an earlier answer's [n]
+            # still brings its own back.
+            yield render_chat(now), question, render_sources(None, turn), now, *idle, ""
 
     def saving(steps, session: Session, stored):
         """Yield the steps of an answer; the step that gives Send back (the answer is whole, or refused) also

@@ -459,8 +459,13 @@ def test_bad_questions_get_a_clear_message(seeded_app, page):
     page.click("#send")  # an empty question: a hint by the box, and no bubble
     page.locator("#question-hint", has_text="Type a question first").wait_for()
     assert page.locator("#chat [data-testid='user'], #chat [data-testid='bot']").count() == 0
-    long = ask(page, "drugs " * 1000, 1)
+    ask(page, "what did DPNSEE say?", 1)
+    page.wait_for_selector("#sources a.cite")
+    long = ask(page, "drugs " * 1000, 2)
     assert "the limit is 4,000" in long.inner_text()
+    # the refused question has no sources: the panel does not go on showing the answer before it as its own
+    page.wait_for_function("!document.querySelector('#sources a.cite')", timeout=30000)
+    assert "appear here" in page.inner_text("#sources")
     assert "Traceback" not in page.content() and page.locator(".toast-body").count() == 0
     shot(page, "bad-questions")
 
