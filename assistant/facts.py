@@ -343,7 +343,7 @@ UNITS = {
               # people by what they are: residents, children, pupils, workers, volunteers, visitors, voters…
               r"residents|inhabitants|locals|villagers|children|students|pupils|workers|volunteers|visitors|"
               r"passengers|voters|tourists|fans|spectators|soldiers|teachers|doctors|nurses|journalists|"
-              r"customers|stanovni\w*|mestan\w*|dec[ae]|ucenik\w*|ucenic\w*|student\w*|radni[kc]\w*|"
+              r"customers|stanovni\w*|mestan\w*|dec[ae]|ucenik\w*|ucenic\w*|studen(?:t|at)\w*|radni[kc]\w*|"
               r"volonter\w*|posetil\w*|posetioc\w*|putni[kc]\w*|birac\w*|turist\w*|navijac\w*|gledal\w*|"
               r"gledaoc\w*|vojni[kc]\w*|nastavni[kc]\w*|lekar\w*|novinar\w*|kupac\w*|kupc\w*|zhitel\w*|"
               r"polzovatel\w*|passazhir\w*|detej|deti|rebenk\w*|shkolnik\w*|uchashh\w*|rabochi\w*|"

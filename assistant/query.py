@@ -205,8 +205,16 @@ def _named(word: str, language: str, document_frequency: Callable[[str], int]) -
     return 0 < df and (df <= 2 or zipf(word, language) <= 0)
 
 
-def asked_unit(folded: str, kind: str | None = None) -> str | None:
-    """Return the kind of quantity a folded question names, or None (kind: its question_type, if read)."""
+# Serbian and Russian count in the genitive plural after "koliko"/"сколько" ("koliko studenata", "сколько
+# студентов"); a noun there in the nominative plural is the subject of the verb ("koliko su studenti plaćali
+# kartu": how much did students pay), not what is counted. Folded endings; "ljudi" is both cases.
+_NOMINATIVE_PLURAL = {"sr": re.compile(r"\w{3,}i"), "ru": re.compile(r"\w{3,}[yi]")}
+_COUNTED_ALWAYS = {"ljudi", "lyudi"}
+
+
+def asked_unit(folded: str, kind: str | None = None, language: str | None = None) -> str | None:
+    """Return the kind of quantity a folded question names, or None (kind: its question_type, if read;
+    language: its language, whose grammar may say the word after the interrogative is not what is counted)."""
     if asks_money(folded, (kind or question_type(folded)) == "how_much"):
         return "money"
     if re.search(r"\bhow old\b", folded):
@@ -217,6 +225,9 @@ def asked_unit(folded: str, kind: str | None = None) -> str | None:
     word = m.group("unit")
     if word in ("money", "novca", "novaca", "deneg", "para"):
         return "money"
+    nominative = _NOMINATIVE_PLURAL.get(language or "")
+    if nominative is not None and nominative.fullmatch(word) and word not in _COUNTED_ALWAYS:
+        return None
     return next((unit for unit, pattern in UNITS.items() if re.fullmatch(f"(?:{pattern})", word)), None)
 
 
@@ -302,7 +313,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         language=language,
         script=detect_script(text),
         kind=kind,
-        unit=asked_unit(folded, kind),
+        unit=asked_unit(folded, kind, language),
         asks_plan=_ASKS_PLAN.search(folded) is not None,
         asks_past=_ASKS_PAST.search(folded) is not None,
         identity=bool(who),

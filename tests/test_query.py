@@ -35,6 +35,9 @@ def test_question_types_in_three_languages(question, kind):
     # people by what they are
     ("How many residents were evacuated?", "people"), ("Колико путника је превезено?", "people"),
     ("Сколько жителей осталось без воды?", "people"), ("koliko volontera je pomagalo?", "people"),
+    ("koliko studenata je upisano?", "people"), ("сколько студентов учится?", "people"),
+    # a noun in the nominative after the interrogative is the verb's subject, not what is counted
+    ("koliko su studenti plaćali kartu?", None), ("сколько студенты платили за билет?", None),
 ])
 def test_the_unit_a_question_names(question, unit):
     assert parse(question).unit == unit
