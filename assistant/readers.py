@@ -796,7 +796,9 @@ def _read_pdf_text(path: Path) -> Reading:
     except ReadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as e:
-        if not _opens_as_pdf(path):
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+        if not _starts_as_pdf(head):
             # pypdf's own word for bytes that are no PDF at all ("Stream has ended unexpectedly") sent people
             # looking for a damaged download
             raise ReadError(f"{path.name} is not a PDF (its content does not start as a PDF's does); "
@@ -1215,10 +1217,9 @@ def _docx_paragraph(paragraph, text: str) -> str:
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 
 
-def _opens_as_pdf(path: Path) -> bool:
-    """Return whether a file's first bytes are a PDF's header ("%PDF-", which readers find within 1 KB)."""
-    with path.open("rb") as fh:
-        return b"%PDF-" in fh.read(1024)
+def _starts_as_pdf(data: bytes) -> bool:
+    """Return whether bytes open as a PDF does: its header ("%PDF-") first in the first 1 KB, after blanks."""
+    return data[:1024].lstrip(b"\t\n\r\f ").startswith(b"%PDF-")
 
 
 def same_format(one: Path, other: Path) -> bool:
@@ -1235,7 +1236,7 @@ def sniffed_suffix(data: bytes, suffix: str) -> str:
     suffix = suffix.lower()
     if suffix not in _TEXT_SUFFIXES:
         return suffix
-    if data[:1024].lstrip(b"\t\n\r\f ").startswith(b"%PDF-"):
+    if _starts_as_pdf(data):
         return ".pdf"
     if data.startswith(b"PK\x03\x04"):
         try:

@@ -95,12 +95,17 @@ def test_a_question_that_leans_on_the_conversation_is_read_with_it_though_it_nam
     assert read_turn("DPNSEE too?", DPNSEE, VOCAB) == "follow_up"
 
 
+def _one_report_view(*rare_words: str) -> tuple[IndexView, frozenset[str]]:
+    """The toy index with a few more rare words, every question retrieving the DPNSEE report."""
+    rare = RARE | set(rare_words)
+    docs = frozenset({"dpnsee_doc"})
+    return IndexView(lambda t: 1 if t in rare else 40, 100, lambda text: docs), docs
+
+
 def test_a_rare_word_that_names_nothing_does_not_set_a_question_apart():
     # Reports rarely use a word that pads a turn or an interrogative's short form: rare in the index, neither
     # names a subject ("добро", "kog").
-    rare = RARE | {"dobr", "kog"}
-    view = IndexView(lambda t: 1 if t in rare else 40, 100, lambda text: frozenset({"dpnsee_doc"}))
-    docs = frozenset({"dpnsee_doc"})
+    view, docs = _one_report_view("dobr", "kog")
     assert read_turn("Добро, а коју функцију он има?", DPNSEE, view, docs) == "follow_up"
     assert read_turn("iz kog je ministarstva?", DPNSEE, view, docs) == "follow_up"
     assert read_turn("And who spoke at the TAIEX workshop?", DPNSEE, view, docs) == "new_topic"
@@ -109,9 +114,7 @@ def test_a_rare_word_that_names_nothing_does_not_set_a_question_apart():
 def test_one_of_a_language_s_commonest_words_names_nothing_however_rare_in_the_reports():
     # "koliko ima godina?" (how old is he?) after a question about a director: the reports seldom write "ima"
     # (has), too short to tell by its capitals, so it named a new subject and the question was read alone.
-    rare = RARE | {"ima", "est"}
-    view = IndexView(lambda t: 1 if t in rare else 40, 100, lambda text: frozenset({"dpnsee_doc"}))
-    docs = frozenset({"dpnsee_doc"})
+    view, docs = _one_report_view("ima", "est")
     assert read_turn("koliko ima godina?", DPNSEE, view, docs) == "follow_up"
     assert read_turn("а у него есть заместитель?", DPNSEE, view, docs) == "follow_up"
     assert read_turn("And who spoke at the TAIEX workshop?", DPNSEE, view, docs) == "new_topic"
