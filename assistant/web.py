@@ -97,6 +97,10 @@ watch('value', () => requestAnimationFrame(centre));  // after the new text is l
 BACK = "<button id='back-to-answer' class='phone-only phone-button'>← Back to the answer</button>"
 OPEN_SIDE = "<button id='open-side' class='phone-only phone-button'>Sources ›</button>"
 ASK_GROUP = {"concurrency_id": "ask", "concurrency_limit": 1}
+# The question box is emptied in the page the moment a question is sent, not by the server's first reply: a
+# reply can take seconds (a question queued behind another), and what was typed meanwhile was wiped with it.
+SENT_JS = ("const box = document.querySelector('#question textarea');"
+           " if (box && box.value === q) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }")
 LIBRARY_GROUP = {"concurrency_id": "library", "concurrency_limit": 1}  # quick: the worker does the work
 
 
@@ -293,15 +297,14 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
         indexed = {d.doc_id for d in assistant.documents()} if doc_ids else set()
         gone = [d for d in doc_ids or () if d not in indexed]  # deleted in another tab since it was chosen
         turn = len(session.turns)
-        box = ""  # the question box is emptied once: what is typed while the answer is written stays
         try:
             with worker.question():
                 for answer in assistant.stream(question, session.history(), filters, None, session.last):
                     note = filter_note(langs, doc_ids, gone, answer.language, str(question)) \
                         if not answer.found and (langs or doc_ids) else ""
                     now = replace(session, turns=session.turns + (Turn(answer.question, answer, note=note),))
-                    yield render_chat(now), box, render_sources(answer, turn), now, *busy, ""
-                    box = gr.skip()
+                    # the page emptied the box when the question was sent (SENT_JS): what is typed since stays
+                    yield render_chat(now), gr.skip(), render_sources(answer, turn), now, *busy, ""
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, ""  # Send comes back when the answer is whole
         except ASK_ERRORS as e:
             message = EMPTY_LIBRARY if isinstance(e, EmptyIndexError) else str(e)
@@ -546,7 +549,7 @@ def build_app(assistant: Assistant, worker: Worker | None = None) -> gr.Blocks:
 
         outputs = [chat, question, sources, session, send, stop, hint, stored, past, latest]
         ask = {"fn": respond, "inputs": [question, session, langs, doc_ids, stored], "outputs": outputs, **private,
-               **ASK_GROUP, "js": f"(q, s, l, d, _) => [q, s, l, d, {fresh}]"}
+               **ASK_GROUP, "js": f"(q, s, l, d, _) => {{ {SENT_JS} return [q, s, l, d, {fresh}]; }}"}
         asks = [question.submit(**ask), send.click(**ask)]
         for button in examples:
             asks.append(button.click(lambda q: q, button, question, **private).then(**ask))

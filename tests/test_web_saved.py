@@ -223,6 +223,39 @@ def test_typing_while_an_answer_is_written_and_starting_over_lose_nothing(seeded
 
 
 @pytest.mark.browser
+def test_a_question_sent_before_the_answer_is_whole_stays_in_the_box_to_send_after(seeded, page):
+    # Enter on a second question at once: it is not answered inside the first one's turn, nor dropped with the
+    # box emptied by the first answer's reply (as it was); it waits in the box, and Enter sends it once Send is back.
+    from test_web_app import SlowStub
+
+    from assistant.config import Settings
+    from assistant.core import Assistant
+    from assistant.web import build_app
+
+    app = build_app(Assistant(Settings(home=seeded.home, seeds=test_web.SEEDS), answerer=SlowStub()))
+    second = "and what about Albania?"
+    try:
+        open_app(page, test_web.launch(app))
+        page.fill("#question textarea", DPNSEE)
+        page.press("#question textarea", "Enter")
+        page.fill("#question textarea", second)
+        page.press("#question textarea", "Enter")
+        page.locator(BOT, has_text="three").wait_for(timeout=60000)
+        page.wait_for_function("() => !document.querySelector('#send').disabled", timeout=90000)
+        users = "#chat [data-testid='user']"
+        assert page.locator(users).all_inner_texts() == [DPNSEE]
+        assert page.input_value("#question textarea") == second
+        page.press("#question textarea", "Enter")
+        page.locator(users).nth(1).wait_for(timeout=60000)
+        assert page.input_value("#question textarea") == ""  # emptied by the page as it was sent
+        page.wait_for_function("() => !document.querySelector('#send').disabled", timeout=90000)
+        assert page.locator(users).all_inner_texts() == [DPNSEE, second]
+        assert bots(page) == 2
+    finally:
+        app.close()
+
+
+@pytest.mark.browser
 def test_chats_an_earlier_version_kept_in_browser_state_are_moved_over(seeded, page):
     import gradio as gr
     from test_web import free_port
