@@ -189,6 +189,10 @@ def language_evidence(text: str) -> dict[str, int]:
             "sr": sum(w in _STOP["sr"] for w in words) + sum(ch in _SR_LAT for ch in plain)}
 
 
+_EN_INTERROGATIVES = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how",
+                      "whos", "whats", "whens", "wheres", "hows"}
+
+
 def detect_language(text: str, prior: str | None = None) -> str:
     """Return "sr", "ru" or "en" (the languages the reports are in) for text of any length: the language its
     common words and letters point to. When they point nowhere ("a sednica saveta?", "Какую долю героина
@@ -198,6 +202,11 @@ def detect_language(text: str, prior: str | None = None) -> str:
     first, second = sorted(points, key=points.get, reverse=True)
     if points[first] > points[second]:
         return first
+    # A question that opens with an English interrogative is English, however many letters of a name typed
+    # in lower case say Serbian ("how old is dr snežana milutinović" was answered in Serbian).
+    opening = _WORD.match(text.lstrip(" \t\n¿¡\"'«„“(-"))
+    if "en" in points and opening is not None and opening.group().lower() in _EN_INTERROGATIVES:
+        return "en"
     if prior in points:
         return prior
     default = "sr" if "ru" in points else "en"

@@ -40,6 +40,9 @@ from assistant.text import (
         ("How old is Nikola Đurović?", LATIN, "en"),
         ("Кто такой Ненад Ђорђевић?", CYRILLIC, "ru"),
         ("Šta je rekao Đurović?", LATIN, "sr"),
+        # typed in lower case too, where nothing tells the name apart: the English interrogative does
+        ("how old is dr snežana milutinović", LATIN, "en"),
+        ("koliko godina ima dr snežana milutinović", LATIN, "sr"),
     ],
 )
 def test_script_and_language(text, script, language):
