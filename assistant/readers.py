@@ -44,7 +44,7 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # where the print leaves a wider gap than between its lines (paragraph_breaks). html 11: an article's headline and
 # standfirst above a body the extractor took alone are read (_left_above). pdf 9: a line atop both pages of a
 # two-page report is a running header when it cuts a sentence (_cuts_a_sentence).
-READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "11", ".htm": "11", ".docx": "6", ".pdf": "9"}
+READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "12", ".htm": "12", ".docx": "6", ".pdf": "9"}
 
 
 class ReadError(Exception):
@@ -391,6 +391,7 @@ def _read_html(path: Path) -> Reading:
         page = load_html(raw)
         if page is not None:
             _as_rendered(page)
+            _drop_ads(page)
         found = trafilatura.bare_extraction(raw if page is None else page, include_comments=False,
                                             include_tables=True, favor_recall=True, with_metadata=True)
     except (RecursionError, ValueError, TypeError):
@@ -510,6 +511,31 @@ def _as_rendered(page) -> None:
         caption.tag = "p"
     for quote in page.iter("q"):
         quote.tag = "span"
+
+
+# The class or id words that mark an advertisement, the one kind of boilerplate a page may set inside its
+# article: "REKLAMA: Nagrada za kupce - 5 miliona dinara" answered how much a library's award was. Whole
+# words of a class ("ad-slot", "ads_top", "adsbygoogle"), so "lead", "header" or "download" are no ad.
+_AD_WORDS = {"ad", "ads", "advert", "adverts", "advertisement", "advertising", "adsbygoogle", "sponsor",
+             "sponsored", "promo", "promoted", "reklama", "commercial"}
+
+
+def _drop_ads(page) -> None:
+    """Remove the elements a page marks as advertisements (by a word of their class or id), in place."""
+    marked = [element for element in page.iter()
+              if isinstance(element.tag, str)
+              and _AD_WORDS & set(re.split(r"[^a-z0-9]+", f"{element.get('class') or ''} {element.get('id') or ''}".lower()))]
+    for element in marked:
+        parent = element.getparent()
+        if parent is None:
+            continue
+        if element.tail and element.tail.strip():  # the text after it is the page's, not the ad's
+            previous = element.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
 
 
 # What an article's own parts above its body are set in, and what around them is not the article's.

@@ -500,6 +500,27 @@ def test_an_html_pull_quote_that_repeats_the_article_is_read_once(tmp_path):
     assert text.count("opened on 3 May 2024") == 1
     assert "We waited ten years for this bridge, said a resident." in text.split("\n\n")
 
+@pytest.mark.parametrize("long", [False, True])  # the main-text extractor's page, and the fallback's short one
+def test_an_advertisement_set_inside_an_article_is_not_read(tmp_path, long):
+    # "REKLAMA: Nagrada za kupce - 5 miliona dinara" answered how much a library's award was.
+    more = "".join(f"<p>The reading room on floor {n} was repainted and given new lamps in the summer.</p>"
+                   for n in range(1, 8)) if long else ""
+    path = tmp_path / "r.html"
+    path.write_text("<html><body><article><h1>Library wins an award</h1>"
+                    "<p class='lead'>The city library in Čačak was named the library of the year.</p>"
+                    "<div class='ad ad-slot'>REKLAMA: win 5 million dinars in our prize draw!</div>"
+                    "<p>Its members grew by 22 percent.<ins class='adsbygoogle'>Buy a car today</ins> The award "
+                    f"was given in Belgrade on 1 April.</p>{more}<p id='sponsored-links'>Cheap flights</p>"
+                    "<p class='download-note'>The report can be downloaded as a PDF.</p></article></body></html>",
+                    "utf-8")
+    text = read(path).text
+    for ad in ("REKLAMA", "Buy a car", "Cheap flights"):
+        assert ad not in text
+    for own in ("named the library of the year", "Its members grew by 22 percent.", "The award was given in",
+                "downloaded as a PDF"):
+        assert own in text
+
+
 # --- HTML: a page its scripts write ---------------------------------------------------------------------------
 
 
