@@ -169,6 +169,10 @@ def ingest(ctx: Context, paths, as_json, progress, rebuild):
         for item in report.duplicates:
             echo(f"not indexed twice: {one_line(item['path'])} has the same content as {one_line(item['same_as'])}",
                  err=True)
+        for item in report.similar:
+            echo(f"note: {one_line(item['path'])} repeats {item['shared']:.0%} of the sentences of "
+                 f"{one_line(item['like'])} ({one_line(item['like_path'])}); both are indexed: if one is an older "
+                 f"version, remove it (assistant delete ID)", err=True)
     sys.exit(1 if report.skipped else 0)
 
 

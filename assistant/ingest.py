@@ -25,6 +25,7 @@ from .readers import same_format
 from .store import DocRecord, Store, sentence_id, vector_layout
 from .text import SENTENCES_VERSION, TOKENS_VERSION, body_positions, embedding_form, keyword_tokens
 from .types import Document
+from .versions import versions_of
 
 Progress = Callable[[str, int, int], None]
 
@@ -56,6 +57,9 @@ class IngestReport:
     # Files whose bytes are those of a document already indexed from another path: {"path", "same_as"}.
     # Indexed twice they would be cited twice for every answer; the copy takes over if the first one goes.
     duplicates: list[dict] = field(default_factory=list)
+    # Documents added or changed that mostly repeat another indexed one (versions.py): {"path", "doc_id",
+    # "like", "like_path", "shared"}. Both stay indexed; the note says which one to delete if it is older.
+    similar: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """Return the report as the documented JSON object."""
@@ -74,6 +78,7 @@ class IngestReport:
             "repaired": self.repaired,
             "skipped": self.skipped,
             "duplicates": self.duplicates,
+            "similar": self.similar,
         }
 
 
@@ -157,6 +162,7 @@ class Ingestor:
         # holds the build's version: after a new reader the copy's hash is not its document's stored one.
         copy_of = {_real(c): r.doc_id for r in records.values() if r.state == "complete" for c in r.copies}
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        written: list[str] = []  # documents this run added or changed
         for n, cand in enumerate(candidates, 1):
             self.progress(f"reading {cand.path.name}", n - 1, len(candidates))
             source = str(cand.path)
@@ -220,6 +226,8 @@ class Ingestor:
                 continue
             self._count(report, self._replace(doc, existed=rec is not None, previous=rec))
             first_at[data_hash] = (doc_id, source)
+            if not same:
+                written.append(doc_id)
             if same:  # vectors made another way (Settings.chunk_vectors, the embedding form): embedded again
                 report.revectored += 1
             elif rec is None:
@@ -260,6 +268,10 @@ class Ingestor:
             # Last, as the keyword index and twins.sig are rewritten last: a reader on another data directory
             # of the same Chroma server sees nothing of this home's files, only this (Assistant._fresh).
             self.store.touched()
+        if written:
+            report.similar = [{"path": final[v.doc_id].location, "doc_id": v.doc_id, "like": v.like,
+                               "like_path": final[v.like].location, "shared": v.shared}
+                              for v in versions_of(self.store, written)]
         report.documents = len(final)
         report.chunks = sum(r.chunks for r in final.values())
         self.progress("done", len(candidates), len(candidates))

@@ -319,7 +319,11 @@ class Worker:
         replaced = [(f"Replaced {name} with the version just uploaded: answers now come from it.", False)
                     for name in newer]
         kept = {p.path.name for p in placed if p.replaced}
-        return ((added if good else []) + replaced + lines +
+        # An edited copy is a document of its own: both are answered from until the older one is deleted.
+        versions = [(f"{Path(v['path']).name} repeats {v['shared']:.0%} of the sentences of "
+                     f"{Path(v['like_path']).name}: if one of them is an older version, delete it below.", False)
+                    for v in report.similar]
+        return ((added if good else []) + replaced + versions + lines +
                 [(f"{name} was not added: {why}" + (f"; the earlier {name} is kept" if name in kept else ""), True)
                  for name, why in bad.items()])
 

@@ -12,7 +12,7 @@ from conftest import SEEDS, seed_copies
 
 BIN = Path(sys.executable).parent / "assistant"
 INGEST_KEYS = {"documents": int, "new": int, "changed": int, "removed": int, "unchanged": int, "chunks": int,
-               "chunks_embedded": int, "skipped": list, "duplicates": list}
+               "chunks_embedded": int, "skipped": list, "duplicates": list, "similar": list}
 
 
 def run(*args, home: Path, check_code: int | None = 0) -> subprocess.CompletedProcess:
@@ -34,6 +34,15 @@ def test_ingest_json_twice_then_status(tmp_path, corpus):
     assert (second["chunks_embedded"], second["unchanged"]) == (0, 2)
     status = run("status", home=home).stdout
     assert "002_c41756f9194e43e0" in status and "2021-01-01" in status and " en " in status
+
+
+def test_ingest_names_an_edited_copy_and_how_to_remove_the_older_version(tmp_path, corpus):
+    edited = tmp_path / "edited" / "csto-corrected.txt"
+    edited.parent.mkdir()
+    edited.write_text((corpus / "002_c41756f9194e43e0.txt").read_text("utf-8").replace("XXIII", "XXIV"), "utf-8")
+    proc = run("ingest", str(corpus), str(edited.parent), home=tmp_path / "h")
+    (line,) = [line for line in proc.stderr.splitlines() if line.startswith("note:")]
+    assert str(edited) in line and "002_c41756f9194e43e0" in line and "assistant delete" in line
 
 
 def test_ingest_exit_codes(tmp_path, corpus):

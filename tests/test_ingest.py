@@ -178,6 +178,32 @@ def test_the_same_file_at_two_paths_is_one_document(settings, corpus, tmp_path, 
     assert sorted(Store(settings).records()) == ["csto-council-copy"]
 
 
+def test_an_edited_copy_is_indexed_and_named_as_a_version_of_the_report_it_repeats(settings, corpus, tmp_path):
+    """A corrected copy of a report is a document of its own (its bytes differ), and both would be answered
+    from: ingest names the pair so the older one can be deleted. Two reports in one language are no pair."""
+    original = corpus / "002_c41756f9194e43e0.txt"
+    assert ingest(settings, [corpus]).similar == []
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    edited = elsewhere / "csto-council-corrected.txt"
+    edited.write_text(original.read_text("utf-8").replace("2021-2025", "2021-2026"), "utf-8")
+    report = ingest(settings, [corpus, elsewhere])
+    assert report.new == 1 and report.duplicates == []
+    (version,) = report.similar
+    assert (version["doc_id"], version["like"]) == ("csto-council-corrected", "002_c41756f9194e43e0")
+    assert (version["path"], version["like_path"]) == (str(edited), str(original))
+    assert 0.8 <= version["shared"] < 1
+    assert ingest(settings, [corpus, elsewhere]).similar == []  # nothing written: nothing new to say
+
+
+def test_no_two_seed_reports_are_versions_of_each_other(seeded):
+    # 000 and 001 are one report in two languages: a translation (twins.py), not a version.
+    from assistant.versions import versions_of
+
+    store = Store(seeded)
+    assert versions_of(store, store.records()) == []
+
+
 def test_a_copy_found_by_an_earlier_run_takes_the_place_of_a_report_whose_file_goes(settings, tmp_path, embed_calls):
     """The copy and the first file in folders ingested apart: when the first goes, the next ingest of its
     folder moves the report to the copy (its vectors kept), and a copy since changed or gone does not."""

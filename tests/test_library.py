@@ -208,6 +208,17 @@ def test_a_new_version_uploaded_under_a_name_the_library_has_replaces_it_and_a_b
     assert "2.4 million" in assistant.ask("How much cargo did the port of Bar handle in 2021?").answer
 
 
+def test_an_upload_that_mostly_repeats_a_report_is_added_and_named_as_a_version_of_it(seeded, tmp_path):
+    settings = _home(seeded, tmp_path)
+    worker = Worker(Assistant(settings))
+    text = (SEEDS / "002_c41756f9194e43e0.txt").read_text("utf-8").replace("2021-2025", "2021-2026")
+    worker.add([_upload(settings, "csto-corrected.txt", text)])
+    added, version = [line for line, _ in worker.wait().messages]
+    assert added.startswith("Added csto-corrected.txt")
+    assert version.startswith("csto-corrected.txt repeats") and "002_c41756f9194e43e0.txt" in version
+    assert version.endswith("if one of them is an older version, delete it below.")
+
+
 def test_a_single_upload_is_not_said_to_have_one_more_waiting(seeded, tmp_path, monkeypatch):
     settings = _home(seeded, tmp_path)
     monkeypatch.setattr(Worker, "_run", lambda self: None)  # jobs stay queued, as for a moment after asking
