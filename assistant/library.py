@@ -135,6 +135,7 @@ class Status:
     adding: bool = False  # the current job adds uploads (it can be stopped)
     version: int = 0  # counts finished jobs: the library changed when it moves
     messages: tuple[tuple[str, bool], ...] = ()  # (plain-words line, is a problem) of the last finished job
+    since: float = 0.0  # time.monotonic() when the current step's count began (for the time it has left)
 
 
 class Stopped(Exception):
@@ -254,7 +255,11 @@ class Worker:
     def _progress(self, label: str, done: int, total: int) -> None:
         if self._stop.is_set() and self._status.adding:
             raise Stopped
-        self._set(label=label, done=done, total=total)
+        with self._lock:
+            # A new step (another file, or one counted from zero again) restarts the clock its time left is read on
+            fresh = label != self._status.label or done == 0 or done < self._status.done
+            self._status = replace(self._status, label=label, done=done, total=total,
+                                   since=time.monotonic() if fresh else self._status.since)
         deadline = time.monotonic() + YIELD_SECONDS
         with self._idle:  # between batches: let questions in flight have the CPU
             while self._questions and time.monotonic() < deadline:

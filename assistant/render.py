@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -252,11 +253,30 @@ def render_library(records, library: Path) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def render_status(status) -> str:
+# Seconds of a step, and a share of it done, before its pace says how long the rest will take.
+ETA_AFTER_SECONDS = 5.0
+
+
+def time_left(done: int, total: int, since: float, now: float) -> str:
+    """Return how long the rest of a step will take at the pace it has kept ("about 3 min left"), or "" when it
+    is too early to tell."""
+    elapsed = now - since
+    if not since or done <= 0 or total <= done or elapsed < ETA_AFTER_SECONDS:
+        return ""
+    left = elapsed / done * (total - done)
+    if left < 60:
+        return f"about {max(5, round(left / 5) * 5)} s left"
+    if left < 3600:
+        return f"about {round(left / 60)} min left"
+    return f"about {left / 3600:.1f} h left"
+
+
+def render_status(status, now: float | None = None) -> str:
     """Return the library worker's progress, or once it is idle the results of its last job, in plain words."""
     parts = []
     if status.busy:
-        share = f"{status.done}/{status.total}" if status.total else ""
+        eta = time_left(status.done, status.total, status.since, time.monotonic() if now is None else now)
+        share = (f"{status.done}/{status.total}" if status.total else "") + (f", {eta}" if eta else "")
         bar = (f"<progress max='{status.total}' value='{status.done}'></progress>" if status.total
                else "<progress></progress>")
         queued = f" ({status.waiting} more waiting)" if status.waiting else ""

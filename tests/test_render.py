@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.library import Status
@@ -82,6 +83,12 @@ def test_library_table_and_plain_status(tmp_path):
     assert "not a readable PDF" not in status
     done = render_status(Status(messages=(("b.pdf was not added: it is not a readable PDF", True),)))
     assert "✗ b.pdf was not added" in done and "<progress" not in done
+    # Once a step has run a while, its pace says how long the rest will take.
+    started = Status(busy=True, label="embedding big.txt", done=10, total=40, since=100.0)
+    assert "10/40, about 1 min left" in render_status(started, now=120.0)  # 2 s a batch, 30 to go
+    assert "left" not in render_status(started, now=102.0)  # too soon to tell
+    assert "about 10 s left" in render_status(replace(started, done=37), now=240.0)  # 11 s
+    assert "about 1.1 h left" in render_status(replace(started, done=1), now=200.0)
 
 
 def test_a_refusal_lists_related_reading_apart_never_as_sources():
