@@ -14,6 +14,12 @@ import numpy as np
 from .bm25file import BM25Writer, SavedBM25
 from .text import TOKENS_VERSION
 
+# A token in a report or two (a report and its translation) names something a question is about however many
+# of that report's chunks repeat it (a body a report is about is in most of them): scorer's rare tokens.
+FEW_REPORTS = 2
+FEW_SHARE = 0.1
+FEW_REPORTS_CHUNKS = 1000  # two reports of 500 chunks each are past any report's length: a common word
+
 
 def keyword_signature(records: dict) -> str:
     """Return a fingerprint of the indexed documents (store.DocRecord by id) and of how their tokens are made
@@ -34,6 +40,7 @@ class KeywordIndex:
         self._pos: dict[str, int] = {}
         self._rows: dict[str, list[int]] | None = None  # each document's chunk positions, made when first asked
         self._languages: np.ndarray | None = None
+        self._reports: np.ndarray | None = None  # each chunk's report, as a number, made when first asked
         self._load()
 
     def _load(self) -> None:
@@ -52,7 +59,7 @@ class KeywordIndex:
             return  # a damaged index is rebuilt by the next ingest, which notices the signature
         self.ids, self.fields, self.signature = data["ids"], data["fields"], data["signature"]
         self._bm25 = bm25
-        self._rows = self._languages = None
+        self._rows = self._languages = self._reports = None
         self._pos = {i: n for n, i in enumerate(self.ids)}
 
     def build(self, ids: list[str], tokens: list[list[str]], fields: dict[str, list], signature: str) -> None:
@@ -153,6 +160,29 @@ class KeywordIndex:
         rows = self._bm25.documents(token)
         rows = rows[rows < len(self._languages)]
         return int(np.count_nonzero(self._languages[rows] == language))
+
+    def report_frequency(self, token: str) -> int:
+        """Return in how many reports a token occurs (a name one report repeats in every chunk is in one)."""
+        if self._bm25 is None:
+            return 0
+        rows = self._bm25.documents(token)
+        reports = self._report_rows()
+        return int(np.unique(reports[rows[rows < len(reports)]]).size)
+
+    def in_few_reports(self, token: str) -> bool:
+        """Return whether a token is in few of the reports however many of their chunks hold it: in at most
+        FEW_REPORTS of them (a report and its translation) and at most FEW_SHARE of all. In a library of five,
+        two reports are no few."""
+        if self.document_frequency(token) > FEW_REPORTS_CHUNKS:  # not worth counting its reports
+            return False
+        rf = self.report_frequency(token)
+        return 0 < rf <= min(FEW_REPORTS, FEW_SHARE * (int(self._report_rows().max(initial=-1)) + 1))
+
+    def _report_rows(self) -> np.ndarray:
+        """Return each chunk's report as a number (made when first asked)."""
+        if self._reports is None:
+            self._reports = np.unique(np.asarray(self.fields.get("doc_id", []), dtype=object), return_inverse=True)[1]
+        return self._reports
 
     def idf(self, token: str) -> float:
         """Return how rare a token is across chunks, log(1 + N/df); an unknown token counts as rarest."""

@@ -268,11 +268,13 @@ def known_share(text: str, language: str, document_frequency: Callable[[str], in
 def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...] = (),
           document_frequency: Callable[[str], int] | None = None,
           idf: Callable[[str], float] | None = None, rare_df: int = 2, language: str | None = None,
-          language_frequency: Callable[[str, str], int] | None = None) -> Query:
+          language_frequency: Callable[[str, str], int] | None = None,
+          in_few_reports: Callable[[str], bool] | None = None) -> Query:
     """Return the Query of a question; standalone is the search text of a follow-up (default: text), language
     its language read with the conversation (default: read from text alone). document_frequency and idf (of
-    the keyword index) mark the words that name something; language_frequency (a token's chunks in a
-    language) reads a typed slip as a word of the question's own language."""
+    the keyword index) mark the words that name something, as does in_few_reports (a token in few of the
+    reports, however many of their chunks hold it); language_frequency (a token's chunks in a language) reads a
+    typed slip as a word of the question's own language."""
     text = ordinary_case(" ".join(text.split()))
     standalone = ordinary_case(" ".join((standalone or text).split()))
     language = language or detect_language(text)
@@ -321,7 +323,7 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         wants_list=_LIST.search(folded) is not None,
         tokens=tokens,
         words=words,
-        rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df),
+        rare=frozenset(t for t in tokens if 0 < df(t) <= rare_df or in_few_reports is not None and in_few_reports(t)),
         facts=facts,
         searchable=worth_searching(text),
         known=known,

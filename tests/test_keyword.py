@@ -61,6 +61,25 @@ def test_rare_tokens_are_rarer_than_common_ones(tmp_path):
     assert index.idf(pekic) > index.idf(drug) > 0
 
 
+def test_a_token_a_report_repeats_is_in_few_reports_however_many_of_its_chunks_hold_it(tmp_path):
+    # Twenty reports, one of which names "Dubrava" in each of its six chunks: rare by reports, not by chunks.
+    index = KeywordIndex(tmp_path / "kw")
+    texts = {f"park:{n}": f"Dubrava park was rebuilt and section {n} has new paths." for n in range(6)}
+    texts |= {f"r{n}:0": f"The town council met on day {n} and discussed the park budget." for n in range(19)}
+    ids = list(texts)
+    index.build(ids, [keyword_tokens(t, "en") for t in texts.values()],
+                {"language": ["en"] * len(ids), "doc_id": [i.split(":")[0] for i in ids]}, "sig")
+    [dubrava] = keyword_tokens("Dubrava", "en")[:1]
+    [council] = keyword_tokens("council", "en")[:1]
+    assert (index.document_frequency(dubrava), index.report_frequency(dubrava)) == (6, 1)
+    assert index.in_few_reports(dubrava) and not index.in_few_reports(council)
+    assert not index.in_few_reports("no-such-token")
+    # In a library of four, one report is no few: the share of reports counts too.
+    small = build(tmp_path / "small")
+    [pekic] = keyword_tokens("Pekić", "en")[:1]
+    assert small.report_frequency(pekic) == 1 and not small.in_few_reports(pekic)
+
+
 def test_search_respects_field_filters(tmp_path):
     index = build(tmp_path / "kw")
     tokens = keyword_tokens("drug trafficking meeting", "en", query=True)

@@ -95,6 +95,9 @@ def test_rare_tokens_come_from_the_index_frequencies():
     df = {"^pekic": 1, "pekic": 1, "meet": 40}.get
     q = parse("Where did Pekic meet them?", document_frequency=lambda t: df(t, 0), idf=lambda t: 2.0)
     assert "pekic" in q.rare and "meet" not in q.rare and q.weights["pekic"] == q.weights["meet"] == 2.0
+    # A token in many chunks of few reports (a body one report is about) is rare too.
+    q = parse("Who chaired the CSTO meeting?", document_frequency=lambda t: 5, in_few_reports=lambda t: t == "csto")
+    assert "csto" in q.rare and "meet" not in q.rare
 
 
 def test_known_share_counts_the_words_the_index_holds_in_any_script():
