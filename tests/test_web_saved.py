@@ -3,6 +3,8 @@ reopen with working citations and follow-ups, deleted ones stay gone, unreadable
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import test_web
 from test_web import ask, open_app, shot
@@ -224,20 +226,27 @@ def test_typing_while_an_answer_is_written_and_starting_over_lose_nothing(seeded
 
 @pytest.mark.browser
 def test_a_question_sent_before_the_answer_is_whole_stays_in_the_box_to_send_after(seeded, page):
-    # Enter on a second question at once: it is not answered inside the first one's turn, nor dropped with the
-    # box emptied by the first answer's reply (as it was); it waits in the box, and Enter sends it once Send is back.
+    # A second question typed and sent with Enter before the first answer's first words: it is not answered
+    # inside the first one's turn, nor wiped from the box by that answer's first reply (as it was); it waits in
+    # the box, and Enter sends it once Send is back.
     from test_web_app import SlowStub
 
     from assistant.config import Settings
     from assistant.core import Assistant
     from assistant.web import build_app
 
-    app = build_app(Assistant(Settings(home=seeded.home, seeds=test_web.SEEDS), answerer=SlowStub()))
+    class LateStub(SlowStub):
+        def stream(self, question, passages, messages, language):
+            time.sleep(3)  # the first words come late: the second question is typed before them
+            yield from super().stream(question, passages, messages, language)
+
+    app = build_app(Assistant(Settings(home=seeded.home, seeds=test_web.SEEDS), answerer=LateStub()))
     second = "and what about Albania?"
     try:
         open_app(page, test_web.launch(app))
         page.fill("#question textarea", DPNSEE)
-        page.press("#question textarea", "Enter")
+        with page.expect_request(lambda r: "queue/join" in r.url):  # the question has left the page
+            page.press("#question textarea", "Enter")
         page.fill("#question textarea", second)
         page.press("#question textarea", "Enter")
         page.locator(BOT, has_text="three").wait_for(timeout=60000)
