@@ -226,11 +226,11 @@ class Ingestor:
                 continue
             self._count(report, self._replace(doc, existed=rec is not None, previous=rec))
             first_at[data_hash] = (doc_id, source)
-            if not same:
-                written.append(doc_id)
             if same:  # vectors made another way (Settings.chunk_vectors, the embedding form): embedded again
                 report.revectored += 1
-            elif rec is None:
+                continue
+            written.append(doc_id)
+            if rec is None:
                 report.new += 1
             else:
                 report.changed += 1

@@ -41,6 +41,7 @@ class KeywordIndex:
         self._rows: dict[str, list[int]] | None = None  # each document's chunk positions, made when first asked
         self._languages: np.ndarray | None = None
         self._reports: np.ndarray | None = None  # each chunk's report, as a number, made when first asked
+        self._report_count = 0
         self._load()
 
     def _load(self) -> None:
@@ -173,15 +174,17 @@ class KeywordIndex:
         """Return whether a token is in few of the reports however many of their chunks hold it: in at most
         FEW_REPORTS of them (a report and its translation) and at most FEW_SHARE of all. In a library of five,
         two reports are no few."""
-        if self.document_frequency(token) > FEW_REPORTS_CHUNKS:  # not worth counting its reports
+        if not 0 < self.document_frequency(token) <= FEW_REPORTS_CHUNKS:  # unknown, or not worth counting
             return False
         rf = self.report_frequency(token)
-        return 0 < rf <= min(FEW_REPORTS, FEW_SHARE * (int(self._report_rows().max(initial=-1)) + 1))
+        return 0 < rf <= min(FEW_REPORTS, FEW_SHARE * self._report_count)
 
     def _report_rows(self) -> np.ndarray:
-        """Return each chunk's report as a number (made when first asked)."""
+        """Return each chunk's report as a number (made when first asked, with the number of reports)."""
         if self._reports is None:
-            self._reports = np.unique(np.asarray(self.fields.get("doc_id", []), dtype=object), return_inverse=True)[1]
+            names, self._reports = np.unique(np.asarray(self.fields.get("doc_id", []), dtype=object),
+                                             return_inverse=True)
+            self._report_count = len(names)
         return self._reports
 
     def idf(self, token: str) -> float:

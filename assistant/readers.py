@@ -43,7 +43,8 @@ SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 # md 7: an HTML block's table row is one line when its cells hold paragraphs (html 10). pdf 8: a paragraph ends
 # where the print leaves a wider gap than between its lines (paragraph_breaks). html 11: an article's headline and
 # standfirst above a body the extractor took alone are read (_left_above). pdf 9: a line atop both pages of a
-# two-page report is a running header when it cuts a sentence (_cuts_a_sentence).
+# two-page report is a running header when it cuts a sentence (_cuts_a_sentence). html 12: elements a page marks
+# as advertisements are not read (_drop_ads).
 READER_VERSIONS = {".md": "7", ".markdown": "7", ".html": "12", ".htm": "12", ".docx": "6", ".pdf": "9"}
 
 
