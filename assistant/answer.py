@@ -457,9 +457,10 @@ def in_question_language(s: Scored, language: str, twin_meta: dict[str, dict]) -
 
 
 def opens_line(sentence: AnswerSentence, citations: dict[int, Citation]) -> bool:
-    """Return whether a quoted sentence of an answer starts a line of its own: it quotes a list's item."""
-    return bool(sentence.citations) and sentence.citations[0] in citations and \
-        is_list_item(citations[sentence.citations[0]].text)
+    """Return whether a quoted sentence of an answer starts a line of its own: it quotes a list's item, or
+    another version of a cited report (versions.with_other_versions)."""
+    return sentence.other_version_of is not None or bool(sentence.citations) and \
+        sentence.citations[0] in citations and is_list_item(citations[sentence.citations[0]].text)
 
 
 def joined(texts: list[str], opens: list[bool], line_break: str = "\n") -> str:

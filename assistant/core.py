@@ -48,6 +48,7 @@ from .text import (
 )
 from .twins import dated_by_twins
 from .types import Answer, Message, Passage, Twin
+from .versions import by_document, versions_of, with_other_versions
 
 if TYPE_CHECKING:
     from .ingest import IngestReport, Progress
@@ -149,6 +150,7 @@ class Assistant:
             self.retriever = Retriever(self.store, self.keyword, self.records)
             self._texts: dict[str, str] = {}
             self._sentences: dict[str, _DocSentences] = {}
+            self._versions: dict[str, dict[str, tuple[str, ...]]] = {}  # "of": versions.by_document, once asked
             if self.records:
                 if self.keyword.signature != keyword_signature(self.records):
                     from .ingest import Ingestor  # only here and in ingest(): a question never imports it
@@ -342,8 +344,18 @@ class Assistant:
 
     def _paged(self, answer: Answer) -> Answer:
         """Return the answer with the page each citation and related passage begins on, for documents read
-        page by page (PDFs)."""
+        page by page (PDFs); a whole answer, also with what other versions of its cited reports state otherwise."""
+        if not answer.partial:
+            answer = with_other_versions(answer, self._other_versions(), self._doc_sentences, self.document_text,
+                                         self.records)
         return replace(answer, citations=self._pages_of(answer.citations), related=self._pages_of(answer.related))
+
+    def _other_versions(self) -> dict[str, tuple[str, ...]]:
+        """Return each document's other versions (edited copies), found once per load of the store (a dict that
+        copies of this assistant share, as they share its other caches)."""
+        if "of" not in self._versions:
+            self._versions["of"] = by_document(versions_of(self.store, self.records)) if len(self.records) > 1 else {}
+        return self._versions["of"]
 
     def _pages_of(self, spans: Iterable) -> tuple:
         """Return citations or passages with the page each begins on, where their document has pages."""

@@ -38,6 +38,15 @@ IN_LANGUAGE = {
 }
 
 
+# Before a quote from another version of a cited report (an edited copy) that states other facts in the same
+# sentence: {title} names that version.
+OTHER_VERSION = {
+    "en": "Another version of this report ({title}) says otherwise:",
+    "sr": "Друга верзија овог извештаја ({title}) наводи другачије:",
+    "sr-Latn": "Druga verzija ovog izveštaja ({title}) navodi drugačije:",
+    "ru": "В другой версии этого отчёта ({title}) сказано иначе:",
+}
+
 # An LLM's answer still in another language than the question after it was asked once to rewrite it.
 ANSWERED_IN = {
     "en": {"sr": "(the model answered in Serbian)", "ru": "(the model answered in Russian)",
@@ -129,3 +138,8 @@ def language_name(language: str, question: str = "") -> str:
     if language == "sr" and question:
         name += f" ({detect_script(question)} script)"
     return name
+
+
+def other_version(language: str, question: str, title: str) -> str:
+    """Return what is put before a quote from another version of a cited report that states other facts."""
+    return OTHER_VERSION[variant(language, question)].format(title=title)

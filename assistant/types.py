@@ -125,15 +125,21 @@ class AnswerSentence:
     citations: tuple[int, ...]
     support: float
     flagged: bool = False
+    # The [n] of a cited sentence that this one, quoted from another version of its report (an edited copy),
+    # states with other facts (versions.with_other_versions).
+    other_version_of: int | None = None
 
     def to_json(self) -> dict:
         """Return the sentence as the JSON contract's object."""
-        return {
+        data = {
             "text": self.text,
             "citations": list(self.citations),
             "support": round(self.support, 4),
             "flagged": self.flagged,
         }
+        if self.other_version_of is not None:
+            data["other_version_of"] = self.other_version_of
+        return data
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,9 @@ class Answer:
                                                      text=str)) if twin is not None else None,
                                   page=_typed(c, page=int)["page"] if page is not None else None))
         sentences = [AnswerSentence(**_typed(s, text=str, support=float, flagged=bool),
-                                    citations=tuple(_ints(s.get("citations"))))
+                                    citations=tuple(_ints(s.get("citations"))),
+                                    other_version_of=_typed(s, other_version_of=int)["other_version_of"]
+                                    if isinstance(s, dict) and s.get("other_version_of") is not None else None)
                      for s in _list(data, "sentences")]
         related = [Passage(chunk_id="", score=0.0, **_typed(p, doc_id=str, source=str, title=str, language=str,
                                                           text=str, start=int, end=int),
