@@ -631,12 +631,18 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, ingest_
     if ingest_first:
         from .progress import IngestBars
 
-        paths = [settings.seeds] + [d for d in (library_dir(settings),) if d.is_dir()]
+        # Served from outside the repository there is no seeds/ folder: the library and the index are what
+        # there is to serve, and "skipped: seeds: no such file" would read as a fault.
+        seeds = [settings.seeds] if settings.seeds.exists() else []
+        if not seeds:
+            print(f"no {settings.seeds} folder here: serving the reports already indexed and those added in the "
+                  "Library tab (or with `assistant ingest PATH`)", file=sys.stderr)
+        paths = seeds + [d for d in (library_dir(settings),) if d.is_dir()]
         later = not_yet_indexed(settings, assistant.records)
         if later:  # the page comes up first; the worker adds them while questions are answered
             waiting = {os.path.realpath(p) for p in later}
-            paths = [settings.seeds] + [c.path for c in find_files(paths[1:])[0]
-                                        if os.path.realpath(c.path) not in waiting]
+            paths = seeds + [c.path for c in find_files(paths[len(seeds):])[0]
+                             if os.path.realpath(c.path) not in waiting]
         bars = IngestBars()
         with write_lock(settings.home, waiting=lambda: print("waiting: another ingest is writing to "
                                                              f"{settings.home}", file=sys.stderr, flush=True)):

@@ -469,3 +469,21 @@ def test_ask_api_history_of_any_shape_gets_a_message():
                        ("[{]", "not valid JSON"), ({"role": "user"}, "history must be a JSON list")]:
         with pytest.raises(QuestionError, match=words):
             api_history(bad)
+
+
+def test_serving_where_there_is_no_seeds_folder_serves_what_is_indexed(tmp_path, corpus, capsys):
+    """`assistant serve` run outside the repository: no "skipped: seeds: no such file" (a fault it is not),
+    one line saying what is served, and every report indexed before is still there."""
+    from assistant.ingest import ingest
+    from assistant.web import serve
+
+    settings = Settings(home=tmp_path / "home", seeds=tmp_path / "seeds")
+    assert ingest(settings, [corpus]).documents == 2
+    capsys.readouterr()
+    app = serve(settings, port=free_port(), ingest_first=True, block=False)
+    try:
+        err = capsys.readouterr().err
+        assert "no such file" not in err and "skipped" not in err
+        assert f"no {settings.seeds} folder here" in err and "2 documents indexed (0 new" in err
+    finally:
+        app.close()
