@@ -215,11 +215,16 @@ _COUNTED_ALWAYS = {"ljudi", "lyudi"}
 def asked_unit(folded: str, kind: str | None = None, language: str | None = None) -> str | None:
     """Return the kind of quantity a folded question names, or None (kind: its question_type, if read;
     language: its language, whose grammar may say the word after the interrogative is not what is counted)."""
+    m = _ASKS_HOW_MANY.search(folded)
+    counted = m is not None and _counts(m, language)
+    if counted and not _MONEY_VERB.search(folded):
+        # "how many councillors voted for the budget" counts councillors: a sum of money named further on is
+        # what they voted for, not what is asked.
+        return _unit_of(m.group("unit"))
     if asks_money(folded, (kind or question_type(folded)) == "how_much"):
         return "money"
     if re.search(r"\bhow old\b", folded):
         return "years"
-    m = _ASKS_HOW_MANY.search(folded)
     if m is None:
         return None
     word = m.group("unit")
@@ -228,7 +233,40 @@ def asked_unit(folded: str, kind: str | None = None, language: str | None = None
     nominative = _NOMINATIVE_PLURAL.get(language or "")
     if nominative is not None and nominative.fullmatch(word) and word not in _COUNTED_ALWAYS:
         return None
+    return _unit_of(word)
+
+
+def _unit_of(word: str) -> str | None:
     return next((unit for unit, pattern in UNITS.items() if re.fullmatch(f"(?:{pattern})", word)), None)
+
+
+# The noun a Serbian or Russian interrogative counts is in the genitive plural (folded endings): "koliko
+# odbornika", "сколько депутатов", "сколько людей"; a verb there ("koliko iznosi", "сколько составляет")
+# names no counted thing.
+_GENITIVE_PLURAL = {"sr": re.compile(r"\w{4,}a"), "ru": re.compile(r"\w{3,}(?:ov|ev|ej)")}
+_PARTICIPLE = re.compile(r"\w{2,}[aeiuy]l[aeio]?")  # "koliko je poskupela karta": a verb, as _ASKS_PAST reads it
+
+
+def _counts(m: re.Match, language: str | None) -> bool:
+    """Return whether the word after "how many"/"koliko"/"сколько" is the noun it counts (not a money word:
+    "how much money", "koliko dinara" still ask for a sum)."""
+    word = m.group("unit")
+    if is_stop_word(word) or _unit_of(word) == "money" or _MONEY_NOUN.fullmatch(word) \
+            or word in ("money", "novca", "novaca", "deneg", "para"):
+        return False
+    nominative = _NOMINATIVE_PLURAL.get(language or "")
+    if nominative is not None and nominative.fullmatch(word) and word not in _COUNTED_ALWAYS:
+        return False  # the verb's subject ("koliko su studenti plaćali"): what is asked is another quantity
+    if _unit_of(word) is not None:
+        return True
+    if language == "en" or language is None:
+        return m.group(0).startswith("how many")
+    genitive = _GENITIVE_PLURAL.get(language)
+    if genitive is None or not genitive.fullmatch(word) or _PARTICIPLE.fullmatch(word):
+        return False
+    # "koliko je smanjena subvencija": a participle in -a before the sum it says changed
+    after = re.match(r"\s+([\w']+)", m.string[m.end():])
+    return not (after and _MONEY_NOUN.fullmatch(after.group(1)))
 
 
 def word_tokens(text: str, language: str) -> list[tuple[str, tuple[str, ...]]]:

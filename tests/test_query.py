@@ -38,6 +38,12 @@ def test_question_types_in_three_languages(question, kind):
     ("koliko studenata je upisano?", "people"), ("сколько студентов учится?", "people"),
     # a noun in the nominative after the interrogative is the verb's subject, not what is counted
     ("koliko su studenti plaćali kartu?", None), ("сколько студенты платили за билет?", None),
+    # what "how many" counts decides, not a sum of money named further on (what they voted for)
+    ("how many councillors voted for the budget?", None), ("koliko je odbornika glasalo za budžet?", None),
+    ("сколько депутатов проголосовало за бюджет?", None), ("how many people voted for the budget?", "people"),
+    ("how much is the budget?", "money"), ("koliko iznosi budžet?", "money"), ("сколько составляет бюджет?", "money"),
+    ("koliko novca je potrošeno?", "money"), ("how much did the tickets cost?", "money"),
+    ("колико је смањена субвенција?", "money"),
 ])
 def test_the_unit_a_question_names(question, unit):
     assert parse(question).unit == unit
