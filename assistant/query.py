@@ -210,6 +210,7 @@ def _named(word: str, language: str, document_frequency: Callable[[str], int]) -
 # kartu": how much did students pay), not what is counted. Folded endings; "ljudi" is both cases.
 _NOMINATIVE_PLURAL = {"sr": re.compile(r"\w{3,}i"), "ru": re.compile(r"\w{3,}[yi]")}
 _COUNTED_ALWAYS = {"ljudi", "lyudi"}
+_MONEY_WORDS = {"money", "novca", "novaca", "deneg", "para"}  # counted after "how much": a sum is asked
 
 
 def asked_unit(folded: str, kind: str | None = None, language: str | None = None) -> str | None:
@@ -228,12 +229,16 @@ def asked_unit(folded: str, kind: str | None = None, language: str | None = None
     if m is None:
         return None
     word = m.group("unit")
-    if word in ("money", "novca", "novaca", "deneg", "para"):
+    if word in _MONEY_WORDS:
         return "money"
+    return None if _subject(word, language) else _unit_of(word)
+
+
+def _subject(word: str, language: str | None) -> bool:
+    """Return whether the word after the interrogative is a noun in the nominative plural: the verb's subject
+    ("koliko su studenti plaćali"), so what is asked is another quantity."""
     nominative = _NOMINATIVE_PLURAL.get(language or "")
-    if nominative is not None and nominative.fullmatch(word) and word not in _COUNTED_ALWAYS:
-        return None
-    return _unit_of(word)
+    return nominative is not None and bool(nominative.fullmatch(word)) and word not in _COUNTED_ALWAYS
 
 
 def _unit_of(word: str) -> str | None:
@@ -251,12 +256,9 @@ def _counts(m: re.Match, language: str | None) -> bool:
     """Return whether the word after "how many"/"koliko"/"сколько" is the noun it counts (not a money word:
     "how much money", "koliko dinara" still ask for a sum)."""
     word = m.group("unit")
-    if is_stop_word(word) or _unit_of(word) == "money" or _MONEY_NOUN.fullmatch(word) \
-            or word in ("money", "novca", "novaca", "deneg", "para"):
+    if is_stop_word(word) or word in _MONEY_WORDS or _unit_of(word) == "money" or _MONEY_NOUN.fullmatch(word) \
+            or _subject(word, language):
         return False
-    nominative = _NOMINATIVE_PLURAL.get(language or "")
-    if nominative is not None and nominative.fullmatch(word) and word not in _COUNTED_ALWAYS:
-        return False  # the verb's subject ("koliko su studenti plaćali"): what is asked is another quantity
     if _unit_of(word) is not None:
         return True
     if language == "en" or language is None:

@@ -92,24 +92,23 @@ def by_document(versions: list[Version]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(set(v))) for k, v in out.items()}
 
 
-def counterpart(vector: np.ndarray, words: frozenset[str], stated: tuple, text: str,
-                others: list[tuple[np.ndarray, frozenset[str], tuple, str]]) -> int | None:
-    """Return the index in others (another version's sentences: vector, content words, facts stated, text) of
-    the sentence that is this one edited to state other facts (a changed figure, date or name), or None when
-    that version says the same or has no such sentence. stated is what a sentence states, compared as is:
-    (dates, figures, names)."""
-    if not others:
+def counterpart(mine, i: int, text: str, theirs, other_text: str) -> int | None:
+    """Return the index of the sentence of another version (theirs: core._DocSentences, other_text its text) that
+    is sentence i of mine (text) edited to state other facts (a changed figure, date or name), or None when that
+    version says the same or has no such sentence."""
+    if not len(theirs.starts):
         return None
-    best = int(np.argmax([float(np.dot(vector, v)) for v, _, _, _ in others]))
-    v, w, facts, other_text = others[best]
-    if not (words and w) or len(words & w) / len(words | w) < MIN_REWORDED:
+    j = int(np.argmax(theirs.vectors @ mine.vectors[i]))
+    words, other_words = mine.words[i], theirs.words[j]
+    if not (words and other_words) or len(words & other_words) / len(words | other_words) < MIN_REWORDED:
         return None  # not the same sentence edited, another one
-    if " ".join(other_text.split()) == " ".join(text.split()) or facts == stated:
-        return None
-    return best
+    same_text = " ".join(other_text[theirs.starts[j]:theirs.ends[j]].split()) == \
+        " ".join(text[mine.starts[i]:mine.ends[i]].split())
+    return None if same_text or _stated(mine.facts[i]) == _stated(theirs.facts[j]) else j
 
 
 def _stated(facts) -> tuple:
+    """Return what a sentence states, as compared between versions: its dates, figures and names."""
     return tuple(tuple(sorted(set(getattr(facts, k)))) for k in ("dates", "figures", "names"))
 
 
@@ -134,15 +133,11 @@ def with_other_versions(answer: Answer, versions: Mapping[str, tuple[str, ...]],
             theirs, other_text = sentences_of(other), text_of(other)
             if other in cited or other not in records or not other_text:
                 continue
-            spans = list(zip(theirs.starts.tolist(), theirs.ends.tolist(), strict=True))
-            j = counterpart(mine.vectors[i], mine.words[i], _stated(mine.facts[i]),
-                            text[mine.starts[i]:mine.ends[i]],
-                            [(theirs.vectors[k], theirs.words[k], _stated(theirs.facts[k]), other_text[a:b])
-                             for k, (a, b) in enumerate(spans)])
+            j = counterpart(mine, i, text, theirs, other_text)
             if j is None or (other, j) in quoted:
                 continue
             quoted.add((other, j))
-            rec, (a, b) = records[other], spans[j]
+            rec, a, b = records[other], int(theirs.starts[j]), int(theirs.ends[j])
             n = max(x.n for x in citations) + 1
             quote = other_text[a:b]
             citations.append(Citation(n=n, doc_id=other, source=rec.source, title=rec.title, language=rec.language,
