@@ -17,6 +17,7 @@ from .query import Query
 from .scorer import Weights, features, load_weights, question_inputs, type_new
 from .text import (
     LATIN,
+    LIST_ITEM,
     content_words,
     is_heading,
     is_list_item,
@@ -497,7 +498,10 @@ def compose(question: str, language: str, chosen: list[Scored], answerer: str = 
         same_run = before is not None and (before.doc_id, before.language) == (c.doc_id, c.language)
         label = "" if c.language == language or same_run else \
             original_label(language, question, c.language, translation=c.twin is not None) + " "
-        text = f"{label}{shown(c.text, c.language, language, script)} [{n}]"
+        quote = shown(c.text, c.language, language, script)
+        # A list item keeps its bullet first ("- (Serbian original) …"), as the line it is.
+        bullet = LIST_ITEM.match(quote) if label else None
+        text = f"{quote[:bullet.end()]}{label}{quote[bullet.end():]} [{n}]" if bullet else f"{label}{quote} [{n}]"
         sentences.append(AnswerSentence(text=text, citations=(n,), support=support(text, [c.text])))
     # A quote is its own support; the check still runs so that a bug in span handling cannot pass silently.
     sentences = [s for s in sentences if s.support >= MIN_SUPPORT]

@@ -37,7 +37,8 @@ def test_only_the_answerers_markers_become_links():
 
 def test_a_quoted_list_shows_each_item_on_its_own_line():
     # A list's items quoted one after another are a list to read, not a paragraph: each on its own line in
-    # the answer text (a line break) and in the chat (<br>), after the label of a quote in another language too.
+    # the answer text (a line break) and in the chat (<br>), in another language too, its bullet first and the
+    # label of the quote's language after it.
     from test_answer import candidate
 
     from assistant.answer import Scored, compose
@@ -46,7 +47,7 @@ def test_a_quoted_list_shows_each_item_on_its_own_line():
     starts = [0, 30, 60, 90]
     chosen = [Scored(candidate(t, s, language="sr" if "Ш" in t else "en"), 0.9) for t, s in zip(texts, starts, strict=True)]
     answer = compose("q", "en", chosen)
-    assert answer.answer == ("Roads were closed. [1]\n- Bridges were shut. [2]\n(Serbian original) - Шкоде су "
+    assert answer.answer == ("Roads were closed. [1]\n- Bridges were shut. [2]\n- (Serbian original) Шкоде су "
                              "затворене. [3] Costs rose. [4]")
     out = render_answer(answer, 0)
     assert re.findall(r"<br>|cite-0-(\d)", out) == ["1", "", "2", "", "3", "4"]
