@@ -262,9 +262,11 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
     or says "they" with OWN_WORDS content words of its own anywhere ("when did they open line 2 in brennick?")
     leans on nothing; nor does a turn that asks nothing ("хвала, то је све")."""
     language = language or detect_language(question)
-    if not ASKS.search(question):
+    if not ASKS.search(question) and not elliptical(question, language):
         return ""
     pointer = points_back(question, "", view, language)
+    if pointer is None:
+        return _continues(question, view, language)
     # A rare short word is a subject mid-conversation ("and nato?" may leave the topic), but the verb of
     # "what did he say?" is nothing a first question could be answered about.
     if pointer is None or new_subject(question, "", view, language, short=True):
@@ -283,6 +285,18 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
            if t[0] not in "^~"]
     generic = pointer.lastgroup == "they" and len(own) >= OWN_WORDS
     return pointer.group(0) if len(before) < 2 and not generic else ""
+
+
+def _continues(question: str, view: IndexView, language: str) -> str:
+    """Return a first question that opens as a continuation ("and …", "а …", "a …") and says at most one word
+    of its own, naming nothing ("a šta je rekla?", "and the budget?"): what it continues is a turn there is
+    none of. Serbian and Russian drop the pronoun a follow-up would have ("рекла" is "she said"), so no
+    pronoun is no anchor. Returned without its final marks, as the refusal quotes it; "" otherwise."""
+    lead = _lead(question, language).match(question)
+    if lead is None or new_subject(question, "", view, language, short=True):
+        return ""
+    own = [t for t in keyword_tokens(question[lead.end():], language) if t[0] not in "^~"]
+    return question.strip().rstrip("?!.… ").strip() if len(own) <= 1 else ""
 
 
 def read_turn(question: str, history: list[Message], view: IndexView,

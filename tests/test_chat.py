@@ -417,6 +417,23 @@ def test_a_first_question_whose_pronoun_has_nothing_to_point_back_to_is_unanchor
     assert contextualise("when was it held?", history).unresolved == ""
 
 
+def test_a_first_question_that_continues_a_turn_there_is_none_of_is_unanchored():
+    # Serbian and Russian drop the pronoun ("рекла": she said), so an opening "and" saying one word of its own
+    # is what leans on the turn before; the refusal quotes the question.
+    view = IndexView()
+    for question, quoted in [("a šta je rekla?", "a šta je rekla"), ("а что сказал?", "а что сказал"),
+                             ("and the budget?", "and the budget"), ("А колико кошта?", "А колико кошта")]:
+        assert unanchored(question, view) == quoted, question
+        assert contextualise(question, []).unresolved == quoted, question
+    # An opening "and" with a subject of its own, or two words of its own, asks something that can be answered.
+    for question in ["а семинар в Сараеве?", "and what did the CND decide?", "а какие страны участвовали?",
+                     "and who chaired the meeting in Vienna?", "a koliko je koštao novi most?"]:
+        assert unanchored(question, view) == "", question
+    # Later in a conversation it continues the turn before.
+    history = [Message("user", "Ko je otvorio sastanak?"), Message("assistant", "Jelena Petrović [1]")]
+    assert contextualise("a šta je rekla?", history).unresolved == ""
+
+
 def test_a_short_everyday_verb_the_reports_hardly_use_is_no_subject_of_a_first_question():
     # Reports that use "say", "funds" and "рекла" once or twice: each is rare there, and too short for the index
     # to tell whether the reports write it as a name. A first question leaning on a pronoun is still unanchored.
