@@ -26,6 +26,7 @@ from .glossary import expand
 from .inputs import valid_text, worth_searching
 from .keyword import KeywordIndex, keyword_signature
 from .langmodel import use_saved_model
+from .messages import courtesy
 from .query import Query, parse
 from .ranking import RankerWeights, Ranking
 from .retrieval import Filters, Hit, Retriever
@@ -309,12 +310,15 @@ class Assistant:
         return checked_question(question, self.settings.max_question_chars)
 
     def refusal(self, question) -> Answer | None:
-        """Return the no-answer Answer for a question with nothing to search ("...", "???"), None for one
-        worth searching; raise QuestionError for one the assistant will not take at all."""
+        """Return the no-answer Answer for a question with nothing to search ("...", "???") or a turn that only
+        thanks, greets or takes leave (said back in kind), None for one worth searching; raise QuestionError
+        for one the assistant will not take at all."""
         question = self.check(question)
-        if worth_searching(question):
+        reply = courtesy(question)
+        if worth_searching(question) and reply is None:
             return None
-        return compose(question, detect_language(question), [], self.answerer_name, standalone=question)
+        refused = compose(question, detect_language(question), [], self.answerer_name, standalone=question)
+        return replace(refused, answer=reply) if reply else refused
 
     def ask(self, question: str, history: Iterable = (), filters: Filters | None = None,
             top_k: int | None = None, last: Answer | None = None) -> Answer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .text import LANGUAGE_NAMES, LATIN, detect_script
+from .text import LANGUAGE_NAMES, LATIN, detect_script, fold
 
 # The one sentence every answerer abstains with, per language (Serbian in the question's script).
 NO_ANSWER = {
@@ -11,6 +11,61 @@ NO_ANSWER = {
     "sr-Latn": "U izveštajima nema odgovora na ovo pitanje.",
     "ru": "В отчётах нет ответа на этот вопрос.",
 }
+
+# A turn that only thanks, greets or takes leave ("thanks!", "хвала", "привет"): said back in kind, not
+# searched (the reports hold no answer to it, and "I cannot find the answer" reads as a failure). A phrase is
+# matched whole, both folded to lower-case Latin without marks, so Serbian is written in one script here.
+_COURTESY_PHRASES = {
+    ("thanks", "en"): "thanks|thank you|thanks a lot|thank you very much|many thanks|thx|ok thanks|great thanks|"
+                      "cheers|thanks thats all",
+    ("thanks", "sr"): "hvala|hvala vam|hvala ti|hvala puno|puno hvala|hvala lepo|ok hvala|hvala to je sve",
+    ("thanks", "ru"): "спасибо|большое спасибо|спасибо большое|ок спасибо|благодарю|спасибо это всё",
+    ("hello", "en"): "hello|hi|hey|good morning|good afternoon|good evening",
+    ("hello", "sr"): "zdravo|ćao|dobar dan|dobro jutro|dobro veče|pozdrav",
+    ("hello", "ru"): "привет|здравствуйте|добрый день|доброе утро|добрый вечер",
+    ("bye", "en"): "bye|goodbye|bye bye|see you",
+    ("bye", "sr"): "doviđenja|do viđenja|vidimo se|laku noć",
+    ("bye", "ru"): "пока|до свидания",
+}
+COURTESY_REPLY = {
+    "thanks": {
+        "en": "You're welcome. Ask me anything else about the reports.",
+        "sr": "Нема на чему. Питајте ме још нешто о извештајима.",
+        "sr-Latn": "Nema na čemu. Pitajte me još nešto o izveštajima.",
+        "ru": "Пожалуйста. Спрашивайте ещё что-нибудь об отчётах.",
+    },
+    "hello": {
+        "en": "Hello. Ask me a question about the reports, and I will answer from them with citations.",
+        "sr": "Здраво. Поставите питање о извештајима и одговорићу из њих, са цитатима.",
+        "sr-Latn": "Zdravo. Postavite pitanje o izveštajima i odgovoriću iz njih, sa citatima.",
+        "ru": "Здравствуйте. Задайте вопрос об отчётах, и я отвечу по ним, со ссылками.",
+    },
+    "bye": {
+        "en": "Goodbye.",
+        "sr": "Довиђења.",
+        "sr-Latn": "Doviđenja.",
+        "ru": "До свидания.",
+    },
+}
+
+
+def _said(text: str) -> str:
+    """Return text folded to lower-case Latin, its words only, as courtesy phrases are compared."""
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text).replace("'", "")).split())
+
+
+# folded phrase → (kind, language): a one-word turn's language is the phrase's, not a guess from one word
+_COURTESY = {_said(p): key for key, words in _COURTESY_PHRASES.items() for p in words.split("|")}
+
+
+def courtesy(question: str) -> str | None:
+    """Return the reply to a turn that only thanks, greets or takes leave, None for anything else."""
+    found = _COURTESY.get(_said(question))
+    if found is None:
+        return None
+    kind, language = found
+    return COURTESY_REPLY[kind][variant(language, question)]
+
 
 # A conversation's first question that leans on an earlier turn ("when was it held?"): {word} is its pronoun.
 UNRESOLVED = {

@@ -346,6 +346,16 @@ def test_non_questions_are_refused_like_unrelated_ones(seeded, question):
     assert not unrelated.found and unrelated.answer == NO_ANSWER
 
 
+@pytest.mark.parametrize("turn, reply", [("thanks!", "You're welcome."), ("Хвала, то је све.", "Нема на чему."),
+                                         ("Спасибо", "Пожалуйста."), ("zdravo", "Zdravo."), ("bye", "Goodbye.")])
+def test_thanks_greetings_and_goodbyes_are_said_back_in_their_language_not_searched(seeded, turn, reply):
+    out = json.loads(invoke("ask", turn, "--json", home=seeded.home).output)
+    assert out["found"] is False and out["citations"] == [] and out["answer"].startswith(reply)
+    # said with a question, it is a question
+    asked = Assistant(seeded).ask(f"{turn} What did DPNSEE say?")
+    assert asked.found and asked.citations
+
+
 def test_short_real_questions_are_still_searched():
     for question in ("UN?", "ОДКБ", "2021?", "Ko?"):
         assert worth_searching(question)
