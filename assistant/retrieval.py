@@ -78,6 +78,22 @@ class Hit:
     score: float  # the chunk ranker's probability (the reciprocal-rank score without fitted weights)
 
 
+# A question's rare tokens (each in one chunk) that all stand in the same chunk, at least this many of them or a
+# name's prefix among them, name what that chunk alone holds: a name the reports write once, a name and a figure.
+NAMED_TOKENS = 2
+
+
+def _named_by_all(rare: list[str], keyword: list[tuple[str, float]]) -> str | None:
+    """Return the one chunk the keyword search found for NAMED_TOKENS or more rare tokens, None otherwise.
+
+    The ranker weighs keyword evidence against meaning, and a name typed in lower case ("ko je ognjen
+    stanić") can read like nothing in the reports: every channel but the keyword one loses the only chunk
+    that names it. That chunk still joins the candidates (after the ranked ones, so the ranking stands);
+    whether one of its sentences answers is the scorer's to say."""
+    named = len(rare) >= NAMED_TOKENS or any(t.startswith("^") for t in rare)
+    return keyword[0][0] if len(keyword) == 1 and named else None
+
+
 class Retriever:
     """Searches chunks by meaning (whole chunks and single sentences) and by rare words at once."""
 
@@ -155,6 +171,9 @@ class Retriever:
         score = dict(zip(ranked.ids, ranked.scores.tolist(), strict=True))
         # Each hit gets its own metadata dict: the kept one must not change with what a caller does to it.
         hits = [Hit(cid, text, dict(meta), score[cid]) for cid, (text, meta) in self._texts(list(ranked.ids), k)]
+        named = _named_by_all(rare, keyword)
+        if named is not None and named in score and named not in {h.chunk_id for h in hits}:
+            hits += [Hit(cid, text, dict(meta), score[cid]) for cid, (text, meta) in self._texts([named], 1)]
         return hits, ranked
 
     def hits(self, ids: list[str]) -> list[Hit]:
