@@ -191,7 +191,7 @@ def language_match(answer: Answer, language: str) -> float:
     """Return 1 when every answer sentence is in the question's language or labelled as an original (the
     label of a run of quotes from one report, before its first, counting for all of them)."""
     from .grounding import LABEL
-    from .text import detect_language
+    from .text import LIST_ITEM, detect_language
 
     if not answer.found:
         return float(detect_language(answer.answer) == language)
@@ -199,7 +199,8 @@ def language_match(answer: Answer, language: str) -> float:
     ok, labelled = [], None
     for s in answer.sentences:
         doc = doc_of.get(s.citations[0]) if s.citations else None
-        if LABEL.match(s.text):
+        item = LIST_ITEM.match(s.text)  # a list item's label comes after its bullet ("- (Serbian original) …")
+        if LABEL.match(s.text, item.end() if item else 0):
             labelled = doc
         elif doc != labelled:
             labelled = None

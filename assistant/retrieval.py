@@ -78,20 +78,13 @@ class Hit:
     score: float  # the chunk ranker's probability (the reciprocal-rank score without fitted weights)
 
 
-# A question's rare tokens (each in one chunk) that all stand in the same chunk, at least this many of them or a
-# name's prefix among them, name what that chunk alone holds: a name the reports write once, a name and a figure.
+# What a question names, for the chunks that alone hold it (Retriever._named_by_all): two or more of its words
+# that each stand in at most NAME_DF chunks (a name is mentioned a few times, and a sentence of overlap puts one
+# mention in two chunks), all held by at most NAMED_CHUNKS chunks; or rare tokens (in one chunk), two or more of
+# them or a name's, all in one chunk.
+NAME_DF = 10
 NAMED_TOKENS = 2
-
-
-def _named_by_all(rare: list[str], keyword: list[tuple[str, float]]) -> str | None:
-    """Return the one chunk the keyword search found for NAMED_TOKENS or more rare tokens, None otherwise.
-
-    The ranker weighs keyword evidence against meaning, and a name typed in lower case ("ko je ognjen
-    stanić") can read like nothing in the reports: every channel but the keyword one loses the only chunk
-    that names it. That chunk still joins the candidates (after the ranked ones, so the ranking stands);
-    whether one of its sentences answers is the scorer's to say."""
-    named = len(rare) >= NAMED_TOKENS or any(t.startswith("^") for t in rare)
-    return keyword[0][0] if len(keyword) == 1 and named else None
+NAMED_CHUNKS = 3
 
 
 class Retriever:
@@ -171,10 +164,35 @@ class Retriever:
         score = dict(zip(ranked.ids, ranked.scores.tolist(), strict=True))
         # Each hit gets its own metadata dict: the kept one must not change with what a caller does to it.
         hits = [Hit(cid, text, dict(meta), score[cid]) for cid, (text, meta) in self._texts(list(ranked.ids), k)]
-        named = _named_by_all(rare, keyword)
-        if named is not None and named in score and named not in {h.chunk_id for h in hits}:
-            hits += [Hit(cid, text, dict(meta), score[cid]) for cid, (text, meta) in self._texts([named], 1)]
+        held = {h.chunk_id for h in hits}
+        named = [c for c in self._named_by_all(tokens, rare, keyword, fields) if c not in held]
+        # one no ranking found gets no ranker score: the scorer reads it as the weakest retrieval
+        hits += [Hit(cid, text, dict(meta), score.get(cid, 0.0)) for cid, (text, meta) in self._texts(named, len(named))]
         return hits, ranked
+
+    def _named_by_all(self, tokens: list[str], rare: list[str], keyword: list[tuple[str, float]],
+                      fields: dict) -> list[str]:
+        """Return the chunks that alone hold what the question names: every one of its distinctive words (two or
+        more words, each in at most NAME_DF chunks: a first and a last name, a name and a place), when at most
+        NAMED_CHUNKS chunks hold them all; or the one chunk the keyword search found for its rare tokens, two
+        or more of them or a name's among them.
+
+        The ranker weighs keyword evidence against meaning, and a name typed in lower case ("ko je ognjen
+        stanić") can read like nothing in the reports: every channel but the keyword one lost the only chunks
+        that name it. They still join the candidates (after the ranked ones, so the ranking stands); whether
+        one of their sentences answers is the scorer's to say."""
+        # a word's own token, not its name prefix or skeleton: each word counts once
+        words = list(dict.fromkeys(t for t in tokens if t[0] not in "^~"
+                                   and 0 < self.keyword.document_frequency(t) <= NAME_DF))
+        if len(words) >= NAMED_TOKENS:
+            mask = self.keyword.mask(fields)
+            found = self.keyword.search(words, NAME_DF * len(words), mask)
+            holding = set.intersection(*({cid for cid, _ in self.keyword.search([w], NAME_DF, mask)} for w in words))
+            chosen = [cid for cid, _ in found if cid in holding]
+            if 0 < len(chosen) <= NAMED_CHUNKS:
+                return chosen
+        named = len(rare) >= NAMED_TOKENS or any(t.startswith("^") for t in rare)
+        return [keyword[0][0]] if len(keyword) == 1 and named else []
 
     def hits(self, ids: list[str]) -> list[Hit]:
         """Return the chunks of ids the store still holds, with their text and metadata (score 0)."""

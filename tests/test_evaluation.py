@@ -402,3 +402,21 @@ def test_eval_against_a_baseline_reports_the_items_that_moved(seeded, tmp_path):
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["baseline_paired"] == {"in_sample": {}}
     assert "No item's scores moved." in (tmp_path / "again" / "report.md").read_text("utf-8")
+
+
+def test_a_labelled_quote_matches_the_question_language_with_or_without_a_bullet():
+    from assistant.evaluation import language_match
+    from assistant.types import Answer, AnswerSentence, Citation
+
+    english = "The strategy aims at the environmental toll of illicit drug markets, including deforestation"
+    cite = Citation(n=1, doc_id="d", source="d.txt", title="d", language="en", text=english, start=0,
+                    end=len(english), score=1.0)
+    for text in [f"(оригинал на енглеском) {english} [1]", f"- (оригинал на енглеском) {english} [1]",
+                 f"* (in English) {english} [1]"]:
+        answer = Answer(question="наброј шта стратегија треба да покрије", answer=text, found=True,
+                        citations=(cite,), sentences=(AnswerSentence(text, (1,), 1.0),), language="sr")
+        assert language_match(answer, "sr") == 1.0, text
+    # unlabelled, the English quote is in another language than the question
+    bare = Answer(question="наброј", answer=f"- {english} [1]", found=True, citations=(cite,),
+                  sentences=(AnswerSentence(f"- {english} [1]", (1,), 1.0),), language="sr")
+    assert language_match(bare, "sr") == 0.0
