@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .text import LANGUAGE_NAMES, LATIN, detect_script, fold
+from .text import LANGUAGE_NAMES, LATIN, detect_script, fold, has_cyrillic
 
 # The one sentence every answerer abstains with, per language (Serbian in the question's script).
 NO_ANSWER = {
@@ -49,9 +49,16 @@ COURTESY_REPLY = {
 }
 
 
+_SERBIAN_LETTERS = frozenset("ђјљњћџЂЈЉЊЋЏ")
+COURTESY_WORDS = 5  # no courtesy phrase is longer: a longer turn is not folded at all
+
+
 def _said(text: str) -> str:
-    """Return text folded to lower-case Latin, its words only, as courtesy phrases are compared."""
-    return " ".join("".join(c if c.isalnum() else " " for c in fold(text).replace("'", "")).split())
+    """Return text folded to lower-case Latin, its words only, as courtesy phrases are compared. The script's
+    letters choose the transliteration: detecting the language would load a language model into every
+    cold `assistant ask` for a few words (~0.4 s)."""
+    language = ("sr" if _SERBIAN_LETTERS & set(text) else "ru") if has_cyrillic(text) else "en"
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text, language).replace("'", "")).split())
 
 
 # folded phrase → (kind, language): a one-word turn's language is the phrase's, not a guess from one word
@@ -60,6 +67,8 @@ _COURTESY = {_said(p): key for key, words in _COURTESY_PHRASES.items() for p in 
 
 def courtesy(question: str) -> str | None:
     """Return the reply to a turn that only thanks, greets or takes leave, None for anything else."""
+    if len(question.split()) > COURTESY_WORDS:
+        return None
     found = _COURTESY.get(_said(question))
     if found is None:
         return None
