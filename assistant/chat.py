@@ -269,7 +269,7 @@ def unanchored(question: str, view: IndexView, language: str | None = None) -> s
         return _continues(question, view, language)
     # A rare short word is a subject mid-conversation ("and nato?" may leave the topic), but the verb of
     # "what did he say?" is nothing a first question could be answered about.
-    if pointer is None or new_subject(question, "", view, language, short=True):
+    if new_subject(question, "", view, language, short=True):
         return ""
     # A demonstrative may be its own noun's determiner, and that noun says what it means ("what does this
     # report say about cocaine?", "шта каже овај извештај?"); only personal pronouns and "there" need an

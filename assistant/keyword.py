@@ -120,6 +120,19 @@ class KeywordIndex:
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def holding(self, tokens: list[str], weights: np.ndarray | None = None) -> list[str]:
+        """Return the chunks that hold every one of tokens (and a non-zero weight), from the tokens' postings:
+        no scoring pass over the whole index."""
+        if self._bm25 is None or not tokens:
+            return []
+        rows = self._bm25.documents(tokens[0])
+        for token in tokens[1:]:
+            rows = np.intersect1d(rows, self._bm25.documents(token), assume_unique=True)
+        rows = rows[rows < len(self.ids)]
+        if weights is not None:
+            rows = rows[weights[rows] > 0]
+        return [self.ids[n] for n in rows]
+
     def sentence_range(self, chunk_id: str) -> tuple[int, int] | None:
         """Return the first and last sentence index a chunk holds, None when the index does not know them."""
         n = self._pos.get(chunk_id)

@@ -186,11 +186,11 @@ class Retriever:
                                    and 0 < self.keyword.document_frequency(t) <= NAME_DF))
         if len(words) >= NAMED_TOKENS:
             mask = self.keyword.mask(fields)
-            found = self.keyword.search(words, NAME_DF * len(words), mask)
-            holding = set.intersection(*({cid for cid, _ in self.keyword.search([w], NAME_DF, mask)} for w in words))
-            chosen = [cid for cid, _ in found if cid in holding]
-            if 0 < len(chosen) <= NAMED_CHUNKS:
-                return chosen
+            holding = self.keyword.holding(words, mask)
+            if 0 < len(holding) <= NAMED_CHUNKS:
+                # best match first, as the keyword search orders them
+                order = {cid: n for n, (cid, _) in enumerate(self.keyword.search(words, NAME_DF * len(words), mask))}
+                return sorted(holding, key=lambda cid: order.get(cid, len(order)))
         named = len(rare) >= NAMED_TOKENS or any(t.startswith("^") for t in rare)
         return [keyword[0][0]] if len(keyword) == 1 and named else []
 

@@ -203,3 +203,13 @@ def test_keyword_index_loads_without_bm25s(seeded):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["28", "True", "False", "False"]
+
+
+def test_holding_gives_the_chunks_with_every_token_within_the_filter(tmp_path):
+    index = build(tmp_path / "kw")
+    drug, trafficking, meeting = (keyword_tokens(w, "en", query=True)[0] for w in ("drug", "trafficking", "meeting"))
+    assert set(index.holding([drug, trafficking])) == {"a:0", "b:0", "d:0"}
+    assert set(index.holding([drug, trafficking, meeting])) == {"a:0", "d:0"}
+    assert index.holding([drug, meeting], index.mask({"doc_id": {"d"}})) == ["d:0"]
+    assert index.holding([drug, "nosuchtoken"]) == []
+    assert index.holding([]) == []
