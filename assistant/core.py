@@ -398,7 +398,7 @@ class Assistant:
         language read with the conversation), with its vectors."""
         query = parse(text, standalone, tuple(carried_docs), self.keyword.document_frequency, self.keyword.idf,
                       language=language, language_frequency=self.keyword.language_frequency,
-                      in_few_reports=self.keyword.in_few_reports)
+                      in_few_reports=self.keyword.in_few_reports, alike=self.keyword.spelled_alike)
         return replace(query, vectors=embed_queries(self.embedder, [embedding_form(query.standalone, query.language)]))
 
     # --- as llama-index parts (assistant/llamaindex.py; options: top_k, languages, doc_ids, since, until) ----

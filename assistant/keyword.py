@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from .bm25file import BM25Writer, SavedBM25
-from .text import TOKENS_VERSION
+from .text import TOKENS_VERSION, skeleton
 
 # A token in a report or two (a report and its translation) names something a question is about however many
 # of that report's chunks repeat it (a body a report is about is in most of them): scorer's rare tokens.
 FEW_REPORTS = 2
+SPELLED_MIN = 4  # the shortest stem looked up by its skeleton (spelled_alike)
 FEW_SHARE = 0.1
 FEW_REPORTS_CHUNKS = 1000  # two reports of 500 chunks each are past any report's length: a common word
 
@@ -42,6 +43,7 @@ class KeywordIndex:
         self._languages: np.ndarray | None = None
         self._reports: np.ndarray | None = None  # each chunk's report, as a number, made when first asked
         self._report_count = 0
+        self._skeletons: dict[str, tuple[str, ...]] | None = None  # stems by skeleton, made when first asked
         self._load()
 
     def _load(self) -> None:
@@ -60,7 +62,7 @@ class KeywordIndex:
             return  # a damaged index is rebuilt by the next ingest, which notices the signature
         self.ids, self.fields, self.signature = data["ids"], data["fields"], data["signature"]
         self._bm25 = bm25
-        self._rows = self._languages = self._reports = None
+        self._rows = self._languages = self._reports = self._skeletons = None
         self._pos = {i: n for n, i in enumerate(self.ids)}
 
     def build(self, ids: list[str], tokens: list[list[str]], fields: dict[str, list], signature: str) -> None:
@@ -92,7 +94,7 @@ class KeywordIndex:
         self.ids, self.fields, self.signature = ids, fields, signature
         self._bm25 = SavedBM25(self.path / "bm25") if ids else None
         self._pos = {i: n for n, i in enumerate(ids)}
-        self._rows = self._languages = None
+        self._rows = self._languages = self._reports = self._skeletons = None
 
     def mask(self, where: dict[str, set] | None) -> np.ndarray | None:
         """Return a 0/1 weight per chunk for field filters like {"language": {"sr"}}, None for no filter."""
@@ -132,6 +134,22 @@ class KeywordIndex:
         if weights is not None:
             rows = rows[weights[rows] > 0]
         return [self.ids[n] for n in rows]
+
+    def spelled_alike(self, bones: str) -> tuple[str, ...]:
+        """Return the index's word stems whose consonant skeleton (text.skeleton) is bones: how a name typed in
+        another script, or as another language spells it, is looked up ("причард" for "Pritchard"). The map is
+        made when first asked, from the vocabulary."""
+        if self._bm25 is None or not bones:
+            return ()
+        if self._skeletons is None:
+            out: dict[str, list[str]] = {}
+            for token in self._bm25.vocab_dict:
+                if len(token) >= SPELLED_MIN and token.isalpha() and token.isascii():
+                    key = skeleton(token)
+                    if key:
+                        out.setdefault(key, []).append(token)
+            self._skeletons = {k: tuple(v) for k, v in out.items()}
+        return self._skeletons.get(bones, ())
 
     def sentence_range(self, chunk_id: str) -> tuple[int, int] | None:
         """Return the first and last sentence index a chunk holds, None when the index does not know them."""

@@ -13,7 +13,7 @@ import numpy as np
 from .everyday import everyday_idf, zipf
 from .facts import UNITS, Facts, sentence_facts
 from .inputs import worth_searching
-from .spelling import corrections, other_stems
+from .spelling import corrections, other_stems, spelled_alike
 from .text import (
     cognate,
     content_words,
@@ -309,12 +309,14 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
           document_frequency: Callable[[str], int] | None = None,
           idf: Callable[[str], float] | None = None, rare_df: int = 2, language: str | None = None,
           language_frequency: Callable[[str, str], int] | None = None,
-          in_few_reports: Callable[[str], bool] | None = None) -> Query:
+          in_few_reports: Callable[[str], bool] | None = None,
+          alike: Callable[[str], tuple[str, ...]] | None = None) -> Query:
     """Return the Query of a question; standalone is the search text of a follow-up (default: text), language
     its language read with the conversation (default: read from text alone). document_frequency and idf (of
     the keyword index) mark the words that name something, as does in_few_reports (a token in few of the
     reports, however many of their chunks hold it); language_frequency (a token's chunks in a language) reads a
-    typed slip as a word of the question's own language."""
+    typed slip as a word of the question's own language; alike (the index's stems of a consonant skeleton) reads a
+    name spelled as another script spells it."""
     text = ordinary_case(" ".join(text.split()))
     standalone = ordinary_case(" ".join((standalone or text).split()))
     language = language or detect_language(text)
@@ -331,6 +333,9 @@ def parse(text: str, standalone: str | None = None, carried_docs: tuple[str, ...
         in_language = (lambda t: language_frequency(t, language)) if language_frequency else df
         fixed = other_stems(word_tokens(standalone, language), language, df)
         fixed |= {t: f for t, f in corrections(tokens, df, in_language).items() if t not in fixed}
+        if alike is not None:
+            fixed |= {t: f for t, f in spelled_alike(word_tokens(standalone, language), language, df, alike).items()
+                      if t not in fixed}
         tokens = tuple(fixed.get(t, t) for t in tokens)
         words = frozenset(fixed.get(w, w) for w in words)
     weights = {w: (idf(w) if idf else 1.0) for w in words}

@@ -1,5 +1,6 @@
-"""Typed slips in a question ("heorin", "sarjevo", "kokajna") read as the index's word one edit away, and
-words the index does not hold read as another language's stemmer reads them (other_stems).
+"""Typed slips in a question ("heorin", "sarjevo", "kokajna") read as the index's word one edit away,
+words the index does not hold read as another language's stemmer reads them (other_stems), and names spelled as
+another script or language spells them read as the index's word of the same sound (spelled_alike).
 
 A question word whose stem no chunk holds matches no sentence's words, so a typo costs the overlap
 features and the keyword search what the word would have given. Its stem is compared with the stems the
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .text import has_cyrillic, keyword_tokens
+from .everyday import zipf
+from .text import PREFIX, has_cyrillic, keyword_tokens, skeleton, sounded
 
 MIN_LENGTH = 5  # the shortest stem read as a typo of another
 _LETTERS = "abcdefghijklmnopqrstuvwxyz'"
@@ -89,4 +91,61 @@ def other_stems(words: Iterable[tuple[str, tuple[str, ...]]], language: str,
             if found:
                 out |= found
                 break
+    return out
+
+
+# How far apart, in edits, a question's word and the index's word of the same skeleton may be, each spelled
+# as it sounds (text.sounded: "prikard" for both "pricard" and "pritchard"): a transliteration writes a vowel
+# or two its own way ("esfort" / "asfort" for Ешворт / Ashworth). A short word is an edit from too many others
+# ("bors", борща, from "boris"): none under five letters, one under seven, ALIKE_EDITS from there.
+ALIKE_EDITS = 2
+# A name is in few chunks: a word spelled alike in more is an ordinary word of the reports, not what a
+# name typed in another script stands for.
+ALIKE_DF = 10
+_VOWEL_LETTERS = "aeiou"
+
+
+def edits(a: str, b: str) -> int:
+    """Return the Levenshtein distance between two short strings."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def spelled_alike(words: Iterable[tuple[str, tuple[str, ...]]], language: str,
+                  document_frequency: Callable[[str], int], alike: Callable[[str], tuple[str, ...]]) -> dict[str, str]:
+    """Return {token the index does not hold: the index's token for the same word spelled as its reports
+    spell it}, for words given with their tokens (query.word_tokens) whose stem the index does not hold: the
+    index's stem of the same consonant skeleton (alike: the stems of a skeleton) fewest edits from the word's
+    own, each spelled as it sounds, within ALIKE_EDITS (fewer for a short word; of equally near ones the
+    rarest) and in at most ALIKE_DF chunks, and its name prefix when the index lacks the word's
+    own; never for a word of everyday language (everyday.zipf). A name typed in lower case in another script
+    ("ко је гвен причард") is spelled by transliteration, which no stemmer undoes and one edit does not reach
+    ("pricard" against "pritchard")."""
+    out: dict[str, str] = {}
+    for word, tokens in words:
+        stem = tokens[0]
+        # A word of everyday language is no name ("bioskopu" is not the index's "biskup"), nor is an acronym
+        # spelled as one ("МККН").
+        if (stem[0] in "^~" or not stem.isalpha() or document_frequency(stem) > 0 or zipf(word, language)
+                or word.isupper()):
+            continue
+        own = sounded(stem)
+        limit = min(ALIKE_EDITS, max(0, (len(own) - 3) // 2))
+        # A transliteration keeps a name's first sound, but for a vowel's letter ("Ешворт", Ashworth); of
+        # words equally alike, the rarer: what this reads is a name, and "gven" is Gwen, not "given".
+        near = sorted((edits(own, theirs), document_frequency(c), c) for c in alike(skeleton(word))
+                      if document_frequency(c) <= ALIKE_DF and (theirs := sounded(c))
+                      and (theirs[0] == own[0] or theirs[0] in _VOWEL_LETTERS and own[0] in _VOWEL_LETTERS))
+        near = [n for n in near if n[0] <= limit]
+        if not near or (len(near) > 1 and near[1][:2] == near[0][:2]):
+            continue  # nothing alike, or two words equally alike and common: no reading is surer
+        found = near[0][2]
+        out[stem] = found
+        for token in tokens[1:]:
+            if token[0] == "^" and not document_frequency(token) and document_frequency("^" + found[:PREFIX]) > 0:
+                out[token] = "^" + found[:PREFIX]
     return out

@@ -295,24 +295,32 @@ def is_stop_word(word: str) -> bool:
 
 PREFIX = 6
 # Digraphs first: an English or Russian transliteration writes one Serbian letter as two ("Katnich",
-# "Катнича" folded to "katnica" against "Katnić"; "sh"/"zh" for š/ž), so both spell one skeleton.
-_SKELETON_RULES = [("shh", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"),
+# "Катнича" folded to "katnica" against "Katnić"; "sh"/"zh" for š/ž), so both spell one skeleton. English
+# spells the sounds of ч and дж in more ways than one ("Pritchard" / "Причард", "budget" / "бюджет").
+_SKELETON_RULES = [("tch", "ch"), ("dg", "j"), ("shh", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"),
                    ("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
                    ("w", "v"), ("y", "i"), ("dz", "j"), ("dj", "j"), ("c", "k"), ("h", "g"), ("v", "f")]
 
 # The version of what keyword_tokens gives for a text. Chunks store their tokens (ingest) and the keyword index
 # is built from them; a change here bumps it, so stored tokens are made again from the chunk texts (no
 # embedding) and the index rebuilt, instead of old chunks being searched with tokens questions no longer give.
-TOKENS_VERSION = 3
+TOKENS_VERSION = 4
+
+
+def sounded(word: str) -> str:
+    """Return a word folded to Latin with the spellings of one sound made one ("Pritchard" and "Причард" both
+    give "prikard", "Ashworth" "asfort" and "Ешворт" "esfort"), doubled letters single: what tells two
+    transliterations of a name apart is left to a vowel or two."""
+    w = fold(word)
+    for a, b in _SKELETON_RULES:
+        w = w.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", w)
 
 
 def skeleton(word: str) -> str:
     """Return the consonant skeleton of a word's start, the same for a name or an international word in
     any script: "Coordinating", "Координационог" and "Koordinacionog" all give "krdn"."""
-    w = fold(word)
-    for a, b in _SKELETON_RULES:
-        w = w.replace(a, b)
-    consonants = re.sub(r"[^a-z]|[aeiou]", "", w)
+    consonants = re.sub(r"[^a-z]|[aeiou]", "", sounded(word))
     consonants = re.sub(r"(.)\1+", r"\1", consonants)
     return consonants[:4] if len(consonants) >= 3 else ""
 

@@ -213,3 +213,12 @@ def test_holding_gives_the_chunks_with_every_token_within_the_filter(tmp_path):
     assert index.holding([drug, meeting], index.mask({"doc_id": {"d"}})) == ["d:0"]
     assert index.holding([drug, "nosuchtoken"]) == []
     assert index.holding([]) == []
+
+
+def test_stems_are_found_by_how_they_sound(tmp_path):
+    from assistant.text import skeleton
+
+    index = build(tmp_path / "kw")
+    # Belgrade, as a Russian writer spells it, sounds as the index's "belgrad" does
+    assert "belgrad" in index.spelled_alike(skeleton("Белграда"))
+    assert index.spelled_alike("") == () and index.spelled_alike("zzzz") == ()

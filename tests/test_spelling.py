@@ -65,3 +65,48 @@ def test_a_word_the_index_lacks_is_read_as_another_language_reads_it():
     assert as_serbian("Югославии") == "Југославии" and as_serbian("Мальта") == "Малта"
     # a word the index holds as it is is left alone, and so is one no reading finds
     assert other_stems(word_tokens("border unknownword", "en"), "en", df) == {}
+
+
+def test_a_name_typed_in_another_script_reads_as_the_index_spells_it():
+    from assistant.query import word_tokens
+    from assistant.spelling import spelled_alike
+    from assistant.text import skeleton
+
+    held = {"pritchard": 2, "^pritch": 2, "gwen": 1, "given": 30, "ashworth": 1, "biskup": 3, "counsel": 40}
+    df = lambda token: held.get(token, 0)  # noqa: E731
+    alike = lambda bones: tuple(t for t in held if t.isalpha() and skeleton(t) == bones)  # noqa: E731
+    # "pričard" and "gven" are what a Serbian or Russian writer makes of Pritchard and Gwen: no stemmer and
+    # no single edit reaches them; the sound they spell does. Of Gwen and "given", the name.
+    assert spelled_alike(word_tokens("ко је гвен причард", "sr"), "sr", df, alike) == {
+        "gven": "gwen", "pricard": "pritchard", "^pricar": "^pritch"}
+    assert "ashworth" in spelled_alike(word_tokens("что сказал мартин ешворт", "ru"), "ru", df, alike).values()
+    # An everyday word is no name ("bioskopu" is not the index's "biskup"), a word the index holds stays, a
+    # common word of the reports is nothing a name stands for, and a word nothing sounds like is left alone.
+    assert spelled_alike(word_tokens("koliko kosta karta u bioskopu", "sr"), "sr", df, alike) == {}
+    assert spelled_alike(word_tokens("what did gwen say", "en"), "en", df, alike) == {}
+    assert spelled_alike(word_tokens("kaunsel", "sr"), "sr", df, alike) == {}
+    assert spelled_alike(word_tokens("ко је зоран милић", "sr"), "sr", df, alike) == {}
+
+
+def test_a_lower_case_name_in_another_script_finds_its_report(tmp_path):
+    from assistant.config import Settings
+    from assistant.ingest import ingest
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "allotments.txt").write_text(
+        "New allotments open in Brinford\n\n"
+        "Brinford's first new allotment site in fifty years opened on Monday on a former council field. "
+        "The site is run by the Brinford Allotment Society, whose chair, Gwen Pritchard, said a seed swap "
+        "would be held in February. The council paid for the fencing and the water supply. "
+        "Plots cost £48 a year, and the waiting list had 212 names on it.\n", "utf-8")
+    (reports / "bridge.txt").write_text(
+        "The old bridge in Elford will close for repairs in March. The council said the work would take "
+        "six weeks and cost £1.2 million. Drivers will be sent through the town centre.\n", "utf-8")
+    settings = Settings(home=tmp_path / "home")
+    ingest(settings, [reports])
+    assistant = Assistant(settings)
+    for question in ("ко је гвен причард", "кто такая гвен причард"):
+        answer = assistant.ask(question)
+        assert answer.found, question
+        assert "Gwen Pritchard" in answer.citations[0].text, (question, answer.answer)

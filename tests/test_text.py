@@ -187,6 +187,9 @@ def test_skeleton_reads_a_transliterations_digraph_as_the_one_letter_it_writes()
     assert skeleton("Shabich") == skeleton("Šabić") == skeleton("Шабић")
     assert skeleton("Zharko") == skeleton("Žarko") == skeleton("Жарко")
     assert skeleton("Chernov") == skeleton("Чернов")
+    assert skeleton("Pritchard") == skeleton("Причард") == skeleton("Pričard")
+    assert skeleton("Bridget") == skeleton("Бриджет") == skeleton("Bridžet")
+    assert skeleton("budget") == skeleton("бюджет")
 
 
 def test_a_conversations_language_decides_only_where_a_questions_own_evidence_is_weak():
