@@ -17,9 +17,9 @@ from .text import TOKENS_VERSION, skeleton
 # A token in a report or two (a report and its translation) names something a question is about however many
 # of that report's chunks repeat it (a body a report is about is in most of them): scorer's rare tokens.
 FEW_REPORTS = 2
-SPELLED_MIN = 4  # the shortest stem looked up by its skeleton (spelled_alike)
 FEW_SHARE = 0.1
 FEW_REPORTS_CHUNKS = 1000  # two reports of 500 chunks each are past any report's length: a common word
+SPELLED_MIN = 4  # the shortest stem looked up by its skeleton (spelled_alike)
 
 
 def keyword_signature(records: dict) -> str:
