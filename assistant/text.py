@@ -300,18 +300,21 @@ PREFIX = 6
 _SKELETON_RULES = [("tch", "ch"), ("dg", "j"), ("shh", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"),
                    ("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
                    ("w", "v"), ("y", "i"), ("dz", "j"), ("dj", "j"), ("c", "k"), ("h", "g"), ("v", "f")]
+# English "w" sounds as a consonant only before a vowel; after one it is part of the vowel ("Wenlow" / "Венлоу"
+# / "Venlou", "Lawrence" / "Лоуренс"), and "wh" is "w" ("Whitcombe" / "Vitkomb").
+_VOWEL_W = re.compile(r"w(?![aeiouy])")
 
 # The version of what keyword_tokens gives for a text. Chunks store their tokens (ingest) and the keyword index
 # is built from them; a change here bumps it, so stored tokens are made again from the chunk texts (no
 # embedding) and the index rebuilt, instead of old chunks being searched with tokens questions no longer give.
-TOKENS_VERSION = 4
+TOKENS_VERSION = 5
 
 
 def sounded(word: str) -> str:
     """Return a word folded to Latin with the spellings of one sound made one ("Pritchard" and "Причард" both
     give "prikard", "Ashworth" "asfort" and "Ешворт" "esfort"), doubled letters single: what tells two
     transliterations of a name apart is left to a vowel or two."""
-    w = fold(word)
+    w = _VOWEL_W.sub("", fold(word).replace("wh", "w"))
     for a, b in _SKELETON_RULES:
         w = w.replace(a, b)
     return re.sub(r"(.)\1+", r"\1", w)

@@ -192,6 +192,13 @@ def test_skeleton_reads_a_transliterations_digraph_as_the_one_letter_it_writes()
     assert skeleton("budget") == skeleton("бюджет")
 
 
+def test_skeleton_reads_an_english_w_after_a_vowel_as_part_of_the_vowel():
+    assert skeleton("Wenlow") == skeleton("Венлоу") == skeleton("Venlou")
+    assert skeleton("Bowman") == skeleton("Боумен")
+    assert skeleton("Whitcombe") == skeleton("Vitkomb")  # "wh" is "w", which before a vowel is "v"
+    assert skeleton("Howard") == skeleton("Ховард")  # and stays a consonant there
+
+
 def test_a_conversations_language_decides_only_where_a_questions_own_evidence_is_weak():
     # "a" is an English article and a Serbian and Russian conjunction: on its own it says nothing.
     assert detect_language("a seminar?", prior="sr") == "sr"
