@@ -137,7 +137,10 @@ class Retriever:
         allowed = self._allowed_docs(filters)
         where = {"doc_id": {"$in": allowed}} if allowed is not None else None
         n = max(depth, k)
-        rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF]
+        # A name its report repeats in every chunk is as telling as one in a single chunk (in_few_reports): its
+        # name prefix or skeleton token ("^wenlow", "~fnl"), the one a transliteration keeps.
+        rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF
+                or t[:1] in "^~" and self.keyword.in_few_reports(t)]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile). A small
         # shard already held in memory is searched here and now: its dot product takes microseconds, and handing
         # it to a thread and back cost more than that, most of all on a busy machine.

@@ -179,3 +179,38 @@ def test_the_only_chunks_naming_what_the_question_names_join_the_hits(seeded):
         assert retriever._named_by_all(tokens, [], [], {}) == [], question
     # A surname alone that only one chunk holds is a name's rare tokens in one chunk: it joins too.
     assert "Semerikov" in retriever.search(elsewhere, query_tokens("ko je semerikov", "sr"), 1)[-1].text
+
+
+def test_a_name_its_report_repeats_in_several_chunks_is_searched_by_keyword(tmp_path):
+    # Twelve reports; one names Wenlow in each of its chunks, so no chunk holds the name alone. Asked in
+    # Cyrillic, with meaning pointing elsewhere, the keyword channel still finds that report by the name's
+    # skeleton: the name is in one report of twelve, however many of its chunks hold it.
+    from assistant.config import Settings
+    from assistant.ingest import ingest
+    from assistant.ranking import FEATURES
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "birds.txt").write_text("\n\n".join(
+        f"Volunteers counted waterbirds on the Wenlow estuary, section {n}. The Wenlow count found "
+        f"{n * 100 + 40} geese and {n * 30 + 7} curlews on the mudflats that morning." for n in range(1, 5)) + "\n",
+        "utf-8")
+    for n, topic in enumerate(["bridge", "library", "market", "tram", "school", "pool", "park", "ferry",
+                               "museum", "bakery", "hospital"]):
+        (reports / f"{topic}.txt").write_text(
+            f"The town's {topic} will close for repairs on {n + 1} March. The council said the work would take "
+            f"{n + 2} weeks and cost {n + 1}.5 million.\n", "utf-8")
+    settings = Settings(home=tmp_path / "home", chunk_tokens=40)
+    ingest(settings, [reports])
+    store = Store(settings)
+    keyword = KeywordIndex(settings.keyword_path)
+    records = dated_by_twins(store.records())
+    birds = next(d for d, r in records.items() if r.source.endswith("birds.txt"))
+    tokens = query_tokens("птице у венлоу", "sr")
+    [name] = [t for t in tokens if t.startswith("~") and keyword.document_frequency(t)]
+    assert keyword.document_frequency(name) > retrieval.RARE_DF  # more chunks than a rare word's
+    elsewhere = embed_queries(get_embedder(settings), [embedding_form("When will the bridge close?", "en")])
+    _, ranked = Retriever(store, keyword, records).rank(elsewhere, tokens, 3)
+    column = FEATURES.index("keyword_rank")
+    found = [cid for cid, row in zip(ranked.ids, ranked.x, strict=True) if row[column] > 0]
+    assert found and all(cid.split(":", 1)[0] == birds for cid in found), found
