@@ -138,7 +138,8 @@ class Retriever:
         where = {"doc_id": {"$in": allowed}} if allowed is not None else None
         n = max(depth, k)
         # A name its report repeats in every chunk is as telling as one in a single chunk (in_few_reports): its
-        # name prefix or skeleton token ("^wenlow", "~fnl"), the one a transliteration keeps.
+        # name prefix or skeleton token ("^wenlow", "~fnl"), the one a transliteration keeps. Not a plain stem
+        # in few reports: those vote on a topic's words, not a name, and cost held-out answers (docs/history.md).
         rare = [t for t in tokens if 0 < self.keyword.document_frequency(t) <= RARE_DF
                 or t[:1] in "^~" and self.keyword.in_few_reports(t)]
         # Chroma's searches release the GIL: the languages' searches overlap (and BM25 runs meanwhile). A small

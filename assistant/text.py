@@ -301,7 +301,7 @@ _SKELETON_RULES = [("tch", "ch"), ("dg", "j"), ("shh", "s"), ("sh", "s"), ("ch",
                    ("ph", "f"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("qu", "kv"), ("x", "ks"),
                    ("w", "v"), ("y", "i"), ("dz", "j"), ("dj", "j"), ("c", "k"), ("h", "g"), ("v", "f")]
 # English "w" sounds as a consonant only before a vowel; after one it is part of the vowel ("Wenlow" / "Венлоу"
-# / "Venlou", "Lawrence" / "Лоуренс"), and "wh" is "w" ("Whitcombe" / "Vitkomb").
+# / "Venlou", "Bowman" / "Боумен"), and "wh" is "w" ("Whitcombe" / "Vitkomb").
 _VOWEL_W = re.compile(r"w(?![aeiouy])")
 
 # The version of what keyword_tokens gives for a text. Chunks store their tokens (ingest) and the keyword index
