@@ -542,8 +542,10 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--set", "set_name", default="all", type=click.Choice(["all", "qa", "conversations", "support"]),
               show_default=True, help="Which set to run (support: the LLM answerer's support check on the "
                                       "labelled sentence–passage pairs of evals/support/).")
-@click.option("--evals", "evals_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("evals"),
-              show_default=True, help="Folder holding qa.jsonl and conversations.jsonl.")
+@click.option("--evals", "evals_dirs", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              default=(Path("evals"),), show_default=True,
+              help="Folder holding qa.jsonl and conversations.jsonl (and corpus/ with more of them and reports/). "
+                   "Repeat it to run, fit and hold out the items of several folders together.")
 @click.option("--answerer", envvar="ASSISTANT_LLM", help="extractive (default), openai or ollama.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the metrics.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -563,7 +565,7 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
               help="Also ask every item again under a chunk ranker and a scorer fitted without its report, and score "
                    "those answers (needs scikit-learn).")
 @pass_ctx
-def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_dir, baseline, concurrency, reference,
+def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_dir, baseline, concurrency, reference,
                  judge, fit_weights, heldout):
     """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
     import asyncio
@@ -572,16 +574,17 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
 
     settings = ctx.settings(answerer=answerer)
     if set_name == "support":
-        return _eval_support(settings, evals_dir / "support", as_json)
-    # The seeds' sets, and those of the held-out corpus of reports in evals/corpus/ when it is there.
-    folders = [evals_dir] + ([evals_dir / "corpus"] if (evals_dir / "corpus").is_dir() else [])
-    items = [i for f in folders if (f / "qa.jsonl").is_file() and set_name in ("all", "qa")
-             for i in evaluation.load_items(f / "qa.jsonl")]
-    convs = [c for f in folders if (f / "conversations.jsonl").is_file() and set_name in ("all", "conversations")
-             for c in evaluation.load_conversations(f / "conversations.jsonl")]
+        return _eval_support(settings, evals_dirs[0] / "support", as_json)
+    # Each folder's sets, and those of its corpus of reports (evals/corpus/) when it is there.
+    sources = [(str(d), f) for d in dict.fromkeys(evals_dirs) for f in (d, d / "corpus") if f == d or f.is_dir()]
+    folders = [f for _label, f in sources]
+    items = [i for label, f in sources if (f / "qa.jsonl").is_file() and set_name in ("all", "qa")
+             for i in evaluation.load_items(f / "qa.jsonl", label)]
+    convs = [c for label, f in sources if (f / "conversations.jsonl").is_file() and set_name in ("all", "conversations")
+             for c in evaluation.load_conversations(f / "conversations.jsonl", label)]
     with json_errors(as_json):  # a store that cannot be opened (a Chroma server down): one object, as elsewhere
         assistant = _assistant(settings)
-    reports = [f / "reports" for f in folders[1:] if (f / "reports").is_dir()]
+    reports = [f / "reports" for f in folders if (f / "reports").is_dir()]
     # Every report the items are about must be indexed: one added to evals/corpus since this data directory
     # was filled would otherwise count as never retrieved. Ingest skips what it already holds.
     from .corpus import find_files
@@ -635,7 +638,7 @@ def eval_command(ctx: Context, set_name, evals_dir, answerer, as_json, report_di
             summary["heldout"] = held_summary["metrics"] | {
                 "median_answer_words": held_out.median_answer_words(held),
                 "by_language": held_summary["by_language"], "by_set": held_summary["by_set"],
-                "by_turn": held_summary["by_turn"]}
+                "by_turn": held_summary["by_turn"]} | {k: v for k, v in held_summary.items() if k == "by_folder"}
         if fit_weights:
             click.echo(f"wrote {fit.save(outcome.weights, outcome.examples)}", err=True)
             if outcome.ranker is not None:

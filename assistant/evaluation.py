@@ -44,6 +44,7 @@ class Item:
     conversation: str = ""
     turn: int = 0
     kind: str = ""  # a conversation turn's kind (TURN_KINDS); "" for a single question
+    folder: str = ""  # the eval folder it came from (`assistant eval --evals`), when several are run together
 
 
 @dataclass
@@ -56,30 +57,31 @@ class Result:
     passages: list[Passage] = field(default_factory=list)  # the ranked passages retrieval scored
 
 
-def load_items(path: Path) -> list[Item]:
+def load_items(path: Path, folder: str = "") -> list[Item]:
     """Return the items of a qa.jsonl file."""
-    return [_item(json.loads(line)) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+    return [_item(json.loads(line), folder=folder) for line in Path(path).read_text("utf-8").splitlines()
+            if line.strip()]
 
 
-def load_conversations(path: Path) -> list[list[Item]]:
+def load_conversations(path: Path, folder: str = "") -> list[list[Item]]:
     """Return the conversations of a conversations.jsonl file as lists of items, one per turn."""
     out = []
     for line in Path(path).read_text("utf-8").splitlines():
         if not line.strip():
             continue
         conv = json.loads(line)
-        out.append([_item(turn | {"id": f"{conv['id']}/{i}", "form": conv["form"]}, conv["id"], i)
+        out.append([_item(turn | {"id": f"{conv['id']}/{i}", "form": conv["form"]}, conv["id"], i, folder)
                     for i, turn in enumerate(conv["turns"])])
     return out
 
 
-def _item(d: dict, conversation: str = "", turn: int = 0) -> Item:
+def _item(d: dict, conversation: str = "", turn: int = 0, folder: str = "") -> Item:
     form = d["form"]
     return Item(
         id=d["id"], question=d["question"], form=form, language=d.get("language", form.split("-")[0]),
         type=d.get("type", "what"), answerable=d["answerable"], key_facts=tuple(d.get("key_facts", ())),
         gold=tuple((g["doc"], g["quote"]) for g in d.get("gold", ())), near_miss=d.get("near_miss", False),
-        conversation=conversation, turn=turn, kind=d.get("kind", "") if conversation else "",
+        conversation=conversation, turn=turn, kind=d.get("kind", "") if conversation else "", folder=folder,
     )
 
 
@@ -309,7 +311,7 @@ def item_rows(results: list[Result]) -> list[dict]:
     for r in results:
         row = {
             "id": r.item.id, "form": r.item.form, "type": r.item.type, "answerable": r.item.answerable,
-            "near_miss": r.item.near_miss, "kind": r.item.kind, "question": r.item.question,
+            "near_miss": r.item.near_miss, "kind": r.item.kind, "folder": r.item.folder, "question": r.item.question,
             "standalone": r.answer.standalone_question, "key_facts": list(r.item.key_facts), "found": r.answer.found,
             "answer": r.answer.answer,
             "citations": [{"doc": c.doc_id, "start": c.start, "end": c.end, "score": c.score}
@@ -324,8 +326,10 @@ def item_rows(results: list[Result]) -> list[dict]:
 
 
 def summary(results: list[Result]) -> dict:
-    """Return the report object: metrics overall, per language form, per question type, per set."""
-    return {
+    """Return the report object: metrics overall, per language form, per question type, per set (and per eval
+    folder when items came from several)."""
+    folders = {r.item.folder for r in results}
+    return ({"by_folder": aggregate(results, key=lambda r: r.item.folder)} if len(folders) > 1 else {}) | {
         "n": len(results),
         "metrics": {k: v for k, v in aggregate(results).items() if k != "n"},
         "by_language": aggregate(results, key=lambda r: r.item.form),

@@ -420,3 +420,30 @@ def test_a_labelled_quote_matches_the_question_language_with_or_without_a_bullet
     bare = Answer(question="наброј", answer=f"- {english} [1]", found=True, citations=(cite,),
                   sentences=(AnswerSentence(f"- {english} [1]", (1,), 1.0),), language="sr")
     assert language_match(bare, "sr") == 0.0
+
+
+def test_eval_runs_several_eval_folders_together_and_reports_each(seeded, tmp_path):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--no-heldout", "--set", "qa"]
+    for name, text, question, fact in [
+            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday.",
+             "How much heroin was seized in Kotor?", "93 kilograms"),
+            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment.",
+             "How much cocaine was found in Bar?", "41 kilograms")]:
+        folder = tmp_path / name
+        (folder / "corpus" / "reports").mkdir(parents=True)
+        (folder / "corpus" / "reports" / f"{name}.txt").write_text(text, "utf-8")
+        item = {"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
+                "gold": [{"doc": name, "quote": fact}]}
+        (folder / "corpus" / "qa.jsonl").write_text(json.dumps(item), "utf-8")
+        run += ["--evals", str(folder)]
+    proc = subprocess.run(run, capture_output=True, text=True, env=os.environ | {"ASSISTANT_HOME": str(home)},
+                          timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    # Both folders' reports were ingested and both items asked; each folder is scored apart as well.
+    assert out["n"] == 2 and out["metrics"]["key_fact_recall"] == 1.0
+    assert {Path(k).name: v["n"] for k, v in out["by_folder"].items()} == {"x1_kotor": 1, "x2_bar": 1}

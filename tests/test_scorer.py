@@ -12,7 +12,7 @@ import pytest
 from assistant.answer import Candidate
 from assistant.evaluation import Item, Result
 from assistant.facts import sentence_facts
-from assistant.fit import Example, best_cut, calibrate, fit, fit_calibrated, heldout, utility
+from assistant.fit import Example, best_cut, calibrate, fit, fit_calibrated, folds, heldout, leave_one_out, utility
 from assistant.heldout import report_groups
 from assistant.query import parse
 from assistant.scorer import FEATURES, WEIGHTS_FILE, Weights, features, load_weights
@@ -173,6 +173,21 @@ def test_heldout_weights_never_see_their_own_group():
     assert again["g0"].coef == pytest.approx(folds["g0"].coef)
     assert again["g1"].coef != pytest.approx(folds["g1"].coef)
     assert 0.0 < fit_calibrated(ex).threshold < 1.0
+
+
+def test_many_reports_are_dealt_into_folds_of_whole_reports_and_few_are_left_out_one_by_one():
+    few = folds([f"g{i}" for i in range(4)], most=30)
+    assert sorted(few.values()) == [0, 1, 2, 3]  # one report out at a time
+    many = folds([f"g{i:03d}" for i in range(113)] * 2, most=30)
+    assert len(many) == 113 and set(many.values()) == set(range(30))
+    sizes = [list(many.values()).count(f) for f in range(30)]
+    assert max(sizes) - min(sizes) <= 1
+    ex = _examples(n_groups=6)
+    fitted = leave_one_out(ex, lambda train: frozenset(e.group for e in train), most=3)
+    fold_of = folds((e.group for e in ex), 3)
+    for group, seen in fitted.items():
+        # A report's model saw every report outside its fold and none inside it.
+        assert seen == {g for g in fold_of if fold_of[g] != fold_of[group]}
 
 
 def test_report_groups_join_translations_and_deal_unanswerable_items_over_folds():
