@@ -12,7 +12,17 @@ import pytest
 from assistant.answer import Candidate
 from assistant.evaluation import Item, Result
 from assistant.facts import sentence_facts
-from assistant.fit import Example, best_cut, calibrate, fit, fit_calibrated, folds, heldout, leave_one_out, utility
+from assistant.fit import (
+    Example,
+    best_cut,
+    calibrate,
+    fit,
+    fit_calibrated,
+    folds,
+    heldout,
+    leave_one_out,
+    utility,
+)
 from assistant.heldout import report_groups
 from assistant.query import parse
 from assistant.scorer import FEATURES, WEIGHTS_FILE, Weights, features, load_weights
