@@ -143,9 +143,11 @@ HELDOUT_GATE = {
     # are folded as Russian, false refusals 0.218 twice, hallucination 0.328 twice, median 39): the threshold
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
-    "key_fact_recall": (">=", 0.59),  # target 0.90 (measured 0.601); was 0.57, 0.58
+    # Thirty-fifth session: the threshold calibrated on 10 folds of the training reports (it left one of 27
+    # out), 0.601 -> 0.598, two items.
+    "key_fact_recall": (">=", 0.59),  # target 0.90 (measured 0.598); was 0.57, 0.58
     # Was 0.21. Twenty-fifth session: a question word the index lacks read as another language reads it.
-    "false_refusal": ("<=", 0.20),  # target 0.05 (measured 0.166)
+    "false_refusal": ("<=", 0.20),  # target 0.05 (measured 0.167)
     # Was 0.31. Twenty-third session: the held-out corpus grew by c23–c26 (the first reports with lists) and their
     # 56 items, so every fold trains on four more reports. On the 835 items before, the same code gives 40 of 128
     # unanswerable answered where it gave 39 (one near miss, the refit), with key-fact recall 0.585 -> 0.592 and
@@ -200,7 +202,7 @@ TURN_GATE = {
     # third session, the same code (d99dcbd, and this build) measures 0.464, every other gate within an item;
     # what moved is not ours (scikit-learn ruled out), so the versions are now pinned (.ci/constraints.txt)
     # and the bound is the figure that reproduces, rounded down.
-    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.518)
+    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.509)
     "unrelated": {"no_answer_hallucination": ("<=", 0.17)},  # target 0.0 (measured 0.16: 4 of 25); was 0.21
 }
 
