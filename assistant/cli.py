@@ -561,12 +561,18 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--fit", "fit_weights", is_flag=True,
               help="Refit the chunk ranker and the answer scorer on every item and write assistant/ranker.json and "
                    "assistant/scorer.json (needs scikit-learn).")
+@click.option("--fit-with", "fit_with", multiple=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="The --report folder of another run (on another data directory): its items' fitting examples "
+                   "join this run's in every fit and held-out fold (repeatable).")
+@click.option("--no-corpus", is_flag=True, help="Run only each eval folder's own qa.jsonl and conversations.jsonl, "
+                                                 "not those of its corpus/ (the seeds' items on a library of the "
+                                                 "seeds alone).")
 @click.option("--heldout/--no-heldout", default=True, show_default=True,
               help="Also ask every item again under a chunk ranker and a scorer fitted without its report, and score "
                    "those answers (needs scikit-learn).")
 @pass_ctx
 def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_dir, baseline, concurrency, reference,
-                 judge, fit_weights, heldout):
+                 judge, fit_weights, fit_with, no_corpus, heldout):
     """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
     import asyncio
 
@@ -575,8 +581,11 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
     settings = ctx.settings(answerer=answerer)
     if set_name == "support":
         return _eval_support(settings, evals_dirs[0] / "support", as_json)
+    pooled = _pooled_examples(fit_with)  # read first: a wrong folder should not cost a whole run
+    outcome = None
     # Each folder's sets, and those of its corpus of reports (evals/corpus/) when it is there.
-    sources = [(str(d), f) for d in dict.fromkeys(evals_dirs) for f in (d, d / "corpus") if f == d or f.is_dir()]
+    sources = [(str(d), f) for d in dict.fromkeys(evals_dirs) for f in (d, d / "corpus")
+               if f == d or (f.is_dir() and not no_corpus)]
     folders = [f for _label, f in sources]
     items = [i for label, f in sources if (f / "qa.jsonl").is_file() and set_name in ("all", "qa")
              for i in evaluation.load_items(f / "qa.jsonl", label)]
@@ -626,7 +635,7 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
 
         try:
             outcome = held_out.evaluate(results, assistant.document_text, twin_of, assistant.settings.top_k,
-                                        passages_of=assistant.passages, reask=reask)
+                                        passages_of=assistant.passages, reask=reask, pooled=pooled)
             held = outcome.results
         except ValueError:  # too few items (one report, or no gold sentence among the candidates) to fit on
             if fit_weights:
@@ -640,9 +649,9 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
                 "by_language": held_summary["by_language"], "by_set": held_summary["by_set"],
                 "by_turn": held_summary["by_turn"]} | {k: v for k, v in held_summary.items() if k == "by_folder"}
         if fit_weights:
-            click.echo(f"wrote {fit.save(outcome.weights, outcome.examples)}", err=True)
+            click.echo(f"wrote {fit.save(outcome.weights, outcome.examples + pooled[1])}", err=True)
             if outcome.ranker is not None:
-                click.echo(f"wrote {fit.save_ranker(outcome.ranker, outcome.ranker_examples)}", err=True)
+                click.echo(f"wrote {fit.save_ranker(outcome.ranker, outcome.ranker_examples + pooled[0])}", err=True)
     if reference == "plain":
         from .baseline import PlainPipeline
 
@@ -659,6 +668,12 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
     if report_dir:
         for path in report.write(summary, report_dir, base, rows):
             click.echo(f"wrote {path}", err=True)
+        if outcome is not None:  # what a later --fit-with pools: this run's own examples only
+            from . import fit
+
+            path = fit.save_examples(Path(report_dir) / EXAMPLES_FILE, ranker=outcome.ranker_examples,
+                                     scorer=outcome.examples)
+            click.echo(f"wrote {path}", err=True)
         if held_rows is not None:
             path = Path(report_dir) / "items_heldout.jsonl"
             path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in held_rows), "utf-8")
@@ -667,6 +682,24 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         click.echo(report.markdown(summary, base))
+
+
+EXAMPLES_FILE = "examples.npz"
+
+
+def _pooled_examples(folders) -> tuple[list, list]:
+    """Return the (ranker, scorer) fitting examples the --report folders of other runs wrote."""
+    from . import fit
+
+    ranker, scorer = [], []
+    for folder in folders:
+        path = Path(folder) / EXAMPLES_FILE
+        if not path.is_file():
+            raise click.UsageError(f"{path} not found: it is written by `assistant eval --report {folder}` "
+                                   "with held-out figures (not --no-heldout)")
+        ranker += fit.load_examples(path, "ranker")
+        scorer += fit.load_examples(path, "scorer")
+    return ranker, scorer
 
 
 def _eval_support(settings, folder: Path, as_json: bool) -> None:

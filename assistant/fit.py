@@ -170,6 +170,38 @@ def heldout(examples: list[Example]) -> dict[str, Weights]:
     return leave_one_out(examples, fit_calibrated)
 
 
+def save_examples(path: Path, **kinds: list[Example]) -> Path:
+    """Write lists of fitting examples (the scorer's, the ranker's) to one .npz file, so that a fit can pool
+    the runs of several data directories: the same question asked in a library of five reports and in one of
+    a hundred gives its sentences other features (a retrieval score relative to the best chunk, how central a
+    sentence is among its report's candidates), and weights fitted in one library alone fit it alone."""
+    arrays: dict[str, np.ndarray] = {}
+    for kind, examples in kinds.items():
+        arrays[f"{kind}.id"] = np.asarray([e.id for e in examples], dtype=str)
+        arrays[f"{kind}.group"] = np.asarray([e.group for e in examples], dtype=str)
+        arrays[f"{kind}.answerable"] = np.asarray([e.answerable for e in examples], dtype=bool)
+        arrays[f"{kind}.rows"] = np.asarray([len(e.x) for e in examples], dtype=np.int64)
+        width = examples[0].x.shape[1] if examples else 0
+        arrays[f"{kind}.x"] = np.vstack([e.x.reshape(-1, width) for e in examples]) if examples else np.zeros((0, 0))
+        arrays[f"{kind}.y"] = np.concatenate([e.y for e in examples]) if examples else np.zeros(0, dtype=np.int8)
+        arrays[f"{kind}.question"] = np.asarray([e.question for e in examples], dtype=np.float64).reshape(-1, 2)
+    with open(path, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    return path
+
+
+def load_examples(path: Path, kind: str) -> list[Example]:
+    """Return the examples of one kind written by save_examples (none when the file holds no such kind)."""
+    with np.load(path) as data:
+        if f"{kind}.id" not in data:
+            return []
+        ends = np.cumsum(data[f"{kind}.rows"])
+        x, y = data[f"{kind}.x"], data[f"{kind}.y"]
+        return [Example(str(i), str(g), bool(a), x[e - n:e], y[e - n:e], tuple(float(v) for v in q))
+                for i, g, a, n, e, q in zip(data[f"{kind}.id"], data[f"{kind}.group"], data[f"{kind}.answerable"],
+                                            data[f"{kind}.rows"], ends, data[f"{kind}.question"], strict=True)]
+
+
 def save(weights: Weights, examples: list[Example], path: Path = WEIGHTS_FILE) -> Path:
     """Write weights to scorer.json, with what they were fitted on."""
     data = weights.to_json() | {"fitted_on": {

@@ -101,26 +101,30 @@ class Heldout:
 
 
 def evaluate(results: list[Result], text_of, twin_of, depth: int = 5, passages_of=None,
-             reask: Callable[[Callable[[str], RankerWeights]], list[Result]] | None = None) -> Heldout:
+             reask: Callable[[Callable[[str], RankerWeights]], list[Result]] | None = None,
+             pooled: tuple[list[Example], list[Example]] = ([], [])) -> Heldout:
     """Return the held-out results and the models fitted on everything; depth is how many passages each
     answer read (what retrieval is scored over). With reask (ask every item again under ranker weights per
     item id) and passages_of (chunk ids to Passages), the chunk ranker is held out too: each item is asked
-    again with a ranker fitted without its report, and the scorer is fitted and held out on those answers."""
+    again with a ranker fitted without its report, and the scorer is fitted and held out on those answers.
+    pooled holds other runs' (ranker, scorer) examples (fit.load_examples): they join every fit and fold, a
+    fold leaving out their items about its reports too, and only these results are answered again."""
     groups = report_groups(results, twin_of)
+    more_ranked, more_found = pooled
     ranker, ranked = None, []
     if reask is not None and passages_of is not None:
         ranked = ranking_examples(results, text_of, passages_of, groups)
         try:
-            ranker = fit_ranker(ranked)
-            folds_r = heldout_rankers(ranked)
+            ranker = fit_ranker(ranked + more_ranked)
+            folds_r = heldout_rankers(ranked + more_ranked)
         except ValueError:  # no chunk holds a gold span, or every one does: nothing to fit a ranker on
             ranker = None
         else:
             results = reask(lambda item_id: folds_r.get(groups[item_id], ranker))
     found = examples(results, text_of, groups)
-    folds = heldout(found)
+    folds = heldout(found + more_found)
     held = rerun(results, lambda item_id: folds[groups[item_id]], text_of, depth)
-    return Heldout(held, fit_calibrated(found), found, ranker, ranked)
+    return Heldout(held, fit_calibrated(found + more_found), found, ranker, ranked)
 
 
 def median_answer_words(results: list[Result]) -> float | None:

@@ -449,3 +449,42 @@ def test_eval_runs_several_eval_folders_together_and_reports_each(seeded, tmp_pa
     # Both folders' reports were ingested and both items asked; each folder is scored apart as well.
     assert out["n"] == 2 and out["metrics"]["key_fact_recall"] == 1.0
     assert {Path(k).name: v["n"] for k, v in out["by_folder"].items()} == {"x1_kotor": 1, "x2_bar": 1}
+
+
+def test_a_run_writes_its_fitting_examples_and_another_pools_them(seeded, tmp_path):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(seeded.home, home)
+    evals = tmp_path / "evals"
+    (evals / "corpus" / "reports").mkdir(parents=True)
+    items = []
+    for name, text, question, fact in [
+            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday. The raid began at dawn.",
+             "How much heroin was seized in Kotor?", "93 kilograms"),
+            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment. The ship was Greek.",
+             "How much cocaine was found in Bar?", "41 kilograms")]:
+        (evals / "corpus" / "reports" / f"{name}.txt").write_text(text, "utf-8")
+        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
+                      "gold": [{"doc": name, "quote": fact}]})
+    (evals / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+    env = os.environ | {"ASSISTANT_HOME": str(home)}
+    run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--set", "qa", "--evals", str(evals)]
+    first = subprocess.run(run + ["--report", str(tmp_path / "first")], capture_output=True, text=True, env=env,
+                           timeout=600, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    from assistant.fit import load_examples
+
+    scorer = load_examples(tmp_path / "first" / "examples.npz", "scorer")
+    ranker = load_examples(tmp_path / "first" / "examples.npz", "ranker")
+    assert sorted(e.id for e in scorer) == sorted(e.id for e in ranker) == ["x1_kotor", "x2_bar"]
+    assert {e.group for e in scorer} == {"x1_kotor", "x2_bar"} and all(e.y.any() for e in scorer)
+    # Another run pools them into its folds and still reports its own items, held out.
+    second = subprocess.run(run + ["--fit-with", str(tmp_path / "first")], capture_output=True, text=True, env=env,
+                            timeout=600, cwd=ROOT)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["heldout"]["recall@5"] is not None
+    # A folder no run wrote examples to is named, before anything is asked.
+    wrong = subprocess.run(run + ["--fit-with", str(evals)], capture_output=True, text=True, env=env, timeout=600,
+                           cwd=ROOT)
+    assert wrong.returncode == 2 and "examples.npz not found" in wrong.stderr and "Traceback" not in wrong.stderr

@@ -200,6 +200,20 @@ def test_many_reports_are_dealt_into_folds_of_whole_reports_and_few_are_left_out
         assert seen == {g for g in fold_of if fold_of[g] != fold_of[group]}
 
 
+def test_fitting_examples_survive_a_round_trip_through_a_file(tmp_path):
+    from assistant.fit import load_examples, save_examples
+
+    ex = _examples(n_groups=2)
+    ex = [Example(e.id, e.group, e.answerable, e.x[: 2 + i % 4], e.y[: 2 + i % 4], (3.0, 0.5)) for i, e in enumerate(ex)]
+    path = save_examples(tmp_path / "examples.npz", scorer=ex, ranker=ex[:3])
+    back = load_examples(path, "scorer")
+    assert [(e.id, e.group, e.answerable, e.question) for e in back] == [(e.id, e.group, e.answerable, e.question)
+                                                                         for e in ex]
+    assert all(np.array_equal(a.x, b.x) and np.array_equal(a.y, b.y) for a, b in zip(back, ex, strict=True))
+    assert len(load_examples(path, "ranker")) == 3 and load_examples(path, "other") == []
+    assert fit(back).coef == pytest.approx(fit(ex).coef)
+
+
 def test_report_groups_join_translations_and_deal_unanswerable_items_over_folds():
     def res(i, gold):
         item = Item(id=i, question="q", form="en", language="en", type="what", answerable=bool(gold), key_facts=(),
