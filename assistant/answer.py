@@ -471,16 +471,10 @@ def joined(texts: list[str], opens: list[bool], line_break: str = "\n") -> str:
                    for i, (t, o) in enumerate(zip(texts, opens, strict=True)))
 
 
-# A report's own reference marks, as footnotes and copied web pages write them ("since 1874.[1]", "[2] The
-# clock…" opening the footnote): in an answer every [n] must be one of its citations.
-_REFERENCE_MARK = re.compile(r"\s*\[\d{1,3}\]")
-
-
 def shown(quote: str, quote_language: str, language: str, script: str) -> str:
-    """Return a quote as the answer shows it: without the report's own reference marks, and, Serbian being
-    written in both scripts and Cyrillic to Latin one to one, a Serbian Cyrillic quote answering a question
-    asked in Latin letters in them, the same words. Its citation keeps the report's own text and offsets."""
-    quote = _REFERENCE_MARK.sub("", quote).strip() or quote
+    """Return a quote as the answer shows it. Serbian is written in both scripts, and Cyrillic to Latin is one
+    to one: a Serbian Cyrillic quote answering a question asked in Latin letters is shown in them, the same
+    words; its citation keeps the report's own text and offsets."""
     if quote_language == language == "sr" and script == LATIN:
         return to_latin(quote, "sr")
     return quote

@@ -347,17 +347,6 @@ def test_compose_quotes_with_resolving_markers_and_labels_other_languages():
     assert not empty.found and empty.answer == "U izveštajima nema odgovora na ovo pitanje."
 
 
-def test_a_reports_own_reference_marks_are_not_shown_as_citation_markers():
-    # A footnote and the sentence that points to it, as a Markdown or text report writes them.
-    note = candidate("[2] The clock will not strike between 11 pm and 7 am.", 900)
-    text = candidate("It now strikes only from 7 am to 11 pm.[2] It loses at most two seconds a week.", 400)
-    result = compose("why is the clock silent at night", "en", [Scored(note, 0.9), Scored(text, 0.8)])
-    assert [int(n) for n in MARKER.findall(result.answer)] == [c.n for c in result.citations] == [1, 2]
-    assert result.answer.startswith("The clock will not strike") and "11 pm. It loses" in result.answer
-    assert [c.text for c in result.citations] == [note.text, text.text]  # cited as the report writes it
-    assert [c.start for c in result.citations] == [900, 400]
-
-
 def test_a_serbian_cyrillic_quote_answering_a_latin_question_is_shown_in_latin_and_cited_as_written():
     sr = candidate("Републику Србију представљао је Милан Пекић из Ужица.", 355, doc="003", language="sr")
     latin = compose("ko je predstavljao srbiju", "sr", [Scored(sr, 0.86)], script="Latin")
