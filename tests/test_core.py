@@ -123,9 +123,8 @@ def test_unrelated_questions_abstain_in_their_language(assistant, question):
         pytest.param("What did Milan Pekić say about heroin seizures?", marks=ANSWERED),
         "Колико килограма хероина је заплењено у Србији?", "Koliki je bio budžet radionice u Sarajevu?",
         # Only plans for the Moscow meeting are reported, not what it decided; no count of people; no founding.
-        # Answered from the twenty-fourth session's refit (the plan read as the decision) until the thirty-fifth's,
-        # fitted on libraries of several sizes and reports on many topics.
-        "What did the ministerial meeting in Moscow decide?",
+        # Answered since the twenty-fourth session's refit: the plan is read as the decision (issue 12).
+        pytest.param("What did the ministerial meeting in Moscow decide?", marks=ANSWERED),
         "Какие решения приняла министерская встреча 15 мая?",
         "How many employees does the Russian Federal Drug Control Service have?",
         "Колико људи је ухапшено после састанка ОДКБ?",
@@ -323,8 +322,6 @@ def test_a_first_question_leaning_on_no_earlier_turn_asks_what_it_means(assistan
     assert followed.found and "not tell" not in followed.answer
 
 
-@pytest.mark.xfail(strict=True, reason="refused since the thirty-fifth session's refit (gate 0.404 against its threshold "
-                   "0.451; the build before answered at 0.446 against 0.410): docs/history.md")
 def test_who_else_after_an_answer_names_the_others(assistant):
     # It names its subject (the CSTO) and asks of it: read on its own, the previous question is not carried
     # in to pull the sentence that answered it.
