@@ -136,7 +136,7 @@ GATE = {
     "language_match": (">=", 0.95),
 }
 HELDOUT_GATE = {
-    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.878)
+    "recall@5": (">=", 0.85),  # target 0.95 (measured 0.879)
     "citation_precision": (">=", 1.0),  # target 1.0: met
     # Gated at the measured values less a margin for fresh ingests of one build, which differ by under 0.005
     # held out (two fresh ingests of this build: key-fact recall 0.524 twice, 0.531 since short Russian facts
@@ -144,16 +144,16 @@ HELDOUT_GATE = {
     # is Platt-calibrated (fit.calibrate) instead of the best cut of a flat utility, which had jumped between
     # peaks from one ingest to the next.
     # Thirty-fifth session: the threshold calibrated on 10 folds of the training reports (it left one of 27
-    # out), 0.601 -> 0.598, two items; the ranker and scorer shipped from libraries of three sizes (first pass), 0.595.
-    "key_fact_recall": (">=", 0.59),  # target 0.90 (measured 0.595); was 0.57, 0.58
+    # out), 0.601 -> 0.598, two items.
+    "key_fact_recall": (">=", 0.59),  # target 0.90 (measured 0.598); was 0.57, 0.58
     # Was 0.21. Twenty-fifth session: a question word the index lacks read as another language reads it.
-    "false_refusal": ("<=", 0.20),  # target 0.05 (measured 0.173)
+    "false_refusal": ("<=", 0.20),  # target 0.05 (measured 0.167)
     # Was 0.31. Twenty-third session: the held-out corpus grew by c23–c26 (the first reports with lists) and their
     # 56 items, so every fold trains on four more reports. On the 835 items before, the same code gives 40 of 128
     # unanswerable answered where it gave 39 (one near miss, the refit), with key-fact recall 0.585 -> 0.592 and
     # false refusals 0.197 -> 0.183; on all 891 items, 43 of 138 (0.312).
     # Was 0.32. Twenty-fifth session: 0.304 -> 0.290, the same change.
-    "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.283: 39 of 138)
+    "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.304: 42 of 138)
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
     # answer, the median is 39 words for both (mean 47.2 → 46.9). The answers are no longer; more are given.
@@ -197,12 +197,12 @@ TURN_GATE = {
     # Twenty-fourth session: on this session's machine the build before measured 31 of 46 (0.674) with the code
     # that measured 32 of 46 on the machine before; with the list features and the refit, 30 of 46 (one elliptical
     # "when" turn of a fold refit, "And the TAIEX workshop?", now refused). Was 0.69.
-    "topic_switch": {"on_topic": (">=", 0.65)},  # target 0.95 (measured 0.674 held out); was 0.68, 0.70, 0.69
+    "topic_switch": {"on_topic": (">=", 0.65)},  # target 0.95 (measured 0.717 held out); was 0.68, 0.70, 0.69
     # 0.47 was set under the package versions of its day (measured 0.482). On a fresh install of 2 December,
     # third session, the same code (d99dcbd, and this build) measures 0.464, every other gate within an item;
     # what moved is not ours (scikit-learn ruled out), so the versions are now pinned (.ci/constraints.txt)
     # and the bound is the figure that reproduces, rounded down.
-    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.500)
+    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.509)
     "unrelated": {"no_answer_hallucination": ("<=", 0.17)},  # target 0.0 (measured 0.16: 4 of 25); was 0.21
 }
 
