@@ -6,7 +6,7 @@ import asyncio
 import json
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +158,16 @@ def citation_scores(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> dic
     if not answer.found or not answer.sentences:
         return {}
     by_n = {c.n: c.text for c in answer.citations}
-    markers = [int(n) for n in MARKER.findall(answer.answer)]
+    # A report's own reference marks ("… in 1874.[1]") quoted with its text are the report's, not the
+    # answer's: a bracketed number that resolves to no citation counts against validity only when no cited
+    # passage holds it.
+    quoted = Counter(int(n) for text in by_n.values() for n in MARKER.findall(text))
+    markers = []
+    for n in map(int, MARKER.findall(answer.answer)):
+        if n not in by_n and quoted[n]:
+            quoted[n] -= 1
+            continue
+        markers.append(n)
     validity = sum(n in by_n for n in markers) / len(markers) if markers else 0.0
     coverage = sum(bool(s.citations) for s in answer.sentences) / len(answer.sentences)
     supported, precise, total_cites, numbers, names = 0, 0, 0, [], []

@@ -68,6 +68,15 @@ def test_alce_citation_precision_and_recall():
     assert citation_scores(dangling)["citation_validity"] == 0.0
 
 
+def test_a_reports_own_reference_mark_quoted_is_not_a_dangling_citation():
+    footnote = "[2] The clock was first wound in 1874."
+    quoted = _answer([AnswerSentence(footnote + " [1]", (1,), 1.0)], [_cite(1, footnote)])
+    assert citation_scores(quoted)["citation_validity"] == 1.0
+    # the same number where no cited passage holds it is the answer's own, and resolves to nothing
+    invented = _answer([AnswerSentence("The clock was first wound in 1874. [2] [1]", (1,), 1.0)], [_cite(1, footnote[4:])])
+    assert citation_scores(invented)["citation_validity"] == 0.5
+
+
 def test_key_facts_match_across_scripts_and_decimal_commas():
     answer = Answer("q", "Међутим, узгој коке порастао је за 97,4 % [1]. Милан Пекић [2]", True)
     assert key_fact_recall(answer, ["97.4", "Pekic", "Sarajevo"]) == pytest.approx(2 / 3)
