@@ -526,6 +526,10 @@ class Assistant:
             # A report's lead: its first two sentences, as a text file would have them (body_positions).
             lead = [w for i, (w, p) in enumerate(zip(words, positions, strict=True))
                     if p < 2 and (i == 0 or not is_heading(sentences[i]))]
+            # A report that is all lead (one or two sentences) has no lead apart from what it says: its words
+            # name the facts asked for, not just the report, so none of them is set aside as the report's name.
+            if max(positions, default=0) < 2:
+                lead = []
             # facts another build stored are made again (the next ingest stores them: Ingestor.refresh_facts)
             facts, _ = facts_for(sentences, positions, [m.get("facts") for m in metas], language, text)
             centre = vectors.mean(axis=0) if len(vectors) else np.zeros(0, dtype=np.float32)
