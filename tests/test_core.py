@@ -535,3 +535,29 @@ def test_while_this_process_rewrites_its_reports_what_it_retrieves_still_slices_
         thread.join()
     assert not bad, bad[:3]
     assert all(assistant.document_text(f"r{i}").startswith("A paragraph put first.") for i in range(len(towns)))
+
+
+# A library of one short report: what a new user has after their first upload. The report's few sentences are
+# all its lead and its centre, and every retrieval score is the best one: features read relative to a library
+# must still let the gate answer what the report plainly states, and refuse what it never mentions.
+SMALL_REPORTS = [
+    ("Volunteers in Zrenjanin planted 340 oak trees along the river embankment on Saturday.",
+     "How many trees did the volunteers plant?", "340", "What is the capital of Australia?"),
+    ("Gradska biblioteka u Čačku produžila je radno vreme do 21 čas. Odluka važi od prvog marta.",
+     "Do kada radi biblioteka u Čačku?", "21", "Ko je napisao Na Drini ćuprija?"),
+    ("В Костроме открыли новый каток площадью 1800 квадратных метров.",
+     "Какой площади новый каток в Костроме?", "1800", "Сколько лет длилась Столетняя война?"),
+    ("The bakery on Mill Street reopened after a fire. Its owner, Dana Hollis, rebuilt the oven herself. "
+     "Bread now costs two pounds a loaf.", "Who rebuilt the oven?", "Hollis", "Who won the 1998 World Cup?"),
+]
+
+
+@pytest.mark.parametrize("text, question, fact, unrelated", SMALL_REPORTS, ids=["en", "sr-Latn", "ru", "en-3"])
+def test_a_library_of_one_short_report_answers_what_it_states(settings, tmp_path, text, question, fact, unrelated):
+    report = tmp_path / "report.txt"
+    report.write_text(text + "\n", encoding="utf-8")
+    one = Assistant(settings)
+    one.ingest([report])
+    answer = one.ask(question)
+    assert answer.found and fact in answer.answer, answer.answer
+    assert not one.ask(unrelated).found
