@@ -567,12 +567,15 @@ def chat(ctx: Context, as_json, top_k, lang, doc, since, until, answerer):
 @click.option("--no-corpus", is_flag=True, help="Run only each eval folder's own qa.jsonl and conversations.jsonl, "
                                                  "not those of its corpus/ (the seeds' items on a library of the "
                                                  "seeds alone).")
+@click.option("--alone", is_flag=True,
+              help="Ask each report's own questions (and the unanswerable ones nearest it) in a library holding that "
+                   "report alone, and write the fitting examples for --fit-with to pool (needs --report).")
 @click.option("--heldout/--no-heldout", default=True, show_default=True,
               help="Also ask every item again under a chunk ranker and a scorer fitted without its report, and score "
                    "those answers (needs scikit-learn).")
 @pass_ctx
 def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_dir, baseline, concurrency, reference,
-                 judge, fit_weights, fit_with, no_corpus, heldout):
+                 judge, fit_weights, fit_with, no_corpus, alone, heldout):
     """Score grounding on the eval sets: retrieval, key facts, citations, abstention, per language."""
     import asyncio
 
@@ -581,6 +584,9 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
     settings = ctx.settings(answerer=answerer)
     if set_name == "support":
         return _eval_support(settings, evals_dirs[0] / "support", as_json)
+    if alone and (not report_dir or fit_weights or fit_with or set_name == "conversations"):
+        raise click.UsageError("--alone asks single questions and writes their fitting examples: give --report DIR, "
+                               "and pool them into a fit with --fit-with DIR in another run")
     pooled = _pooled_examples(fit_with)  # read first: a wrong folder should not cost a whole run
     outcome = None
     # Each folder's sets, and those of its corpus of reports (evals/corpus/) when it is there.
@@ -602,6 +608,9 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
     wanted, _problems = find_files([settings.seeds, *reports])  # the files ingest would read
     if not assistant.records or any(c.path.name not in indexed for c in wanted):
         assistant.ingest([settings.seeds, *reports])
+    if alone:
+        files = list(dict.fromkeys(c.path for c in wanted))
+        return _eval_alone(settings, files, items, assistant, concurrency, report_dir, as_json)
     bar = None
     if sys.stderr.isatty() and not as_json:
         from tqdm import tqdm
@@ -685,6 +694,23 @@ def eval_command(ctx: Context, set_name, evals_dirs, answerer, as_json, report_d
 
 
 EXAMPLES_FILE = "examples.npz"
+
+
+def _eval_alone(settings, files, items, library, concurrency, report_dir, as_json) -> None:
+    """Run `assistant eval --alone`: each report's items in a library of that report alone (alone.ask_alone)."""
+    from . import evaluation, fit, report
+    from .alone import ask_alone
+
+    def tell(name, own):
+        click.echo(f"{name}: {own} questions of its own", err=True)
+
+    done = ask_alone(settings, files, items, library, concurrency, progress=None if as_json else tell)
+    summary = evaluation.summary(done.results) | {"answerer": library.answerer_name, "alone": len(files)}
+    for path in report.write(summary, report_dir, None, evaluation.item_rows(done.results)):
+        click.echo(f"wrote {path}", err=True)
+    path = fit.save_examples(Path(report_dir) / EXAMPLES_FILE, ranker=done.ranker_examples, scorer=done.examples)
+    click.echo(f"wrote {path}", err=True)
+    click.echo(json.dumps(summary, ensure_ascii=False) if as_json else report.markdown(summary, None))
 
 
 def _pooled_examples(folders) -> tuple[list, list]:

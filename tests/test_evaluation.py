@@ -497,3 +497,57 @@ def test_a_run_writes_its_fitting_examples_and_another_pools_them(seeded, tmp_pa
     wrong = subprocess.run(run + ["--fit-with", str(evals)], capture_output=True, text=True, env=env, timeout=600,
                            cwd=ROOT)
     assert wrong.returncode == 2 and "examples.npz not found" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_eval_alone_asks_each_report_in_a_library_of_its_own(tmp_path, monkeypatch):
+    from assistant import alone
+    from assistant.config import Settings
+    from assistant.core import Assistant
+    from assistant.evaluation import load_items
+    from assistant.fit import load_examples
+
+    evals = tmp_path / "evals"
+    reports = evals / "corpus" / "reports"
+    reports.mkdir(parents=True)
+    items = [{"id": "near", "question": "How many tons of hashish did the police seize in Kotor?", "form": "en",
+              "answerable": False},
+             {"id": "far", "question": "Who painted the Mona Lisa?", "form": "en", "answerable": False}]
+    for name, text, question, fact in [
+            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday. The raid began at dawn.",
+             "How much heroin was seized in Kotor?", "93 kilograms"),
+            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment. The ship was Greek.",
+             "How much cocaine was found in Bar?", "41 kilograms")]:
+        (reports / f"{name}.txt").write_text(text, "utf-8")
+        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
+                      "gold": [{"doc": name, "quote": fact}]})
+    (evals / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+    # The library of both reports (the seeds are these two as well, so nothing else is in it).
+    settings = Settings(home=tmp_path / "home", seeds=reports)
+    library = Assistant(settings)
+    library.ingest([reports])
+    monkeypatch.setattr(alone, "OTHER_UNANSWERABLE", 0)
+    done = alone.ask_alone(settings, sorted(reports.iterdir()), load_items(evals / "corpus" / "qa.jsonl"), library)
+    # each report's own question in its own library; each unanswerable one in the library of the report it
+    # looks most like it is about, only: the near miss in the one of the report it names
+    asked = sorted((e.id, e.group) for e in done.examples if e.id != "far")
+    assert asked == [("near", "x1_kotor"), ("x1_kotor", "x1_kotor"), ("x2_bar", "x2_bar")]
+    assert [e.id for e in done.examples].count("far") == 1
+    assert all(e.y.any() == e.answerable for e in done.examples)
+    read = {r.item.id: {c.doc_id for c in r.answer.evidence.candidates} for r in done.results}
+    assert read["x1_kotor"] == read["near"] == {"x1_kotor"} and read["x2_bar"] == {"x2_bar"}
+    monkeypatch.undo()
+    # The command writes them for another run to pool, and leaves the data directory as it was.
+    env = os.environ | {"ASSISTANT_HOME": str(settings.home), "ASSISTANT_SEEDS": str(reports)}
+    run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--set", "qa", "--evals", str(evals),
+           "--alone"]
+    proc = subprocess.run(run + ["--report", str(tmp_path / "alone")], capture_output=True, text=True, env=env,
+                          timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["alone"] == 2
+    scorer = load_examples(tmp_path / "alone" / "examples.npz", "scorer")
+    assert sorted(e.id for e in scorer if e.answerable) == ["x1_kotor", "x2_bar"]
+    assert {e.id for e in scorer if not e.answerable} == {"near", "far"}  # and the others, two per library
+    assert len(Assistant(settings).records) == 2
+    # it writes examples only, for another run to pool: without --report it says so, before anything is asked
+    bad = subprocess.run(run, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
+    assert bad.returncode == 2 and "--report" in bad.stderr and "Traceback" not in bad.stderr
