@@ -76,10 +76,29 @@ def _names() -> dict:
     names = _saved_names(path, key) if path else None
     if names is None:
         names = {"months": _month_stems(), "month_forms": _cldr_month_forms(), "cities": _cldr_cities(),
-                 "countries": _cldr_countries(), "country_names": _cldr_country_names()}
+                 "countries": _cldr_countries(), "country_names": _cldr_country_names(), "hours": _cldr_hour_words()}
         if path:
             _save_names(path, key, names)
     return names
+
+
+def _cldr_hour_words() -> list[str]:
+    """Return the words each language writes after a number of hours (CLDR's unit names, every length and
+    plural form: "h", "hours", "sata", "часов") and its day periods' am and pm, folded."""
+    from babel import Locale
+    from babel.units import format_unit
+
+    words: set[str] = set()
+    for code in LOCALES:
+        for count in (1, 2, 5, 21):
+            for length in ("long", "short", "narrow"):
+                said = format_unit(count, "duration-hour", length=length, locale=code)
+                words.add(fold(said.replace(str(count), " "), code[:2]).strip())
+        periods = Locale.parse(code).day_periods.get("format", {})
+        for width in ("abbreviated", "wide", "narrow"):
+            words |= {fold(periods.get(width, {}).get(p, ""), code[:2]).strip() for p in ("am", "pm")}
+    # one letter reads as an hour only where it is "h" ("21 h"); Serbian's "č" folds to a letter too common
+    return sorted((w for w in words if len(w) > 1 or w == "h"), key=lambda w: (-len(w), w))
 
 
 def _month_stems() -> list[str]:
@@ -384,6 +403,18 @@ def _date_regex() -> re.Pattern:
         rf"|\b{day}\s*(?:[-–]\s*{day}\s*)?{month}\b|\b{month}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b(?:19|20)\d{{2}}\b")
 
 
+# The clock's hour as news writes it besides CLDR's unit names: English "o'clock", "a.m." and Serbian "čas" (u 10
+# časova: the word official Serbian uses for the hour of the day, where CLDR has only "sat").
+CLOCK_WORDS = ("o'clock", "a.m.", "p.m.", "casova", "casa", "cas")
+
+
+@lru_cache(maxsize=1)
+def _time_regex() -> re.Pattern:
+    words = "|".join(re.escape(w) for w in sorted({*_names().get("hours", ()), *CLOCK_WORDS}, key=lambda w: -len(w)))
+    hour = r"(?:[01]?\d|2[0-4])"
+    return re.compile(rf"\b{hour}:[0-5]\d\b|\b{hour}(?:[.:][0-5]\d)?\s?(?:{words})(?!\w)")
+
+
 @lru_cache(maxsize=1)
 def _unit_regex() -> dict[str, re.Pattern]:
     figure = rf"(?:\d[\d.,\u00a0]*|\b(?:{NUMBER_WORDS})\b)"
@@ -395,6 +426,7 @@ class Facts:
     """What one sentence states, as folded strings (comparable across scripts)."""
 
     dates: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()  # times of day
     figures: tuple[str, ...] = ()  # numbers that are neither dates nor ordinals
     units: tuple[str, ...] = ()  # kinds of quantity a figure is given in
     names: tuple[str, ...] = ()  # runs of two or more capitalised words (people, bodies)
@@ -417,7 +449,7 @@ class Facts:
         if other == Facts():
             return self
         return replace(self, **{k: getattr(self, k) + getattr(other, k)
-                                for k in ("dates", "figures", "names", "entities", "countries")})
+                                for k in ("dates", "times", "figures", "names", "entities", "countries")})
 
     @classmethod
     def from_json(cls, text: str) -> Facts:
@@ -467,7 +499,7 @@ def facts_for(sentences: list[str], positions: list[int], stored: list[str | Non
     return facts, made
 
 
-_FIELDS = {"dates", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
+_FIELDS = {"dates", "times", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
 
 
 # A country's name in any of the languages takes at most this many letters of case ending after its key
@@ -554,6 +586,12 @@ def figures_in(folded: str) -> tuple[str, ...]:
 def is_month(word: str) -> bool:
     """Return whether a word is a month's name in any of the languages (any case, inflected)."""
     return re.fullmatch(_month_pattern(), fold(word)) is not None
+
+
+def times_in(folded: str) -> tuple[str, ...]:
+    """Return the times of day a folded text gives ("21:00", "do 21 cas", "9 p.m.", "v 7 ch"): what answers
+    "when?" or "until when?" as a date does. A number of hours under 25 reads as one too ("3 hours")."""
+    return tuple(dict.fromkeys(" ".join(m.split()) for m in _time_regex().findall(folded)))
 
 
 def dates_in(folded: str) -> tuple[str, ...]:
@@ -643,6 +681,7 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1, ca
     title = title_line(text)
     return Facts(
         dates=dates,
+        times=times_in(folded),
         figures=figures_in(folded),
         units=units_in(folded, text),
         names=names_in(text),

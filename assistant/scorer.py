@@ -87,7 +87,7 @@ def type_new(query: Query, facts: Facts) -> bool:
             return _named(facts.names + facts.entities, q.names + q.entities)
         return _new(facts.names, q.names + q.entities) or (query.asks_country and _new(facts.countries, q.countries))
     if query.kind == "when":
-        return _new(facts.dates, q.dates)
+        return _new(facts.dates + facts.times, q.dates + q.times)
     if query.kind == "how_much":
         return _new(facts.figures, q.figures)
     if query.kind == "where":

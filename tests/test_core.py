@@ -543,11 +543,8 @@ def test_while_this_process_rewrites_its_reports_what_it_retrieves_still_slices_
 SMALL_REPORTS = [
     ("Volunteers in Zrenjanin planted 340 oak trees along the river embankment on Saturday.",
      "How many trees did the volunteers plant?", "340", "What is the capital of Australia?"),
-    # Strict: a time of day ("do 21 čas") is not read as a "when" fact, so the gate counts the kind of fact
-    # asked as missing and, under the pooled weights, refuses (gate 0.37 against 0.46; issue 12).
-    pytest.param("Gradska biblioteka u Čačku produžila je radno vreme do 21 čas. Odluka važi od prvog marta.",
-                 "Do kada radi biblioteka u Čačku?", "21", "Ko je napisao Na Drini ćuprija?",
-                 marks=pytest.mark.xfail(strict=True, reason="a time of day is not a 'when' fact")),
+    ("Gradska biblioteka u Čačku produžila je radno vreme do 21 čas. Odluka važi od prvog marta.",
+     "Do kada radi biblioteka u Čačku?", "21", "Ko je napisao Na Drini ćuprija?"),
     ("В Костроме открыли новый каток площадью 1800 квадратных метров.",
      "Какой площади новый каток в Костроме?", "1800", "Сколько лет длилась Столетняя война?"),
     ("The bakery on Mill Street reopened after a fire. Its owner, Dana Hollis, rebuilt the oven herself. "

@@ -134,6 +134,21 @@ def test_dates_in_three_languages(text, language, date):
     assert date in sentence_facts(text, language).dates
 
 
+@pytest.mark.parametrize("text, language, time", [
+    ("The library now stays open until 9 p.m. on weekdays.", "en", "9 p.m."),
+    ("Библиотека ради до 21 час, а субота до 14.30 часова.", "sr", "14.30 casova"),
+    ("Sednica počinje u 10 časova u velikoj sali.", "sr", "10 casova"),
+    ("Каток открыт с 10:00 до 22:00 ежедневно.", "ru", "22:00"),
+    ("Первый автобус уходит в 5 ч утра.", "ru", "5 ch"),
+])
+def test_times_of_day_in_three_languages(text, language, time):
+    assert time in sentence_facts(text, language).times
+
+
+def test_a_score_or_an_age_is_no_time_of_day():
+    assert sentence_facts("Serbia won 3:1 against a side of players aged 21 in 2021.", "en").times == ()
+
+
 def test_figures_exclude_dates_and_ordinals_and_carry_their_units():
     f = sentence_facts("At the 64th session on 20 October 2021 police seized 1,250 kilograms and arrested 12 people.",
                        "en", 3)
