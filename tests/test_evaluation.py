@@ -332,27 +332,39 @@ def test_a_short_russian_key_fact_is_found_in_a_russian_answer():
     assert key_fact_recall(Answer("?", "Sastanak je održan u Beogradu.", True), ["Сочи", "Београд"]) == 0.5
 
 
+# Two small reports for eval folders written by tests, each with the question it answers and that answer's fact
+# (a second sentence each, so that the answer is chosen from more than one candidate).
+KOTOR_BAR = [
+    ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday. The raid began at dawn.",
+     "How much heroin was seized in Kotor?", "93 kilograms"),
+    ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment. The ship was Greek.",
+     "How much cocaine was found in Bar?", "41 kilograms")]
+
+
+def _eval_folder(folder: Path, reports=KOTOR_BAR, before: list[dict] = ()) -> list[dict]:
+    """Write an eval folder (corpus/reports/*.txt and corpus/qa.jsonl) asking each report its question, after
+    the items before; return the items."""
+    (folder / "corpus" / "reports").mkdir(parents=True, exist_ok=True)
+    items = list(before)
+    for name, text, question, fact in reports:
+        (folder / "corpus" / "reports" / f"{name}.txt").write_text(text, "utf-8")
+        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
+                      "gold": [{"doc": name, "quote": fact}]})
+    (folder / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+    return items
+
+
 def test_eval_indexes_a_report_added_to_the_eval_corpus_since_the_last_run(seeded, tmp_path):
     import shutil
 
     home = tmp_path / "home"
     shutil.copytree(seeded.home, home)
     evals = tmp_path / "evals"
-    reports = evals / "corpus" / "reports"
-    reports.mkdir(parents=True)
     env = os.environ | {"ASSISTANT_HOME": str(home)}
     run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--no-heldout", "--set", "qa",
            "--evals", str(evals)]
-    items = []
-    for name, text, question, fact in [
-            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday.",
-             "How much heroin was seized in Kotor?", "93 kilograms"),
-            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment.",
-             "How much cocaine was found in Bar?", "41 kilograms")]:
-        (reports / f"{name}.txt").write_text(text, "utf-8")
-        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
-                      "gold": [{"doc": name, "quote": fact}]})
-        (evals / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+    for n, (name, *_rest) in enumerate(KOTOR_BAR, 1):
+        _eval_folder(evals, KOTOR_BAR[:n])
         proc = subprocess.run(run, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
         metrics = json.loads(proc.stdout)["metrics"]
@@ -382,12 +394,7 @@ def test_eval_against_a_baseline_reports_the_items_that_moved(seeded, tmp_path):
     home = tmp_path / "home"
     shutil.copytree(seeded.home, home)
     evals = tmp_path / "evals"
-    (evals / "corpus" / "reports").mkdir(parents=True)
-    (evals / "corpus" / "reports" / "x1_kotor.txt").write_text(
-        "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday.", "utf-8")
-    item = {"id": "x1_kotor", "question": "How much heroin was seized in Kotor?", "form": "en", "answerable": True,
-            "key_facts": ["93 kilograms"], "gold": [{"doc": "x1_kotor", "quote": "93 kilograms"}]}
-    (evals / "corpus" / "qa.jsonl").write_text(json.dumps(item), "utf-8")
+    _eval_folder(evals, KOTOR_BAR[:1])
     # An earlier run's report, written as `--report` writes it, in which this item's fact was missed.
     old = tmp_path / "old"
     old.mkdir()
@@ -439,17 +446,9 @@ def test_eval_runs_several_eval_folders_together_and_reports_each(seeded, tmp_pa
     home = tmp_path / "home"
     shutil.copytree(seeded.home, home)
     run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--no-heldout", "--set", "qa"]
-    for name, text, question, fact in [
-            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday.",
-             "How much heroin was seized in Kotor?", "93 kilograms"),
-            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment.",
-             "How much cocaine was found in Bar?", "41 kilograms")]:
-        folder = tmp_path / name
-        (folder / "corpus" / "reports").mkdir(parents=True)
-        (folder / "corpus" / "reports" / f"{name}.txt").write_text(text, "utf-8")
-        item = {"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
-                "gold": [{"doc": name, "quote": fact}]}
-        (folder / "corpus" / "qa.jsonl").write_text(json.dumps(item), "utf-8")
+    for report in KOTOR_BAR:
+        folder = tmp_path / report[0]
+        _eval_folder(folder, [report])
         run += ["--evals", str(folder)]
     proc = subprocess.run(run, capture_output=True, text=True, env=os.environ | {"ASSISTANT_HOME": str(home)},
                           timeout=600, cwd=ROOT)
@@ -466,17 +465,7 @@ def test_a_run_writes_its_fitting_examples_and_another_pools_them(seeded, tmp_pa
     home = tmp_path / "home"
     shutil.copytree(seeded.home, home)
     evals = tmp_path / "evals"
-    (evals / "corpus" / "reports").mkdir(parents=True)
-    items = []
-    for name, text, question, fact in [
-            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday. The raid began at dawn.",
-             "How much heroin was seized in Kotor?", "93 kilograms"),
-            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment. The ship was Greek.",
-             "How much cocaine was found in Bar?", "41 kilograms")]:
-        (evals / "corpus" / "reports" / f"{name}.txt").write_text(text, "utf-8")
-        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
-                      "gold": [{"doc": name, "quote": fact}]})
-    (evals / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+    _eval_folder(evals)
     env = os.environ | {"ASSISTANT_HOME": str(home)}
     run = [str(Path(sys.executable).parent / "assistant"), "eval", "--json", "--set", "qa", "--evals", str(evals)]
     first = subprocess.run(run + ["--report", str(tmp_path / "first")], capture_output=True, text=True, env=env,
@@ -508,19 +497,10 @@ def test_eval_alone_asks_each_report_in_a_library_of_its_own(tmp_path, monkeypat
 
     evals = tmp_path / "evals"
     reports = evals / "corpus" / "reports"
-    reports.mkdir(parents=True)
-    items = [{"id": "near", "question": "How many tons of hashish did the police seize in Kotor?", "form": "en",
-              "answerable": False},
-             {"id": "far", "question": "Who painted the Mona Lisa?", "form": "en", "answerable": False}]
-    for name, text, question, fact in [
-            ("x1_kotor", "Police in Kotor seized 93 kilograms of heroin in a raid on Tuesday. The raid began at dawn.",
-             "How much heroin was seized in Kotor?", "93 kilograms"),
-            ("x2_bar", "Customs officers in Bar found 41 kilograms of cocaine in a banana shipment. The ship was Greek.",
-             "How much cocaine was found in Bar?", "41 kilograms")]:
-        (reports / f"{name}.txt").write_text(text, "utf-8")
-        items.append({"id": name, "question": question, "form": "en", "answerable": True, "key_facts": [fact],
-                      "gold": [{"doc": name, "quote": fact}]})
-    (evals / "corpus" / "qa.jsonl").write_text("\n".join(json.dumps(i) for i in items), "utf-8")
+    _eval_folder(evals, before=[
+        {"id": "near", "question": "How many tons of hashish did the police seize in Kotor?", "form": "en",
+         "answerable": False},
+        {"id": "far", "question": "Who painted the Mona Lisa?", "form": "en", "answerable": False}])
     # The library of both reports (the seeds are these two as well, so nothing else is in it).
     settings = Settings(home=tmp_path / "home", seeds=reports)
     library = Assistant(settings)
