@@ -379,6 +379,30 @@ _PLAN = re.compile(
     r"ce|cemo|cete|bice|planir\w*|ocek\w*|namer\w*|budet|budut|ozh?id\w*|predstoya\w*)(?!\w)")
 
 
+# Reported speech, on folded text (Russian transliterated): the verbs of saying news reports use in each
+# language, their past and present forms, and "according to". A statement in quotation marks says so too; a
+# short quoted run is more often a title ("the session „Cybercrime“").
+_SPEECH = re.compile(
+    r"\b(?:said|says|say|saying|told|tells|stated|warn(?:ed|s)|noted|stress(?:ed|es)|emphasi[sz](?:ed|es)|"
+    r"underlin(?:ed|es)|highlight(?:ed|s)|added|announc(?:ed|es)|explain(?:ed|s)|pointed out|according to|"
+    r"urg(?:ed|es)|call(?:ed|s) for|confirm(?:ed|s)|argu(?:ed|es)|insist(?:ed|s)|recall(?:ed|s)|declar(?:ed|es)|"
+    r"assur(?:ed|es)|address(?:ed|es)|spoke|"
+    r"rek(?:ao|la|li|lo)|kaz(?:e|u|ao|ala|ali)|izjav\w*|istak\w*|istic\w*|naglas\w*|upozor\w*|"
+    r"poruc(?:io|ila|ili|uje)|nav(?:odi|eo|ela|eli)|doda(?:o|la|li|je)|objasn\w*|ocen(?:io|ila)|ocijen(?:io|ila)|"
+    r"(?:prema|po) recima|obrat(?:io|ila|ili)|govor(?:i|io|ila|ili)|saopst\w*|potvrd(?:io|ila|ili)|"
+    r"najav(?:io|ila|ili)|podset(?:io|ila)|pozva(?:o|la|li)|"
+    r"skaza\w*|zayavi\w*|zayavl\w*|otmet(?:il|ila|ili)|otmecha\w*|podch?erk\w*|soobshh?\w*|po slovam|predupre\w*|"
+    r"dobav(?:il|ila|ili)|poyasn\w*|prizv\w*|prizyva\w*|govor(?:it|il|ila|ili)|rasskaz\w*|obratil\w*)\b")
+_QUOTED = re.compile(r"[„“«\"]([^„“”«»\"]+)[“”»\"]")
+QUOTED_WORDS = 8  # a quoted run this long is a statement rather than a title
+
+
+def states_speech(text: str, folded: str) -> bool:
+    """Return whether a sentence reports what someone said (folded: its folded text)."""
+    return _SPEECH.search(folded) is not None or any(
+        len(m.group(1).split()) >= QUOTED_WORDS for m in _QUOTED.finditer(text))
+
+
 _CLOSED = re.compile(r"[.!?…:;»\"”)]$")  # a line that ends as a sentence does, not as a title
 
 
@@ -435,6 +459,7 @@ class Facts:
     plan: bool = False
     dateline: bool = False  # opens its report with a date or place, or is a title line
     announces: bool = False  # ends with a colon: the next sentence carries what it announces
+    speech: bool = False  # reports what someone said: a verb of saying, or a quoted statement
     words: int = 0
 
     def to_json(self) -> str:
@@ -499,7 +524,8 @@ def facts_for(sentences: list[str], positions: list[int], stored: list[str | Non
     return facts, made
 
 
-_FIELDS = {"dates", "times", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces", "words"}
+_FIELDS = {"dates", "times", "figures", "units", "names", "entities", "countries", "plan", "dateline", "announces",
+           "speech", "words"}
 
 
 # A country's name in any of the languages takes at most this many letters of case ending after its key
@@ -692,5 +718,6 @@ def sentence_facts(text: str, language: str | None = None, position: int = 1, ca
         dateline=title or (position == 0 and opens_with_date) or (position <= 1 and folded.startswith("date "))
         or (position <= 1 and opens_with_date and len(words) <= DATELINE_WORDS),
         announces=stripped.endswith(":"),
+        speech=states_speech(text, folded),
         words=len(words),
     )

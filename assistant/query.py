@@ -43,6 +43,11 @@ QUESTION_TYPES = {
             r"ch?as|ch?asu))\b",
     "where": r"\b(?:where|wheres|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
     "why": r"\b(?:why|for what reason|zasto|zbog cega|poch?emu|zach?em)\b",
+    # what someone said: a sentence reporting speech (facts.states_speech) states it
+    "said": r"\b(?:what|whats|sta|sto|ch?to)\b(?=.*\b(?:say|said|says|tell|told|stated|announc\w*|warn\w*|"
+            r"stress\w*|emphasi[sz]\w*|comment\w*|claim\w*|rek(?:ao|la|li|lo)|kaz(?:e|u|ao|ala|ali)|izjav\w*|"
+            r"poruc\w*|istak\w*|istic\w*|naglas\w*|upozor\w*|govor\w*|saopst\w*|skaza\w*|zayavi\w*|zayavl\w*|"
+            r"otmet\w*|otmecha\w*|podch?erk\w*|soobshh?\w*|predupre\w*)\b)",
 }
 # Any interrogative, as typed (either script): a question without one ("and the workshop?") keeps the
 # ask of the question it continues.
@@ -117,7 +122,7 @@ class Query:
     standalone: str  # what is searched: the question, or a follow-up with its conversation carried in
     language: str  # en | sr | ru
     script: str  # Latin | Cyrillic
-    kind: str  # who | when | where | how_much | why | what
+    kind: str  # who | when | where | how_much | why | said | what
     unit: str | None  # the kind of quantity a "how much/many" question names (mass, money, people…)
     asks_plan: bool  # about plans, aims or duties: a sentence stating a plan answers it
     asks_past: bool  # about what happened: a sentence stating a plan does not answer it (_ASKS_PAST)
@@ -150,7 +155,7 @@ class Query:
 
 
 def question_type(folded: str) -> str:
-    """Return who, when, how_much, where, why or what for a folded question in any of the languages."""
+    """Return who, when, how_much, where, why, said or what for a folded question in any of the languages."""
     for kind, pattern in QUESTION_TYPES.items():
         if re.search(pattern, folded):
             return kind

@@ -56,6 +56,8 @@ _OWN = (
     "log_words",  # length: long sentences resemble more questions
     "list_item",  # a list item: a fragment that answers "list…", seldom anything else
     "list_for_list",  # the question asks for a list, and the sentence is one of a list's items or announces one
+    "asks_said",  # the question asks what someone said (or what a report says)
+    "said_speech",  # it does, and the sentence reports speech: a verb of saying or a quoted statement
 )
 # Every feature also weighs apart for a sentence in another language than the question: how far word
 # overlap, names or a report's lead count is not the same across languages as within one (the issue of
@@ -76,6 +78,9 @@ def _named(found: tuple[str, ...], stated: tuple[str, ...]) -> bool:
     """Return whether found holds an item the question states (compared as _new compares)."""
     asked = {s[:5] for s in stated}
     return any(f[:5] in asked for f in found)
+
+
+TYPED = ("who", "when", "where", "how_much")  # question kinds that ask for a kind of fact
 
 
 def type_new(query: Query, facts: Facts) -> bool:
@@ -112,7 +117,7 @@ def features(query: Query, sentences: list) -> np.ndarray:
     q_total = sum(weight.get(w, 1.0) for w in query.words)
     rare = query.rare
     countries = set(query.facts.countries)
-    typed = query.kind in ("who", "when", "where", "how_much")
+    typed = query.kind in TYPED
     c_total = sum(weight.get(w, 1.0) for w in query.cognates)
     script = embedding_script(query.standalone, query.language)
     rows = []
@@ -157,6 +162,8 @@ def features(query: Query, sentences: list) -> np.ndarray:
             math.log1p(s.facts.words),
             float(item),
             float(query.wants_list and (item or s.facts.announces)),
+            float(query.kind == "said"),
+            float(query.kind == "said" and s.facts.speech),
         ))
     own = np.asarray(rows, dtype=np.float32)
     crossed = own[:, [_COL[n] for n in _CROSSED]] * own[:, [_COL["cross_lingual"]]]
@@ -173,6 +180,9 @@ GATE_FEATURES = (
     "rare_in_report", "country_missing", "plan_for_fact", "dateline", "centrality",
     "type_missing",  # the question asks for a kind of fact the best sentence does not state
     "unit_missing",  # likewise for a unit
+    "speech_missing",  # the question asks what someone said, and the best sentence reports no speech
+    "list_given",  # the question asks for a list, and the best sentence is a list's item or announces one: a
+    #                fragment that shares few of its words, and answers it
     "question_words",  # how many content words the question has ("ok thanks" has none)
     "known_words",  # share of the question's own words the index holds: a question about something the
     #                 reports never speak of has few
@@ -195,6 +205,7 @@ def gate_features(x: np.ndarray, probs: np.ndarray, question: tuple[float, float
     row = [probs[order[0]], probs[order[0]] - second]
     row += [b[_COL[n]] for n in GATE_FEATURES[2:13]]
     row += [b[_COL["typed"]] * (1 - b[_COL["type_new"]]), b[_COL["unit_asked"]] * (1 - b[_COL["unit_given"]]),
+            b[_COL["asks_said"]] * (1 - b[_COL["said_speech"]]), b[_COL["list_for_list"]],
             math.log1p(question[0]), question[1]]
     return np.asarray(row, dtype=np.float64)
 

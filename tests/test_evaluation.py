@@ -154,7 +154,7 @@ HELDOUT_GATE = {
     # peaks from one ingest to the next.
     # Thirty-fifth session: the threshold calibrated on 10 folds of the training reports (it left one of 27
     # out), 0.601 -> 0.598, two items.
-    "key_fact_recall": (">=", 0.59),  # target 0.90 (measured 0.600); was 0.57, 0.58
+    "key_fact_recall": (">=", 0.59),  # target 0.90 (measured 0.597); was 0.57, 0.58
     # Was 0.21. Twenty-fifth session: a question word the index lacks read as another language reads it.
     "false_refusal": ("<=", 0.20),  # target 0.05 (measured 0.166)
     # Was 0.31. Twenty-third session: the held-out corpus grew by c23–c26 (the first reports with lists) and their
@@ -162,7 +162,12 @@ HELDOUT_GATE = {
     # unanswerable answered where it gave 39 (one near miss, the refit), with key-fact recall 0.585 -> 0.592 and
     # false refusals 0.197 -> 0.183; on all 891 items, 43 of 138 (0.312).
     # Was 0.32. Twenty-fifth session: 0.304 -> 0.290, the same change.
-    "no_answer_hallucination": ("<=", 0.31),  # target 0.05 (measured 0.304: 42 of 138)
+    # Was 0.31. Thirty-seventh session: the project's CI, on another machine, measured 43 of 138 where this one
+    # measured 42 (one item within 0.001 of its threshold); then a question asking what someone said reads
+    # whether a sentence reports speech (facts.speech, scorer asks_said / speech_missing), and the gate whether
+    # a list question's best sentence is a list item (list_given): 42 -> 35 of 138. Bounded about two items
+    # above that, for machines that differ by one or two.
+    "no_answer_hallucination": ("<=", 0.27),  # target 0.05 (measured 0.254: 35 of 138)
     # Was 39. Serbian read in Latin by the embedder and a similarity scale per script pair answer 46 questions
     # the build before refused (their answers' median: 48 words) and refuse 32 it answered; on the 563 both
     # answer, the median is 39 words for both (mean 47.2 → 46.9). The answers are no longer; more are given.
@@ -206,12 +211,13 @@ TURN_GATE = {
     # Twenty-fourth session: on this session's machine the build before measured 31 of 46 (0.674) with the code
     # that measured 32 of 46 on the machine before; with the list features and the refit, 30 of 46 (one elliptical
     # "when" turn of a fold refit, "And the TAIEX workshop?", now refused). Was 0.69.
-    "topic_switch": {"on_topic": (">=", 0.65)},  # target 0.95 (measured 0.717 held out); was 0.68, 0.70, 0.69
+    # Thirty-seventh session: 31 of 46 (0.674) with the speech features and the refit of their folds.
+    "topic_switch": {"on_topic": (">=", 0.65)},  # target 0.95 (measured 0.674 held out); was 0.68, 0.70, 0.69
     # 0.47 was set under the package versions of its day (measured 0.482). On a fresh install of 2 December,
     # third session, the same code (d99dcbd, and this build) measures 0.464, every other gate within an item;
     # what moved is not ours (scikit-learn ruled out), so the versions are now pinned (.ci/constraints.txt)
     # and the bound is the figure that reproduces, rounded down.
-    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.509)
+    "follow_up": {"key_fact_recall": (">=", 0.46)},  # target 0.90 (measured 0.491)
     "unrelated": {"no_answer_hallucination": ("<=", 0.17)},  # target 0.0 (measured 0.16: 4 of 25); was 0.21
 }
 

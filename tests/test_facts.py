@@ -145,6 +145,23 @@ def test_times_of_day_in_three_languages(text, language, time):
     assert time in sentence_facts(text, language).times
 
 
+@pytest.mark.parametrize("text, language, speech", [
+    ("Nothing changes for the passengers, the mayor said on Monday.", "en", True),
+    ("According to the police, the car was stolen.", "en", True),
+    ("„Ово је важан корак за целу заједницу“, рекао је Петровић.", "sr", True),
+    ("Direktorka je naglasila da vrtić prima decu od jeseni.", "sr", True),
+    ("Министр заявил, что число пациентов выросло.", "ru", True),
+    ("По словам главы района, ремонт закончится в мае.", "ru", True),
+    ("He wrote: «the bridge will stay closed for all traffic until the end of June».", "en", True),
+    # a short quoted run is a name or a title, not a statement
+    ("The session „Money laundering“ was held on 20 October.", "en", False),
+    ("Police seized 120 kilograms of heroin.", "en", False),
+    ("Радови на мосту трајали су три месеца.", "sr", False),
+])
+def test_reported_speech_in_three_languages(text, language, speech):
+    assert sentence_facts(text, language).speech is speech
+
+
 def test_a_score_or_an_age_is_no_time_of_day():
     assert sentence_facts("Serbia won 3:1 against a side of players aged 21 in 2021.", "en").times == ()
 

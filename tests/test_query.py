@@ -13,7 +13,10 @@ from assistant.query import parse
     ("How many states took part?", "how_much"), ("Колико држава?", "how_much"), ("Сколько лет Иванову?", "how_much"),
     ("Where was the workshop?", "where"), ("Gde je održana radionica?", "where"), ("Где прошла встреча?", "where"),
     ("Why did the fight fail?", "why"), ("Зашто?", "why"), ("Почему?", "why"),
-    ("What did DPNSEE say?", "what"), ("What was the budget of the office?", "how_much"),
+    ("What did DPNSEE say?", "said"), ("What was the budget of the office?", "how_much"),
+    # what someone said; asked with another interrogative, that one's kind
+    ("šta je Pekić rekao o kanabisu", "said"), ("Что заявил министр?", "said"), ("Шта је поручила?", "said"),
+    ("Who said it?", "who"), ("Когда он это сказал?", "when"), ("Šta je reka Drina?", "what"),
     ("whos the head of the agency", "who"), ("wheres the office", "where"), ("whens the next session", "when"),
     # an interrogative before a word for a date, day, month, year or time asks when
     ("On which date was it signed?", "when"), ("what year did it start", "when"), ("Kog datuma je održana?", "when"),
@@ -58,8 +61,8 @@ def test_the_unit_a_question_names(question, unit):
     ("Колика је плата директора рудника?", "how_much", "money"), ("how much is the fine for parking", "how_much", "money"),
     ("Какую компенсацию получат рыбаки в месяц?", "how_much", "money"), ("how many people were fined", "how_much", "people"),
     # a money word that is only the subject of what is asked
-    ("what did the mayor say about ticket prices?", "what", None), ("почему выросла цена на хлеб?", "why", None),
-    ("šta je ministar rekao o budžetu za puteve?", "what", None), ("когда снизят цену на проезд?", "when", None),
+    ("what did the mayor say about ticket prices?", "said", None), ("почему выросла цена на хлеб?", "why", None),
+    ("šta je ministar rekao o budžetu za puteve?", "said", None), ("когда снизят цену на проезд?", "when", None),
 ])
 def test_money_is_asked_only_when_it_is_what_the_question_asks(question, kind, unit):
     q = parse(question)

@@ -25,7 +25,15 @@ from assistant.fit import (
 )
 from assistant.heldout import report_groups
 from assistant.query import parse
-from assistant.scorer import FEATURES, WEIGHTS_FILE, Weights, features, load_weights
+from assistant.scorer import (
+    FEATURES,
+    GATE_FEATURES,
+    WEIGHTS_FILE,
+    Weights,
+    features,
+    gate_features,
+    load_weights,
+)
 from assistant.types import Answer
 
 
@@ -62,6 +70,21 @@ def test_features_read_the_kind_of_fact_unit_plan_and_language():
     ticket = cand("Карта ће коштати исто као аутобуска, 80 динара.", language="sr")
     assert column(features(parse("Колико кошта карта за трамвај?"), [ticket]), "plan_for_fact")[0] == 0
     assert column(features(parse("Колико је коштала карта?"), [ticket]), "plan_for_fact")[0] == 1
+
+
+def test_a_question_about_what_someone_said_reads_whether_a_sentence_reports_speech():
+    q = parse("What did the mayor say about the bridge?")
+    q = q.__class__(**{**q.__dict__, "vectors": np.asarray([[1.0, 0.0]])})
+    rows = [cand("The bridge will reopen in June, the mayor said."), cand("The mayor attended the opening of the bridge.")]
+    x = features(q, rows)
+    assert list(column(x, "asks_said")) == [1, 1] and list(column(x, "said_speech")) == [1, 0]
+    probs = np.array([0.2, 0.9])  # the best-ranked sentence reports no speech: the gate reads it as missing
+    assert gate_features(x, probs, (3.0, 1.0))[GATE_FEATURES.index("speech_missing")] == 1.0
+    assert gate_features(x, probs[::-1], (3.0, 1.0))[GATE_FEATURES.index("speech_missing")] == 0.0
+    listed = features(parse("list the measures"), [cand("- Two temporary shelters were opened.")])
+    assert gate_features(listed, np.array([0.9]), (1.0, 0.5))[GATE_FEATURES.index("list_given")] == 1.0
+    other = features(parse("When did the bridge reopen?"), rows[:1])
+    assert column(other, "asks_said")[0] == 0 and column(other, "said_speech")[0] == 0
 
 
 def test_cognates_count_across_languages_and_every_feature_weighs_apart_across_them():
