@@ -379,20 +379,23 @@ _PLAN = re.compile(
     r"ce|cemo|cete|bice|planir\w*|ocek\w*|namer\w*|budet|budut|ozh?id\w*|predstoya\w*)(?!\w)")
 
 
-# Reported speech, on folded text (Russian transliterated): the verbs of saying news reports use in each
-# language, their past and present forms, and "according to". A statement in quotation marks says so too; a
-# short quoted run is more often a title ("the session „Cybercrime“").
-_SPEECH = re.compile(
-    r"\b(?:said|says|say|saying|told|tells|stated|warn(?:ed|s)|noted|stress(?:ed|es)|emphasi[sz](?:ed|es)|"
-    r"underlin(?:ed|es)|highlight(?:ed|s)|added|announc(?:ed|es)|explain(?:ed|s)|pointed out|according to|"
-    r"urg(?:ed|es)|call(?:ed|s) for|confirm(?:ed|s)|argu(?:ed|es)|insist(?:ed|s)|recall(?:ed|s)|declar(?:ed|es)|"
-    r"assur(?:ed|es)|address(?:ed|es)|spoke|"
+# Verbs of saying as news reports and questions write them, folded (Russian transliterated): each language's
+# past and present forms, English's base form too ("what did she say?"), and "according to". One list serves
+# the question ("what did X say?" asks for speech: query.QUESTION_TYPES) and the sentence (states_speech).
+SPEECH_VERBS = (
+    r"say|says|said|saying|tell|tells|told|stated|warn|warns|warned|noted|stress|stresses|stressed|"
+    r"emphasi[sz](?:e|es|ed)|underlin(?:e|es|ed)|highlight(?:s|ed)?|added|announc(?:e|es|ed)|explain(?:s|ed)?|"
+    r"pointed out|according to|urg(?:e|es|ed)|call(?:s|ed)? for|confirm(?:s|ed)?|argu(?:e|es|ed)|insist(?:s|ed)?|"
+    r"recall(?:s|ed)|declar(?:e|es|ed)|assur(?:e|es|ed)|address(?:es|ed)|spoke|comment(?:s|ed)?|claim(?:s|ed)?|"
     r"rek(?:ao|la|li|lo)|kaz(?:e|u|ao|ala|ali)|izjav\w*|istak\w*|istic\w*|naglas\w*|upozor\w*|"
     r"poruc(?:io|ila|ili|uje)|nav(?:odi|eo|ela|eli)|doda(?:o|la|li|je)|objasn\w*|ocen(?:io|ila)|ocijen(?:io|ila)|"
     r"(?:prema|po) recima|obrat(?:io|ila|ili)|govor(?:i|io|ila|ili)|saopst\w*|potvrd(?:io|ila|ili)|"
     r"najav(?:io|ila|ili)|podset(?:io|ila)|pozva(?:o|la|li)|"
     r"skaza\w*|zayavi\w*|zayavl\w*|otmet(?:il|ila|ili)|otmecha\w*|podch?erk\w*|soobshh?\w*|po slovam|predupre\w*|"
-    r"dobav(?:il|ila|ili)|poyasn\w*|prizv\w*|prizyva\w*|govor(?:it|il|ila|ili)|rasskaz\w*|obratil\w*)\b")
+    r"dobav(?:il|ila|ili)|poyasn\w*|prizv\w*|prizyva\w*|govor(?:it|il|ila|ili)|rasskaz\w*|obratil\w*")
+# A statement in quotation marks reports speech too; a short quoted run is more often a title ("the session
+# „Cybercrime“").
+_SPEECH = re.compile(rf"\b(?:{SPEECH_VERBS})\b")
 _QUOTED = re.compile(r"[„“«\"]([^„“”«»\"]+)[“”»\"]")
 QUOTED_WORDS = 8  # a quoted run this long is a statement rather than a title
 

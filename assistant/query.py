@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .everyday import everyday_idf, zipf
-from .facts import UNITS, Facts, sentence_facts
+from .facts import SPEECH_VERBS, UNITS, Facts, sentence_facts
 from .inputs import worth_searching
 from .spelling import corrections, other_stems, spelled_alike
 from .text import (
@@ -44,10 +44,7 @@ QUESTION_TYPES = {
     "where": r"\b(?:where|wheres|in which (?:city|country|place)|gde|gdje|odakle|otkuda|kuda)\b",
     "why": r"\b(?:why|for what reason|zasto|zbog cega|poch?emu|zach?em)\b",
     # what someone said: a sentence reporting speech (facts.states_speech) states it
-    "said": r"\b(?:what|whats|sta|sto|ch?to)\b(?=.*\b(?:say|said|says|tell|told|stated|announc\w*|warn\w*|"
-            r"stress\w*|emphasi[sz]\w*|comment\w*|claim\w*|rek(?:ao|la|li|lo)|kaz(?:e|u|ao|ala|ali)|izjav\w*|"
-            r"poruc\w*|istak\w*|istic\w*|naglas\w*|upozor\w*|govor\w*|saopst\w*|skaza\w*|zayavi\w*|zayavl\w*|"
-            r"otmet\w*|otmecha\w*|podch?erk\w*|soobshh?\w*|predupre\w*)\b)",
+    "said": rf"\b(?:what|whats|sta|sto|ch?to)\b(?=.*\b(?:{SPEECH_VERBS})\b)",
 }
 # Any interrogative, as typed (either script): a question without one ("and the workshop?") keeps the
 # ask of the question it continues.
